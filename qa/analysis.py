@@ -1,0 +1,108 @@
+"""The one analyzer: text -> terms, used for articles and questions alike.
+
+Steps: Unicode word tokenization, NFKC + lowercasing, the NLTK English stopword list (shipped in `qa/data`, never
+downloaded), NLTK's Snowball English stemmer.
+
+What survives, and why:
+- numbers with inner separators stay whole: "3.4", "2022", "1,000" -> "1000" (so "$1,000" and "1000" meet);
+  the currency sign is punctuation, so "$15 billion" is found by "15 billion";
+- letters and digits together stay one token: "B2B" -> "b2b";
+- hyphenated names split into their parts, so "Baku-Tbilisi-Ceyhan" is found by the whole name or by any part;
+- apostrophes inside words are kept so that "don't" meets the stopword list and "Azerbaijan's" stems to
+  "azerbaijan" (typographic apostrophes are folded to ').
+
+The stemmer is only called for words not seen before: `Analyzer.term_of` caches word -> term. Importing NLTK
+costs about a second (it pulls in SciPy), so it is imported lazily, and a saved index hands its cache back
+(`Analyzer.preload`), which lets most questions be analysed without importing NLTK at all.
+
+    >>> analyzer = Analyzer()
+    >>> analyzer.terms("Azerbaijan and Turkey cooperate in B2B formats worth $15 billion")
+    ['azerbaijan', 'turkey', 'cooper', 'b2b', 'format', 'worth', '15', 'billion']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+
+# A word: letters/digits, joined by '.' or ',' between digits ("3.4", "1,000") or by an apostrophe ("don't").
+_WORD = re.compile(r"[^\W_]+(?:(?:(?<=\d)[.,](?=\d)|['’](?=[^\W_]))[^\W_]+)*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+ANALYZER_VERSION = 1
+"""Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt."""
+
+
+def load_stopwords() -> frozenset[str]:
+    """The NLTK English stopword list (179 words), from the copy shipped inside the package."""
+    text = resources.files("qa.data").joinpath("stopwords_english.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _snowball_english() -> Callable[[str], str]:
+    from nltk.stem.snowball import SnowballStemmer  # lazy: see the module docstring
+
+    return SnowballStemmer("english").stem
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of a text that survived analysis: its term and where it stands."""
+
+    term: str
+    start: int
+    end: int
+
+
+class Analyzer:
+    """Turns text into BM25 terms. One instance serves documents and questions, so both always agree."""
+
+    def __init__(self, stopwords: Iterable[str] | None = None) -> None:
+        self.stopwords = frozenset(stopwords) if stopwords is not None else load_stopwords()
+        self._stem: Callable[[str], str] | None = None
+        self._cache: dict[str, str] = {}
+
+    def term_of(self, word: str) -> str:
+        """The term for one raw word, or "" when it is a stopword. Cached by word."""
+        term = self._cache.get(word)
+        if term is None:
+            term = self._cache[word] = self._analyse_word(word)
+        return term
+
+    def _analyse_word(self, word: str) -> str:
+        normal = unicodedata.normalize("NFKC", word).lower().replace("’", "'")
+        if normal in self.stopwords:
+            return ""
+        if normal[0].isdigit():
+            return _THOUSANDS.sub("", normal)
+        if self._stem is None:
+            self._stem = _snowball_english()
+        return self._stem(normal)
+
+    def terms(self, text: str) -> list[str]:
+        """The terms of `text`, in order, stopwords removed."""
+        term_of = self.term_of
+        return [term for term in map(term_of, _WORD.findall(text)) if term]
+
+    def tokens(self, text: str, offset: int = 0) -> Iterator[Token]:
+        """Like `terms`, with each term's character span (shifted by `offset`) for highlighting."""
+        term_of = self.term_of
+        for match in _WORD.finditer(text):
+            term = term_of(match.group())
+            if term:
+                yield Token(term, match.start() + offset, match.end() + offset)
+
+    def stopword_words(self, text: str) -> list[str]:
+        """The words of `text` that analysis drops as stopwords (to explain an empty question)."""
+        return [word for word in _WORD.findall(text) if not self.term_of(word)]
+
+    def export_cache(self) -> dict[str, str]:
+        """Word -> term for every word seen so far (saved with an index)."""
+        return dict(self._cache)
+
+    def preload(self, cache: dict[str, str]) -> None:
+        """Adopt a cache saved with an index, so known words need no stemming (nor the NLTK import)."""
+        self._cache.update(cache)

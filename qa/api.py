@@ -1,0 +1,130 @@
+"""The HTTP API: a thin FastAPI layer over `Searcher.ask` and the loaded `Index`.
+
+`create_app()` builds the app; the index is opened (built if needed) once, in the lifespan, into `app.state`.
+`service.py` at the top level holds `app = create_app()` for `uvicorn service:app`; `qa serve` runs the same
+factory. Errors raised by qa (`qa.errors`) become 4xx responses with a one-line `detail`; nothing else leaks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, Settings, get_settings
+from qa.errors import DocumentNotFound, InvalidQuestion, QAError
+from qa.index import open_index
+from qa.schemas import (AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentDetail, DocumentList,
+                        ErrorBody, Health, document_detail, document_summaries, health)
+from qa.search import Searcher
+
+log = logging.getLogger("qa")
+
+_ERRORS = {404: {"model": ErrorBody, "description": "Unknown document"},
+           422: {"model": ErrorBody, "description": "Invalid request; `detail` says what to change"}}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The qa HTTP app over `settings.documents` (default: settings from the `QA_*` environment)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        chosen = settings or get_settings()
+        app.state.settings = chosen
+        app.state.searcher = Searcher(open_index(chosen))
+        yield
+
+    app = FastAPI(
+        title="qa",
+        summary="Ask questions over a folder of articles; get the passages that answer them, with citations.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    _add_error_handlers(app)
+    _add_routes(app)
+    return app
+
+
+def _json(model: AskResponse | BatchResponse | DocumentDetail | DocumentList | Health) -> Response:
+    """Serialise with pydantic's Rust encoder directly (skips a second validation pass)."""
+    return Response(content=model.model_dump_json(), media_type="application/json")
+
+
+def _add_routes(app: FastAPI) -> None:
+    def searcher(request: Request) -> Searcher:
+        return request.app.state.searcher
+
+    def default_top_k(request: Request, top_k: int | None) -> int:
+        return top_k if top_k is not None else request.app.state.settings.top_k
+
+    @app.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"])
+    async def ask(body: AskRequest, request: Request) -> Response:
+        """Answer one question with the best passages, each with its citation."""
+        answer = searcher(request).ask(body.question, default_top_k(request, body.top_k))
+        return _json(AskResponse.from_answer(answer))
+
+    @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"])
+    async def ask_get(
+        request: Request,
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question.",
+                                examples=["When did Azerbaijan and Turkey sign the Shusha Declaration?"])],
+        top_k: Annotated[int | None, Query(ge=1, le=MAX_TOP_K)] = None,
+    ) -> Response:
+        """The same as `POST /ask`, for links and quick tries: `GET /ask?q=...&top_k=3`."""
+        answer = searcher(request).ask(q, default_top_k(request, top_k))
+        return _json(AskResponse.from_answer(answer))
+
+    @app.post("/ask/batch", response_model=BatchResponse, responses=_ERRORS, tags=["ask"])
+    async def ask_batch(body: BatchRequest, request: Request) -> Response:
+        """Answer up to 100 questions in one request; answers come back in the questions' order."""
+        started = time.perf_counter()
+        top_k = default_top_k(request, body.top_k)
+        answers = [AskResponse.from_answer(searcher(request).ask(q, top_k)) for q in body.questions]
+        return _json(BatchResponse(answers=answers, took_ms=round((time.perf_counter() - started) * 1000, 3)))
+
+    @app.get("/documents", response_model=DocumentList, tags=["documents"])
+    async def list_documents(request: Request) -> Response:
+        """Every indexed article: id, title, source file and number of passages."""
+        return _json(document_summaries(searcher(request).index))
+
+    @app.get("/documents/{document_id:path}", response_model=DocumentDetail, responses=_ERRORS, tags=["documents"])
+    async def get_document(document_id: str, request: Request) -> Response:
+        """One article's full text, title, source and passage spans. Ids may contain `/` (sub-folders)."""
+        return _json(document_detail(searcher(request).index, document_id))
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    async def get_health(request: Request) -> Response:
+        """Liveness, and what is indexed: articles, passages, when the index was built."""
+        return _json(health(searcher(request).index))
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "body"
+            problems.append(f"{where}: {item.get('msg', 'invalid')}")
+        details = [{k: v for k, v in item.items() if k in ("loc", "msg", "type")} for item in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",
+                                                      "errors": jsonable_encoder(details)})
+
+    @app.exception_handler(InvalidQuestion)
+    async def invalid_question(request: Request, error: InvalidQuestion) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(error)})
+
+    @app.exception_handler(DocumentNotFound)
+    async def not_found(request: Request, error: DocumentNotFound) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(error)})
+
+    @app.exception_handler(QAError)
+    async def other_error(request: Request, error: QAError) -> JSONResponse:
+        log.warning("request failed: %s", error)
+        return JSONResponse(status_code=400, content={"detail": str(error)})

@@ -1,0 +1,56 @@
+"""BM25, defined once: the IDF and the per-(term, passage) weight, exactly as rank-bm25's `BM25Okapi`.
+
+For a question with terms q1..qn (repeats count again, as in rank-bm25) and a passage d:
+
+    score(d) = sum_i idf(qi) * tf(qi, d) * (k1 + 1) / (tf(qi, d) + k1 * (1 - b + b * |d| / avgdl))
+
+    idf(t) = ln((N - df(t) + 0.5) / (df(t) + 0.5)), and where that is negative (t in more than half of the
+             passages): epsilon * mean(idf over the whole vocabulary, negatives included)
+
+Everything that scores (the sparse engine, explanations) calls these functions; the tests compare the result with
+rank-bm25 on the same tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class BM25Params:
+    k1: float = 1.2
+    b: float = 0.75
+    epsilon: float = 0.25
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def okapi_idf(doc_freq: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
+    """rank-bm25's BM25Okapi IDF for every term, from its document frequency."""
+    df = doc_freq.astype(np.float64)
+    idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
+    present = df > 0  # the mean runs over the corpus vocabulary, as rank-bm25's does
+    if not present.any():
+        return idf
+    floor = epsilon * (idf[present].sum() / present.sum())
+    return np.where(idf < 0, floor, idf)
+
+
+def length_norms(doc_len: np.ndarray, params: BM25Params) -> np.ndarray:
+    """k1 * (1 - b + b * |d| / avgdl) for every passage: the part of the denominator that depends on d."""
+    lengths = doc_len.astype(np.float64)
+    avgdl = lengths.mean() if lengths.size else 0.0
+    if avgdl == 0:
+        return np.full(lengths.shape, params.k1 * (1 - params.b))
+    return params.k1 * (1 - params.b + params.b * lengths / avgdl)
+
+
+def term_weight(tf: float, idf: float, norm: float, k1: float) -> float:
+    """The contribution of one occurrence of a question term to a passage's score.
+
+    `qa.kernels.posting_weights` computes the same expression, in the same order, for every posting at once.
+    """
+    return idf * (tf * (k1 + 1) / (tf + norm))

@@ -1,0 +1,100 @@
+"""Settings, read in one place: environment variables with the `QA_` prefix, overridden by CLI flags.
+
+Every knob that changes scores (analysis, chunking, BM25) is also written into the saved index, so an index
+built with other settings is rebuilt rather than silently reused (see `Settings.index_fingerprint`).
+
+    >>> Settings(documents="news", k1=1.2).k1
+    1.2
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qa.errors import ConfigError
+
+MAX_QUESTION_CHARS = 2000
+"""Longest question accepted (characters). Longer ones are refused with 422: a question is a sentence or two,
+and a cap keeps one request from analysing a whole book."""
+
+MAX_TOP_K = 100
+"""Largest number of passages one request may ask for."""
+
+
+class Settings(BaseSettings):
+    """Everything a user can configure. Environment: `QA_DOCUMENTS`, `QA_INDEX_DIR`, `QA_CHUNK_WORDS`, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore")
+
+    documents: Path = Field(Path("documents"), description="Folder of articles (.txt, .md), read recursively.")
+    index_dir: Path | None = Field(
+        None,
+        description="Folder for the saved index. Default: a folder under ~/.cache/qa named after the documents "
+        "folder, so that two corpora never share (or thrash) one index and nothing is written into documents/.",
+    )
+    chunk_words: int = Field(100, ge=10, le=2000, description="Target passage length in words.")
+    chunk_overlap: int = Field(1, ge=0, le=10, description="Sentences repeated between consecutive passages.")
+    top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="Passages returned when a request does not say.")
+    k1: float = Field(1.2, ge=0.0, le=10.0, description="BM25 term-frequency saturation.")
+    b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
+    epsilon: float = Field(0.25, ge=0.0, le=10.0, description="Floor for negative IDFs, as a share of the mean IDF.")
+    title_in_passages: bool = Field(
+        True, description="Index each passage together with its article's title (the text and spans are unchanged)."
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_length(self) -> "Settings":
+        if self.chunk_overlap * 10 >= self.chunk_words:
+            raise ValueError("chunk_overlap sentences would fill most of a passage; lower it or raise chunk_words")
+        return self
+
+    def resolved_index_dir(self) -> Path:
+        """The index folder to use: the configured one, or a per-corpus folder under the user's cache."""
+        if self.index_dir is not None:
+            return self.index_dir
+        documents = self.documents.resolve()
+        digest = hashlib.sha256(str(documents).encode()).hexdigest()[:12]
+        return Path.home() / ".cache" / "qa" / f"{documents.name or 'root'}-{digest}"
+
+    def index_fingerprint(self) -> dict[str, Any]:
+        """The settings that change what is indexed or how it scores; stored with the index."""
+        return {
+            "chunk_words": self.chunk_words,
+            "chunk_overlap": self.chunk_overlap,
+            "k1": self.k1,
+            "b": self.b,
+            "epsilon": self.epsilon,
+            "title_in_passages": self.title_in_passages,
+        }
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings from the environment with explicit overrides (CLI flags); `None` means "not given"."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        raise ConfigError(_one_line(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment (tests override through the app factory)."""
+    return make_settings()
+
+
+def _one_line(error: ValueError) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        parts = []
+        for item in errors():
+            where = ".".join(str(part) for part in item.get("loc", ())) or "settings"
+            parts.append(f"{where}: {item.get('msg')}")
+        return "invalid setting: " + "; ".join(parts)
+    return f"invalid setting: {error}"

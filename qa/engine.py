@@ -1,0 +1,177 @@
+"""The sparse BM25 engine: term -> postings, scored only over the question's terms, saved as memory-mapped arrays.
+
+    >>> engine = SparseBM25.build([[0, 1], [1, 2, 2]], n_terms=3, params=BM25Params())
+    >>> docs, scores = engine.top_k([2], k=1)
+    >>> docs.tolist()
+    [1]
+
+Layout (CSC, term-major): the postings of term t are `doc_ids[indptr[t]:indptr[t+1]]` (ascending passage ids)
+with their term frequencies `tfs` and precomputed BM25 `weights` (float64, so scores equal rank-bm25's to
+~1e-12). A question is scored by adding the weights of its terms' postings into an accumulator and picking the
+top k of the passages touched, with a heap; nothing proportional to the corpus size is done per question.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa import kernels
+from qa.bm25 import BM25Params, length_norms, okapi_idf
+from qa.errors import IndexFormatError
+
+ENGINE_FORMAT = 1
+_ARRAYS = ("indptr", "doc_ids", "tfs", "weights", "doc_len", "idf")
+
+
+class _Buffers:
+    """Per-question scratch space (accumulator, seen flags, touched list), pooled so threads never share one."""
+
+    def __init__(self, n_docs: int) -> None:
+        self.acc = np.zeros(n_docs, np.float64)
+        self.seen = np.zeros(n_docs, np.uint8)
+        self.touched = np.empty(n_docs, np.int32)
+
+
+class SparseBM25:
+    """BM25Okapi over integer term ids. Build from token-id lists, or load a saved one (memory-mapped)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], params: BM25Params) -> None:
+        self.params = params
+        self.indptr = arrays["indptr"]
+        self.doc_ids = arrays["doc_ids"]
+        self.tfs = arrays["tfs"]
+        self.weights = arrays["weights"]
+        self.doc_len = arrays["doc_len"]
+        self.idf = arrays["idf"]
+        self._pool: queue.SimpleQueue[_Buffers] = queue.SimpleQueue()
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.doc_len.shape[0])
+
+    @property
+    def n_terms(self) -> int:
+        return int(self.indptr.shape[0] - 1)
+
+    @property
+    def n_postings(self) -> int:
+        return int(self.doc_ids.shape[0])
+
+    # -- building -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, docs: Iterable[Sequence[int]], n_terms: int, params: BM25Params) -> "SparseBM25":
+        """Index passages given as lists of term ids (0 <= id < n_terms)."""
+        lengths = []
+        flat: list[int] = []
+        for doc in docs:
+            lengths.append(len(doc))
+            flat.extend(doc)
+        return cls.from_flat(np.asarray(flat, np.int32), np.asarray(lengths, np.int64), n_terms, params)
+
+    @classmethod
+    def from_flat(cls, tokens: np.ndarray, doc_len: np.ndarray, n_terms: int, params: BM25Params) -> "SparseBM25":
+        """Index passages given as one array of term ids and each passage's length (memory-lean for big corpora)."""
+        doc_starts = np.zeros(doc_len.shape[0] + 1, np.int64)
+        np.cumsum(doc_len, out=doc_starts[1:])
+        pair_terms, pair_docs, pair_tfs, doc_freq = kernels.count_postings(tokens, doc_starts, n_terms)
+        indptr = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(doc_freq, out=indptr[1:])
+        doc_ids, tfs = kernels.invert(pair_terms, pair_docs, pair_tfs, indptr)
+        del pair_terms, pair_docs, pair_tfs
+        arrays = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs, "doc_len": doc_len.astype(np.int32)}
+        arrays.update(_weigh(arrays, doc_freq, params))
+        return cls(arrays, params)
+
+    # -- scoring --------------------------------------------------------------------------------------------
+
+    def _query(self, term_ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(t for t in term_ids if 0 <= t < self.n_terms)
+        return np.fromiter(counts.keys(), np.int64, len(counts)), np.fromiter(counts.values(), np.int64, len(counts))
+
+    def _buffers(self) -> _Buffers:
+        try:
+            return self._pool.get_nowait()
+        except queue.Empty:
+            return _Buffers(self.n_docs)
+
+    def top_k(self, term_ids: Iterable[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best passages for a question (as term ids, repeats counting again), best first.
+
+        Only passages containing at least one question term are returned, so fewer than k may come back.
+        Equal scores are ordered by passage id.
+        """
+        q_terms, q_counts = self._query(term_ids)
+        if q_terms.size == 0 or k <= 0 or self.n_docs == 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        buffers = self._buffers()
+        try:
+            n = kernels.accumulate(self.indptr, self.doc_ids, self.weights, q_terms, q_counts,
+                                   buffers.acc, buffers.seen, buffers.touched)
+            docs, scores = kernels.select_top_k(buffers.acc, buffers.touched, n, k)
+            kernels.reset(buffers.acc, buffers.seen, buffers.touched, n)
+        finally:
+            self._pool.put(buffers)
+        return docs, scores
+
+    def scores(self, term_ids: Iterable[int]) -> np.ndarray:
+        """The full score vector over all passages (what rank-bm25's `get_scores` returns); for tests and tools."""
+        q_terms, q_counts = self._query(term_ids)
+        out = np.zeros(self.n_docs, np.float64)
+        for t, c in zip(q_terms, q_counts):
+            lo, hi = self.indptr[t], self.indptr[t + 1]
+            for _ in range(c):
+                out[self.doc_ids[lo:hi]] += self.weights[lo:hi]
+        return out
+
+    def term_stats(self, term_id: int, doc: int) -> tuple[int, float, float]:
+        """(tf, idf, weight) of one term in one passage; tf 0 when absent. Binary search in the postings."""
+        lo, hi = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+        pos = lo + int(np.searchsorted(self.doc_ids[lo:hi], doc))
+        if pos < hi and self.doc_ids[pos] == doc:
+            return int(self.tfs[pos]), float(self.idf[term_id]), float(self.weights[pos])
+        return 0, float(self.idf[term_id]), 0.0
+
+    def doc_freq(self, term_id: int) -> int:
+        return int(self.indptr[term_id + 1] - self.indptr[term_id])
+
+    # -- persistence ----------------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the arrays as .npy files plus `engine.json` (format version and BM25 parameters)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(folder / f"{name}.npy", np.ascontiguousarray(getattr(self, name)))
+        meta = {"format": ENGINE_FORMAT, "params": self.params.as_dict(), "n_docs": self.n_docs,
+                "n_terms": self.n_terms, "n_postings": self.n_postings}
+        (folder / "engine.json").write_text(json.dumps(meta, indent=1))
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = True) -> "SparseBM25":
+        """Open a saved engine; arrays are memory-mapped, so loading is O(1) and processes share the pages."""
+        try:
+            meta = json.loads((folder / "engine.json").read_text())
+            if meta.get("format") != ENGINE_FORMAT:
+                raise IndexFormatError(f"engine format {meta.get('format')} is not {ENGINE_FORMAT}")
+            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r" if mmap else None) for name in _ARRAYS}
+        except (OSError, ValueError, KeyError) as error:
+            raise IndexFormatError(f"cannot open engine in {folder}: {error}") from None
+        engine = cls(arrays, BM25Params(**meta["params"]))
+        if engine.n_docs != meta["n_docs"] or engine.n_postings != meta["n_postings"]:
+            raise IndexFormatError(f"engine in {folder} is truncated")
+        return engine
+
+
+def _weigh(arrays: dict[str, np.ndarray], doc_freq: np.ndarray, params: BM25Params) -> dict[str, np.ndarray]:
+    """IDF per term and the BM25 weight of every posting (see qa.bm25)."""
+    n_docs = arrays["doc_len"].shape[0]
+    idf = okapi_idf(doc_freq, n_docs, params.epsilon)
+    norms = length_norms(arrays["doc_len"], params)
+    weights = kernels.posting_weights(arrays["indptr"], arrays["doc_ids"], arrays["tfs"], idf, norms, params.k1)
+    return {"idf": idf, "weights": weights}

@@ -1,0 +1,36 @@
+"""The project's exceptions, in one place.
+
+Library code raises these; the edges translate them: the CLI prints the message on one line and exits non-zero,
+the HTTP layer answers with a 4xx and the message as `detail`. Messages say what was wrong and, where there is
+one, the fix.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class: every error qa raises on purpose."""
+
+
+class CorpusNotFound(QAError):
+    """The documents folder does not exist or is not a folder."""
+
+
+class EmptyCorpus(QAError):
+    """The documents folder holds no readable article."""
+
+
+class InvalidQuestion(QAError):
+    """The question cannot be asked (empty, too long)."""
+
+
+class DocumentNotFound(QAError):
+    """No article has the requested id."""
+
+
+class IndexFormatError(QAError):
+    """A saved index is missing, corrupt, or was written by another format version."""
+
+
+class ConfigError(QAError):
+    """A setting has a value qa cannot use."""

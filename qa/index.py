@@ -1,0 +1,300 @@
+"""Build, save, load and refresh the on-disk index of a documents folder.
+
+An index folder holds versions side by side and a `CURRENT` file naming the live one:
+
+    index_dir/
+      CURRENT                 -> "v-20261124T211500-1234"  (replaced atomically with os.replace)
+      v-20261124T211500-1234/
+        manifest.json         format, settings fingerprint, file stamps, counts, build time
+        articles.json         id, title, source, body_start, byte offset of the text, first passage
+        texts.bin             every article's text, UTF-8, concatenated
+        passages.npy          per passage: article, start, end (character offsets), number
+        vocab.json            terms in id order, and the analyzer's word -> term cache
+        engine/               the SparseBM25 arrays (memory-mapped on load)
+
+A build writes a new version folder completely, then swaps `CURRENT`: a crash mid-build leaves the previous index
+in use. `open_index` reuses the live version when its manifest matches the current files and settings, and
+rebuilds otherwise (an index built with other settings is never silently reused).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from array import array
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.analysis import ANALYZER_VERSION, Analyzer
+from qa.bm25 import BM25Params
+from qa.chunking import chunk_article
+from qa.config import Settings
+from qa.engine import SparseBM25
+from qa.errors import DocumentNotFound, EmptyCorpus, IndexFormatError
+from qa.ingest import Scan, read_articles, scan_documents
+from qa.models import Article, SkippedFile
+
+log = logging.getLogger("qa")
+
+INDEX_FORMAT = 1
+_CURRENT = "CURRENT"
+_PASSAGE_FIELDS = 4  # article, start, end, number
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """An article's metadata as kept in the index (its text stays on disk until asked for)."""
+
+    id: str
+    source: str
+    title: str
+    body_start: int
+    first_passage: int
+    n_passages: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    articles: int
+    passages: int
+    skipped: list[SkippedFile]
+    seconds: float
+    path: Path
+
+
+class Index:
+    """A loaded index: the engine, the vocabulary, and the articles and passages to cite."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], articles: list[ArticleInfo], texts: np.ndarray,
+                 text_offsets: np.ndarray, passages: np.ndarray, vocab: dict[str, int], engine: SparseBM25,
+                 analyzer: Analyzer) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.articles = articles
+        self._texts = texts
+        self._text_offsets = text_offsets
+        self.passages = passages
+        self.vocab = vocab
+        self.engine = engine
+        self.analyzer = analyzer
+        self._by_id = {info.id: number for number, info in enumerate(articles)}
+
+    @property
+    def built_at(self) -> str:
+        return self.manifest["built_at"]
+
+    @property
+    def skipped(self) -> list[SkippedFile]:
+        return [SkippedFile(**item) for item in self.manifest.get("skipped", [])]
+
+    def term_ids(self, terms: list[str]) -> list[int]:
+        """Ids of the terms the corpus knows; unknown terms are dropped."""
+        vocab = self.vocab
+        return [vocab[t] for t in terms if t in vocab]
+
+    def article_number(self, document_id: str) -> int:
+        try:
+            return self._by_id[document_id]
+        except KeyError:
+            raise DocumentNotFound(f"no document with id '{document_id}'") from None
+
+    def article_text(self, number: int) -> str:
+        start, end = self._text_offsets[number], self._text_offsets[number + 1]
+        return bytes(self._texts[start:end]).decode("utf-8")
+
+    def passage(self, passage_id: int) -> tuple[int, int, int, int]:
+        """(article number, start, end, passage number) of a passage."""
+        article, start, end, number = (int(v) for v in self.passages[passage_id])
+        return article, start, end, number
+
+
+# -- building ----------------------------------------------------------------------------------------------
+
+
+def build_index(settings: Settings, scan: Scan | None = None, progress: bool = False) -> BuildReport:
+    """Read, chunk, analyse and index the documents folder; swap the result in as the live index."""
+    started = time.perf_counter()
+    scan = scan or scan_documents(settings.documents)
+    index_dir = settings.resolved_index_dir()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        read = read_articles(scan)
+        if not read.articles:
+            raise EmptyCorpus(f"no readable .txt or .md article in {settings.documents}"
+                              + (f" ({len(read.skipped)} file(s) skipped)" if read.skipped else ""))
+        version = index_dir / f"v-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+        staging = version.with_name(version.name + ".partial")
+        try:
+            n_passages = _write_version(staging, settings, scan, read.articles, read.skipped, progress)
+            staging.rename(version)
+            _point_current(index_dir, version.name)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _remove_old_versions(index_dir, keep=version.name)
+    return BuildReport(len(read.articles), n_passages, read.skipped, time.perf_counter() - started, version)
+
+
+def _write_version(folder: Path, settings: Settings, scan: Scan, articles: list[Article],
+                   skipped: list[SkippedFile], progress: bool) -> int:
+    folder.mkdir(parents=True)
+    analyzer = Analyzer()
+    vocab: dict[str, int] = {}
+    tokens = array("i")  # compact: a 1M-passage corpus has ~60M term ids
+    lengths = array("q")
+    passage_rows = array("q")  # article, start, end, number; flattened
+    infos: list[dict[str, Any]] = []
+    text_offsets = [0]
+    with open(folder / "texts.bin", "wb") as texts:
+        for number, article in enumerate(_progress(articles, progress)):
+            passages = chunk_article(article, settings.chunk_words, settings.chunk_overlap)
+            title_ids = _ids(analyzer.terms(article.title), vocab) if settings.title_in_passages else []
+            infos.append({"id": article.id, "source": article.source, "title": article.title,
+                          "body_start": article.body_start, "first_passage": len(lengths),
+                          "n_passages": len(passages)})
+            for passage in passages:
+                ids = title_ids + _ids(analyzer.terms(passage.text), vocab)
+                tokens.extend(ids)
+                lengths.append(len(ids))
+                passage_rows.extend((number, passage.start, passage.end, passage.number))
+            encoded = article.text.encode("utf-8")
+            texts.write(encoded)
+            text_offsets.append(text_offsets[-1] + len(encoded))
+    params = BM25Params(settings.k1, settings.b, settings.epsilon)
+    engine = SparseBM25.from_flat(np.frombuffer(tokens, np.int32), np.frombuffer(lengths, np.int64), len(vocab), params)
+    engine.save(folder / "engine")
+    np.save(folder / "passages.npy", np.frombuffer(passage_rows, np.int64).reshape(-1, _PASSAGE_FIELDS))
+    np.save(folder / "text_offsets.npy", np.asarray(text_offsets, np.int64))
+    _write_json(folder / "articles.json", infos)
+    _write_json(folder / "vocab.json", {"terms": list(vocab), "analysis_cache": analyzer.export_cache()})
+    manifest = {
+        "format": INDEX_FORMAT,
+        "settings": _fingerprint(settings),
+        "documents": str(scan.root.resolve()),
+        "files": scan.fingerprint(),
+        "articles": len(infos),
+        "passages": len(lengths),
+        "terms": len(vocab),
+        "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    _write_json(folder / "manifest.json", manifest)  # written last: its presence marks a complete version
+    return len(lengths)
+
+
+def _ids(terms: list[str], vocab: dict[str, int]) -> list[int]:
+    setdefault = vocab.setdefault
+    return [setdefault(term, len(vocab)) for term in terms]
+
+
+def _progress(articles: list[Article], enabled: bool) -> Iterator[Article] | list[Article]:
+    if not enabled or not sys.stderr.isatty():
+        return articles
+    from tqdm import tqdm
+
+    return tqdm(articles, desc="indexing", unit="article", file=sys.stderr)
+
+
+def _fingerprint(settings: Settings) -> dict[str, Any]:
+    return {**settings.index_fingerprint(), "analyzer": ANALYZER_VERSION, "format": INDEX_FORMAT}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _point_current(index_dir: Path, name: str) -> None:
+    pointer = index_dir / f"{_CURRENT}.{os.getpid()}.tmp"
+    pointer.write_text(name)
+    os.replace(pointer, index_dir / _CURRENT)
+
+
+def _remove_old_versions(index_dir: Path, keep: str) -> None:
+    for child in index_dir.iterdir():
+        if child.is_dir() and child.name.startswith("v-") and child.name != keep:
+            shutil.rmtree(child, ignore_errors=True)  # open memory maps stay valid on POSIX
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One builder per index folder at a time (other processes wait)."""
+    with open(index_dir / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# -- loading -----------------------------------------------------------------------------------------------
+
+
+def current_version(index_dir: Path) -> Path | None:
+    """The live version folder, or None when there is none yet."""
+    try:
+        name = (index_dir / _CURRENT).read_text().strip()
+    except OSError:
+        return None
+    folder = index_dir / name
+    return folder if (folder / "manifest.json").is_file() else None
+
+
+def load_index(folder: Path) -> Index:
+    """Open one version folder (arrays memory-mapped)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != INDEX_FORMAT:
+            raise IndexFormatError(f"index format {manifest.get('format')} is not {INDEX_FORMAT}")
+        articles = [ArticleInfo(**item) for item in json.loads((folder / "articles.json").read_text("utf-8"))]
+        vocab_file = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        passages = np.load(folder / "passages.npy", mmap_mode="r")
+        text_offsets = np.load(folder / "text_offsets.npy")
+        texts = np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r") if text_offsets[-1] else np.empty(0, np.uint8)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IndexFormatError(f"cannot open index in {folder}: {error}") from None
+    engine = SparseBM25.load(folder / "engine")
+    if len(passages) != engine.n_docs or len(passages) != manifest["passages"]:
+        raise IndexFormatError(f"index in {folder} is inconsistent (passages do not match the engine)")
+    analyzer = Analyzer()
+    analyzer.preload(vocab_file["analysis_cache"])
+    vocab = {term: number for number, term in enumerate(vocab_file["terms"])}
+    return Index(folder, manifest, articles, texts, text_offsets, passages, vocab, engine, analyzer)
+
+
+def open_index(settings: Settings, progress: bool = False,
+               on_build: Callable[[BuildReport], None] | None = None) -> Index:
+    """The index of `settings.documents`: the saved one when it is up to date, else a fresh build."""
+    scan = scan_documents(settings.documents)
+    folder = current_version(settings.resolved_index_dir())
+    if folder is not None:
+        try:
+            index = load_index(folder)
+            if _is_current(index.manifest, settings, scan):
+                return index
+            log.info("index in %s is out of date; rebuilding", folder)
+        except IndexFormatError as error:
+            log.warning("%s; rebuilding", error)
+    report = build_index(settings, scan, progress=progress)
+    if on_build is not None:
+        on_build(report)
+    return load_index(report.path)
+
+
+def _is_current(manifest: dict[str, Any], settings: Settings, scan: Scan) -> bool:
+    return (manifest.get("settings") == _fingerprint(settings)
+            and manifest.get("documents") == str(scan.root.resolve())
+            and manifest.get("files") == scan.fingerprint())

@@ -1,0 +1,140 @@
+"""Files of the documents folder -> `Article`s, with a reason for every file that cannot be used.
+
+    >>> scan = scan_documents(Path("documents"))          # doctest: +SKIP
+    >>> [a.id for a in read_articles(scan).articles]       # doctest: +SKIP
+    ['000_8339c2265b0242b8', '004_7d268188ac327656']
+
+A file is skipped, with a warning naming it, when it is empty, binary, not UTF-8, unreadable, a link pointing
+outside the folder, or has the same document id as a file read before it. Skipping one file never stops the
+others from being indexed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.errors import CorpusNotFound
+from qa.models import Article, SkippedFile
+
+log = logging.getLogger("qa")
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+_BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """What identifies one version of a file cheaply: its path, size and modification time."""
+
+    source: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class Scan:
+    """The article files of a folder, found without reading them."""
+
+    root: Path
+    files: list[tuple[Path, FileStamp]]
+
+    def fingerprint(self) -> list[list[str | int]]:
+        """A JSON-able summary that changes whenever a file is added, removed or modified."""
+        return [[stamp.source, stamp.size, stamp.mtime_ns] for _, stamp in self.files]
+
+
+@dataclass(slots=True)
+class ReadResult:
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def scan_documents(root: Path) -> Scan:
+    """List the article files under `root` (recursively, sorted, hidden files and folders left out)."""
+    if not root.exists():
+        raise CorpusNotFound(f"documents folder not found: {root}")
+    if not root.is_dir():
+        raise CorpusNotFound(f"documents path is not a folder: {root}")
+    files = []
+    for path in _walk(root):
+        try:
+            info = path.stat()
+        except OSError:
+            continue  # vanished or a dangling link; read_articles never sees it
+        source = path.relative_to(root).as_posix()
+        files.append((path, FileStamp(source, info.st_size, info.st_mtime_ns)))
+    return Scan(root, files)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for directory, subdirs, names in os.walk(root, followlinks=False):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES):
+                yield Path(directory) / name
+
+
+def read_articles(scan: Scan) -> ReadResult:
+    """Read every scanned file into an `Article`, collecting the ones that cannot be used."""
+    result = ReadResult()
+    seen_ids: dict[str, str] = {}
+    root = scan.root.resolve()
+    for path, stamp in scan.files:
+        try:
+            article = read_article(path, stamp.source, root)
+        except _Skip as skip:
+            result.skipped.append(SkippedFile(stamp.source, str(skip)))
+            log.warning("skipped %s: %s", stamp.source, skip)
+            continue
+        if article.id in seen_ids:
+            reason = f"same document id '{article.id}' as {seen_ids[article.id]}"
+            result.skipped.append(SkippedFile(stamp.source, reason))
+            log.warning("skipped %s: %s", stamp.source, reason)
+            continue
+        seen_ids[article.id] = stamp.source
+        result.articles.append(article)
+    return result
+
+
+class _Skip(Exception):
+    """Why a file is not an article."""
+
+
+def read_article(path: Path, source: str, root: Path) -> Article:
+    """Read one file; raise `_Skip` with a reason when it cannot be used."""
+    try:
+        if not path.resolve().is_relative_to(root):
+            raise _Skip("links outside the documents folder")
+        data = path.read_bytes()
+    except OSError as error:
+        raise _Skip(f"unreadable ({error.strerror or error})") from None
+    if not data.strip():
+        raise _Skip("empty file")
+    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+        raise _Skip("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _Skip(f"not UTF-8 (invalid byte at offset {error.start})") from None
+    if not text.strip():
+        raise _Skip("empty file")
+    title, body_start = _title(text, markdown=source.lower().endswith(".md"))
+    doc_id = source.rsplit(".", 1)[0]
+    return Article(id=doc_id, source=source, title=title, text=text, body_start=body_start)
+
+
+def _title(text: str, markdown: bool) -> tuple[str, int]:
+    """The first non-empty line (markdown '#' stripped) and the offset just after it."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        offset += len(line)
+        if stripped:
+            if markdown:
+                stripped = stripped.lstrip("#").strip() or stripped
+            return stripped, offset
+    return "", len(text)

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa.api import create_app
+from qa.config import Settings
+
+SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+
+
+@pytest.fixture
+def client(seed_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(seed_settings)) as client:  # `with` runs the lifespan (loads the index)
+        yield client
+
+
+def test_post_ask_returns_cited_passages(client: TestClient) -> None:
+    response = client.post("/ask", json={"question": SHUSHA, "top_k": 2})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"question", "passages", "took_ms", "terms", "message"}
+    assert body["question"] == SHUSHA and body["message"] is None
+    assert len(body["passages"]) == 2
+    top = body["passages"][0]
+    assert top["rank"] == 1 and "June 15" in top["text"]
+    citation = top["citation"]
+    assert set(citation) == {"document_id", "title", "source", "passage", "start", "end"}
+    assert citation["source"] == "000_8339c2265b0242b8.txt"
+    document = client.get(f"/documents/{citation['document_id']}").json()
+    assert document["text"][citation["start"] : citation["end"]] == top["text"]
+    assert {"passage": citation["passage"], "start": citation["start"], "end": citation["end"]} in document["passages"]
+
+
+def test_get_ask_equals_post_ask(client: TestClient) -> None:
+    got = client.get("/ask", params={"q": SHUSHA, "top_k": 3}).json()
+    posted = client.post("/ask", json={"question": SHUSHA, "top_k": 3}).json()
+    for body in (got, posted):
+        body.pop("took_ms")
+    assert got == posted
+
+
+def test_default_top_k_is_three(client: TestClient) -> None:
+    assert len(client.post("/ask", json={"question": "Azerbaijan"}).json()["passages"]) == 3
+
+
+def test_batch(client: TestClient) -> None:
+    response = client.post("/ask/batch", json={"questions": [SHUSHA, "Serbian ambassador"], "top_k": 1})
+    assert response.status_code == 200
+    answers = response.json()["answers"]
+    assert [a["question"] for a in answers] == [SHUSHA, "Serbian ambassador"]
+    assert "June 15" in answers[0]["passages"][0]["text"]
+    assert "Serbian" in answers[1]["passages"][0]["text"]
+
+
+def test_stopword_question_is_answered_empty_with_a_message(client: TestClient) -> None:
+    body = client.get("/ask", params={"q": "what is it"}).json()
+    assert body["passages"] == [] and body["message"].startswith("No passages: the question has only stopwords")
+
+
+@pytest.mark.parametrize(("request_kwargs", "fragment"), [
+    ({"json": {"question": ""}}, "question: String should have at least 1 character"),
+    ({"json": {"question": "   "}}, "question: Value error, the question is empty"),
+    ({"json": {"question": "x" * 2001}}, "question: String should have at most 2000 characters"),
+    ({"json": {"question": "trade", "top_k": 0}}, "top_k: Input should be greater than or equal to 1"),
+    ({"json": {"question": "trade", "top_k": 101}}, "top_k: Input should be less than or equal to 100"),
+    ({"json": {"top_k": 3}}, "question: Field required"),
+    ({"content": b"{not json", "headers": {"content-type": "application/json"}}, "JSON decode error"),
+])
+def test_invalid_post_requests_get_422_with_a_message(client: TestClient, request_kwargs: dict, fragment: str) -> None:
+    response = client.post("/ask", **request_kwargs)
+    assert response.status_code == 422
+    assert fragment in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("params", "fragment"), [
+    ({}, "query.q: Field required"),
+    ({"q": ""}, "query.q: String should have at least 1 character"),
+    ({"q": "   "}, "the question is empty"),
+    ({"q": "trade", "top_k": "many"}, "query.top_k: Input should be a valid integer"),
+])
+def test_invalid_get_requests_get_422_with_a_message(client: TestClient, params: dict, fragment: str) -> None:
+    response = client.get("/ask", params=params)
+    assert response.status_code == 422
+    assert fragment in response.json()["detail"]
+
+
+def test_batch_with_an_empty_question_is_refused(client: TestClient) -> None:
+    response = client.post("/ask/batch", json={"questions": ["trade", " "]})
+    assert response.status_code == 422
+    assert "question 1 is empty" in response.json()["detail"]
+
+
+def test_documents_list_and_detail(client: TestClient) -> None:
+    documents = client.get("/documents").json()["documents"]
+    assert [d["id"] for d in documents] == ["000_8339c2265b0242b8", "004_7d268188ac327656"]
+    assert documents[0]["title"] == "By Ayya Lmahamad" and documents[0]["passages"] >= 2
+    detail = client.get("/documents/004_7d268188ac327656").json()
+    assert detail["title"].startswith("Azerbaijan’s Agency for Development")
+    assert detail["source"] == "004_7d268188ac327656.txt"
+    assert len(detail["passages"]) == documents[1]["passages"]
+
+
+def test_unknown_document_is_404_with_a_message(client: TestClient) -> None:
+    response = client.get("/documents/nope")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no document with id 'nope'"}
+    assert client.get("/documents/..%2F..%2Fetc%2Fpasswd").status_code == 404
+
+
+def test_health(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["articles"] == 2 and body["passages"] >= 4
+    assert body["built_at"].endswith("+00:00")
+
+
+def test_openapi_documents_models_and_examples(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    ask = schema["paths"]["/ask"]["post"]
+    assert ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AskResponse")
+    assert "422" in ask["responses"]
+    assert schema["components"]["schemas"]["AskRequest"]["examples"][0]["question"] == SHUSHA
+    assert client.get("/docs").status_code == 200

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.chunking import chunk_article, split_sentences
+from qa.ingest import read_articles, scan_documents
+from qa.models import Article
+
+from .conftest import ARTICLES, SEED_DOCUMENTS, shared_data
+
+
+def _article(text: str) -> Article:
+    title_end = text.index("\n") + 1
+    return Article("a", "a.txt", text[: title_end - 1], text, title_end)
+
+
+def test_sentences_respect_abbreviations_and_initials() -> None:
+    text = "Dr. Kaya met J. Smith in the U.S. on Monday. It rained! Did it stop? Yes."
+    spans = split_sentences(text, 0, len(text))
+    assert [text[a:b] for a, b in spans] == [
+        "Dr. Kaya met J. Smith in the U.S. on Monday.", "It rained!", "Did it stop?", "Yes."]
+
+
+def test_decimals_do_not_end_sentences() -> None:
+    text = "Trade reached $3.4 billion in 2021. It grew."
+    assert [text[a:b] for a, b in split_sentences(text, 0, len(text))] == [
+        "Trade reached $3.4 billion in 2021.", "It grew."]
+
+
+def test_passages_are_whole_sentences_within_target() -> None:
+    sentences = [f"Sentence number {i} has exactly seven words." for i in range(12)]
+    article = _article("Title\n\n" + " ".join(sentences))
+    passages = chunk_article(article, chunk_words=20, overlap=0)
+    assert [p.text for p in passages] == [" ".join(sentences[i : i + 2]) for i in range(0, 12, 2)]
+
+
+def test_overlap_repeats_whole_sentences_inside_a_paragraph() -> None:
+    sentences = [f"Sentence number {i} has exactly seven words." for i in range(6)]
+    article = _article("Title\n\n" + " ".join(sentences))
+    passages = chunk_article(article, chunk_words=21, overlap=1)
+    assert [p.text for p in passages] == [
+        " ".join(sentences[0:3]), " ".join(sentences[2:5]), " ".join(sentences[4:6])]
+    assert [p.number for p in passages] == [1, 2, 3]
+
+
+def test_paragraph_breaks_are_preferred_and_not_overlapped() -> None:
+    article = _article("Title\n\nOne two three four. Five six seven eight.\n\nNine ten eleven twelve.\n\nThirteen.")
+    passages = chunk_article(article, chunk_words=12, overlap=1)
+    assert [p.text for p in passages] == [
+        "One two three four. Five six seven eight.", "Nine ten eleven twelve.\n\nThirteen."]
+
+
+def test_over_long_sentence_is_cut_at_word_boundaries() -> None:
+    words = [f"w{i}" for i in range(25)]
+    article = _article("Title\n\n" + " ".join(words) + ".")
+    passages = chunk_article(article, chunk_words=10, overlap=0)
+    assert [p.text.split() for p in passages] == [words[0:10], words[10:20], words[20:24] + ["w24."]]
+
+
+def test_title_only_article_is_one_passage() -> None:
+    article = Article("t", "t.txt", "Just a title", "Just a title\n", 13)
+    assert [p.text for p in chunk_article(article, 100, 1)] == ["Just a title"]
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError):
+        chunk_article(_article("T\nx."), chunk_words=0, overlap=0)
+
+
+def _assert_spans_exact(folder: Path, chunk_words: int = 100, overlap: int = 1) -> int:
+    read = read_articles(scan_documents(folder))
+    count = 0
+    for article in read.articles:
+        passages = chunk_article(article, chunk_words, overlap)
+        assert passages, article.source
+        for passage in passages:
+            assert article.text[passage.start : passage.end] == passage.text, (article.source, passage.number)
+            assert passage.text == passage.text.strip()
+            count += 1
+    return count
+
+
+def test_every_passage_span_is_exact_in_documents_and_test_articles() -> None:
+    assert _assert_spans_exact(SEED_DOCUMENTS) >= 2
+    assert _assert_spans_exact(ARTICLES, chunk_words=15, overlap=1) >= 3
+
+
+@pytest.mark.shared_data
+def test_every_passage_span_is_exact_in_bbc_news() -> None:
+    bbc = shared_data("bbc_news")
+    categories = sorted(p for p in bbc.iterdir() if p.is_dir())  # README.TXT and SOURCE.md are not articles
+    assert sum(len(read_articles(scan_documents(c)).articles) for c in categories) == 2225
+    assert sum(_assert_spans_exact(c) for c in categories) > 2225

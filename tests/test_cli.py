@@ -1,0 +1,121 @@
+"""The `qa` command through its real entry points: `main()` in-process, and the installed script as a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+
+from .conftest import SEED_DOCUMENTS
+
+SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+
+
+@pytest.fixture
+def corpus_args(tmp_path: Path) -> list[str]:
+    return ["--documents", str(SEED_DOCUMENTS), "--index-dir", str(tmp_path / "index")]
+
+
+def run_qa(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `qa` script (falls back to `python -m qa`)."""
+    script = shutil.which("qa", path=str(Path(sys.executable).parent))
+    command = [script] if script else [sys.executable, "-m", "qa"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
+
+
+def test_ask_prints_ranked_passages_with_citations(corpus_args: list[str], capsys: pytest.CaptureFixture) -> None:
+    assert main(["ask", SHUSHA, *corpus_args]) == 0
+    out = capsys.readouterr().out
+    blocks = out.split("\n\n")
+    assert len(blocks) == 3
+    assert blocks[0].startswith("1. score ")
+    assert "June 15" in blocks[0]
+    assert "\x1b[" not in out  # captured output is not a terminal: plain text
+    citation = blocks[0].strip().splitlines()[-1].strip()
+    assert citation.startswith("-- By Ayya Lmahamad | 000_8339c2265b0242b8.txt | passage ")
+    start, end = (int(v) for v in citation.rsplit("chars ", 1)[1].split("-"))
+    article = (SEED_DOCUMENTS / "000_8339c2265b0242b8.txt").read_text(encoding="utf-8")
+    assert "June 15" in article[start:end]
+
+
+def test_ask_json_prints_the_http_body(corpus_args: list[str], capsys: pytest.CaptureFixture) -> None:
+    assert main(["ask", SHUSHA, "--top-k", "2", "--json", *corpus_args]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert set(body) == {"question", "passages", "took_ms", "terms", "message"}
+    assert len(body["passages"]) == 2 and "June 15" in body["passages"][0]["text"]
+
+
+def test_ask_file_answers_each_line_as_json_lines(corpus_args: list[str], tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    questions = tmp_path / "questions.txt"
+    questions.write_text(f"{SHUSHA}\n\nWho did the SMB agency chairman meet?\nwhat is it\n")
+    assert main(["ask", "--file", str(questions), "--json", "--top-k", "1", *corpus_args]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    bodies = [json.loads(line) for line in lines]
+    assert [b["question"] for b in bodies] == [SHUSHA, "Who did the SMB agency chairman meet?", "what is it"]
+    assert bodies[1]["passages"][0]["citation"]["document_id"] == "004_7d268188ac327656"
+    assert bodies[2]["passages"] == [] and bodies[2]["message"]
+
+
+def test_stopword_question_prints_one_line(corpus_args: list[str], capsys: pytest.CaptureFixture) -> None:
+    assert main(["ask", "what is it", *corpus_args]) == 0
+    out = capsys.readouterr().out
+    assert out == "No passages: the question has only stopwords (what, is, it), which are not searched.\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["ask", "trade", "--documents", "/nonexistent/folder"], "qa: error: documents folder not found: /nonexistent/folder\n"),
+    (["ask", "trade", "--top-k", "0"], "qa: error: invalid setting: top_k: Input should be greater than or equal to 1\n"),
+    (["ask"], "qa: error: give either a question or --file FILE\n"),
+    (["ask", "   "], "qa: error: the question is empty\n"),
+])
+def test_errors_are_one_line_and_non_zero(args: list[str], message: str, capsys: pytest.CaptureFixture,
+                                          tmp_path: Path) -> None:
+    assert main([*args, "--index-dir", str(tmp_path / "i")]) == 1
+    assert capsys.readouterr().err == message
+
+
+def test_empty_corpus_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "docs").mkdir()
+    assert main(["ask", "trade", "--documents", str(tmp_path / "docs"), "--index-dir", str(tmp_path / "i")]) == 1
+    assert capsys.readouterr().err == f"qa: error: no readable .txt or .md article in {tmp_path / 'docs'}\n"
+
+
+def test_bad_flag_is_one_line_exit_2(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ask", "trade", "--bogus"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == "qa: error: unrecognized arguments: --bogus (see 'qa --help')\n"
+
+
+def test_index_command_builds_and_reports(corpus_args: list[str], capsys: pytest.CaptureFixture) -> None:
+    assert main(["index", *corpus_args]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("indexed 2 articles, ") and " passages in " in out
+
+
+def test_installed_script_asks_and_fails_cleanly(tmp_path: Path) -> None:
+    ok = run_qa("ask", SHUSHA, "--top-k", "1", "--documents", str(SEED_DOCUMENTS), "--index-dir", str(tmp_path / "i"))
+    assert ok.returncode == 0, ok.stderr
+    assert "June 15" in ok.stdout and "-- By Ayya Lmahamad | 000_8339c2265b0242b8.txt" in ok.stdout
+    assert ok.stderr.startswith("qa: indexed 2 articles")
+    bad = run_qa("ask", "trade", "--documents", str(tmp_path / "missing"))
+    assert bad.returncode == 1
+    assert bad.stderr == f"qa: error: documents folder not found: {tmp_path / 'missing'}\n"
+    assert "Traceback" not in bad.stderr
+
+
+def test_python_dash_m_qa_works(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "qa", "ask", "B2B", "--json", "--top-k", "1",
+                             "--documents", str(SEED_DOCUMENTS), "--index-dir", str(tmp_path / "i")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "B2B" in json.loads(result.stdout)["passages"][0]["text"]

@@ -1,0 +1,94 @@
+"""The sparse engine scores exactly as rank-bm25's BM25Okapi, on the same tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from qa.bm25 import BM25Params
+from qa.engine import SparseBM25
+from qa.errors import IndexFormatError
+
+PARAMS = [BM25Params(), BM25Params(k1=0.9, b=0.4, epsilon=0.0), BM25Params(k1=2.0, b=0.9, epsilon=0.5)]
+
+
+def _corpus(seed: int, n_docs: int = 400, vocab: int = 300) -> list[list[int]]:
+    rng = np.random.default_rng(seed)
+    docs = [list(rng.zipf(1.3, size=rng.integers(1, 60)) % vocab) for _ in range(n_docs)]
+    return docs
+
+
+def _queries(seed: int, vocab: int = 300) -> list[list[int]]:
+    rng = np.random.default_rng(seed + 1)
+    queries = [list(rng.integers(0, vocab, size=rng.integers(1, 8))) for _ in range(30)]
+    return queries + [[0], [1, 1, 2], [0, 1, 2, 3], [vocab - 1, vocab + 5]]
+
+
+def _as_words(tokens: list[int]) -> list[str]:
+    return [f"t{t}" for t in tokens]
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: f"k1={p.k1},b={p.b},eps={p.epsilon}")
+@pytest.mark.parametrize("seed", [0, 1])
+def test_scores_equal_rank_bm25(params: BM25Params, seed: int) -> None:
+    docs = _corpus(seed)
+    engine = SparseBM25.build(docs, n_terms=300, params=params)
+    reference = BM25Okapi([_as_words(d) for d in docs], k1=params.k1, b=params.b, epsilon=params.epsilon)
+    for query in _queries(seed):
+        expected = reference.get_scores(_as_words(query))
+        ours = engine.scores(query)
+        assert np.max(np.abs(ours - expected)) < 1e-6
+        top_ids, top_scores = engine.top_k(query, 10)
+        np.testing.assert_allclose(top_scores, ours[top_ids], atol=1e-9)
+        # identical top-10 order, ties aside: the scores at each rank are the reference's
+        matching = [d for d in range(len(docs)) if set(docs[d]) & set(query)]
+        ranked = sorted(matching, key=lambda d: (-expected[d], d))[:10]
+        np.testing.assert_allclose(top_scores, expected[ranked], atol=1e-6)
+        assert top_ids.tolist() == ranked  # ties are broken by passage order, as in `ranked`
+
+
+def test_epsilon_floor_applies_to_terms_in_most_passages() -> None:
+    docs = [[0, 1], [0, 2], [0, 3], [4]]
+    engine = SparseBM25.build(docs, n_terms=5, params=BM25Params(epsilon=0.25))
+    idf = np.log(4 - np.array([3, 1, 1, 1, 1]) + 0.5) - np.log(np.array([3, 1, 1, 1, 1]) + 0.5)
+    assert engine.idf[0] == pytest.approx(0.25 * idf.mean())
+    assert SparseBM25.build(docs, 5, BM25Params(epsilon=0.0)).idf[0] == 0.0
+
+
+def test_only_passages_with_a_question_term_are_returned() -> None:
+    engine = SparseBM25.build([[0], [1], [0, 1], [2]], n_terms=3, params=BM25Params())
+    ids, scores = engine.top_k([0], k=10)
+    assert sorted(ids.tolist()) == [0, 2]
+    assert engine.top_k([], k=10)[0].size == 0
+    assert engine.top_k([99], k=10)[0].size == 0  # an id outside the vocabulary matches nothing
+
+
+def test_top_k_beyond_corpus_size_returns_all_matches_in_order() -> None:
+    docs = _corpus(3, n_docs=50)
+    engine = SparseBM25.build(docs, 300, BM25Params())
+    ids, scores = engine.top_k([1, 2, 3], k=100)
+    assert list(scores) == sorted(scores, reverse=True)
+    assert len(ids) == len({d for d in range(50) if set(docs[d]) & {1, 2, 3}})
+
+
+def test_save_and_memory_mapped_load_give_the_same_scores(tmp_path: Path) -> None:
+    docs = _corpus(4)
+    engine = SparseBM25.build(docs, 300, BM25Params(k1=1.5))
+    engine.save(tmp_path / "engine")
+    loaded = SparseBM25.load(tmp_path / "engine")
+    assert isinstance(loaded.weights, np.memmap)
+    assert loaded.params == engine.params
+    for query in _queries(4):
+        np.testing.assert_array_equal(loaded.scores(query), engine.scores(query))
+        np.testing.assert_array_equal(loaded.top_k(query, 5)[0], engine.top_k(query, 5)[0])
+
+
+def test_truncated_engine_is_detected(tmp_path: Path) -> None:
+    SparseBM25.build(_corpus(5), 300, BM25Params()).save(tmp_path / "engine")
+    weights = tmp_path / "engine" / "weights.npy"
+    weights.write_bytes(weights.read_bytes()[:-80])
+    with pytest.raises(IndexFormatError):
+        SparseBM25.load(tmp_path / "engine")

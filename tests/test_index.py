@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from qa.analysis import Analyzer
+from qa.chunking import chunk_article
+from qa.errors import EmptyCorpus
+from qa.index import current_version, open_index
+from qa.ingest import read_articles, scan_documents
+
+from .conftest import settings_for
+
+
+def test_index_is_saved_and_reused(articles_dir: Path, tmp_path: Path) -> None:
+    settings = settings_for(articles_dir, tmp_path / "index")
+    first = open_index(settings)
+    assert first.manifest["articles"] == 3
+    second = open_index(settings)
+    assert second.path == first.path  # reused, not rebuilt
+    assert isinstance(second.engine.weights, np.memmap)
+
+
+@pytest.mark.parametrize("change", ["add", "modify", "remove"])
+def test_index_is_rebuilt_when_an_article_changes(articles_dir: Path, tmp_path: Path, change: str) -> None:
+    settings = settings_for(articles_dir, tmp_path / "index")
+    first = open_index(settings)
+    target = articles_dir / "harbour.txt"
+    if change == "add":
+        (articles_dir / "new.txt").write_text("Zeppelins return\n\nA zeppelin landed at the harbour.")
+    elif change == "modify":
+        target.write_text(target.read_text() + "\nA zeppelin landed too.\n")
+        os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    else:
+        target.unlink()
+    second = open_index(settings)
+    assert second.path != first.path
+    assert current_version(settings.resolved_index_dir()) == second.path
+    has_zeppelin = "zeppelin" in second.vocab
+    assert has_zeppelin == (change != "remove")
+    assert second.manifest["articles"] == (2 if change == "remove" else 3 + (change == "add"))
+
+
+def test_index_built_with_other_settings_is_rebuilt(articles_dir: Path, tmp_path: Path) -> None:
+    first = open_index(settings_for(articles_dir, tmp_path / "index"))
+    for changed in ({"k1": 0.9}, {"b": 0.5}, {"epsilon": 0.0}, {"chunk_words": 30}, {"chunk_overlap": 0}):
+        again = open_index(settings_for(articles_dir, tmp_path / "index", **changed))
+        assert again.path != first.path, changed
+        assert again.manifest["settings"][next(iter(changed))] == next(iter(changed.values()))
+        first = again
+
+
+def test_index_scores_equal_rank_bm25_on_the_same_tokens(articles_dir: Path, tmp_path: Path) -> None:
+    settings = settings_for(articles_dir, tmp_path / "index", chunk_words=20)
+    index = open_index(settings)
+    analyzer = Analyzer()
+    corpus = []
+    for article in read_articles(scan_documents(articles_dir)).articles:
+        for passage in chunk_article(article, settings.chunk_words, settings.chunk_overlap):
+            corpus.append(analyzer.terms(article.title) + analyzer.terms(passage.text))
+    reference = BM25Okapi(corpus, k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+    for question in ["pipeline engineers", "trade target 2023", "harbour cranes tonnes", "B2B credit"]:
+        terms = analyzer.terms(question)
+        ours = index.engine.scores(index.term_ids(terms))
+        assert np.max(np.abs(ours - reference.get_scores(terms))) < 1e-9
+
+
+def test_failed_build_leaves_the_previous_index_in_use(articles_dir: Path, tmp_path: Path) -> None:
+    settings = settings_for(articles_dir, tmp_path / "index")
+    first = open_index(settings)
+    (articles_dir / "new.txt").write_text("Zeppelins\n\nA zeppelin landed.")
+    with mock.patch("qa.index.SparseBM25.save", side_effect=OSError("disk full")):
+        with pytest.raises(OSError):
+            open_index(settings)
+    assert current_version(settings.resolved_index_dir()) == first.path
+    assert not [p for p in settings.resolved_index_dir().iterdir() if p.name.endswith(".partial")]
+
+
+def test_corrupt_index_is_rebuilt_with_a_warning(articles_dir: Path, tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    settings = settings_for(articles_dir, tmp_path / "index")
+    first = open_index(settings)
+    (first.path / "passages.npy").write_bytes(b"garbage")
+    again = open_index(settings)
+    assert again.path != first.path and again.manifest["articles"] == 3
+    assert "rebuilding" in caplog.text
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "empty.txt").write_text("")
+    with pytest.raises(EmptyCorpus, match=r"no readable \.txt or \.md article .*1 file\(s\) skipped"):
+        open_index(settings_for(tmp_path / "docs", tmp_path / "index"))
+
+
+def test_default_index_dir_is_outside_documents(articles_dir: Path) -> None:
+    from qa.config import Settings
+
+    default = Settings(documents=articles_dir).resolved_index_dir()
+    assert not default.resolve().is_relative_to(articles_dir.resolve())
+    assert default != Settings(documents=articles_dir / "energy").resolved_index_dir()

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+
+from qa.errors import InvalidQuestion
+from qa.index import Index
+from qa.search import Searcher
+
+SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+SMB = "Who did the SMB agency chairman meet?"
+
+
+@pytest.fixture
+def searcher(seed_index: Index) -> Searcher:
+    return Searcher(seed_index)
+
+
+def test_shusha_question_finds_june_15(searcher: Searcher, seed_index: Index) -> None:
+    answer = searcher.ask(SHUSHA, top_k=3)
+    top = answer.hits[0]
+    assert "June 15" in top.text
+    assert "Shusha Declaration" in top.text
+    article = seed_index.article_text(seed_index.article_number(top.document_id))
+    assert article[top.start : top.end] == top.text
+    assert [h.rank for h in answer.hits] == [1, 2, 3]
+    assert answer.hits[0].score >= answer.hits[1].score >= answer.hits[2].score
+
+
+def test_smb_question_finds_the_turkish_ambassador_in_the_second_seed(searcher: Searcher, seed_index: Index) -> None:
+    top = searcher.ask(SMB, top_k=3).hits[0]
+    assert top.document_id == "004_7d268188ac327656"
+    assert top.source == "004_7d268188ac327656.txt"
+    assert "Bagchi" in top.text  # Jahit Bagchi, the Turkish ambassador (named in the article's title line)
+    assert "Turkish Ambassador Jahit Bagchi" in top.title
+    article = seed_index.article_text(seed_index.article_number(top.document_id))
+    assert article[top.start : top.end] == top.text
+    assert top.start == article.index("During the meeting with Bagchi")
+
+
+def test_highlights_point_at_matching_words(searcher: Searcher, seed_index: Index) -> None:
+    top = searcher.ask(SHUSHA, top_k=1).hits[0]
+    article = seed_index.article_text(seed_index.article_number(top.document_id))
+    words = [article[s.start : s.end] for s in top.highlights]
+    assert {"Shusha", "Declaration", "signed", "Azerbaijan", "Turkey"} <= set(words)
+    assert all(top.start <= s.start < s.end <= top.end for s in top.highlights)
+
+
+@pytest.mark.parametrize("money", ["$15 billion", "15 billion in 2023", "B2B", "Baku-Tbilisi-Ceyhan", "ceyhan"])
+def test_numbers_money_and_mixed_tokens_are_findable(searcher: Searcher, money: str) -> None:
+    top = searcher.ask(money, top_k=1).hits[0]
+    needle = {"$15 billion": "$15 billion", "15 billion in 2023": "$15 billion in 2023", "B2B": "B2B",
+              "Baku-Tbilisi-Ceyhan": "Baku-Tbilisi-Ceyhan", "ceyhan": "Ceyhan"}[money]
+    assert needle in top.text
+
+
+def test_stopword_only_question_returns_nothing_and_says_why(searcher: Searcher) -> None:
+    answer = searcher.ask("What is it that they were?", top_k=3)
+    assert answer.hits == []
+    assert answer.message == ("No passages: the question has only stopwords (What, is, it, that, they, were), "
+                              "which are not searched.")
+    punctuation = searcher.ask("?!", top_k=3)
+    assert punctuation.hits == [] and punctuation.message == "No passages: the question has no words to search for."
+
+
+def test_question_with_unknown_terms_only(searcher: Searcher) -> None:
+    answer = searcher.ask("zeppelin quasar", top_k=3)
+    assert answer.hits == []
+    assert answer.message == "No passages: none of the question's terms occur in the articles."
+    assert answer.terms == ["zeppelin", "quasar"]
+
+
+@pytest.mark.parametrize(("question", "top_k", "message"), [
+    ("", 3, "the question is empty"),
+    ("   ", 3, "the question is empty"),
+    ("x" * 2001, 3, "the question is 2001 characters long; the limit is 2000"),
+    ("trade", 0, "top_k must be between 1 and 100, not 0"),
+    ("trade", 101, "top_k must be between 1 and 100, not 101"),
+])
+def test_invalid_questions_are_refused(searcher: Searcher, question: str, top_k: int, message: str) -> None:
+    with pytest.raises(InvalidQuestion) as error:
+        searcher.ask(question, top_k=top_k)
+    assert str(error.value) == message
+
+
+def test_top_k_larger_than_matches(searcher: Searcher, seed_index: Index) -> None:
+    answer = searcher.ask("Serbia", top_k=100)
+    assert 1 <= len(answer.hits) < seed_index.engine.n_docs
+    assert all("Serbia" in h.text for h in answer.hits)

@@ -1,0 +1,72 @@
+"""A real server process on a free loopback port, asked over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import REPO, SEED_DOCUMENTS
+
+SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("server did not come up")
+
+
+def start(command: list[str], tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "QA_DOCUMENTS": str(SEED_DOCUMENTS), "QA_INDEX_DIR": str(tmp_path / "index")}
+    process = subprocess.Popen([*command, "--port", str(port)], cwd=REPO, env=env, stderr=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, text=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url, process)
+    return process, url
+
+
+@pytest.fixture(params=["uvicorn service:app", "qa serve --workers 2"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param.startswith("uvicorn"):
+        command = [sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1"]
+    else:
+        command = [sys.executable, "-m", "qa", "serve", "--host", "127.0.0.1", "--workers", "2"]
+    process, url = start(command, tmp_path)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_real_server_answers_over_http(server: str) -> None:
+    response = httpx.post(server + "/ask", json={"question": SHUSHA, "top_k": 1}, timeout=10)
+    assert response.status_code == 200
+    top = response.json()["passages"][0]
+    assert "June 15" in top["text"]
+    assert top["citation"]["source"] == "000_8339c2265b0242b8.txt"
+    assert httpx.get(server + "/ask", params={"q": ""}, timeout=10).status_code == 422
+    health = httpx.get(server + "/health", timeout=10).json()
+    assert health["articles"] == 2
