@@ -11,12 +11,14 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, Settings, get_settings
 from qa.errors import DocumentNotFound, InvalidQuestion, QAError
@@ -26,6 +28,8 @@ from qa.schemas import (AskRequest, AskResponse, BatchRequest, BatchResponse, Do
 from qa.search import Searcher
 
 log = logging.getLogger("qa")
+
+STATIC = Path(__file__).parent / "static"
 
 _ERRORS = {404: {"model": ErrorBody, "description": "Unknown document"},
            422: {"model": ErrorBody, "description": "Invalid request; `detail` says what to change"}}
@@ -49,7 +53,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _add_error_handlers(app)
     _add_routes(app)
+    _add_page(app)
     return app
+
+
+def _add_page(app: FastAPI) -> None:
+    """The question page (`/`, plain HTML/JS/CSS from qa/static, no build step, no external assets)."""
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
 def _json(model: AskResponse | BatchResponse | DocumentDetail | DocumentList | Health) -> Response:

@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help="worker processes; they share the memory-mapped index [1]")
     _common(serve)
+
+    from qa.evaluation import add_eval_arguments  # the evaluation commands live with the evaluation code
+
+    evaluate = commands.add_parser("eval", help="measure retrieval quality on a public benchmark (BEIR, SQuAD)")
+    add_eval_arguments(evaluate, _common)
     return parser
 
 
@@ -78,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging()
     try:
-        return {"ask": _ask, "index": _index, "serve": _serve}[args.command](args)
+        return {"ask": _ask, "index": _index, "serve": _serve, "eval": _eval}[args.command](args)
     except QAError as error:
         print(f"qa: error: {error}", file=sys.stderr)
         return 1
@@ -166,6 +171,12 @@ def _index(args: argparse.Namespace) -> int:
         print(f"  skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
     print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s -> {report.path}")
     return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from qa.evaluation import run_eval
+
+    return run_eval(args, _settings(args))
 
 
 def _serve(args: argparse.Namespace) -> int:

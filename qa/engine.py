@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import queue
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -166,6 +167,39 @@ class SparseBM25:
         if engine.n_docs != meta["n_docs"] or engine.n_postings != meta["n_postings"]:
             raise IndexFormatError(f"engine in {folder} is truncated")
         return engine
+
+
+class EngineBuilder:
+    """Collects passages as lists of terms (strings), assigns term ids, and builds the engine.
+
+        >>> builder = EngineBuilder()
+        >>> builder.add(["shusha", "declar"]); builder.add(["trade", "trade"])
+        >>> engine = builder.build(BM25Params())
+        >>> builder.vocab["trade"], engine.n_docs
+        (2, 2)
+
+    Term ids are kept in compact arrays (4 bytes a token), so a 1M-passage corpus fits in a few hundred MB.
+    """
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self._tokens = array("i")
+        self._lengths = array("q")
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def add(self, terms: Sequence[str]) -> None:
+        """Add one passage (its terms in order; repeats count)."""
+        vocab = self.vocab
+        setdefault = vocab.setdefault
+        self._tokens.extend([setdefault(term, len(vocab)) for term in terms])
+        self._lengths.append(len(terms))
+
+    def build(self, params: BM25Params) -> SparseBM25:
+        tokens = np.frombuffer(self._tokens, np.int32) if self._tokens else np.empty(0, np.int32)
+        lengths = np.frombuffer(self._lengths, np.int64) if self._lengths else np.empty(0, np.int64)
+        return SparseBM25.from_flat(tokens, lengths, len(self.vocab), params)
 
 
 def _weigh(arrays: dict[str, np.ndarray], doc_freq: np.ndarray, params: BM25Params) -> dict[str, np.ndarray]:

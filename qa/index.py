@@ -40,7 +40,7 @@ from qa.analysis import ANALYZER_VERSION, Analyzer
 from qa.bm25 import BM25Params
 from qa.chunking import chunk_article
 from qa.config import Settings
-from qa.engine import SparseBM25
+from qa.engine import EngineBuilder, SparseBM25
 from qa.errors import DocumentNotFound, EmptyCorpus, IndexFormatError
 from qa.ingest import Scan, read_articles, scan_documents
 from qa.models import Article, SkippedFile
@@ -150,52 +150,43 @@ def _write_version(folder: Path, settings: Settings, scan: Scan, articles: list[
                    skipped: list[SkippedFile], progress: bool) -> int:
     folder.mkdir(parents=True)
     analyzer = Analyzer()
-    vocab: dict[str, int] = {}
-    tokens = array("i")  # compact: a 1M-passage corpus has ~60M term ids
-    lengths = array("q")
+    builder = EngineBuilder()
     passage_rows = array("q")  # article, start, end, number; flattened
     infos: list[dict[str, Any]] = []
     text_offsets = [0]
     with open(folder / "texts.bin", "wb") as texts:
         for number, article in enumerate(_progress(articles, progress)):
             passages = chunk_article(article, settings.chunk_words, settings.chunk_overlap)
-            title_ids = _ids(analyzer.terms(article.title), vocab) if settings.title_in_passages else []
+            title_terms = analyzer.terms(article.title) if settings.title_in_passages else []
             infos.append({"id": article.id, "source": article.source, "title": article.title,
-                          "body_start": article.body_start, "first_passage": len(lengths),
+                          "body_start": article.body_start, "first_passage": len(builder),
                           "n_passages": len(passages)})
             for passage in passages:
-                ids = title_ids + _ids(analyzer.terms(passage.text), vocab)
-                tokens.extend(ids)
-                lengths.append(len(ids))
+                builder.add(title_terms + analyzer.terms(passage.text))
                 passage_rows.extend((number, passage.start, passage.end, passage.number))
             encoded = article.text.encode("utf-8")
             texts.write(encoded)
             text_offsets.append(text_offsets[-1] + len(encoded))
     params = BM25Params(settings.k1, settings.b, settings.epsilon)
-    engine = SparseBM25.from_flat(np.frombuffer(tokens, np.int32), np.frombuffer(lengths, np.int64), len(vocab), params)
+    engine = builder.build(params)
     engine.save(folder / "engine")
     np.save(folder / "passages.npy", np.frombuffer(passage_rows, np.int64).reshape(-1, _PASSAGE_FIELDS))
     np.save(folder / "text_offsets.npy", np.asarray(text_offsets, np.int64))
     _write_json(folder / "articles.json", infos)
-    _write_json(folder / "vocab.json", {"terms": list(vocab), "analysis_cache": analyzer.export_cache()})
+    _write_json(folder / "vocab.json", {"terms": list(builder.vocab), "analysis_cache": analyzer.export_cache()})
     manifest = {
         "format": INDEX_FORMAT,
         "settings": _fingerprint(settings),
         "documents": str(scan.root.resolve()),
         "files": scan.fingerprint(),
         "articles": len(infos),
-        "passages": len(lengths),
-        "terms": len(vocab),
+        "passages": len(builder),
+        "terms": len(builder.vocab),
         "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     _write_json(folder / "manifest.json", manifest)  # written last: its presence marks a complete version
-    return len(lengths)
-
-
-def _ids(terms: list[str], vocab: dict[str, int]) -> list[int]:
-    setdefault = vocab.setdefault
-    return [setdefault(term, len(vocab)) for term in terms]
+    return len(builder)
 
 
 def _progress(articles: list[Article], enabled: bool) -> Iterator[Article] | list[Article]:
