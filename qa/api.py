@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, Settings, get_settings
-from qa.errors import DocumentNotFound, InvalidQuestion, QAError
+from qa.errors import DocumentNotFound, InvalidRequest, QAError
 from qa.index import open_index
 from qa.schemas import (AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentDetail, DocumentList,
                         ErrorBody, Health, document_detail, document_summaries, health)
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         chosen = settings or get_settings()
         app.state.settings = chosen
-        app.state.searcher = Searcher(open_index(chosen))
+        app.state.searcher = Searcher(open_index(chosen), max_per_article=chosen.max_per_article)
         yield
 
     app = FastAPI(
@@ -82,7 +82,8 @@ def _add_routes(app: FastAPI) -> None:
     @app.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"])
     async def ask(body: AskRequest, request: Request) -> Response:
         """Answer one question with the best passages, each with its citation."""
-        answer = searcher(request).ask(body.question, default_top_k(request, body.top_k))
+        answer = searcher(request).ask(body.question, default_top_k(request, body.top_k),
+                                       explain_scores=body.explain, max_per_article=body.max_per_article)
         return _json(AskResponse.from_answer(answer))
 
     @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"])
@@ -91,9 +92,12 @@ def _add_routes(app: FastAPI) -> None:
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question.",
                                 examples=["When did Azerbaijan and Turkey sign the Shusha Declaration?"])],
         top_k: Annotated[int | None, Query(ge=1, le=MAX_TOP_K)] = None,
+        explain: Annotated[bool, Query(description="Add each term's contribution to the scores.")] = False,
+        max_per_article: Annotated[int | None, Query(ge=0, le=MAX_TOP_K)] = None,
     ) -> Response:
-        """The same as `POST /ask`, for links and quick tries: `GET /ask?q=...&top_k=3`."""
-        answer = searcher(request).ask(q, default_top_k(request, top_k))
+        """The same as `POST /ask`, for links and quick tries: `GET /ask?q=...&top_k=3&explain=true`."""
+        answer = searcher(request).ask(q, default_top_k(request, top_k), explain_scores=explain,
+                                       max_per_article=max_per_article)
         return _json(AskResponse.from_answer(answer))
 
     @app.post("/ask/batch", response_model=BatchResponse, responses=_ERRORS, tags=["ask"])
@@ -110,9 +114,15 @@ def _add_routes(app: FastAPI) -> None:
         return _json(document_summaries(searcher(request).index))
 
     @app.get("/documents/{document_id:path}", response_model=DocumentDetail, responses=_ERRORS, tags=["documents"])
-    async def get_document(document_id: str, request: Request) -> Response:
-        """One article's full text, title, source and passage spans. Ids may contain `/` (sub-folders)."""
-        return _json(document_detail(searcher(request).index, document_id))
+    async def get_document(
+        document_id: str,
+        request: Request,
+        start: Annotated[int | None, Query(ge=0, description="Start of a span to return with context.")] = None,
+        end: Annotated[int | None, Query(ge=0, description="End of that span (exclusive).")] = None,
+    ) -> Response:
+        """One article's full text, title, source and passage spans; with `start`/`end`, also that span with
+        the text around it (`span`). Ids may contain `/` (sub-folders)."""
+        return _json(document_detail(searcher(request).index, document_id, start, end))
 
     @app.get("/health", response_model=Health, tags=["service"])
     async def get_health(request: Request) -> Response:
@@ -131,8 +141,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",
                                                       "errors": jsonable_encoder(details)})
 
-    @app.exception_handler(InvalidQuestion)
-    async def invalid_question(request: Request, error: InvalidQuestion) -> JSONResponse:
+    @app.exception_handler(InvalidRequest)
+    async def invalid_question(request: Request, error: InvalidRequest) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(error)})
 
     @app.exception_handler(DocumentNotFound)

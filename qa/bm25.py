@@ -39,10 +39,14 @@ def okapi_idf(doc_freq: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
     return np.where(idf < 0, floor, idf)
 
 
-def length_norms(doc_len: np.ndarray, params: BM25Params) -> np.ndarray:
-    """k1 * (1 - b + b * |d| / avgdl) for every passage: the part of the denominator that depends on d."""
+def length_norms(doc_len: np.ndarray, params: BM25Params, avgdl: float | None = None) -> np.ndarray:
+    """k1 * (1 - b + b * |d| / avgdl) for every passage: the part of the denominator that depends on d.
+
+    `avgdl` defaults to the mean of `doc_len` (pass the corpus mean when `doc_len` is a subset).
+    """
     lengths = doc_len.astype(np.float64)
-    avgdl = lengths.mean() if lengths.size else 0.0
+    if avgdl is None:
+        avgdl = float(lengths.mean()) if lengths.size else 0.0
     if avgdl == 0:
         return np.full(lengths.shape, params.k1 * (1 - params.b))
     return params.k1 * (1 - params.b + params.b * lengths / avgdl)

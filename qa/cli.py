@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, metavar="N", help=f"passages to show, 1..{MAX_TOP_K} [QA_TOP_K, 3]")
     ask.add_argument("--json", action="store_true", help="print the HTTP API's response body instead")
     ask.add_argument("--file", type=Path, metavar="FILE", help="answer every line of FILE (one question a line)")
+    ask.add_argument("--explain", action="store_true", help="show each question term's part of every score")
+    ask.add_argument("--max-per-article", type=int, metavar="N",
+                     help="at most N passages of one article (0: no limit) [QA_MAX_PER_ARTICLE, 0]")
     _common(ask)
 
     index = commands.add_parser("index", help="build (or rebuild) the index of the documents folder")
@@ -76,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     return make_settings(documents=args.documents, index_dir=args.index_dir, chunk_words=args.chunk_words,
                          chunk_overlap=args.chunk_overlap, k1=args.k1, b=args.b, epsilon=args.epsilon,
-                         top_k=getattr(args, "top_k", None))
+                         top_k=getattr(args, "top_k", None), max_per_article=getattr(args, "max_per_article", None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,7 +123,8 @@ def _ask(args: argparse.Namespace) -> int:
     else:
         validate_question(args.question, settings.top_k)
         questions = [args.question]
-    searcher = Searcher(open_index(settings, progress=True, on_build=_report_build))
+    searcher = Searcher(open_index(settings, progress=True, on_build=_report_build),
+                        max_per_article=settings.max_per_article)
     color = use_color(sys.stdout.isatty())
     width = min(shutil.get_terminal_size().columns, 120)
     failures = 0
@@ -129,7 +133,8 @@ def _ask(args: argparse.Namespace) -> int:
             from qa.schemas import AskResponse
 
             try:
-                print(AskResponse.from_answer(searcher.ask(question, settings.top_k)).model_dump_json(), flush=True)
+                answer = searcher.ask(question, settings.top_k, explain_scores=args.explain)
+                print(AskResponse.from_answer(answer).model_dump_json(), flush=True)
             except QAError as error:  # one bad line of a file does not stop the others
                 failures += 1
                 print(f'{{"question": {_json_string(question)}, "error": {_json_string(str(error))}}}', flush=True)
@@ -137,7 +142,8 @@ def _ask(args: argparse.Namespace) -> int:
         if len(questions) > 1:
             print(("\n" if number else "") + f"Q: {question}")
         try:
-            print(render_answer(searcher.ask(question, settings.top_k), color=color, width=width))
+            answer = searcher.ask(question, settings.top_k, explain_scores=args.explain)
+            print(render_answer(answer, color=color, width=width))
         except QAError as error:
             failures += 1
             print(f"qa: error: {error}", file=sys.stderr)

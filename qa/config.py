@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     chunk_words: int = Field(100, ge=10, le=2000, description="Target passage length in words.")
     chunk_overlap: int = Field(1, ge=0, le=10, description="Sentences repeated between consecutive passages.")
     top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="Passages returned when a request does not say.")
+    max_per_article: int = Field(
+        0, ge=0, le=MAX_TOP_K, description="At most this many passages of one article per answer (0: no limit). "
+        "Overlapping passages of one article are never both returned, whatever this says.")
     k1: float = Field(1.2, ge=0.0, le=10.0, description="BM25 term-frequency saturation.")
     b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
     epsilon: float = Field(0.25, ge=0.0, le=10.0, description="Floor for negative IDFs, as a share of the mean IDF.")

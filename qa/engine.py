@@ -51,6 +51,7 @@ class SparseBM25:
         self.doc_len = arrays["doc_len"]
         self.idf = arrays["idf"]
         self._pool: queue.SimpleQueue[_Buffers] = queue.SimpleQueue()
+        self._avgdl: float | None = None
 
     @property
     def n_docs(self) -> int:
@@ -138,6 +139,12 @@ class SparseBM25:
         if pos < hi and self.doc_ids[pos] == doc:
             return int(self.tfs[pos]), float(self.idf[term_id]), float(self.weights[pos])
         return 0, float(self.idf[term_id]), 0.0
+
+    def length_norm(self, doc: int) -> float:
+        """k1 * (1 - b + b * |d| / avgdl) of one passage (the denominator's length part)."""
+        if self._avgdl is None:
+            self._avgdl = float(np.asarray(self.doc_len, np.float64).mean()) if self.n_docs else 0.0
+        return float(length_norms(self.doc_len[doc : doc + 1], self.params, self._avgdl)[0])
 
     def doc_freq(self, term_id: int) -> int:
         return int(self.indptr[term_id + 1] - self.indptr[term_id])

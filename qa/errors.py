@@ -20,7 +20,11 @@ class EmptyCorpus(QAError):
     """The documents folder holds no readable article."""
 
 
-class InvalidQuestion(QAError):
+class InvalidRequest(QAError):
+    """A request qa cannot answer as asked (answered with 422)."""
+
+
+class InvalidQuestion(InvalidRequest):
     """The question cannot be asked (empty, too long)."""
 
 

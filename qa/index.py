@@ -47,7 +47,7 @@ from qa.models import Article, SkippedFile
 
 log = logging.getLogger("qa")
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 _CURRENT = "CURRENT"
 _PASSAGE_FIELDS = 4  # article, start, end, number
 
@@ -62,6 +62,7 @@ class ArticleInfo:
     body_start: int
     first_passage: int
     n_passages: int
+    meta: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,7 @@ def _write_version(folder: Path, settings: Settings, scan: Scan, articles: list[
             title_terms = analyzer.terms(article.title) if settings.title_in_passages else []
             infos.append({"id": article.id, "source": article.source, "title": article.title,
                           "body_start": article.body_start, "first_passage": len(builder),
-                          "n_passages": len(passages)})
+                          "n_passages": len(passages), "meta": article.meta})
             for passage in passages:
                 builder.add(title_terms + analyzer.terms(passage.text))
                 passage_rows.extend((number, passage.start, passage.end, passage.number))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,15 +123,41 @@ def read_article(path: Path, source: str, root: Path) -> Article:
         raise _Skip(f"not UTF-8 (invalid byte at offset {error.start})") from None
     if not text.strip():
         raise _Skip("empty file")
-    title, body_start = _title(text, markdown=source.lower().endswith(".md"))
+    markdown = source.lower().endswith(".md")
+    meta, content_start = parse_front_matter(text) if markdown else ({}, 0)
+    title, body_start = _title(text, content_start, markdown)
+    if meta.get("title"):
+        title, body_start = meta.pop("title"), content_start
     doc_id = source.rsplit(".", 1)[0]
-    return Article(id=doc_id, source=source, title=title, text=text, body_start=body_start)
+    return Article(id=doc_id, source=source, title=title, text=text, body_start=body_start, meta=meta)
 
 
-def _title(text: str, markdown: bool) -> tuple[str, int]:
-    """The first non-empty line (markdown '#' stripped) and the offset just after it."""
-    offset = 0
-    for line in text.splitlines(keepends=True):
+FRONT_MATTER_KEYS = ("title", "date", "url", "author")
+_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", re.DOTALL)
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
+    """`key: value` lines between `---` fences at the very top of a markdown file, and where the content starts.
+
+    Only the keys qa uses are kept (title, date, url, author); quotes around values are removed. A file without
+    front matter gives ({}, 0).
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, 0
+    meta = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        key, value = key.strip().lower(), value.strip().strip("\"'")
+        if sep and key in FRONT_MATTER_KEYS and value:
+            meta[key] = value
+    return meta, match.end()
+
+
+def _title(text: str, start: int, markdown: bool) -> tuple[str, int]:
+    """The first non-empty line from `start` (markdown '#' stripped) and the offset just after it."""
+    offset = start
+    for line in text[start:].splitlines(keepends=True):
         stripped = line.strip()
         offset += len(line)
         if stripped:

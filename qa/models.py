@@ -21,7 +21,9 @@ class Article:
     title: str
     text: str
     body_start: int
-    """Offset where the body (everything after the title line) begins."""
+    """Offset where the body (everything after the title line and any front matter) begins."""
+    meta: dict[str, str] = field(default_factory=dict)
+    """Known origin: `url`, `date`, `author` (from markdown front matter)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,31 @@ class SkippedFile:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class TermContribution:
+    """How one question term contributed to a passage's score (see `qa.bm25` for the formula)."""
+
+    term: str
+    count: int
+    """Times the term occurs in the question (each occurrence adds its weight, as in rank-bm25)."""
+    tf: int
+    df: int
+    idf: float
+    length_norm: float
+    """k1 * (1 - b + b * passage_length / average_length): the length part of the denominator."""
+    contribution: float
+    share: float
+    """contribution / score (0 when the score is 0)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BestSentence:
+    start: int
+    end: int
+    text: str
+    score: float
+
+
 @dataclass(slots=True)
 class Hit:
     """A scored passage with everything needed to cite it."""
@@ -66,6 +93,9 @@ class Hit:
     start: int
     end: int
     highlights: list[Span] = field(default_factory=list)
+    best_sentence: BestSentence | None = None
+    explanation: list[TermContribution] | None = None
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -78,3 +108,5 @@ class Answer:
     message: str | None = None
     terms: list[str] = field(default_factory=list)
     """The question's terms after analysis (what was actually searched)."""
+    unknown_terms: list[str] = field(default_factory=list)
+    """Words of the question whose term occurs in no article (what to rephrase)."""

@@ -12,7 +12,8 @@ import textwrap
 
 from qa.models import Answer, Hit
 
-_BOLD_YELLOW = "\x1b[1;33m"
+_HIGHLIGHT = "1;33"  # bold yellow: words that matched a question term
+_BEST = "4"  # underlined: the best sentence
 _DIM = "\x1b[2m"
 _RESET = "\x1b[0m"
 
@@ -23,9 +24,13 @@ def use_color(stream_is_tty: bool) -> bool:
 
 
 def render_answer(answer: Answer, color: bool, width: int = 100) -> str:
+    unknown = f"not in any article: {', '.join(answer.unknown_terms)}" if answer.unknown_terms else ""
     if not answer.hits:
-        return answer.message or "No passages found."
+        message = answer.message or "No passages found."
+        return f"{message[:-1]} ({unknown})." if unknown and message.endswith(".") else message
     blocks = [_render_hit(hit, color, width) for hit in answer.hits]
+    if unknown:
+        blocks.insert(0, f"({unknown})")
     return "\n\n".join(blocks)
 
 
@@ -43,17 +48,42 @@ def _render_hit(hit: Hit, color: bool, width: int) -> str:
     cite = citation_line(hit)
     if color:
         cite = f"{_DIM}{cite}{_RESET}"
-    return f"{hit.rank}. score {hit.score:.3f}\n{textwrap.indent(body, '   ')}\n   {cite}"
+    lines = [f"{hit.rank}. score {hit.score:.3f}", textwrap.indent(body, "   "), f"   {cite}"]
+    if hit.explanation is not None:
+        lines.extend(f"   {line}" for line in explanation_lines(hit))
+    return "\n".join(lines)
+
+
+def explanation_lines(hit: Hit) -> list[str]:
+    """One line per question term: its BM25 ingredients and its part of the score."""
+    lines = []
+    for part in hit.explanation or []:
+        times = f" x{part.count}" if part.count > 1 else ""
+        lines.append(f"   {part.term}{times}: tf={part.tf} df={part.df} idf={part.idf:.3f} "
+                     f"norm={part.length_norm:.3f} -> {part.contribution:.3f} ({part.share:.0%})")
+    return ["why:"] + lines if lines else []
 
 
 def _highlighted(hit: Hit, color: bool) -> str:
-    parts, cursor = [], 0
+    """The passage with matched words in bold yellow and the best sentence underlined (ANSI styles)."""
+    styles: list[set[str]] = [set() for _ in hit.text]
     for span in hit.highlights:
-        a, b = span.start - hit.start, span.end - hit.start
-        parts.append(hit.text[cursor:a])
-        parts.append(f"{_BOLD_YELLOW}{hit.text[a:b]}{_RESET}")
-        cursor = b
-    parts.append(hit.text[cursor:])
+        for i in range(span.start - hit.start, span.end - hit.start):
+            styles[i].add(_HIGHLIGHT)
+    if hit.best_sentence is not None:
+        for i in range(hit.best_sentence.start - hit.start, hit.best_sentence.end - hit.start):
+            if 0 <= i < len(styles) and not hit.text[i].isspace():
+                styles[i].add(_BEST)
+    parts, current = [], frozenset[str]()
+    for char, style in zip(hit.text, styles):
+        if style != current:
+            parts.append(_RESET if current else "")
+            if style:
+                parts.append(f"\x1b[{';'.join(sorted(style))}m")
+            current = frozenset(style)
+        parts.append(char)
+    if current:
+        parts.append(_RESET)
     return "".join(parts)
 
 

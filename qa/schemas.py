@@ -6,10 +6,13 @@ Offsets (`start`, `end`, highlight spans) are character offsets into the article
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.index import Index
+from qa.errors import InvalidRequest
 from qa.models import Answer, Hit
 
 _EXAMPLE_QUESTION = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
@@ -26,6 +29,10 @@ class AskRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, in plain words.")
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to return (default: QA_TOP_K, 3).")
+    explain: bool = Field(False, description="Add each question term's contribution to every passage's score.")
+    max_per_article: int | None = Field(
+        None, ge=0, le=MAX_TOP_K, description="At most this many passages of one article (0: no limit; default "
+        "QA_MAX_PER_ARTICLE).")
 
     _check_question = field_validator("question")(_not_blank)
 
@@ -59,6 +66,32 @@ class Citation(BaseModel):
     passage: int = Field(description="1-based number of the passage within its article.")
     start: int = Field(description="Character offset of the passage in the article.")
     end: int = Field(description="End offset (exclusive): article_text[start:end] is the passage.")
+    url: str = Field(description="This passage in its article, with context: GET it on this service.")
+    source_url: str | None = Field(None, description="Where the article was published (front matter `url:`).")
+    date: str | None = Field(None, description="Publication date (front matter `date:`).")
+    author: str | None = Field(None, description="Author (front matter `author:`).")
+
+
+class BestSentence(BaseModel):
+    text: str
+    start: int = Field(description="Article offset of the sentence.")
+    end: int
+    score: float = Field(description="The sentence's lexical BM25 match with the question.")
+
+
+class TermExplanation(BaseModel):
+    term: str = Field(description="The question term after analysis.")
+    count: int = Field(description="Occurrences in the question; each adds the term's weight once.")
+    tf: int = Field(description="Occurrences in the passage (title included when titles are indexed).")
+    df: int = Field(description="Passages containing the term.")
+    idf: float
+    length_norm: float = Field(description="k1 * (1 - b + b * passage_length / average_length).")
+    contribution: float = Field(description="count * idf * tf * (k1 + 1) / (tf + length_norm).")
+    share: float = Field(description="contribution / score.")
+
+
+def document_url(document_id: str, start: int, end: int) -> str:
+    return f"/documents/{quote(document_id, safe='/')}?start={start}&end={end}"
 
 
 class PassageResult(BaseModel):
@@ -66,16 +99,26 @@ class PassageResult(BaseModel):
     score: float
     text: str
     citation: Citation
+    best_sentence: BestSentence | None = Field(description="The passage's sentence that best matches the question.")
     highlights: list[HighlightSpan] = Field(
         description="Article offsets of the words that matched a question term after analysis.")
+    explanation: list[TermExplanation] | None = Field(None, description="Only with explain=true.")
 
     @classmethod
     def from_hit(cls, hit: Hit) -> "PassageResult":
+        meta = hit.meta
+        best = hit.best_sentence
         return cls(
             rank=hit.rank, score=hit.score, text=hit.text,
             citation=Citation(document_id=hit.document_id, title=hit.title, source=hit.source, passage=hit.passage,
-                              start=hit.start, end=hit.end),
+                              start=hit.start, end=hit.end, url=document_url(hit.document_id, hit.start, hit.end),
+                              source_url=meta.get("url"), date=meta.get("date"), author=meta.get("author")),
+            best_sentence=BestSentence(text=best.text, start=best.start, end=best.end, score=best.score)
+            if best else None,
             highlights=[HighlightSpan(start=s.start, end=s.end) for s in hit.highlights],
+            explanation=[TermExplanation(term=c.term, count=c.count, tf=c.tf, df=c.df, idf=c.idf,
+                                         length_norm=c.length_norm, contribution=c.contribution, share=c.share)
+                         for c in hit.explanation] if hit.explanation is not None else None,
         )
 
 
@@ -84,12 +127,14 @@ class AskResponse(BaseModel):
     passages: list[PassageResult]
     took_ms: float
     terms: list[str] = Field(description="The question's terms after analysis: what was searched for.")
+    unknown_terms: list[str] = Field(description="Words of the question that occur in no article: rephrase these.")
     message: str | None = Field(None, description="Set when no passage is returned, saying why.")
 
     @classmethod
     def from_answer(cls, answer: Answer) -> "AskResponse":
         return cls(question=answer.question, passages=[PassageResult.from_hit(h) for h in answer.hits],
-                   took_ms=answer.took_ms, terms=answer.terms, message=answer.message)
+                   took_ms=answer.took_ms, terms=answer.terms, unknown_terms=answer.unknown_terms,
+                   message=answer.message)
 
 
 class BatchResponse(BaseModel):
@@ -114,13 +159,26 @@ class PassageSpan(BaseModel):
     end: int
 
 
+class SpanInContext(BaseModel):
+    start: int
+    end: int
+    text: str = Field(description="article_text[start:end]")
+    context_start: int = Field(description="Start of the surrounding context (whole sentences before the span).")
+    context_end: int
+    context: str = Field(description="article_text[context_start:context_end], which contains the span.")
+
+
 class DocumentDetail(BaseModel):
     id: str
     title: str
     source: str
     text: str
-    body_start: int = Field(description="Offset where the body starts (after the title line).")
+    body_start: int = Field(description="Offset where the body starts (after the title line and front matter).")
     passages: list[PassageSpan]
+    source_url: str | None = None
+    date: str | None = None
+    author: str | None = None
+    span: SpanInContext | None = Field(None, description="The span asked for with ?start=&end=, with context.")
 
 
 class Health(BaseModel):
@@ -141,14 +199,41 @@ def document_summaries(index: Index) -> DocumentList:
                                    for a in index.articles])
 
 
-def document_detail(index: Index, document_id: str) -> DocumentDetail:
+CONTEXT_CHARS = 300
+"""About this much context is returned on each side of a requested span, extended to whole words."""
+
+
+def document_detail(index: Index, document_id: str, start: int | None = None,
+                    end: int | None = None) -> DocumentDetail:
     number = index.article_number(document_id)
     info = index.articles[number]
+    text = index.article_text(number)
     spans = [PassageSpan(passage=n, start=s, end=e)
              for _, s, e, n in (index.passage(p) for p in range(info.first_passage,
                                                                    info.first_passage + info.n_passages))]
-    return DocumentDetail(id=info.id, title=info.title, source=info.source, text=index.article_text(number),
-                          body_start=info.body_start, passages=spans)
+    return DocumentDetail(id=info.id, title=info.title, source=info.source, text=text, body_start=info.body_start,
+                          passages=spans, source_url=info.meta.get("url"), date=info.meta.get("date"),
+                          author=info.meta.get("author"), span=span_in_context(text, start, end))
+
+
+def span_in_context(text: str, start: int | None, end: int | None) -> SpanInContext | None:
+    """`text[start:end]` with about CONTEXT_CHARS of whole words around it; None when no span was asked for."""
+    if start is None and end is None:
+        return None
+    start = 0 if start is None else start
+    end = len(text) if end is None else end
+    if not 0 <= start <= end <= len(text):
+        raise InvalidRequest(f"the span start={start}, end={end} is not within the article (0..{len(text)})")
+    left = max(0, start - CONTEXT_CHARS)
+    if left > 0:
+        space = text.find(" ", left, start)
+        left = space + 1 if space != -1 else left
+    right = min(len(text), end + CONTEXT_CHARS)
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space != -1 else right
+    return SpanInContext(start=start, end=end, text=text[start:end], context_start=left, context_end=right,
+                         context=text[left:right])
 
 
 def health(index: Index) -> Health:

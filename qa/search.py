@@ -1,28 +1,39 @@
 """Question -> ranked, cited passages. The one search function behind the CLI and the HTTP API.
 
-    >>> searcher = Searcher(open_index(Settings()))              # doctest: +SKIP
-    >>> answer = searcher.ask("When was the Shusha Declaration signed?", top_k=1)   # doctest: +SKIP
-    >>> answer.hits[0].citation_line()                            # doctest: +SKIP
+    >>> searcher = Searcher(open_index(Settings()))                                   # doctest: +SKIP
+    >>> hit = searcher.ask("When did Azerbaijan and Turkey sign the Shusha Declaration?", top_k=1).hits[0]
+    >>> hit.best_sentence.text                                                        # doctest: +SKIP
+    'On June 15, Azerbaijan and Turkey signed the Shusha Declaration on Allied Relations, ...'
+
+Results never repeat the same text: when two passages of one article overlap (neighbouring passages share
+`chunk_overlap` sentences), only the higher-scoring one is kept, and `max_per_article` (0 = no limit) caps how
+many passages of one article are returned. The engine is asked for more candidates than needed so that these
+rules never make the answer come back short while other matching passages exist.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InvalidQuestion
+from qa.evidence import best_sentence, explain, highlights
 from qa.index import Index
-from qa.models import Answer, Hit, Span
+from qa.models import Answer, Hit
 
 
 class Searcher:
     """Answers questions from one loaded `Index`. Thread-safe: the engine pools its per-question buffers."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, max_per_article: int = 0) -> None:
         self.index = index
+        self.max_per_article = max_per_article
+        index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
 
-    def ask(self, question: str, top_k: int = 3) -> Answer:
-        """The `top_k` passages that best answer `question`, best first, each with its citation.
+    def ask(self, question: str, top_k: int = 3, *, explain_scores: bool = False,
+            max_per_article: int | None = None) -> Answer:
+        """The `top_k` passages that best answer `question`, best first, each with its citation and evidence.
 
         An empty or over-long question raises `InvalidQuestion`; a question with no searchable word, or none the
         articles contain, returns no passages and a `message` saying why.
@@ -36,25 +47,60 @@ class Searcher:
             dropped = analyzer.stopword_words(question)
             why = (f"the question has only stopwords ({', '.join(dropped)}), which are not searched"
                    if dropped else "the question has no words to search for")
-            return Answer(question, [], _ms(started), message=f"No passages: {why}.", terms=[])
-        doc_ids, scores = index.engine.top_k(index.term_ids(terms), top_k)
-        if not len(doc_ids):
-            return Answer(question, [], _ms(started), terms=terms,
+            return Answer(question, [], _ms(started), message=f"No passages: {why}.")
+        unknown = _unknown_words(index, question)
+        limit = self.max_per_article if max_per_article is None else max_per_article
+        chosen = self._diverse_top(index.term_ids(terms), top_k, limit)
+        if not chosen:
+            return Answer(question, [], _ms(started), terms=terms, unknown_terms=unknown,
                           message="No passages: none of the question's terms occur in the articles.")
-        wanted = set(terms)
-        hits = [self._hit(rank, int(doc), float(score), wanted)
-                for rank, (doc, score) in enumerate(zip(doc_ids, scores), start=1)]
-        return Answer(question, hits, _ms(started), terms=terms)
+        counts = Counter(terms)
+        hits = [self._hit(rank, passage_id, score, counts, explain_scores)
+                for rank, (passage_id, score) in enumerate(chosen, start=1)]
+        return Answer(question, hits, _ms(started), terms=terms, unknown_terms=unknown)
 
-    def _hit(self, rank: int, passage_id: int, score: float, wanted: set[str]) -> Hit:
+    def _diverse_top(self, term_ids: list[int], top_k: int, limit: int) -> list[tuple[int, float]]:
+        """The best passages with no two overlapping passages of one article and at most `limit` per article."""
+        engine, passages = self.index.engine, self.index.passages
+        fetch = min(top_k * 4 + 8, max(engine.n_docs, 1))
+        while True:
+            doc_ids, scores = engine.top_k(term_ids, fetch)
+            kept: list[tuple[int, float]] = []
+            spans: dict[int, list[tuple[int, int]]] = {}
+            for passage_id, score in zip(doc_ids.tolist(), scores.tolist()):
+                article, start, end = (int(v) for v in passages[passage_id][:3])
+                taken = spans.setdefault(article, [])
+                if (limit and len(taken) >= limit) or any(start < e and s < end for s, e in taken):
+                    continue
+                taken.append((start, end))
+                kept.append((passage_id, score))
+                if len(kept) == top_k:
+                    return kept
+            if len(doc_ids) < fetch or fetch >= engine.n_docs:
+                return kept
+            fetch = min(fetch * 4, engine.n_docs)
+
+    def _hit(self, rank: int, passage_id: int, score: float, counts: Counter[str], explain_scores: bool) -> Hit:
         index = self.index
         article_number, start, end, number = index.passage(passage_id)
         article = index.articles[article_number]
-        text = index.article_text(article_number)[start:end]
-        highlights = [Span(token.start, token.end) for token in index.analyzer.tokens(text, offset=start)
-                      if token.term in wanted]
-        return Hit(rank=rank, score=score, text=text, document_id=article.id, title=article.title,
-                   source=article.source, passage=number, start=start, end=end, highlights=highlights)
+        text = index.article_text(article_number)
+        wanted = set(counts)
+        return Hit(rank=rank, score=score, text=text[start:end], document_id=article.id, title=article.title,
+                   source=article.source, passage=number, start=start, end=end,
+                   highlights=highlights(index, text, start, end, wanted),
+                   best_sentence=best_sentence(index, text, start, end, counts),
+                   explanation=explain(index, passage_id, counts, score) if explain_scores else None,
+                   meta=article.meta)
+
+
+def _unknown_words(index: Index, question: str) -> list[str]:
+    """The question's words (as typed) whose term no article contains, each once."""
+    words: dict[str, None] = {}
+    for token in index.analyzer.tokens(question):
+        if token.term not in index.vocab:
+            words.setdefault(question[token.start:token.end], None)
+    return list(words)
 
 
 def validate_question(question: str, top_k: int) -> None:
@@ -69,3 +115,4 @@ def validate_question(question: str, top_k: int) -> None:
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
+

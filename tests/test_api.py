@@ -21,13 +21,15 @@ def test_post_ask_returns_cited_passages(client: TestClient) -> None:
     response = client.post("/ask", json={"question": SHUSHA, "top_k": 2})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"question", "passages", "took_ms", "terms", "message"}
+    assert set(body) == {"question", "passages", "took_ms", "terms", "unknown_terms", "message"}
     assert body["question"] == SHUSHA and body["message"] is None
     assert len(body["passages"]) == 2
     top = body["passages"][0]
     assert top["rank"] == 1 and "June 15" in top["text"]
     citation = top["citation"]
-    assert set(citation) == {"document_id", "title", "source", "passage", "start", "end"}
+    assert set(citation) == {"document_id", "title", "source", "passage", "start", "end", "url", "source_url", "date",
+                             "author"}
+    assert citation["url"] == f"/documents/{citation['document_id']}?start={citation['start']}&end={citation['end']}"
     assert citation["source"] == "000_8339c2265b0242b8.txt"
     document = client.get(f"/documents/{citation['document_id']}").json()
     assert document["text"][citation["start"] : citation["end"]] == top["text"]

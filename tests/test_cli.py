@@ -49,7 +49,7 @@ def test_ask_prints_ranked_passages_with_citations(corpus_args: list[str], capsy
 def test_ask_json_prints_the_http_body(corpus_args: list[str], capsys: pytest.CaptureFixture) -> None:
     assert main(["ask", SHUSHA, "--top-k", "2", "--json", *corpus_args]) == 0
     body = json.loads(capsys.readouterr().out)
-    assert set(body) == {"question", "passages", "took_ms", "terms", "message"}
+    assert set(body) == {"question", "passages", "took_ms", "terms", "unknown_terms", "message"}
     assert len(body["passages"]) == 2 and "June 15" in body["passages"][0]["text"]
 
 

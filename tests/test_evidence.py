@@ -1,0 +1,164 @@
+"""Issue 5: best sentence, highlights, no near-duplicates, explanations, context links, unknown terms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa.api import create_app
+from qa.cli import main
+from qa.index import Index, open_index
+from qa.search import Searcher
+
+from .conftest import settings_for
+
+SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+
+
+def test_best_sentence_is_the_answering_sentence_with_its_span(seed_index: Index) -> None:
+    hit = Searcher(seed_index).ask(SHUSHA, top_k=1).hits[0]
+    best = hit.best_sentence
+    assert best is not None
+    assert best.text.startswith("On June 15, Azerbaijan and Turkey signed the Shusha Declaration")
+    article = seed_index.article_text(seed_index.article_number(hit.document_id))
+    assert article[best.start : best.end] == best.text
+    assert hit.start <= best.start < best.end <= hit.end
+
+
+def test_best_sentence_ties_go_to_more_distinct_terms_then_earlier(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Ties\n\nCranes arrived. Cranes arrived. Cranes lift steel.\n")
+    (docs / "b.txt").write_text("Other\n\nNothing here about lifting.\n")
+    index = open_index(settings_for(docs, tmp_path / "i"))
+    hit = Searcher(index).ask("cranes", top_k=1).hits[0]
+    assert hit.best_sentence is not None and hit.best_sentence.start == hit.start  # the first of equal sentences
+
+
+def test_highlights_match_after_analysis(seed_index: Index) -> None:
+    hit = Searcher(seed_index).ask("cooperation in B2B", top_k=1).hits[0]
+    article = seed_index.article_text(seed_index.article_number(hit.document_id))
+    words = {article[s.start : s.end] for s in hit.highlights}
+    assert "cooperation" in words and "B2B" in words
+    cooperate = Searcher(seed_index).ask("How do they cooperate?", top_k=3)
+    for hit in cooperate.hits:
+        article = seed_index.article_text(seed_index.article_number(hit.document_id))
+        assert {article[s.start : s.end].lower() for s in hit.highlights} <= {"cooperate", "cooperation"}
+        assert hit.highlights
+
+
+@pytest.fixture
+def long_article(tmp_path: Path) -> Index:
+    """One long article whose every passage mentions the question's terms, and a short other one."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    sentences = [f"The harbour crane number {i} lifted {i * 3} containers of steel today." for i in range(60)]
+    (docs / "long.txt").write_text("Cranes all day\n\n" + " ".join(sentences) + "\n")
+    (docs / "short.txt").write_text("One crane\n\nA single crane lifted steel at the harbour.\n")
+    return open_index(settings_for(docs, tmp_path / "i", chunk_words=30, chunk_overlap=1))
+
+
+def test_overlapping_passages_of_one_article_are_never_both_returned(long_article: Index) -> None:
+    engine_top = long_article.engine.top_k(long_article.term_ids(["harbour", "crane", "steel"]), 10)[0]
+    assert len(engine_top) == 10  # the raw ranking would return neighbours that share a sentence
+    hits = Searcher(long_article).ask("harbour crane steel", top_k=10).hits
+    assert len(hits) == 10
+    assert len({(h.document_id, h.passage) for h in hits}) == 10
+    for i, a in enumerate(hits):
+        for b in hits[i + 1 :]:
+            if a.document_id == b.document_id:
+                assert a.end <= b.start or b.end <= a.start, (a.passage, b.passage)
+    assert [h.rank for h in hits] == list(range(1, 11))
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_max_per_article_limits_results(long_article: Index) -> None:
+    hits = Searcher(long_article, max_per_article=2).ask("harbour crane steel", top_k=5).hits
+    assert [h.document_id for h in hits].count("long") == 2
+    assert "short" in {h.document_id for h in hits}
+    assert len(hits) == 3  # only three passages are allowed; the answer says so by being shorter
+    per_request = Searcher(long_article).ask("harbour crane steel", top_k=5, max_per_article=1).hits
+    assert sorted(h.document_id for h in per_request) == ["long", "short"]
+
+
+def test_explanation_adds_up_to_the_score(seed_index: Index) -> None:
+    answer = Searcher(seed_index).ask(SHUSHA + " Shusha zeppelin", top_k=3, explain_scores=True)
+    for hit in answer.hits:
+        parts = hit.explanation
+        assert parts is not None
+        assert [p.term for p in parts] == ["azerbaijan", "turkey", "sign", "shusha", "declar", "zeppelin"]
+        assert sum(p.contribution for p in parts) == pytest.approx(hit.score, abs=1e-9)
+        assert sum(p.share for p in parts) == pytest.approx(1.0)
+        shusha = parts[3]
+        assert shusha.count == 2
+        k1 = seed_index.engine.params.k1
+        if shusha.tf:
+            expected = 2 * shusha.idf * shusha.tf * (k1 + 1) / (shusha.tf + shusha.length_norm)
+            assert shusha.contribution == pytest.approx(expected)
+        assert parts[5].tf == 0 and parts[5].df == 0 and parts[5].contribution == 0
+    assert answer.unknown_terms == ["zeppelin"]
+
+
+@pytest.fixture
+def client(tmp_path: Path, articles_dir: Path) -> Iterator[TestClient]:
+    (articles_dir / "dated.md").write_text(
+        "---\ntitle: \"Port strike ends\"\ndate: 2024-03-01\nurl: https://news.example/port-strike\n"
+        "author: A. Reporter\n---\n\nDock workers ended their strike on Friday. Cranes moved again.\n")
+    with TestClient(create_app(settings_for(articles_dir, tmp_path / "index"))) as client:
+        yield client
+
+
+def test_citation_links_to_the_span_with_context(client: TestClient) -> None:
+    top = client.get("/ask", params={"q": "harbour cranes tonnes"}).json()["passages"][0]
+    citation = top["citation"]
+    assert citation["url"] == f"/documents/harbour?start={citation['start']}&end={citation['end']}"
+    document = client.get(citation["url"]).json()
+    span = document["span"]
+    assert span["text"] == top["text"]
+    assert (span["start"], span["end"]) == (citation["start"], citation["end"])
+    assert span["context"] == document["text"][span["context_start"] : span["context_end"]]
+    assert span["context_start"] <= span["start"] and span["end"] <= span["context_end"]
+    assert client.get("/documents/harbour").json()["span"] is None
+
+
+def test_span_outside_the_article_is_422(client: TestClient) -> None:
+    response = client.get("/documents/harbour", params={"start": 5, "end": 10**6})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("the span start=5, end=1000000 is not within the article")
+    assert client.get("/documents/harbour", params={"start": -1}).status_code == 422
+
+
+def test_front_matter_origin_is_in_the_citation(client: TestClient) -> None:
+    top = client.post("/ask", json={"question": "dock workers strike", "top_k": 1}).json()["passages"][0]
+    citation = top["citation"]
+    assert citation["title"] == "Port strike ends"
+    assert citation["source_url"] == "https://news.example/port-strike"
+    assert citation["date"] == "2024-03-01" and citation["author"] == "A. Reporter"
+    assert top["text"] == "Dock workers ended their strike on Friday. Cranes moved again."
+    assert client.get("/documents/dated").json()["source_url"] == "https://news.example/port-strike"
+
+
+def test_api_explain_and_unknown_terms(client: TestClient) -> None:
+    body = client.post("/ask", json={"question": "harbour zeppelin", "explain": True}).json()
+    assert body["unknown_terms"] == ["zeppelin"]
+    explanation = body["passages"][0]["explanation"]
+    assert [part["term"] for part in explanation] == ["harbour", "zeppelin"]
+    assert sum(part["contribution"] for part in explanation) == pytest.approx(body["passages"][0]["score"])
+    plain = client.get("/ask", params={"q": "harbour"}).json()
+    assert plain["passages"][0]["explanation"] is None
+    nothing = client.get("/ask", params={"q": "zeppelin quasar"}).json()
+    assert nothing["passages"] == [] and nothing["unknown_terms"] == ["zeppelin", "quasar"]
+    assert nothing["message"] == "No passages: none of the question's terms occur in the articles."
+
+
+def test_cli_explain_and_nothing_found(tmp_path: Path, articles_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    args = ["--documents", str(articles_dir), "--index-dir", str(tmp_path / "i")]
+    assert main(["ask", "harbour cranes", "--top-k", "1", "--explain", *args]) == 0
+    out = capsys.readouterr().out
+    assert "   why:\n      harbour: tf=" in out and "      crane: tf=" in out
+    assert main(["ask", "zeppelin quasar", *args]) == 0
+    assert capsys.readouterr().out == ("No passages: none of the question's terms occur in the articles "
+                                       "(not in any article: zeppelin, quasar).\n")
