@@ -7,14 +7,15 @@
 
 Layout (CSC, term-major): the postings of term t are `doc_ids[indptr[t]:indptr[t+1]]` (ascending passage ids)
 with their term frequencies `tfs` and precomputed BM25 `weights` (float64, so scores equal rank-bm25's to
-~1e-12). A question is scored by adding the weights of its terms' postings into an accumulator and picking the
-top k of the passages touched, with a heap; nothing proportional to the corpus size is done per question.
+~1e-12), and each term's largest weight `max_weight`. A question merges its terms' posting lists in passage
+order (document at a time) keeping the k best in a heap; lists of frequent terms whose largest weights cannot
+lift a passage into the top k are searched, not scanned (MaxScore, exact: see `kernels.top_k`). Nothing
+proportional to the corpus size is done per question, and no per-question buffer is shared between threads.
 """
 
 from __future__ import annotations
 
 import json
-import queue
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -26,17 +27,8 @@ from qa import kernels
 from qa.bm25 import BM25Params, length_norms, okapi_idf
 from qa.errors import IndexFormatError
 
-ENGINE_FORMAT = 1
-_ARRAYS = ("indptr", "doc_ids", "tfs", "weights", "doc_len", "idf")
-
-
-class _Buffers:
-    """Per-question scratch space (accumulator, seen flags, touched list), pooled so threads never share one."""
-
-    def __init__(self, n_docs: int) -> None:
-        self.acc = np.zeros(n_docs, np.float64)
-        self.seen = np.zeros(n_docs, np.uint8)
-        self.touched = np.empty(n_docs, np.int32)
+ENGINE_FORMAT = 2
+_ARRAYS = ("indptr", "doc_ids", "tfs", "weights", "doc_len", "idf", "max_weight")
 
 
 class SparseBM25:
@@ -50,7 +42,9 @@ class SparseBM25:
         self.weights = arrays["weights"]
         self.doc_len = arrays["doc_len"]
         self.idf = arrays["idf"]
-        self._pool: queue.SimpleQueue[_Buffers] = queue.SimpleQueue()
+        self.max_weight = arrays["max_weight"]
+        # Pruning needs every weight >= 0; a negative IDF floor (tiny corpora) falls back to the full scan.
+        self._prunable = bool(self.idf.size == 0 or float(np.min(self.idf)) >= 0.0)
         self._avgdl: float | None = None
 
     @property
@@ -97,12 +91,6 @@ class SparseBM25:
         counts = Counter(t for t in term_ids if 0 <= t < self.n_terms)
         return np.fromiter(counts.keys(), np.int64, len(counts)), np.fromiter(counts.values(), np.int64, len(counts))
 
-    def _buffers(self) -> _Buffers:
-        try:
-            return self._pool.get_nowait()
-        except queue.Empty:
-            return _Buffers(self.n_docs)
-
     def top_k(self, term_ids: Iterable[int], k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k best passages for a question (as term ids, repeats counting again), best first.
 
@@ -112,15 +100,8 @@ class SparseBM25:
         q_terms, q_counts = self._query(term_ids)
         if q_terms.size == 0 or k <= 0 or self.n_docs == 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
-        buffers = self._buffers()
-        try:
-            n = kernels.accumulate(self.indptr, self.doc_ids, self.weights, q_terms, q_counts,
-                                   buffers.acc, buffers.seen, buffers.touched)
-            docs, scores = kernels.select_top_k(buffers.acc, buffers.touched, n, k)
-            kernels.reset(buffers.acc, buffers.seen, buffers.touched, n)
-        finally:
-            self._pool.put(buffers)
-        return docs, scores
+        return kernels.top_k(self.indptr, self.doc_ids, self.weights, self.max_weight, q_terms, q_counts, k,
+                             self._prunable)
 
     def scores(self, term_ids: Iterable[int]) -> np.ndarray:
         """The full score vector over all passages (what rank-bm25's `get_scores` returns); for tests and tools."""
@@ -215,4 +196,4 @@ def _weigh(arrays: dict[str, np.ndarray], doc_freq: np.ndarray, params: BM25Para
     idf = okapi_idf(doc_freq, n_docs, params.epsilon)
     norms = length_norms(arrays["doc_len"], params)
     weights = kernels.posting_weights(arrays["indptr"], arrays["doc_ids"], arrays["tfs"], idf, norms, params.k1)
-    return {"idf": idf, "weights": weights}
+    return {"idf": idf, "weights": weights, "max_weight": kernels.posting_maxima(arrays["indptr"], weights)}

@@ -69,27 +69,17 @@ def posting_weights(indptr, doc_ids, tfs, idf, norms, k1):  # pragma: no cover -
 
 
 @njit(cache=True, nogil=True)
-def accumulate(indptr, doc_ids, weights, q_terms, q_counts, acc, seen, touched):  # pragma: no cover - compiled
-    """Add every question term's postings into `acc`; list each passage touched once in `touched`.
-
-    Returns how many passages were touched. Only the postings of the question's terms are read.
-    """
-    n_touched = 0
-    for i in range(q_terms.shape[0]):
-        t = q_terms[i]
-        c = q_counts[i]
+def posting_maxima(indptr, weights):  # pragma: no cover - compiled
+    """The largest weight of each term's postings: the most one occurrence of the term can add to a score."""
+    n_terms = indptr.shape[0] - 1
+    maxima = np.zeros(n_terms, np.float64)
+    for t in range(n_terms):
+        best = 0.0
         for p in range(indptr[t], indptr[t + 1]):
-            d = doc_ids[p]
-            if seen[d] == 0:
-                seen[d] = 1
-                touched[n_touched] = d
-                n_touched += 1
-            if c == 1:
-                acc[d] += weights[p]
-            else:
-                for _ in range(c):  # as rank-bm25: a repeated question term adds its weight again
-                    acc[d] += weights[p]
-    return n_touched
+            if weights[p] > best:
+                best = weights[p]
+        maxima[t] = best
+    return maxima
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -98,49 +88,129 @@ def _better(score_a, doc_a, score_b, doc_b):  # pragma: no cover - compiled
     return score_a > score_b or (score_a == score_b and doc_a < doc_b)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _seek(doc_ids, lo, hi, d):  # pragma: no cover - compiled
+    """First position in the sorted doc_ids[lo:hi] holding a passage >= d (galloping, then binary search)."""
+    step = 1
+    bound = lo
+    while bound < hi and doc_ids[bound] < d:
+        lo = bound + 1
+        bound += step
+        step <<= 1
+    if bound > hi:
+        bound = hi
+    while lo < bound:
+        mid = (lo + bound) >> 1
+        if doc_ids[mid] < d:
+            lo = mid + 1
+        else:
+            bound = mid
+    return lo
+
+
 @njit(cache=True, nogil=True)
-def select_top_k(acc, touched, n_touched, k):  # pragma: no cover - compiled
-    """The k best touched passages, best first, with a bounded heap: O(touched * log k), no full sort."""
-    size = min(k, n_touched)
-    heap_docs = np.empty(size, np.int64)
-    heap_scores = np.empty(size, np.float64)
+def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune):  # pragma: no cover - compiled
+    """The k best passages for a question, best first: document-at-a-time MaxScore over sorted postings.
+
+    The question's posting lists are merged in passage order, so memory is read sequentially and no
+    corpus-sized buffer is needed. Each list has a bound: the most its term can add (count x largest weight).
+    Sorted by bound, the lists whose bounds add up to no more than the current k-th best score are
+    "non-essential": a passage found only in them cannot enter the top k, so they are never scanned, only
+    searched (galloping) for passages found in the essential lists, and a candidate is dropped as soon as its
+    score plus the bounds still unchecked cannot beat the k-th best. Exact: the result equals a full scan's.
+    Passages are visited in ascending order, so a later passage that only ties the k-th best loses the tie,
+    as in the full ranking (equal scores: earlier passage first). `prune=False` (some weight is negative)
+    scans every list.
+    """
+    m = q_terms.shape[0]
+    bounds = np.empty(m, np.float64)
+    for i in range(m):
+        bounds[i] = q_counts[i] * max_weight[q_terms[i]]
+    order = np.argsort(bounds)  # ascending: the first lists become non-essential first
+    ptr = np.empty(m, np.int64)
+    end = np.empty(m, np.int64)
+    counts = np.empty(m, np.int64)
+    below = np.zeros(m + 1, np.float64)  # below[i] = sum of the bounds of lists 0..i-1
+    for j in range(m):
+        t = q_terms[order[j]]
+        ptr[j] = indptr[t]
+        end[j] = indptr[t + 1]
+        counts[j] = q_counts[order[j]]
+        below[j + 1] = below[j] + bounds[order[j]]
+    heap_docs = np.empty(k, np.int64)
+    heap_scores = np.empty(k, np.float64)
     filled = 0
-    for j in range(n_touched):
-        d = touched[j]
-        s = acc[d]
-        if filled < size:
-            # sift up: the heap's root is the worst kept passage
-            pos = filled
+    threshold = -np.inf
+    first_essential = 0
+    while True:
+        # the next candidate: the smallest current passage of the essential lists
+        d = -1
+        for j in range(first_essential, m):
+            if ptr[j] < end[j]:
+                head = doc_ids[ptr[j]]
+                if d == -1 or head < d:
+                    d = head
+        if d == -1:
+            break
+        score = 0.0
+        for j in range(first_essential, m):
+            p = ptr[j]
+            if p < end[j] and doc_ids[p] == d:
+                for _ in range(counts[j]):
+                    score += weights[p]
+                ptr[j] = p + 1
+        # non-essential lists, largest bound first, while the candidate can still make it
+        j = first_essential - 1
+        while j >= 0:
+            if filled == k and score + below[j + 1] <= threshold:
+                break
+            p = _seek(doc_ids, ptr[j], end[j], d)
+            ptr[j] = p
+            if p < end[j] and doc_ids[p] == d:
+                for _ in range(counts[j]):
+                    score += weights[p]
+                ptr[j] = p + 1
+            j -= 1
+        if j >= 0:
+            continue  # dropped early: it cannot beat the k-th best
+        if filled < k:
+            pos = filled  # sift up: the root is the worst kept passage
             filled += 1
             while pos > 0:
                 parent = (pos - 1) // 2
-                if _better(heap_scores[parent], heap_docs[parent], s, d):
+                if _better(heap_scores[parent], heap_docs[parent], score, d):
                     heap_scores[pos] = heap_scores[parent]
                     heap_docs[pos] = heap_docs[parent]
                     pos = parent
                 else:
                     break
-            heap_scores[pos] = s
+            heap_scores[pos] = score
             heap_docs[pos] = d
-        elif _better(s, d, heap_scores[0], heap_docs[0]):
+        elif _better(score, d, heap_scores[0], heap_docs[0]):
             pos = 0
             while True:
                 child = 2 * pos + 1
-                if child >= size:
+                if child >= k:
                     break
-                if child + 1 < size and _better(heap_scores[child], heap_docs[child],
-                                                heap_scores[child + 1], heap_docs[child + 1]):
+                if child + 1 < k and _better(heap_scores[child], heap_docs[child],
+                                             heap_scores[child + 1], heap_docs[child + 1]):
                     child += 1
-                if _better(s, d, heap_scores[child], heap_docs[child]):
+                if _better(score, d, heap_scores[child], heap_docs[child]):
                     heap_scores[pos] = heap_scores[child]
                     heap_docs[pos] = heap_docs[child]
                     pos = child
                 else:
                     break
-            heap_scores[pos] = s
+            heap_scores[pos] = score
             heap_docs[pos] = d
-    # order best first (size is small: insertion sort)
-    for a in range(1, size):
+        else:
+            continue
+        if filled == k and prune:
+            threshold = heap_scores[0]
+            while first_essential < m and below[first_essential + 1] <= threshold:
+                first_essential += 1
+    # best first (k is small: insertion sort)
+    for a in range(1, filled):
         s = heap_scores[a]
         d = heap_docs[a]
         b = a - 1
@@ -150,13 +220,4 @@ def select_top_k(acc, touched, n_touched, k):  # pragma: no cover - compiled
             b -= 1
         heap_scores[b + 1] = s
         heap_docs[b + 1] = d
-    return heap_docs, heap_scores
-
-
-@njit(cache=True, nogil=True)
-def reset(acc, seen, touched, n_touched):  # pragma: no cover - compiled
-    """Zero what one question wrote, so the buffers serve the next question without an O(N) clear."""
-    for j in range(n_touched):
-        d = touched[j]
-        acc[d] = 0.0
-        seen[d] = 0
+    return heap_docs[:filled], heap_scores[:filled]

@@ -92,3 +92,23 @@ def test_truncated_engine_is_detected(tmp_path: Path) -> None:
     weights.write_bytes(weights.read_bytes()[:-80])
     with pytest.raises(IndexFormatError):
         SparseBM25.load(tmp_path / "engine")
+
+
+@pytest.mark.parametrize("k", [1, 3, 10, 50])
+def test_pruned_top_k_equals_a_full_ranking(k: int) -> None:
+    """MaxScore skips postings; it must never change the top k (checked against sorting every score)."""
+    rng = np.random.default_rng(k)
+    vocab = 2000
+    docs = [list(rng.zipf(1.2, size=rng.integers(5, 80)) % vocab) for _ in range(3000)]
+    engine = SparseBM25.build(docs, n_terms=vocab, params=BM25Params())
+    assert engine._prunable
+    frequent = np.argsort(-np.diff(engine.indptr))[:20]  # mix the most frequent terms into the questions
+    for _ in range(150):
+        query = list(rng.zipf(1.3, size=rng.integers(1, 9)) % vocab) + list(rng.choice(frequent, rng.integers(0, 3)))
+        full = engine.scores(query)
+        matching = np.unique(np.concatenate(
+            [engine.doc_ids[engine.indptr[t] : engine.indptr[t + 1]] for t in set(query)]))
+        ranked = sorted(matching.tolist(), key=lambda d: (-full[d], d))[:k]
+        ids, scores = engine.top_k(query, k)
+        np.testing.assert_allclose(scores, full[ranked], atol=1e-9)
+        assert ids.tolist() == ranked
