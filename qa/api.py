@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, Settings, get_settings
 from qa.errors import DocumentNotFound, InvalidRequest, QAError
 from qa.index import open_index
+from qa.middleware import install_service_layers
 from qa.schemas import (AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentDetail, DocumentList,
                         ErrorBody, Health, document_detail, document_summaries, health)
 from qa.search import Searcher
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
     _add_routes(app)
     _add_page(app)
+    install_service_layers(app, settings)
     return app
 
 
