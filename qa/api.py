@@ -24,7 +24,8 @@ from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, Settings, get_settings
 from qa.errors import DocumentNotFound, InvalidRequest, QAError
 from qa.index import open_index
 from qa.middleware import install_service_layers
-from qa.schemas import (AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentDetail, DocumentList,
+from qa.models import Filter
+from qa.schemas import (ISO_DATE, AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentDetail, DocumentList,
                         ErrorBody, Health, document_detail, document_summaries, health)
 from qa.search import Searcher
 
@@ -85,7 +86,8 @@ def _add_routes(app: FastAPI) -> None:
     async def ask(body: AskRequest, request: Request) -> Response:
         """Answer one question with the best passages, each with its citation."""
         answer = searcher(request).ask(body.question, default_top_k(request, body.top_k),
-                                       explain_scores=body.explain, max_per_article=body.max_per_article)
+                                       explain_scores=body.explain, max_per_article=body.max_per_article,
+                                       where=body.where())
         return _json(AskResponse.from_answer(answer))
 
     @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"])
@@ -96,10 +98,14 @@ def _add_routes(app: FastAPI) -> None:
         top_k: Annotated[int | None, Query(ge=1, le=MAX_TOP_K)] = None,
         explain: Annotated[bool, Query(description="Add each term's contribution to the scores.")] = False,
         max_per_article: Annotated[int | None, Query(ge=0, le=MAX_TOP_K)] = None,
+        source_prefix: Annotated[str | None, Query(max_length=1000, description="e.g. business/")] = None,
+        date_from: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD, inclusive")] = None,
+        date_to: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD, inclusive")] = None,
     ) -> Response:
         """The same as `POST /ask`, for links and quick tries: `GET /ask?q=...&top_k=3&explain=true`."""
         answer = searcher(request).ask(q, default_top_k(request, top_k), explain_scores=explain,
-                                       max_per_article=max_per_article)
+                                       max_per_article=max_per_article,
+                                       where=Filter(source_prefix or None, date_from, date_to))
         return _json(AskResponse.from_answer(answer))
 
     @app.post("/ask/batch", response_model=BatchResponse, responses=_ERRORS, tags=["ask"])
@@ -107,7 +113,10 @@ def _add_routes(app: FastAPI) -> None:
         """Answer up to 100 questions in one request; answers come back in the questions' order."""
         started = time.perf_counter()
         top_k = default_top_k(request, body.top_k)
-        answers = [AskResponse.from_answer(searcher(request).ask(q, top_k)) for q in body.questions]
+        where = body.where()
+        answers = [AskResponse.from_answer(searcher(request).ask(q, top_k, explain_scores=body.explain,
+                                                                 max_per_article=body.max_per_article, where=where))
+                   for q in body.questions]
         return _json(BatchResponse(answers=answers, took_ms=round((time.perf_counter() - started) * 1000, 3)))
 
     @app.get("/documents", response_model=DocumentList, tags=["documents"])

@@ -32,6 +32,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+def _iso_date(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2024-03-01")
+    return value
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("corpus and index (also QA_* environment variables)")
     group.add_argument("--documents", type=Path, metavar="DIR", help="folder of articles [QA_DOCUMENTS, documents]")
@@ -56,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--explain", action="store_true", help="show each question term's part of every score")
     ask.add_argument("--max-per-article", type=int, metavar="N",
                      help="at most N passages of one article (0: no limit) [QA_MAX_PER_ARTICLE, 0]")
+    ask.add_argument("--source-prefix", metavar="PATH", help="only articles whose file path starts with PATH")
+    ask.add_argument("--date-from", type=_iso_date, metavar="YYYY-MM-DD", help="only articles dated on or after")
+    ask.add_argument("--date-to", type=_iso_date, metavar="YYYY-MM-DD", help="only articles dated on or before")
     _common(ask)
 
     index = commands.add_parser("index", help="build (or rebuild) the index of the documents folder")
@@ -125,6 +136,9 @@ def _ask(args: argparse.Namespace) -> int:
         questions = [args.question]
     searcher = Searcher(open_index(settings, progress=True, on_build=_report_build),
                         max_per_article=settings.max_per_article)
+    from qa.models import Filter
+
+    where = Filter(args.source_prefix or None, args.date_from, args.date_to)
     color = use_color(sys.stdout.isatty())
     width = min(shutil.get_terminal_size().columns, 120)
     failures = 0
@@ -133,7 +147,7 @@ def _ask(args: argparse.Namespace) -> int:
             from qa.schemas import AskResponse
 
             try:
-                answer = searcher.ask(question, settings.top_k, explain_scores=args.explain)
+                answer = searcher.ask(question, settings.top_k, explain_scores=args.explain, where=where)
                 print(AskResponse.from_answer(answer).model_dump_json(), flush=True)
             except QAError as error:  # one bad line of a file does not stop the others
                 failures += 1
@@ -142,7 +156,7 @@ def _ask(args: argparse.Namespace) -> int:
         if len(questions) > 1:
             print(("\n" if number else "") + f"Q: {question}")
         try:
-            answer = searcher.ask(question, settings.top_k, explain_scores=args.explain)
+            answer = searcher.ask(question, settings.top_k, explain_scores=args.explain, where=where)
             print(render_answer(answer, color=color, width=width))
         except QAError as error:
             failures += 1

@@ -29,6 +29,7 @@ from qa.errors import IndexFormatError
 
 ENGINE_FORMAT = 2
 _ARRAYS = ("indptr", "doc_ids", "tfs", "weights", "doc_len", "idf", "max_weight")
+_NO_FILTER = np.empty(0, np.uint8)
 
 
 class SparseBM25:
@@ -91,17 +92,19 @@ class SparseBM25:
         counts = Counter(t for t in term_ids if 0 <= t < self.n_terms)
         return np.fromiter(counts.keys(), np.int64, len(counts)), np.fromiter(counts.values(), np.int64, len(counts))
 
-    def top_k(self, term_ids: Iterable[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    def top_k(self, term_ids: Iterable[int], k: int,
+              allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The k best passages for a question (as term ids, repeats counting again), best first.
 
         Only passages containing at least one question term are returned, so fewer than k may come back.
-        Equal scores are ordered by passage id.
+        Equal scores are ordered by passage id. `allowed` (a uint8 flag per passage) limits the ranking to
+        the flagged passages.
         """
         q_terms, q_counts = self._query(term_ids)
         if q_terms.size == 0 or k <= 0 or self.n_docs == 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
         return kernels.top_k(self.indptr, self.doc_ids, self.weights, self.max_weight, q_terms, q_counts, k,
-                             self._prunable)
+                             self._prunable, _NO_FILTER if allowed is None else allowed)
 
     def scores(self, term_ids: Iterable[int]) -> np.ndarray:
         """The full score vector over all passages (what rank-bm25's `get_scores` returns); for tests and tools."""

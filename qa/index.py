@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import logging
 import os
 import shutil
@@ -43,7 +44,7 @@ from qa.config import Settings
 from qa.engine import EngineBuilder, SparseBM25
 from qa.errors import DocumentNotFound, EmptyCorpus, IndexFormatError
 from qa.ingest import Scan, read_articles, scan_documents
-from qa.models import Article, SkippedFile
+from qa.models import Article, Filter, SkippedFile
 
 log = logging.getLogger("qa")
 
@@ -90,6 +91,20 @@ class Index:
         self.engine = engine
         self.analyzer = analyzer
         self._by_id = {info.id: number for number, info in enumerate(articles)}
+        self._filters: dict[Filter, np.ndarray] = {}
+
+    def allowed(self, where: Filter) -> np.ndarray | None:
+        """A uint8 flag per passage: 1 where the passage's article passes the filter (None: no filter)."""
+        if not where:
+            return None
+        cached = self._filters.get(where)
+        if cached is None:
+            keep = np.fromiter((_passes(info, where) for info in self.articles), np.uint8, len(self.articles))
+            cached = keep[np.asarray(self.passages[:, 0])]
+            if len(self._filters) >= 64:
+                self._filters.pop(next(iter(self._filters)))
+            self._filters[where] = cached
+        return cached
 
     @property
     def built_at(self) -> str:
@@ -118,6 +133,26 @@ class Index:
         """(article number, start, end, passage number) of a passage."""
         article, start, end, number = (int(v) for v in self.passages[passage_id])
         return article, start, end, number
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: str | None) -> str | None:
+    """The YYYY-MM-DD that starts `value`, or None when it does not start with one."""
+    if value and _ISO_DATE.match(value):
+        return value[:10]
+    return None
+
+
+def _passes(info: ArticleInfo, where: Filter) -> bool:
+    if where.source_prefix and not info.source.startswith(where.source_prefix):
+        return False
+    if where.date_from or where.date_to:
+        date = iso_date(info.meta.get("date"))
+        if date is None or (where.date_from and date < where.date_from) or (where.date_to and date > where.date_to):
+            return False
+    return True
 
 
 # -- building ----------------------------------------------------------------------------------------------

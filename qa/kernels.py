@@ -109,7 +109,8 @@ def _seek(doc_ids, lo, hi, d):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune):  # pragma: no cover - compiled
+def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, allowed):  # pragma: no cover
+
     """The k best passages for a question, best first: document-at-a-time MaxScore over sorted postings.
 
     The question's posting lists are merged in passage order, so memory is read sequentially and no
@@ -120,8 +121,10 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune):  #
     score plus the bounds still unchecked cannot beat the k-th best. Exact: the result equals a full scan's.
     Passages are visited in ascending order, so a later passage that only ties the k-th best loses the tie,
     as in the full ranking (equal scores: earlier passage first). `prune=False` (some weight is negative)
-    scans every list.
+    scans every list. `allowed` (one flag per passage, or empty for all) restricts the ranking to a filter:
+    the result is the best k within it, not a filtered top k.
     """
+    filtered = allowed.shape[0] > 0
     m = q_terms.shape[0]
     bounds = np.empty(m, np.float64)
     for i in range(m):
@@ -152,6 +155,11 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune):  #
                     d = head
         if d == -1:
             break
+        if filtered and allowed[d] == 0:
+            for j in range(first_essential, m):
+                if ptr[j] < end[j] and doc_ids[ptr[j]] == d:
+                    ptr[j] += 1
+            continue
         score = 0.0
         for j in range(first_essential, m):
             p = ptr[j]

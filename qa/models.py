@@ -47,6 +47,23 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class Filter:
+    """Which articles a question may be answered from. Empty fields do not filter.
+
+    `source_prefix` matches the start of the file path relative to the documents folder ("business/");
+    `date_from`/`date_to` (ISO YYYY-MM-DD, inclusive) keep articles whose `date` lies in the range, so
+    articles without a date are left out when either is given.
+    """
+
+    source_prefix: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.source_prefix or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True, slots=True)
 class SkippedFile:
     """A file of the documents folder that could not be used, and why."""
 

@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.index import Index
 from qa.errors import InvalidRequest
-from qa.models import Answer, Hit
+from qa.models import Answer, Filter, Hit
 
 _EXAMPLE_QUESTION = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def _not_blank(question: str) -> str:
@@ -24,24 +25,35 @@ def _not_blank(question: str) -> str:
     return question
 
 
-class AskRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 3}]})
+class AskOptions(BaseModel):
+    """What every question request may say besides the question itself."""
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, in plain words.")
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to return (default: QA_TOP_K, 3).")
     explain: bool = Field(False, description="Add each question term's contribution to every passage's score.")
     max_per_article: int | None = Field(
         None, ge=0, le=MAX_TOP_K, description="At most this many passages of one article (0: no limit; default "
         "QA_MAX_PER_ARTICLE).")
+    source_prefix: str | None = Field(None, max_length=1000, description="Only articles whose file path (relative "
+                                      "to the documents folder) starts with this, e.g. `business/`.")
+    date_from: str | None = Field(None, pattern=ISO_DATE, description="Only articles dated on or after (YYYY-MM-DD).")
+    date_to: str | None = Field(None, pattern=ISO_DATE, description="Only articles dated on or before (YYYY-MM-DD).")
+
+    def where(self) -> Filter:
+        return Filter(self.source_prefix or None, self.date_from, self.date_to)
+
+
+class AskRequest(AskOptions):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 3}]})
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, in plain words.")
 
     _check_question = field_validator("question")(_not_blank)
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(AskOptions):
     model_config = ConfigDict(json_schema_extra={"examples": [{"questions": [_EXAMPLE_QUESTION], "top_k": 3}]})
 
     questions: list[str] = Field(min_length=1, max_length=100, description="Up to 100 questions.")
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K)
 
     @field_validator("questions")
     @classmethod
@@ -147,6 +159,9 @@ class DocumentSummary(BaseModel):
     title: str
     source: str
     passages: int
+    source_url: str | None = None
+    date: str | None = None
+    author: str | None = None
 
 
 class DocumentList(BaseModel):
@@ -195,7 +210,9 @@ class ErrorBody(BaseModel):
 
 
 def document_summaries(index: Index) -> DocumentList:
-    return DocumentList(documents=[DocumentSummary(id=a.id, title=a.title, source=a.source, passages=a.n_passages)
+    return DocumentList(documents=[DocumentSummary(id=a.id, title=a.title, source=a.source, passages=a.n_passages,
+                                                   source_url=a.meta.get("url"), date=a.meta.get("date"),
+                                                   author=a.meta.get("author"))
                                    for a in index.articles])
 
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import numpy as np
+
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InvalidQuestion
 from qa.evidence import best_sentence, explain, highlights
 from qa.index import Index
-from qa.models import Answer, Hit
+from qa.models import Answer, Filter, Hit
 
 
 class Searcher:
@@ -32,11 +34,12 @@ class Searcher:
         index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
 
     def ask(self, question: str, top_k: int = 3, *, explain_scores: bool = False,
-            max_per_article: int | None = None) -> Answer:
+            max_per_article: int | None = None, where: Filter | None = None) -> Answer:
         """The `top_k` passages that best answer `question`, best first, each with its citation and evidence.
 
         An empty or over-long question raises `InvalidQuestion`; a question with no searchable word, or none the
-        articles contain, returns no passages and a `message` saying why.
+        articles contain, returns no passages and a `message` saying why. `where` restricts the answer to some
+        articles; the passages returned are then the best within them.
         """
         started = time.perf_counter()
         validate_question(question, top_k)
@@ -50,21 +53,24 @@ class Searcher:
             return Answer(question, [], _ms(started), message=f"No passages: {why}.")
         unknown = _unknown_words(index, question)
         limit = self.max_per_article if max_per_article is None else max_per_article
-        chosen = self._diverse_top(index.term_ids(terms), top_k, limit)
+        allowed = index.allowed(where) if where else None
+        chosen = self._diverse_top(index.term_ids(terms), top_k, limit, allowed)
         if not chosen:
+            scope = "the articles that match the filter" if where else "the articles"
             return Answer(question, [], _ms(started), terms=terms, unknown_terms=unknown,
-                          message="No passages: none of the question's terms occur in the articles.")
+                          message=f"No passages: none of the question's terms occur in {scope}.")
         counts = Counter(terms)
         hits = [self._hit(rank, passage_id, score, counts, explain_scores)
                 for rank, (passage_id, score) in enumerate(chosen, start=1)]
         return Answer(question, hits, _ms(started), terms=terms, unknown_terms=unknown)
 
-    def _diverse_top(self, term_ids: list[int], top_k: int, limit: int) -> list[tuple[int, float]]:
+    def _diverse_top(self, term_ids: list[int], top_k: int, limit: int,
+                     allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """The best passages with no two overlapping passages of one article and at most `limit` per article."""
         engine, passages = self.index.engine, self.index.passages
         fetch = min(top_k * 4 + 8, max(engine.n_docs, 1))
         while True:
-            doc_ids, scores = engine.top_k(term_ids, fetch)
+            doc_ids, scores = engine.top_k(term_ids, fetch, allowed)
             kept: list[tuple[int, float]] = []
             spans: dict[int, list[tuple[int, int]]] = {}
             for passage_id, score in zip(doc_ids.tolist(), scores.tolist()):
