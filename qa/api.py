@@ -7,6 +7,7 @@ factory. Errors raised by qa (`qa.errors`) become 4xx responses with a one-line 
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -14,19 +15,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, Settings, get_settings
-from qa.errors import DocumentNotFound, InvalidRequest, QAError
-from qa.index import open_index
+from qa.errors import DocumentNotFound, Forbidden, InvalidRequest, QAError, Unauthorized
+from qa.live import LiveIndex, NewDocument
 from qa.middleware import install_service_layers
 from qa.models import Filter
-from qa.schemas import (ISO_DATE, AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentDetail, DocumentList,
-                        ErrorBody, Health, document_detail, document_summaries, health)
+from qa.schemas import (ISO_DATE, AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentChange,
+                        DocumentDetail, DocumentIn, DocumentList, ErrorBody, Health, document_detail,
+                        document_summaries, health)
 from qa.search import Searcher
 
 log = logging.getLogger("qa")
@@ -35,6 +39,8 @@ STATIC = Path(__file__).parent / "static"
 
 _ERRORS = {404: {"model": ErrorBody, "description": "Unknown document"},
            422: {"model": ErrorBody, "description": "Invalid request; `detail` says what to change"}}
+_WRITE_ERRORS = {**_ERRORS, 401: {"model": ErrorBody, "description": "Missing or wrong API key"},
+                 403: {"model": ErrorBody, "description": "Writes are disabled (no QA_API_KEY configured)"}}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,8 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         chosen = settings or get_settings()
         app.state.settings = chosen
-        app.state.searcher = Searcher(open_index(chosen), max_per_article=chosen.max_per_article)
-        yield
+        app.state.live = live = LiveIndex(chosen)
+        if chosen.watch:
+            live.start_watching(chosen.watch_interval)
+        try:
+            yield
+        finally:
+            live.stop()
 
     app = FastAPI(
         title="qa",
@@ -70,19 +81,39 @@ def _add_page(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def _json(model: AskResponse | BatchResponse | DocumentDetail | DocumentList | Health) -> Response:
+def _json(model: BaseModel, status_code: int = 200) -> Response:
     """Serialise with pydantic's Rust encoder directly (skips a second validation pass)."""
-    return Response(content=model.model_dump_json(), media_type="application/json")
+    return Response(content=model.model_dump_json(), media_type="application/json", status_code=status_code)
+
+
+def _check_key(request: Request, required: bool) -> None:
+    """Bearer-token check: writes always need QA_API_KEY; reads only with QA_PROTECT_READS."""
+    settings: Settings = request.app.state.settings
+    if not required:
+        return
+    if not settings.api_key:
+        raise Forbidden("writes are disabled: set QA_API_KEY to enable POST and DELETE /documents")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), settings.api_key.encode()):
+        raise Unauthorized("a valid API key is required: send 'Authorization: Bearer <QA_API_KEY>'")
+
+
+def require_reader(request: Request) -> None:
+    _check_key(request, request.app.state.settings.protect_reads)
+
+
+def require_writer(request: Request) -> None:
+    _check_key(request, True)
 
 
 def _add_routes(app: FastAPI) -> None:
     def searcher(request: Request) -> Searcher:
-        return request.app.state.searcher
+        return request.app.state.live.searcher
 
     def default_top_k(request: Request, top_k: int | None) -> int:
         return top_k if top_k is not None else request.app.state.settings.top_k
 
-    @app.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"])
+    @app.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
     async def ask(body: AskRequest, request: Request) -> Response:
         """Answer one question with the best passages, each with its citation."""
         answer = searcher(request).ask(body.question, default_top_k(request, body.top_k),
@@ -90,7 +121,7 @@ def _add_routes(app: FastAPI) -> None:
                                        where=body.where())
         return _json(AskResponse.from_answer(answer))
 
-    @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"])
+    @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
     async def ask_get(
         request: Request,
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question.",
@@ -108,7 +139,7 @@ def _add_routes(app: FastAPI) -> None:
                                        where=Filter(source_prefix or None, date_from, date_to))
         return _json(AskResponse.from_answer(answer))
 
-    @app.post("/ask/batch", response_model=BatchResponse, responses=_ERRORS, tags=["ask"])
+    @app.post("/ask/batch", response_model=BatchResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
     async def ask_batch(body: BatchRequest, request: Request) -> Response:
         """Answer up to 100 questions in one request; answers come back in the questions' order."""
         started = time.perf_counter()
@@ -119,12 +150,12 @@ def _add_routes(app: FastAPI) -> None:
                    for q in body.questions]
         return _json(BatchResponse(answers=answers, took_ms=round((time.perf_counter() - started) * 1000, 3)))
 
-    @app.get("/documents", response_model=DocumentList, tags=["documents"])
+    @app.get("/documents", response_model=DocumentList, tags=["documents"], dependencies=[Depends(require_reader)])
     async def list_documents(request: Request) -> Response:
         """Every indexed article: id, title, source file and number of passages."""
         return _json(document_summaries(searcher(request).index))
 
-    @app.get("/documents/{document_id:path}", response_model=DocumentDetail, responses=_ERRORS, tags=["documents"])
+    @app.get("/documents/{document_id:path}", response_model=DocumentDetail, responses=_ERRORS, tags=["documents"], dependencies=[Depends(require_reader)])
     async def get_document(
         document_id: str,
         request: Request,
@@ -134,6 +165,40 @@ def _add_routes(app: FastAPI) -> None:
         """One article's full text, title, source and passage spans; with `start`/`end`, also that span with
         the text around it (`span`). Ids may contain `/` (sub-folders)."""
         return _json(document_detail(searcher(request).index, document_id, start, end))
+
+    @app.post("/documents", response_model=DocumentChange, status_code=201, responses=_WRITE_ERRORS,
+              tags=["documents"], dependencies=[Depends(require_writer)],
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": {"$ref": "#/components/schemas/DocumentIn"}},
+                  "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                      "file": {"type": "string", "format": "binary"}}}}}}})
+    async def add_document(request: Request) -> Response:
+        """Add (or replace, same id) an article: JSON `{"id", "title", "text", "url", "date", "author"}`, or a
+        file upload (`file` field of a multipart form). It is saved in the documents folder and indexed
+        incrementally; it is answerable as soon as this returns. Needs `Authorization: Bearer <QA_API_KEY>`."""
+        live: LiveIndex = request.app.state.live
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form()
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise InvalidRequest("the form needs a 'file' field holding the article file")
+            info = await run_in_threadpool(live.add_file, upload.filename or "", await upload.read())
+        else:
+            try:
+                document = DocumentIn.model_validate_json(await request.body())
+            except ValidationError as error:
+                raise RequestValidationError(error.errors()) from None
+            info = await run_in_threadpool(live.add_document, NewDocument(**document.model_dump()))
+        return _json(DocumentChange(id=info.id, source=info.source, title=info.title, passages=info.n_passages,
+                                    status="indexed"), status_code=201)
+
+    @app.delete("/documents/{document_id:path}", response_model=DocumentChange, responses=_WRITE_ERRORS,
+                tags=["documents"], dependencies=[Depends(require_writer)])
+    async def remove_document(document_id: str, request: Request) -> Response:
+        """Delete an article: its file is removed from the documents folder and its passages from the index."""
+        info = await run_in_threadpool(request.app.state.live.remove, document_id)
+        return _json(DocumentChange(id=info.id, source=info.source, title=info.title, passages=info.n_passages,
+                                    status="removed"))
 
     @app.get("/health", response_model=Health, tags=["service"])
     async def get_health(request: Request) -> Response:
@@ -159,6 +224,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DocumentNotFound)
     async def not_found(request: Request, error: DocumentNotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(error)})
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(request: Request, error: Unauthorized) -> JSONResponse:
+        return JSONResponse(status_code=401, content={"detail": str(error)}, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": str(error)})
 
     @app.exception_handler(QAError)
     async def other_error(request: Request, error: QAError) -> JSONResponse:

@@ -78,7 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port [8000]")
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help="worker processes; they share the memory-mapped index [1]")
+    serve.add_argument("--watch", action="store_true", default=None,
+                       help="rebuild in the background when the documents folder changes [QA_WATCH]")
     _common(serve)
+
+    add = commands.add_parser("add", help="copy articles into the documents folder and index them at once")
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE", help="article files (.txt, .md)")
+    _common(add)
+
+    remove = commands.add_parser("remove", help="delete articles (by document id) from the folder and the index")
+    remove.add_argument("ids", nargs="+", metavar="ID", help="document ids, as `qa ask` cites them")
+    _common(remove)
 
     from qa.evaluation import add_eval_arguments  # the evaluation commands live with the evaluation code
 
@@ -90,14 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     return make_settings(documents=args.documents, index_dir=args.index_dir, chunk_words=args.chunk_words,
                          chunk_overlap=args.chunk_overlap, k1=args.k1, b=args.b, epsilon=args.epsilon,
-                         top_k=getattr(args, "top_k", None), max_per_article=getattr(args, "max_per_article", None))
+                         top_k=getattr(args, "top_k", None), max_per_article=getattr(args, "max_per_article", None),
+                         watch=getattr(args, "watch", None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging()
     try:
-        return {"ask": _ask, "index": _index, "serve": _serve, "eval": _eval}[args.command](args)
+        commands = {"ask": _ask, "index": _index, "serve": _serve, "eval": _eval, "add": _add, "remove": _remove}
+        return commands[args.command](args)
     except QAError as error:
         print(f"qa: error: {error}", file=sys.stderr)
         return 1
@@ -184,13 +196,56 @@ def _json_string(text: str) -> str:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from qa.index import build_index
+    from qa.index import build_index, folder_size
 
     report = build_index(_settings(args), progress=True)
-    for skipped in report.skipped:
-        print(f"  skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
-    print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s -> {report.path}")
+    size_mb = folder_size(report.path) / 1e6
+    print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s "
+          f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}")
+    if report.skipped:
+        print(f"skipped {len(report.skipped)} file(s):")
+        for skipped in report.skipped:
+            print(f"  {skipped.source}: {skipped.reason}")
     return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from qa.live import LiveIndex
+
+    live = LiveIndex(_settings(args))
+    failures = 0
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            failures += 1
+            print(f"qa: error: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+            continue
+        try:
+            info = live.add_file(path.name, data)
+        except QAError as error:
+            failures += 1
+            print(f"qa: error: {error}", file=sys.stderr)
+            continue
+        plural = "" if info.n_passages == 1 else "s"
+        print(f"added {info.id} ({info.source}, {info.n_passages} passage{plural})")
+    return 1 if failures else 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from qa.live import LiveIndex
+
+    live = LiveIndex(_settings(args))
+    failures = 0
+    for document_id in args.ids:
+        try:
+            info = live.remove(document_id)
+        except QAError as error:
+            failures += 1
+            print(f"qa: error: {error}", file=sys.stderr)
+            continue
+        print(f"removed {info.id} ({info.source})")
+    return 1 if failures else 0
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -215,7 +270,7 @@ def _serve(args: argparse.Namespace) -> int:
     del index
     # Workers are separate processes: hand them the settings through the environment they read.
     for name, value in settings.model_dump(exclude_none=True).items():
-        os.environ[f"QA_{name.upper()}"] = str(value)
+        os.environ[f"QA_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     os.environ["QA_INDEX_DIR"] = str(settings.resolved_index_dir())
     uvicorn.run("qa.api:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level="warning")

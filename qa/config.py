@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         description="Folder for the saved index. Default: a folder under ~/.cache/qa named after the documents "
         "folder, so that two corpora never share (or thrash) one index and nothing is written into documents/.",
     )
-    chunk_words: int = Field(100, ge=10, le=2000, description="Target passage length in words.")
+    chunk_words: int = Field(500, ge=10, le=2000, description="Target passage length in words.")
     chunk_overlap: int = Field(1, ge=0, le=10, description="Sentences repeated between consecutive passages.")
     top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="Passages returned when a request does not say.")
     max_per_article: int = Field(
@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     title_in_passages: bool = Field(
         True, description="Index each passage together with its article's title (the text and spans are unchanged)."
     )
+    api_key: str | None = Field(
+        None, description="Enables POST/DELETE /documents and requires `Authorization: Bearer <key>` for them. "
+        "Unset: writes are disabled.")
+    protect_reads: bool = Field(False, description="Require the API key for questions and documents too.")
+    watch: bool = Field(False, description="Rebuild in the background when the documents folder changes.")
+    watch_interval: float = Field(1.0, gt=0, le=3600, description="Seconds between checks of the folder (watch).")
 
     @model_validator(mode="after")
     def _overlap_below_length(self) -> "Settings":
@@ -75,6 +81,20 @@ class Settings(BaseSettings):
             "epsilon": self.epsilon,
             "title_in_passages": self.title_in_passages,
         }
+
+    # -- HTTP service layers (qa/middleware.py); plain types so `qa serve` can pass them to workers as QA_* ------
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, le=1_073_741_824, description="Largest request body accepted (bytes); larger is 413. "
+        "A full batch (100 questions of 2,000 characters) is well under 1 MiB.")
+    request_timeout_s: float = Field(
+        10.0, gt=0, le=3600, description="Time budget of one request (seconds): a request with no response "
+        "started by then is answered 504.")
+    cors_origins: str = Field(
+        "", description="Comma-separated origins allowed to call the API from a browser (e.g. "
+        "'https://a.example,https://b.example'), or '*' for any. Empty (the default): CORS off.")
+    access_log: bool = Field(True, description="One log line per request on the `qa.access` logger (stderr).")
+    log_format: str = Field("text", pattern="^(text|json)$",
+                            description="Service logs (access lines, errors) as 'text' or one JSON object a line.")
 
 
 def make_settings(**overrides: Any) -> Settings:

@@ -75,16 +75,43 @@ class SparseBM25:
     @classmethod
     def from_flat(cls, tokens: np.ndarray, doc_len: np.ndarray, n_terms: int, params: BM25Params) -> "SparseBM25":
         """Index passages given as one array of term ids and each passage's length (memory-lean for big corpora)."""
-        doc_starts = np.zeros(doc_len.shape[0] + 1, np.int64)
-        np.cumsum(doc_len, out=doc_starts[1:])
-        pair_terms, pair_docs, pair_tfs, doc_freq = kernels.count_postings(tokens, doc_starts, n_terms)
+        pair_terms, pair_docs, pair_tfs = _pairs(tokens, doc_len, n_terms, first_doc=0)
+        return cls._from_pairs(pair_terms, pair_docs, pair_tfs, doc_len.astype(np.int32), n_terms, params)
+
+    @classmethod
+    def _from_pairs(cls, pair_terms: np.ndarray, pair_docs: np.ndarray, pair_tfs: np.ndarray, doc_len: np.ndarray,
+                    n_terms: int, params: BM25Params) -> "SparseBM25":
+        """Postings from (term, passage, tf) pairs, given so that each term's passages come in ascending order."""
+        doc_freq = np.bincount(pair_terms, minlength=n_terms).astype(np.int64)
         indptr = np.zeros(n_terms + 1, np.int64)
         np.cumsum(doc_freq, out=indptr[1:])
         doc_ids, tfs = kernels.invert(pair_terms, pair_docs, pair_tfs, indptr)
-        del pair_terms, pair_docs, pair_tfs
-        arrays = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs, "doc_len": doc_len.astype(np.int32)}
+        arrays = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs, "doc_len": doc_len}
         arrays.update(_weigh(arrays, doc_freq, params))
         return cls(arrays, params)
+
+    def updated(self, keep: np.ndarray, tokens: np.ndarray, doc_len: np.ndarray, n_terms: int) -> "SparseBM25":
+        """A new engine without the passages where `keep` is False and with new passages appended.
+
+        New passages are given like `from_flat` (term ids, `n_terms` >= the current vocabulary). Passage ids
+        are renumbered: kept passages first, in their order, then the new ones. IDF, average length and every
+        weight are recomputed, so scores equal those of a full rebuild over the same passages; only the
+        tf pairs of the new passages are counted, never the old ones' text.
+        """
+        if keep.shape[0] != self.n_docs or n_terms < self.n_terms:
+            raise ValueError("keep must have one flag per passage, and the vocabulary can only grow")
+        renumber = np.cumsum(keep, dtype=np.int64) - 1
+        old_terms = np.repeat(np.arange(self.n_terms, dtype=np.int32), np.diff(np.asarray(self.indptr)))
+        old_docs = np.asarray(self.doc_ids)
+        kept_postings = keep[old_docs]
+        n_kept = int(keep.sum())
+        new_terms, new_docs, new_tfs = _pairs(tokens, doc_len, n_terms, first_doc=n_kept)
+        return self._from_pairs(
+            np.concatenate([old_terms[kept_postings], new_terms]),
+            np.concatenate([renumber[old_docs[kept_postings]].astype(np.int32), new_docs]),
+            np.concatenate([np.asarray(self.tfs)[kept_postings], new_tfs]),
+            np.concatenate([np.asarray(self.doc_len)[keep], doc_len.astype(np.int32)]),
+            n_terms, self.params)
 
     # -- scoring --------------------------------------------------------------------------------------------
 
@@ -160,6 +187,16 @@ class SparseBM25:
         return engine
 
 
+def _pairs(tokens: np.ndarray, doc_len: np.ndarray, n_terms: int,
+           first_doc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, passage, tf) for every distinct term of every passage, passages numbered from `first_doc`."""
+    doc_starts = np.zeros(doc_len.shape[0] + 1, np.int64)
+    np.cumsum(doc_len, out=doc_starts[1:])
+    pair_terms, pair_docs, pair_tfs, _ = kernels.count_postings(tokens.astype(np.int32, copy=False), doc_starts,
+                                                                 max(n_terms, 1))
+    return pair_terms, pair_docs + np.int32(first_doc), pair_tfs
+
+
 class EngineBuilder:
     """Collects passages as lists of terms (strings), assigns term ids, and builds the engine.
 
@@ -172,8 +209,8 @@ class EngineBuilder:
     Term ids are kept in compact arrays (4 bytes a token), so a 1M-passage corpus fits in a few hundred MB.
     """
 
-    def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}
+    def __init__(self, vocab: dict[str, int] | None = None) -> None:
+        self.vocab: dict[str, int] = vocab if vocab is not None else {}
         self._tokens = array("i")
         self._lengths = array("q")
 
@@ -187,9 +224,14 @@ class EngineBuilder:
         self._tokens.extend([setdefault(term, len(vocab)) for term in terms])
         self._lengths.append(len(terms))
 
-    def build(self, params: BM25Params) -> SparseBM25:
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The passages added so far: all their term ids, and each passage's length."""
         tokens = np.frombuffer(self._tokens, np.int32) if self._tokens else np.empty(0, np.int32)
         lengths = np.frombuffer(self._lengths, np.int64) if self._lengths else np.empty(0, np.int64)
+        return tokens, lengths
+
+    def build(self, params: BM25Params) -> SparseBM25:
+        tokens, lengths = self.arrays()
         return SparseBM25.from_flat(tokens, lengths, len(self.vocab), params)
 
 

@@ -38,3 +38,11 @@ class IndexFormatError(QAError):
 
 class ConfigError(QAError):
     """A setting has a value qa cannot use."""
+
+
+class Unauthorized(QAError):
+    """The request needs a valid API key (answered with 401)."""
+
+
+class Forbidden(QAError):
+    """The request is not allowed by the configuration (answered with 403)."""

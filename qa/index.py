@@ -30,7 +30,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -84,8 +84,8 @@ class Index:
         self.path = path
         self.manifest = manifest
         self.articles = articles
-        self._texts = texts
-        self._text_offsets = text_offsets
+        self.texts = texts
+        self.text_offsets = text_offsets
         self.passages = passages
         self.vocab = vocab
         self.engine = engine
@@ -126,8 +126,8 @@ class Index:
             raise DocumentNotFound(f"no document with id '{document_id}'") from None
 
     def article_text(self, number: int) -> str:
-        start, end = self._text_offsets[number], self._text_offsets[number + 1]
-        return bytes(self._texts[start:end]).decode("utf-8")
+        start, end = self.text_offsets[number], self.text_offsets[number + 1]
+        return bytes(self.texts[start:end]).decode("utf-8")
 
     def passage(self, passage_id: int) -> tuple[int, int, int, int]:
         """(article number, start, end, passage number) of a passage."""
@@ -160,77 +160,178 @@ def _passes(info: ArticleInfo, where: Filter) -> bool:
 
 def build_index(settings: Settings, scan: Scan | None = None, progress: bool = False) -> BuildReport:
     """Read, chunk, analyse and index the documents folder; swap the result in as the live index."""
-    started = time.perf_counter()
-    scan = scan or scan_documents(settings.documents)
     index_dir = settings.resolved_index_dir()
     index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(index_dir):
-        read = read_articles(scan)
-        if not read.articles:
-            raise EmptyCorpus(f"no readable .txt or .md article in {settings.documents}"
-                              + (f" ({len(read.skipped)} file(s) skipped)" if read.skipped else ""))
-        version = index_dir / f"v-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
-        staging = version.with_name(version.name + ".partial")
+        return _build(settings, scan or scan_documents(settings.documents), progress)
+
+
+def _build(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
+    """A full build (the caller holds the build lock)."""
+    started = time.perf_counter()
+    read = read_articles(scan)
+    if not read.articles:
+        raise EmptyCorpus(f"no readable .txt or .md article in {settings.documents}"
+                          + (f" ({len(read.skipped)} file(s) skipped)" if read.skipped else ""))
+
+    def write(folder: Path) -> int:
+        version = _VersionWriter(folder, settings)
+        bar = _progress_bar(len(read.articles), progress)
+        for article in read.articles:
+            version.add_article(article)
+            if bar is not None:
+                bar.update(1)
+                if bar.n % 50 == 0 or bar.n == bar.total:
+                    bar.set_postfix(passages=len(version.builder), refresh=False)
+        if bar is not None:
+            bar.close()
+        engine = version.builder.build(BM25Params(settings.k1, settings.b, settings.epsilon))
+        return version.finish(engine, scan, read.skipped)
+
+    folder, n_passages = _swap_in(settings.resolved_index_dir(), write)
+    return BuildReport(len(read.articles), n_passages, read.skipped, time.perf_counter() - started, folder)
+
+
+def update_index(settings: Settings, added: list[Article], removed: list[str]) -> BuildReport:
+    """Apply added (or replaced: same id) and removed articles to the live index without re-reading the others.
+
+    The caller has already written or deleted the files in the documents folder; the new version records the
+    folder as it now is. Kept passages keep their tokens (only the new articles are analysed); IDF, average
+    length and weights are recomputed, so every score equals a full rebuild's. Without a usable live index
+    built with these settings, this is a full build.
+    """
+    started = time.perf_counter()
+    index_dir = settings.resolved_index_dir()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        scan = scan_documents(settings.documents)
+        folder = current_version(index_dir)
         try:
-            n_passages = _write_version(staging, settings, scan, read.articles, read.skipped, progress)
-            staging.rename(version)
-            _point_current(index_dir, version.name)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        _remove_old_versions(index_dir, keep=version.name)
-    return BuildReport(len(read.articles), n_passages, read.skipped, time.perf_counter() - started, version)
+            old = load_index(folder) if folder is not None else None
+        except IndexFormatError as error:
+            log.warning("%s; rebuilding", error)
+            old = None
+        if old is None or old.manifest.get("settings") != _fingerprint(settings):
+            return _build(settings, scan, progress=False)
+        drop = set(removed) | {article.id for article in added}
+        keep_articles = [n for n, info in enumerate(old.articles) if info.id not in drop]
+        keep = np.zeros(old.engine.n_docs, bool)
+        for n in keep_articles:
+            info = old.articles[n]
+            keep[info.first_passage : info.first_passage + info.n_passages] = True
+
+        def write(folder: Path) -> int:
+            version = _VersionWriter(folder, settings, analyzer=old.analyzer, vocab=dict(old.vocab))
+            for n in keep_articles:
+                version.add_kept(old, n)
+            for article in added:
+                version.add_article(article)
+            tokens, lengths = version.builder.arrays()
+            engine = old.engine.updated(keep, tokens, lengths, len(version.builder.vocab))
+            return version.finish(engine, scan, old.skipped)
+
+        folder, n_passages = _swap_in(index_dir, write)
+    return BuildReport(len(keep_articles) + len(added), n_passages, old.skipped, time.perf_counter() - started, folder)
 
 
-def _write_version(folder: Path, settings: Settings, scan: Scan, articles: list[Article],
-                   skipped: list[SkippedFile], progress: bool) -> int:
-    folder.mkdir(parents=True)
-    analyzer = Analyzer()
-    builder = EngineBuilder()
-    passage_rows = array("q")  # article, start, end, number; flattened
-    infos: list[dict[str, Any]] = []
-    text_offsets = [0]
-    with open(folder / "texts.bin", "wb") as texts:
-        for number, article in enumerate(_progress(articles, progress)):
-            passages = chunk_article(article, settings.chunk_words, settings.chunk_overlap)
-            title_terms = analyzer.terms(article.title) if settings.title_in_passages else []
-            infos.append({"id": article.id, "source": article.source, "title": article.title,
-                          "body_start": article.body_start, "first_passage": len(builder),
-                          "n_passages": len(passages), "meta": article.meta})
-            for passage in passages:
-                builder.add(title_terms + analyzer.terms(passage.text))
-                passage_rows.extend((number, passage.start, passage.end, passage.number))
-            encoded = article.text.encode("utf-8")
-            texts.write(encoded)
-            text_offsets.append(text_offsets[-1] + len(encoded))
-    params = BM25Params(settings.k1, settings.b, settings.epsilon)
-    engine = builder.build(params)
-    engine.save(folder / "engine")
-    np.save(folder / "passages.npy", np.frombuffer(passage_rows, np.int64).reshape(-1, _PASSAGE_FIELDS))
-    np.save(folder / "text_offsets.npy", np.asarray(text_offsets, np.int64))
-    _write_json(folder / "articles.json", infos)
-    _write_json(folder / "vocab.json", {"terms": list(builder.vocab), "analysis_cache": analyzer.export_cache()})
-    manifest = {
-        "format": INDEX_FORMAT,
-        "settings": _fingerprint(settings),
-        "documents": str(scan.root.resolve()),
-        "files": scan.fingerprint(),
-        "articles": len(infos),
-        "passages": len(builder),
-        "terms": len(builder.vocab),
-        "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    _write_json(folder / "manifest.json", manifest)  # written last: its presence marks a complete version
-    return len(builder)
+def _swap_in(index_dir: Path, write: Callable[[Path], int]) -> tuple[Path, int]:
+    """Write a version into a staging folder, rename it complete, then point CURRENT at it (atomically)."""
+    version = index_dir / f"v-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+    staging = version.with_name(version.name + ".partial")
+    try:
+        n_passages = write(staging)
+        staging.rename(version)
+        _point_current(index_dir, version.name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _remove_old_versions(index_dir, keep=version.name)
+    return version, n_passages
 
 
-def _progress(articles: list[Article], enabled: bool) -> Iterator[Article] | list[Article]:
+class _VersionWriter:
+    """Accumulates one index version: article texts and metadata, passage rows, and the engine's tokens."""
+
+    def __init__(self, folder: Path, settings: Settings, analyzer: Analyzer | None = None,
+                 vocab: dict[str, int] | None = None) -> None:
+        folder.mkdir(parents=True)
+        self.folder = folder
+        self.settings = settings
+        self.analyzer = analyzer or Analyzer()
+        self.builder = EngineBuilder(vocab)
+        self.rows = array("q")  # article, start, end, number; flattened
+        self.infos: list[dict[str, Any]] = []
+        self.text_offsets = [0]
+        self._texts = open(folder / "texts.bin", "wb")
+        self._n_passages = 0
+
+    def _add_text(self, encoded: bytes) -> None:
+        self._texts.write(encoded)
+        self.text_offsets.append(self.text_offsets[-1] + len(encoded))
+
+    def add_article(self, article: Article) -> None:
+        """Chunk and analyse a new article."""
+        settings, analyzer = self.settings, self.analyzer
+        number = len(self.infos)
+        passages = chunk_article(article, settings.chunk_words, settings.chunk_overlap)
+        title_terms = analyzer.terms(article.title) if settings.title_in_passages else []
+        self.infos.append({"id": article.id, "source": article.source, "title": article.title,
+                           "body_start": article.body_start, "first_passage": self._n_passages,
+                           "n_passages": len(passages), "meta": article.meta})
+        for passage in passages:
+            self.builder.add(title_terms + analyzer.terms(passage.text))
+            self.rows.extend((number, passage.start, passage.end, passage.number))
+        self._n_passages += len(passages)
+        self._add_text(article.text.encode("utf-8"))
+
+    def add_kept(self, old: Index, old_number: int) -> None:
+        """Carry an article of the previous version over unchanged (its postings are kept by the engine)."""
+        info = old.articles[old_number]
+        number = len(self.infos)
+        self.infos.append({**asdict(info), "first_passage": self._n_passages})
+        rows = np.array(old.passages[info.first_passage : info.first_passage + info.n_passages], np.int64)
+        rows[:, 0] = number
+        self.rows.extend(rows.ravel().tolist())
+        self._n_passages += info.n_passages
+        start, end = old.text_offsets[old_number], old.text_offsets[old_number + 1]
+        self._add_text(bytes(old.texts[start:end]))
+
+    def finish(self, engine: SparseBM25, scan: Scan, skipped: list[SkippedFile]) -> int:
+        self._texts.close()
+        folder = self.folder
+        engine.save(folder / "engine")
+        np.save(folder / "passages.npy", np.frombuffer(self.rows, np.int64).reshape(-1, _PASSAGE_FIELDS))
+        np.save(folder / "text_offsets.npy", np.asarray(self.text_offsets, np.int64))
+        _write_json(folder / "articles.json", self.infos)
+        _write_json(folder / "vocab.json", {"terms": list(self.builder.vocab),
+                                            "analysis_cache": self.analyzer.export_cache()})
+        manifest = {
+            "format": INDEX_FORMAT,
+            "settings": _fingerprint(self.settings),
+            "documents": str(scan.root.resolve()),
+            "files": scan.fingerprint(),
+            "articles": len(self.infos),
+            "passages": self._n_passages,
+            "terms": len(self.builder.vocab),
+            "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        _write_json(folder / "manifest.json", manifest)  # written last: its presence marks a complete version
+        return self._n_passages
+
+
+def _progress_bar(total: int, enabled: bool):  # type: ignore[no-untyped-def]
+    """A tqdm bar on stderr when it is a terminal (files, passages, files/s); None otherwise (quiet in pipes)."""
     if not enabled or not sys.stderr.isatty():
-        return articles
+        return None
     from tqdm import tqdm
 
-    return tqdm(articles, desc="indexing", unit="article", file=sys.stderr)
+    return tqdm(total=total, desc="indexing", unit=" files", file=sys.stderr, dynamic_ncols=True)
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes on disk of the files of an index version."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def _fingerprint(settings: Settings) -> dict[str, Any]:
@@ -306,19 +407,34 @@ def open_index(settings: Settings, progress: bool = False,
                on_build: Callable[[BuildReport], None] | None = None) -> Index:
     """The index of `settings.documents`: the saved one when it is up to date, else a fresh build."""
     scan = scan_documents(settings.documents)
-    folder = current_version(settings.resolved_index_dir())
-    if folder is not None:
-        try:
-            index = load_index(folder)
-            if _is_current(index.manifest, settings, scan):
-                return index
-            log.info("index in %s is out of date; rebuilding", folder)
-        except IndexFormatError as error:
-            log.warning("%s; rebuilding", error)
-    report = build_index(settings, scan, progress=progress)
+    index_dir = settings.resolved_index_dir()
+    index = _load_if_current(index_dir, settings, scan)
+    if index is not None:
+        return index
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        index = _load_if_current(index_dir, settings, scan)  # another process may have built it meanwhile
+        if index is not None:
+            return index
+        report = _build(settings, scan, progress)
     if on_build is not None:
         on_build(report)
     return load_index(report.path)
+
+
+def _load_if_current(index_dir: Path, settings: Settings, scan: Scan) -> Index | None:
+    folder = current_version(index_dir)
+    if folder is None:
+        return None
+    try:
+        index = load_index(folder)
+    except IndexFormatError as error:
+        log.warning("%s; rebuilding", error)
+        return None
+    if _is_current(index.manifest, settings, scan):
+        return index
+    log.info("index in %s is out of date; rebuilding", folder)
+    return None
 
 
 def _is_current(manifest: dict[str, Any], settings: Settings, scan: Scan) -> bool:

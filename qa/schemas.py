@@ -196,6 +196,35 @@ class DocumentDetail(BaseModel):
     span: SpanInContext | None = Field(None, description="The span asked for with ?start=&end=, with context.")
 
 
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "business/port-strike", "title": "Port strike ends", "text": "Dock workers ended their strike...",
+        "date": "2024-03-01", "url": "https://news.example/port-strike"}]})
+
+    id: str = Field(min_length=1, max_length=200, description="Document id; the file is saved as <id>.md in the "
+                    "documents folder ('/' makes sub-folders). An existing id is replaced.")
+    title: str = Field(min_length=1, max_length=1000)
+    text: str = Field(min_length=1, max_length=10_000_000)
+    url: str | None = Field(None, max_length=2000)
+    date: str | None = Field(None, max_length=100)
+    author: str | None = Field(None, max_length=500)
+
+    @field_validator("title", "text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class DocumentChange(BaseModel):
+    id: str
+    source: str
+    title: str
+    passages: int
+    status: str = Field(description="'indexed' or 'removed'.")
+
+
 class Health(BaseModel):
     status: str = "ok"
     articles: int

@@ -112,3 +112,22 @@ def test_pruned_top_k_equals_a_full_ranking(k: int) -> None:
         ids, scores = engine.top_k(query, k)
         np.testing.assert_allclose(scores, full[ranked], atol=1e-9)
         assert ids.tolist() == ranked
+
+
+def test_updated_engine_scores_equal_a_full_rebuild() -> None:
+    rng = np.random.default_rng(7)
+    docs = _corpus(8, n_docs=300)
+    engine = SparseBM25.build(docs, n_terms=300, params=BM25Params())
+    for _ in range(5):
+        keep = rng.random(len(docs)) > 0.2
+        new = [list(rng.integers(0, 320, size=rng.integers(1, 40))) for _ in range(rng.integers(0, 30))]
+        flat = np.asarray([t for d in new for t in d], np.int32)
+        engine = engine.updated(keep, flat, np.asarray([len(d) for d in new], np.int64), n_terms=320)
+        docs = [d for d, k in zip(docs, keep) if k] + new
+        rebuilt = SparseBM25.build(docs, n_terms=320, params=BM25Params())
+        for query in _queries(9, vocab=320):
+            np.testing.assert_allclose(engine.scores(query), rebuilt.scores(query), rtol=0, atol=1e-12)
+            assert engine.top_k(query, 10)[0].tolist() == rebuilt.top_k(query, 10)[0].tolist()
+        reference = BM25Okapi([_as_words(d) for d in docs], k1=1.2, b=0.75, epsilon=0.25)
+        for query in _queries(10, vocab=320)[:10]:
+            assert np.max(np.abs(engine.scores(query) - reference.get_scores(_as_words(query)))) < 1e-6

@@ -1,0 +1,183 @@
+"""The index a running service answers from, kept current without a failed question.
+
+- **Reload.** Every worker process checks, at most every `RELOAD_CHECK_S`, whether the index folder's `CURRENT`
+  names a newer version (another worker added an article, `qa index` ran, the watcher rebuilt) and, if so,
+  loads it (memory-mapped, so this is quick) and swaps it in with one reference assignment: a question is
+  answered entirely by the index it started with.
+- **Writes.** `add` and `remove` change the documents folder (the source of truth: a restart finds the same
+  corpus) and apply the change to the index incrementally (`qa.index.update_index`), then swap.
+- **Watch.** `watch()` polls the documents folder and rebuilds in the background when files are added,
+  changed or removed; questions keep being answered from the old index until the new one is swapped in.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.config import Settings
+from qa.errors import DocumentNotFound, InvalidRequest
+from qa.index import ArticleInfo, Index, current_version, load_index, open_index, update_index
+from qa.ingest import ARTICLE_SUFFIXES, read_article, scan_documents
+from qa.search import Searcher
+
+log = logging.getLogger("qa")
+
+RELOAD_CHECK_S = 0.2
+_ID_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]*")
+_FRONT_MATTER_VALUE = re.compile(r"[\r\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """An article sent over HTTP as JSON."""
+
+    id: str
+    title: str
+    text: str
+    url: str | None = None
+    date: str | None = None
+    author: str | None = None
+
+
+def check_document_id(document_id: str) -> str:
+    """A document id usable as a relative path inside the documents folder, or InvalidRequest."""
+    segments = document_id.split("/")
+    if len(document_id) > 200 or not all(_ID_SEGMENT.fullmatch(part) and part.strip() == part for part in segments):
+        raise InvalidRequest(f"invalid document id '{document_id[:200]}': use letters, digits, '.', '_', '-', ' ' "
+                             "and '/' between folder names (at most 200 characters)")
+    return document_id
+
+
+class LiveIndex:
+    """Owns the current `Searcher`; thread-safe for questions, serialises writes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._write_lock = threading.Lock()
+        self._searcher = Searcher(open_index(settings), max_per_article=settings.max_per_article)
+        self._checked = time.monotonic()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    @property
+    def searcher(self) -> Searcher:
+        """The searcher to answer the next question with (a newer index version is picked up on the way)."""
+        now = time.monotonic()
+        if now - self._checked >= RELOAD_CHECK_S:
+            self._checked = now
+            self._reload_if_newer()
+        return self._searcher
+
+    @property
+    def index(self) -> Index:
+        return self.searcher.index
+
+    def _reload_if_newer(self) -> None:
+        folder = current_version(self.settings.resolved_index_dir())
+        if folder is None or folder == self._searcher.index.path:
+            return
+        try:
+            self._swap(load_index(folder))
+        except Exception as error:  # a version being removed under us: keep answering from the one we have
+            log.warning("could not load index version %s (%s); keeping the current one", folder.name, error)
+
+    def _swap(self, index: Index) -> None:
+        self._searcher = Searcher(index, max_per_article=self.settings.max_per_article)
+        log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
+
+    # -- writes ---------------------------------------------------------------------------------------------
+
+    def add_document(self, document: NewDocument) -> ArticleInfo:
+        """Write the article into the documents folder as markdown and index it (replacing one with its id)."""
+        document_id = check_document_id(document.id)
+        lines = ["---", f"title: {_one_line(document.title)}"]
+        for key in ("date", "url", "author"):
+            value = getattr(document, key)
+            if value:
+                lines.append(f"{key}: {_one_line(value)}")
+        content = "\n".join(lines) + "\n---\n\n" + document.text.strip() + "\n"
+        return self._write(document_id, ".md", content.encode("utf-8"))
+
+    def add_file(self, filename: str, data: bytes) -> ArticleInfo:
+        """Save an uploaded file into the documents folder under its own name and index it."""
+        name = Path(filename.replace("\\", "/")).name
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or f".{suffix.lower()}" not in ARTICLE_SUFFIXES:
+            raise InvalidRequest(f"'{name}' is not a supported article file ({', '.join(ARTICLE_SUFFIXES)})")
+        return self._write(check_document_id(stem), f".{suffix.lower()}", data)
+
+    def _write(self, document_id: str, suffix: str, data: bytes) -> ArticleInfo:
+        root = self.settings.documents
+        target = root / f"{document_id}{suffix}"
+        with self._write_lock:
+            previous = self._info(document_id)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = target.with_name(f".{target.name}.upload")
+            staging.write_bytes(data)
+            try:
+                article = read_article(staging, target.relative_to(root).as_posix(), root.resolve())
+            except Exception as error:
+                staging.unlink(missing_ok=True)
+                raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
+            staging.replace(target)
+            if previous is not None and previous.source != article.source:
+                (root / previous.source).unlink(missing_ok=True)
+            update_index(self.settings, added=[article], removed=[])
+            self._reload_if_newer()
+            return self._searcher.index.articles[self._searcher.index.article_number(document_id)]
+
+    def remove(self, document_id: str) -> ArticleInfo:
+        """Delete the article's file from the documents folder and from the index."""
+        with self._write_lock:
+            info = self._info(document_id)
+            if info is None:
+                raise DocumentNotFound(f"no document with id '{document_id}'")
+            root = self.settings.documents.resolve()
+            path = (root / info.source).resolve()
+            if path.is_relative_to(root):
+                path.unlink(missing_ok=True)
+            update_index(self.settings, added=[], removed=[document_id])
+            self._reload_if_newer()
+            return info
+
+    def _info(self, document_id: str) -> ArticleInfo | None:
+        self._reload_if_newer()
+        index = self._searcher.index
+        try:
+            return index.articles[index.article_number(document_id)]
+        except DocumentNotFound:
+            return None
+
+    # -- watching -------------------------------------------------------------------------------------------
+
+    def start_watching(self, interval: float) -> None:
+        """Poll the documents folder every `interval` seconds in a background thread."""
+        self._watcher = threading.Thread(target=self._watch, args=(interval,), name="qa-watch", daemon=True)
+        self._watcher.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
+
+    def _watch(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                scan = scan_documents(self.settings.documents)
+                if scan.fingerprint() == self._searcher.index.manifest.get("files"):
+                    continue
+                with self._write_lock:
+                    index = open_index(self.settings)  # rebuilds (in this thread) unless someone already did
+                    if index.path != self._searcher.index.path:
+                        self._swap(index)
+            except Exception as error:  # keep watching, keep answering from the index we have
+                log.warning("watch: rebuild failed (%s); still answering from the previous index", error)
+
+
+def _one_line(value: str) -> str:
+    return _FRONT_MATTER_VALUE.sub(" ", value).strip()
