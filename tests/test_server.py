@@ -24,11 +24,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}: {process.stderr.read()}")
+            said = log.read_text(errors="replace") if log is not None and log.exists() else ""
+            raise AssertionError(f"server exited with {process.returncode}: {said}")
         try:
             if httpx.get(url + "/health", timeout=1).status_code == 200:
                 return
@@ -40,10 +41,12 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> N
 def start(command: list[str], tmp_path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "QA_DOCUMENTS": str(SEED_DOCUMENTS), "QA_INDEX_DIR": str(tmp_path / "index")}
-    process = subprocess.Popen([*command, "--port", str(port)], cwd=REPO, env=env, stderr=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL, text=True)
+    log = tmp_path / "server.log"  # a file, not a pipe: a chatty server can never block on a full pipe
+    with open(log, "w") as sink:
+        process = subprocess.Popen([*command, "--port", str(port)], cwd=REPO, env=env, stderr=sink,
+                                   stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    wait_until_up(url, process)
+    wait_until_up(url, process, log=log)
     return process, url
 
 

@@ -1,0 +1,285 @@
+"""The question page (qa/static) driven in headless Chromium against a real server on 127.0.0.1.
+
+Playwright drives Debian's Chromium (/usr/bin/chromium, or the path in $CHROMIUM); it never downloads a browser.
+Without that Chromium the tests are skipped with the reason (`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from .conftest import ARTICLES, REPO
+from .test_server import free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page, Route
+
+expect = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright (.[test])").expect
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# Headless Chromium that stays quiet on a closed network (no update, sync or background requests).
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+PIPELINE = "How many kilometres long is the pipeline?"
+# Markup in an article (and its title) must be shown as text and never run.
+MARKUP_ARTICLE = """Markup <i>in</i> the zanzibar gazette
+
+The zanzibar gazette printed <script>window.__xss = 1</script> in a column about web pages.
+It also printed <b>bold</b> words and <img src=x onerror="window.__xss = 2"> as plain text.
+"""
+# Characters outside the BMP before the matched word: JS string indices differ from the API's code points.
+# Far down a long article, so that the document view has to scroll to the cited passage.
+FILLER = "Filler paragraph {n} says nothing in particular about anything at all, at some length.\n\n"
+LONG_ARTICLE = ("A long log of rockets\n\n" + "".join(FILLER.format(n=n) for n in range(80))
+                + "The crew 🚀🚀 cheered as the quetzalcoatl engine fired 🎉 at dawn.\n\n"
+                + "See https://example.org/" + "very-long-path-segment-" * 8 + "end for the launch film.\n")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`uvicorn service:app` over a copy of tests/data/articles plus the markup and long articles above."""
+    root = tmp_path_factory.mktemp("browser")
+    documents = root / "articles"
+    shutil.copytree(ARTICLES, documents)
+    (documents / "markup.txt").write_text(MARKUP_ARTICLE, encoding="utf-8")
+    (documents / "space").mkdir()
+    (documents / "space" / "rockets.txt").write_text(LONG_ARTICLE, encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "QA_DOCUMENTS": str(documents), "QA_INDEX_DIR": str(root / "index")}
+    log = root / "server.log"  # a file, not a pipe: the access log of every request must not fill a pipe
+    with log.open("w") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1",
+                                    "--port", str(port)], cwd=REPO, env=env, stdout=sink, stderr=sink)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(url + "/health"):
+            assert process.poll() is None, f"server exited with {process.returncode}: {log.read_text()}"
+            assert time.monotonic() < deadline, f"server did not come up: {log.read_text()}"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install chromium; "
+                    f".ci/run installs it), or $CHROMIUM set to a Chromium binary")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def requested() -> list[str]:
+    """Every address the tab of the test asked for."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, server: str, requested: list[str]) -> Iterator[Page]:
+    """A fresh tab. Afterwards: no script error, no Content-Security-Policy violation, no request elsewhere."""
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    problems: list[str] = []
+
+    def only_our_server(route: Route) -> None:
+        requested.append(route.request.url)
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            problems.append(f"request outside the server: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", only_our_server)
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    tab.on("console", lambda message: problems.append(f"console: {message.text}")
+           if "Content Security Policy" in message.text else None)
+    yield tab
+    context.close()
+    assert problems == []
+
+
+def api(server: str, path: str, **params: object) -> dict[str, Any]:
+    response = httpx.get(server + path, params=params, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def citation_text(citation: dict[str, Any]) -> str:
+    return (f"{citation['title']} {citation['source']} · passage {citation['passage']}"
+            f" · chars {citation['start']}–{citation['end']}")
+
+
+def in_view(locator: Locator) -> bool:
+    return locator.evaluate("e => { const r = e.getBoundingClientRect();"
+                            " return r.bottom > 0 && r.top < window.innerHeight && r.height > 0; }")
+
+
+def test_ask_read_the_cited_passage_and_open_its_article(page: Page, server: str) -> None:
+    expected = api(server, "/ask", q=PIPELINE)
+    top = expected["passages"][0]
+    health = api(server, "/health")
+
+    page.goto(server + "/")
+    question = page.get_by_label("Your question")
+    expect(question).to_be_focused()
+    question.fill(PIPELINE)
+    question.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/\?q=How\+many\+kilometres"))
+    first = page.locator("#results > li").first
+    expect(first.locator(".citation")).to_have_text(citation_text(top["citation"]))
+    assert top["citation"]["source"] == "energy/pipeline.md"
+    marks = first.locator("mark").all_text_contents()
+    assert "kilometres" in marks and "pipeline" in marks
+    assert first.locator(".passage").text_content() == top["text"]
+    expect(first.locator(".best")).to_have_text(top["best_sentence"]["text"])  # the best sentence, tinted
+    assert "kilometres" in first.locator(".best mark").all_text_contents()
+    expect(page.locator("#results > li")).to_have_count(len(expected["passages"]))
+    expect(page.locator("#health")).to_contain_text(
+        f"{health['articles']} articles · {health['passages']} passages · built {health['built_at'][:10]}")
+    expect(page).to_have_title(f"{PIPELINE} - qa")
+
+    page.reload()  # the question lives in the address: a reload (or a shared link) shows the same answer
+    expect(page.get_by_label("Your question")).to_have_value(PIPELINE)
+    expect(page.locator("#results > li").first.locator(".citation")).to_have_text(citation_text(top["citation"]))
+
+    page.locator("#results > li").first.locator(".citation a").click()
+    expect(page).to_have_url(re.compile(r"\?doc=energy%2Fpipeline&start=\d+&end=\d+&q=How"))
+    cited = page.locator("#cited")
+    expect(cited.locator("mark.hit").first).to_be_visible()  # the question's words, marked as in the results
+    assert "kilometres" in cited.locator("mark.hit").all_text_contents()
+    assert cited.text_content() == top["text"]
+    assert in_view(cited)
+    expect(page.locator("#doc-title")).to_have_text("The Caspian pipeline opens")
+    expect(page.locator("#doc-meta")).to_contain_text(f"energy/pipeline.md · passage {top['citation']['passage']}")
+    document = api(server, "/documents/energy/pipeline")
+    assert document["text"].endswith(page.locator("#doc-text").text_content())
+
+    page.get_by_role("link", name="Back to results").click()
+    expect(page).to_have_url(re.compile(r"/\?q=How\+many\+kilometres"))
+    expect(page.locator("#results > li").first.locator(".citation")).to_have_text(citation_text(top["citation"]))
+
+
+def test_offsets_after_emoji_and_scrolling_to_a_passage_far_down(page: Page, server: str) -> None:
+    top = api(server, "/ask", q="quetzalcoatl engine")["passages"][0]
+    page.goto(server + "/?q=quetzalcoatl+engine")
+    first = page.locator("#results > li").first
+    expect(first.locator("mark").first).to_have_text("quetzalcoatl")  # not shifted by the emoji's UTF-16 units
+    assert first.locator("mark").all_text_contents() == ["quetzalcoatl", "engine"]
+
+    first.locator(".citation a").click()
+    cited = page.locator("#cited")
+    expect(cited.locator("mark.hit")).to_have_text(["quetzalcoatl", "engine"])
+    assert cited.text_content() == top["text"]
+    assert page.evaluate("window.scrollY") > 500  # the article was scrolled to the passage near its end
+    assert in_view(cited)
+
+
+def test_article_markup_is_shown_as_text_and_never_runs(page: Page, server: str, requested: list[str]) -> None:
+    page.goto(server + "/")
+    page.get_by_label("Your question").fill("zanzibar gazette")
+    page.keyboard.press("Enter")
+    first = page.locator("#results > li").first
+    expect(first.locator(".passage")).to_contain_text("<script>window.__xss = 1</script>")
+    expect(first.locator(".passage")).to_contain_text('<b>bold</b> words and <img src=x onerror="window.__xss = 2">')
+    expect(first.locator(".cite-title")).to_have_text("Markup <i>in</i> the zanzibar gazette")
+    assert page.locator("main script, main b, main img, main i").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+    first.locator(".citation a").click()
+    expect(page.locator("#doc-title")).to_have_text("Markup <i>in</i> the zanzibar gazette")
+    expect(page.locator("#doc-text")).to_contain_text("printed <script>window.__xss = 1</script> in a column")
+    assert page.locator("main script, main b, main img, main i").count() == 0
+    assert page.evaluate("window.__xss") is None
+    assert not [url for url in requested if url.endswith("/x")]  # the <img src=x> was never loaded
+
+
+def test_messages_for_no_match_and_invalid_questions(page: Page, server: str) -> None:
+    status = page.locator("#status")
+    no_match = api(server, "/ask", q="zyxwvut")
+    page.goto(server + "/?q=zyxwvut")
+    expect(status).to_have_text(no_match["message"])
+    expect(page.locator("#results > li")).to_have_count(0)
+    assert no_match["unknown_terms"] == ["zyxwvut"]
+    expect(page.locator("#unknown")).to_have_text("Not in any article: zyxwvut")
+
+    stopwords = api(server, "/ask", q="the of and")
+    page.goto(server + "/?q=the+of+and")
+    expect(status).to_have_text(stopwords["message"])
+
+    page.get_by_label("Your question").fill("   ")
+    page.keyboard.press("Enter")
+    expect(status).to_contain_text("The question is empty")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_have_attribute("role", "status")
+
+    page.goto(server + "/?q=" + "a" * 2001)
+    expect(status).to_contain_text("This question cannot be asked")
+    expect(status).to_contain_text("2000 characters")
+
+    page.goto(server + "/?doc=no/such/article")
+    expect(status).to_have_text("No article with id “no/such/article”.")
+
+
+def test_keyboard_alone_label_focus_order_and_visible_focus(page: Page, server: str) -> None:
+    page.goto(server + "/")
+    expect(page.get_by_label("Your question")).to_be_focused()
+    page.keyboard.type(PIPELINE)
+    page.keyboard.press("Enter")
+    expect(page.locator("#results > li")).not_to_have_count(0)
+
+    order = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("(e => e.id || e.className || e.textContent.trim())(document.activeElement)"))
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none", order
+    assert order[:4] == ["skip", "qa", "q", "Ask"]
+    assert order[4].startswith("The Caspian pipeline opens")  # the first result's citation link
+
+    page.keyboard.press("Enter")  # follow the citation
+    expect(page.locator("#cited")).to_be_visible()
+    for _ in range(5):  # skip link, qa, the question, Ask, then the way back
+        page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Back to results")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/\?q=How"))
+
+
+@pytest.mark.parametrize("address", ["/", "/?q=launch+film+quetzalcoatl", "/?q=pipeline", "/?doc=space/rockets",
+                                     "/?doc=energy/pipeline&start=30&end=375&q=pipeline"])
+def test_phone_width_has_no_horizontal_scrolling(page: Page, server: str, address: str) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(server + address)
+    expect(page.locator("#health time")).to_be_visible()
+    if address.startswith("/?q="):
+        expect(page.locator("#results > li").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    box = page.get_by_role("button", name="Ask").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360
