@@ -92,6 +92,7 @@ class Index:
         self.analyzer = analyzer
         self._by_id = {info.id: number for number, info in enumerate(articles)}
         self._filters: dict[Filter, np.ndarray] = {}
+        self._recent_texts: dict[int, str] = {}
 
     def allowed(self, where: Filter) -> np.ndarray | None:
         """A uint8 flag per passage: 1 where the passage's article passes the filter (None: no filter)."""
@@ -126,8 +127,15 @@ class Index:
             raise DocumentNotFound(f"no document with id '{document_id}'") from None
 
     def article_text(self, number: int) -> str:
-        start, end = self.text_offsets[number], self.text_offsets[number + 1]
-        return bytes(self.texts[start:end]).decode("utf-8")
+        """The article as read from its file (decoded from the memory-mapped text store; recent ones cached)."""
+        text = self._recent_texts.get(number)
+        if text is None:
+            start, end = self.text_offsets[number], self.text_offsets[number + 1]
+            text = bytes(self.texts[start:end]).decode("utf-8")
+            if len(self._recent_texts) >= 256:
+                self._recent_texts.clear()  # simple and thread-safe; a miss costs one decode
+            self._recent_texts[number] = text
+        return text
 
     def passage(self, passage_id: int) -> tuple[int, int, int, int]:
         """(article number, start, end, passage number) of a passage."""

@@ -73,8 +73,8 @@ class Searcher:
             doc_ids, scores = engine.top_k(term_ids, fetch, allowed)
             kept: list[tuple[int, float]] = []
             spans: dict[int, list[tuple[int, int]]] = {}
-            for passage_id, score in zip(doc_ids.tolist(), scores.tolist()):
-                article, start, end = (int(v) for v in passages[passage_id][:3])
+            rows = np.asarray(passages[doc_ids, :3]).tolist()  # one read of the memory map, not one per passage
+            for passage_id, score, (article, start, end) in zip(doc_ids.tolist(), scores.tolist(), rows):
                 taken = spans.setdefault(article, [])
                 if (limit and len(taken) >= limit) or any(start < e and s < end for s, e in taken):
                     continue
