@@ -126,6 +126,8 @@ def _configure_logging() -> None:
     log.handlers[:] = [handler]
     log.setLevel(logging.INFO if os.environ.get("QA_VERBOSE") else logging.WARNING)
     log.propagate = False
+    for noisy in ("pypdf", "trafilatura", "htmldate", "courlan", "justext"):  # qa reports skipped files itself
+        logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 def _report_build(report) -> None:  # type: ignore[no-untyped-def]

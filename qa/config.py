@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     protect_reads: bool = Field(False, description="Require the API key for questions and documents too.")
     watch: bool = Field(False, description="Rebuild in the background when the documents folder changes.")
     watch_interval: float = Field(1.0, gt=0, le=3600, description="Seconds between checks of the folder (watch).")
+    max_file_mb: float = Field(20.0, gt=0, le=10_000, description="Files larger than this (MB) are skipped, "
+                               "with a warning: an article is rarely over a few MB, and one huge file would "
+                               "otherwise dominate indexing time and memory.")
 
     @model_validator(mode="after")
     def _overlap_below_length(self) -> "Settings":

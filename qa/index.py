@@ -48,7 +48,7 @@ from qa.models import Article, Filter, SkippedFile
 
 log = logging.getLogger("qa")
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 _CURRENT = "CURRENT"
 _PASSAGE_FIELDS = 4  # article, start, end, number
 
@@ -64,6 +64,7 @@ class ArticleInfo:
     first_passage: int
     n_passages: int
     meta: dict[str, str]
+    page_starts: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +178,7 @@ def build_index(settings: Settings, scan: Scan | None = None, progress: bool = F
 def _build(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
     """A full build (the caller holds the build lock)."""
     started = time.perf_counter()
-    read = read_articles(scan)
+    read = read_articles(scan, max_bytes=int(settings.max_file_mb * 1e6))
     if not read.articles:
         raise EmptyCorpus(f"no readable .txt or .md article in {settings.documents}"
                           + (f" ({len(read.skipped)} file(s) skipped)" if read.skipped else ""))
@@ -285,7 +286,8 @@ class _VersionWriter:
         title_terms = analyzer.terms(article.title) if settings.title_in_passages else []
         self.infos.append({"id": article.id, "source": article.source, "title": article.title,
                            "body_start": article.body_start, "first_passage": self._n_passages,
-                           "n_passages": len(passages), "meta": article.meta})
+                           "n_passages": len(passages), "meta": article.meta,
+                           "page_starts": list(article.page_starts)})
         for passage in passages:
             self.builder.add(title_terms + analyzer.terms(passage.text))
             self.rows.extend((number, passage.start, passage.end, passage.number))

@@ -17,13 +17,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qa.errors import CorpusNotFound
 from qa.models import Article, SkippedFile
 
 log = logging.getLogger("qa")
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
+SINGLE_ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+_MAX_LINE_WARNINGS = 20
+DEFAULT_MAX_BYTES = 20_000_000
 _BINARY_SNIFF_BYTES = 8192
 
 
@@ -79,25 +83,33 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(directory) / name
 
 
-def read_articles(scan: Scan) -> ReadResult:
+def read_articles(scan: Scan, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
     """Read every scanned file into an `Article`, collecting the ones that cannot be used."""
     result = ReadResult()
     seen_ids: dict[str, str] = {}
     root = scan.root.resolve()
     for path, stamp in scan.files:
         try:
-            article = read_article(path, stamp.source, root)
+            articles, warnings = read_file(path, stamp.source, root, max_bytes)
         except _Skip as skip:
             result.skipped.append(SkippedFile(stamp.source, str(skip)))
             log.warning("skipped %s: %s", stamp.source, skip)
             continue
-        if article.id in seen_ids:
-            reason = f"same document id '{article.id}' as {seen_ids[article.id]}"
-            result.skipped.append(SkippedFile(stamp.source, reason))
-            log.warning("skipped %s: %s", stamp.source, reason)
-            continue
-        seen_ids[article.id] = stamp.source
-        result.articles.append(article)
+        for warning in warnings[:_MAX_LINE_WARNINGS]:  # bad lines of a JSONL file; the good lines are kept
+            result.skipped.append(SkippedFile(stamp.source, warning))
+            log.warning("skipped part of %s: %s", stamp.source, warning)
+        if len(warnings) > _MAX_LINE_WARNINGS:
+            more = f"and {len(warnings) - _MAX_LINE_WARNINGS} more bad lines"
+            result.skipped.append(SkippedFile(stamp.source, more))
+            log.warning("skipped part of %s: %s", stamp.source, more)
+        for article in articles:
+            if article.id in seen_ids:
+                reason = f"same document id '{article.id}' as {seen_ids[article.id]}"
+                result.skipped.append(SkippedFile(stamp.source, reason))
+                log.warning("skipped %s: %s", stamp.source, reason)
+                continue
+            seen_ids[article.id] = stamp.source
+            result.articles.append(article)
     return result
 
 
@@ -105,31 +117,83 @@ class _Skip(Exception):
     """Why a file is not an article."""
 
 
-def read_article(path: Path, source: str, root: Path) -> Article:
-    """Read one file; raise `_Skip` with a reason when it cannot be used."""
+def decode(data: bytes) -> str:
+    """The text of a file: UTF-8 (a BOM is dropped), or UTF-16 when it starts with a UTF-16 BOM."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise _Skip(f"not valid UTF-16 (bad bytes at offset {error.start})") from None
+    else:
+        if not data.strip():
+            raise _Skip("empty file")
+        if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+            raise _Skip("binary file (contains NUL bytes)")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise _Skip(f"not UTF-8 (invalid byte at offset {error.start})") from None
+    if "\x00" in text:
+        raise _Skip("binary file (contains NUL characters)")
+    return text
+
+
+def read_file(path: Path, source: str, root: Path,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Article], list[str]]:
+    """The articles of one file (a JSONL file holds many), and warnings for parts that were left out.
+
+    Raises `_Skip` with the reason when nothing of the file can be used.
+    """
     try:
         if not path.resolve().is_relative_to(root):
             raise _Skip("links outside the documents folder")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _Skip(f"{size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:g} MB limit (QA_MAX_FILE_MB)")
         data = path.read_bytes()
     except OSError as error:
         raise _Skip(f"unreadable ({error.strerror or error})") from None
     if not data.strip():
         raise _Skip("empty file")
-    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
-        raise _Skip("binary file (contains NUL bytes)")
+    suffix = Path(source).suffix.lower()  # `source` names the format (`path` may be a staging file)
+    doc_id = source.rsplit(".", 1)[0]
+    if suffix in (".txt", ".md"):
+        return [_plain_article(decode(data), doc_id, source, markdown=suffix == ".md")], []
+    from qa import formats  # the HTML and PDF libraries load on the first such file only
+
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _Skip(f"not UTF-8 (invalid byte at offset {error.start})") from None
+        if suffix == ".jsonl":
+            extracted, warnings = formats.extract_jsonl(data, source)
+            if not extracted:
+                raise _Skip("no usable line (" + "; ".join(warnings[:3]) + ")" if warnings else "no articles")
+            return [_from_extracted(item, f"{doc_id}/{item.key}", source) for item in extracted], warnings
+        extract = formats.extract_pdf if suffix == ".pdf" else formats.extract_html
+        return [_from_extracted(extract(data, source), doc_id, source)], []
+    except formats.FormatError as error:
+        raise _Skip(str(error)) from None
+
+
+def read_article(path: Path, source: str, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read a file that holds one article (anything but JSONL); raise `_Skip` with a reason when it cannot."""
+    articles, _ = read_file(path, source, root, max_bytes)
+    if len(articles) != 1:
+        raise _Skip(f"holds {len(articles)} articles; expected one")
+    return articles[0]
+
+
+def _plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Article:
     if not text.strip():
         raise _Skip("empty file")
-    markdown = source.lower().endswith(".md")
     meta, content_start = parse_front_matter(text) if markdown else ({}, 0)
     title, body_start = _title(text, content_start, markdown)
     if meta.get("title"):
         title, body_start = meta.pop("title"), content_start
-    doc_id = source.rsplit(".", 1)[0]
     return Article(id=doc_id, source=source, title=title, text=text, body_start=body_start, meta=meta)
+
+
+def _from_extracted(item: Any, doc_id: str, source: str) -> Article:
+    return Article(id=doc_id, source=source, title=item.title, text=item.text, body_start=item.body_start,
+                   meta=dict(item.meta), page_starts=tuple(item.page_starts))
 
 
 FRONT_MATTER_KEYS = ("title", "date", "url", "author")

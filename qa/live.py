@@ -22,7 +22,7 @@ from pathlib import Path
 from qa.config import Settings
 from qa.errors import DocumentNotFound, InvalidRequest
 from qa.index import ArticleInfo, Index, current_version, load_index, open_index, update_index
-from qa.ingest import ARTICLE_SUFFIXES, read_article, scan_documents
+from qa.ingest import SINGLE_ARTICLE_SUFFIXES, read_article, scan_documents
 from qa.search import Searcher
 
 log = logging.getLogger("qa")
@@ -107,8 +107,9 @@ class LiveIndex:
         """Save an uploaded file into the documents folder under its own name and index it."""
         name = Path(filename.replace("\\", "/")).name
         stem, dot, suffix = name.rpartition(".")
-        if not dot or f".{suffix.lower()}" not in ARTICLE_SUFFIXES:
-            raise InvalidRequest(f"'{name}' is not a supported article file ({', '.join(ARTICLE_SUFFIXES)})")
+        if not dot or f".{suffix.lower()}" not in SINGLE_ARTICLE_SUFFIXES:
+            raise InvalidRequest(f"'{name}' is not a supported article file ({', '.join(SINGLE_ARTICLE_SUFFIXES)}; "
+                                 "put .jsonl feeds into the documents folder and run qa index or serve --watch)")
         return self._write(check_document_id(stem), f".{suffix.lower()}", data)
 
     def _write(self, document_id: str, suffix: str, data: bytes) -> ArticleInfo:
@@ -116,11 +117,13 @@ class LiveIndex:
         target = root / f"{document_id}{suffix}"
         with self._write_lock:
             previous = self._info(document_id)
+            _refuse_feed_record(previous)
             target.parent.mkdir(parents=True, exist_ok=True)
             staging = target.with_name(f".{target.name}.upload")
             staging.write_bytes(data)
             try:
-                article = read_article(staging, target.relative_to(root).as_posix(), root.resolve())
+                article = read_article(staging, target.relative_to(root).as_posix(), root.resolve(),
+                                       max_bytes=int(self.settings.max_file_mb * 1e6))
             except Exception as error:
                 staging.unlink(missing_ok=True)
                 raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
@@ -137,6 +140,7 @@ class LiveIndex:
             info = self._info(document_id)
             if info is None:
                 raise DocumentNotFound(f"no document with id '{document_id}'")
+            _refuse_feed_record(info)
             root = self.settings.documents.resolve()
             path = (root / info.source).resolve()
             if path.is_relative_to(root):
@@ -177,6 +181,13 @@ class LiveIndex:
                         self._swap(index)
             except Exception as error:  # keep watching, keep answering from the index we have
                 log.warning("watch: rebuild failed (%s); still answering from the previous index", error)
+
+
+def _refuse_feed_record(info: ArticleInfo | None) -> None:
+    """An article of a JSONL feed shares its file with others: it is changed by editing the feed."""
+    if info is not None and info.source.lower().endswith(".jsonl"):
+        raise InvalidRequest(f"document '{info.id}' is a record of {info.source}, which holds other articles too: "
+                             "edit that file instead")
 
 
 def _one_line(value: str) -> str:

@@ -23,7 +23,9 @@ class Article:
     body_start: int
     """Offset where the body (everything after the title line and any front matter) begins."""
     meta: dict[str, str] = field(default_factory=dict)
-    """Known origin: `url`, `date`, `author` (from markdown front matter)."""
+    """Known origin: `url`, `date`, `author`, `publisher` (markdown front matter, HTML metadata, JSONL fields)."""
+    page_starts: tuple[int, ...] = ()
+    """PDF: where each page (1, 2, ...) starts in `text`, so citations can name the page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,10 @@ class Hit:
     best_sentence: BestSentence | None = None
     explanation: list[TermContribution] | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    page: int | None = None
+    """PDF: the page the passage starts on."""
+    end_page: int | None = None
+    """PDF: the page the passage ends on (the same page unless it crosses a page break)."""
 
 
 @dataclass(slots=True)

@@ -39,7 +39,10 @@ _TITLE_CHARS = 70
 
 def citation_line(hit: Hit) -> str:
     title = hit.title if len(hit.title) <= _TITLE_CHARS else hit.title[: _TITLE_CHARS - 1].rstrip() + "…"
-    return f"-- {title} | {hit.source} | passage {hit.passage} | chars {hit.start}-{hit.end}"
+    page = ""
+    if hit.page is not None:
+        page = f" | page {hit.page}" if hit.end_page in (None, hit.page) else f" | pages {hit.page}-{hit.end_page}"
+    return f"-- {title} | {hit.source}{page} | passage {hit.passage} | chars {hit.start}-{hit.end}"
 
 
 def _render_hit(hit: Hit, color: bool, width: int) -> str:

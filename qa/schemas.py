@@ -82,6 +82,9 @@ class Citation(BaseModel):
     source_url: str | None = Field(None, description="Where the article was published (front matter `url:`).")
     date: str | None = Field(None, description="Publication date (front matter `date:`).")
     author: str | None = Field(None, description="Author (front matter `author:`).")
+    publisher: str | None = Field(None, description="Publisher or site (HTML metadata, JSONL `source`).")
+    page: int | None = Field(None, description="PDF: the page the passage starts on.")
+    end_page: int | None = Field(None, description="PDF: the page it ends on (differs when it crosses pages).")
 
 
 class BestSentence(BaseModel):
@@ -124,7 +127,8 @@ class PassageResult(BaseModel):
             rank=hit.rank, score=hit.score, text=hit.text,
             citation=Citation(document_id=hit.document_id, title=hit.title, source=hit.source, passage=hit.passage,
                               start=hit.start, end=hit.end, url=document_url(hit.document_id, hit.start, hit.end),
-                              source_url=meta.get("url"), date=meta.get("date"), author=meta.get("author")),
+                              source_url=meta.get("url"), date=meta.get("date"), author=meta.get("author"),
+                              publisher=meta.get("publisher"), page=hit.page, end_page=hit.end_page),
             best_sentence=BestSentence(text=best.text, start=best.start, end=best.end, score=best.score)
             if best else None,
             highlights=[HighlightSpan(start=s.start, end=s.end) for s in hit.highlights],

@@ -21,6 +21,7 @@ import numpy as np
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InvalidQuestion
 from qa.evidence import best_sentence, explain, highlights
+from qa.formats import page_number
 from qa.index import Index
 from qa.models import Answer, Filter, Hit
 
@@ -97,7 +98,8 @@ class Searcher:
                    highlights=highlights(index, text, start, end, wanted),
                    best_sentence=best_sentence(index, text, start, end, counts),
                    explanation=explain(index, passage_id, counts, score) if explain_scores else None,
-                   meta=article.meta)
+                   meta=article.meta, page=page_number(tuple(article.page_starts), start),
+                   end_page=page_number(tuple(article.page_starts), end - 1))
 
 
 def _unknown_words(index: Index, question: str) -> list[str]:

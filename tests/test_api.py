@@ -28,7 +28,7 @@ def test_post_ask_returns_cited_passages(client: TestClient) -> None:
     assert top["rank"] == 1 and "June 15" in top["text"]
     citation = top["citation"]
     assert set(citation) == {"document_id", "title", "source", "passage", "start", "end", "url", "source_url", "date",
-                             "author"}
+                             "author", "publisher", "page", "end_page"}
     assert citation["url"] == f"/documents/{citation['document_id']}?start={citation['start']}&end={citation['end']}"
     assert citation["source"] == "000_8339c2265b0242b8.txt"
     document = client.get(f"/documents/{citation['document_id']}").json()

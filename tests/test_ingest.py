@@ -29,7 +29,8 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(
     (articles_dir / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01")
     (articles_dir / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
     (articles_dir / "markets.md").write_text("Same id as markets.txt\n\nText.")
-    (articles_dir / "notes.pdf").write_bytes(b"%PDF-1.4")  # not an article type: ignored silently
+    (articles_dir / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (articles_dir / "notes.docx").write_bytes(b"PK\x03\x04")  # not an article type: ignored silently
     (articles_dir / ".hidden.txt").write_text("Hidden\n\nNot indexed.")
     with caplog.at_level(logging.WARNING, logger="qa"):
         read = read_articles(scan_documents(articles_dir))
@@ -41,6 +42,7 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(
         "empty.txt": "empty file",
         "latin1.txt": "not UTF-8 (invalid byte at offset 3)",
         "markets.txt": "same document id 'markets' as markets.md",
+        "notes.pdf": "not a valid PDF (PdfStreamError: Stream has ended unexpectedly)",
     }
     for source in reasons:
         assert any(source in record.getMessage() for record in caplog.records)
