@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ValidationError
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Ask questions over a folder of articles; get the passages that answer them, with citations.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: the default pulls Swagger UI from a CDN
+        redoc_url=None,
     )
     _add_error_handlers(app)
     _add_routes(app)
@@ -79,6 +82,18 @@ def _add_page(app: FastAPI) -> None:
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    import swagger_ui_bundle
+
+    app.mount("/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> Response:
+        """Interactive API docs (Swagger UI), with its files served by this service: works offline."""
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="qa API",
+                                   swagger_js_url="/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/swagger/favicon-32x32.png")
 
 
 def _json(model: BaseModel, status_code: int = 200) -> Response:

@@ -124,4 +124,7 @@ def test_openapi_documents_models_and_examples(client: TestClient) -> None:
     assert ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AskResponse")
     assert "422" in ask["responses"]
     assert schema["components"]["schemas"]["AskRequest"]["examples"][0]["question"] == SHUSHA
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/swagger/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text
+    bundle = client.get("/swagger/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000
