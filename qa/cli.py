@@ -45,7 +45,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--documents", type=Path, metavar="DIR", help="folder of articles [QA_DOCUMENTS, documents]")
     group.add_argument("--index-dir", type=Path, metavar="DIR",
                        help="where the index is kept [QA_INDEX_DIR, ~/.cache/qa/<folder>-<hash>]")
-    group.add_argument("--chunk-words", type=int, metavar="N", help="target passage length in words [100]")
+    group.add_argument("--chunk-words", type=int, metavar="N", help="target passage length in words [500]")
     group.add_argument("--chunk-overlap", type=int, metavar="N", help="sentences shared by neighbouring passages [1]")
     group.add_argument("--k1", type=float, help="BM25 k1 [1.2]")
     group.add_argument("--b", type=float, help="BM25 b [0.75]")
