@@ -1,8 +1,11 @@
 """Terminal rendering of answers for `qa ask`: highlighted terms on a terminal, plain text when piped.
 
-    1. score 7.412
-       On June 15, Azerbaijan and Turkey signed the Shusha Declaration on Allied Relations, ...
-       -- By Ayya Lmahamad | 000_8339c2265b0242b8.txt | passage 4 | chars 2210-2436
+    1. score 0.286
+       » On June 15, Azerbaijan and Turkey signed the Shusha Declaration on Allied Relations, ...
+       The first meeting of the Azerbaijani-Turkish working group on digital transformation ...
+       -- By Ayya Lmahamad | 000_8339c2265b0242b8.txt | passage 1 | chars 18-1956
+
+The line starting with » is the passage's best sentence (`qa.evidence`); then the passage, then its citation.
 """
 
 from __future__ import annotations
@@ -51,7 +54,11 @@ def _render_hit(hit: Hit, color: bool, width: int) -> str:
     cite = citation_line(hit)
     if color:
         cite = f"{_DIM}{cite}{_RESET}"
-    lines = [f"{hit.rank}. score {hit.score:.3f}", textwrap.indent(body, "   "), f"   {cite}"]
+    lines = [f"{hit.rank}. score {hit.score:.3f}"]
+    if hit.best_sentence is not None and hit.best_sentence.text != hit.text.strip():
+        best = hit.best_sentence.text if not color else f"\x1b[1m{hit.best_sentence.text}{_RESET}"
+        lines.append(textwrap.indent(_wrap(f"» {best}", width - 3), "   "))  # the answer, before its context
+    lines += [textwrap.indent(body, "   "), f"   {cite}"]
     if hit.explanation is not None:
         lines.extend(f"   {line}" for line in explanation_lines(hit))
     return "\n".join(lines)

@@ -37,6 +37,7 @@ def test_ask_prints_ranked_passages_with_citations(corpus_args: list[str], capsy
     blocks = out.split("\n\n")
     assert len(blocks) == 3
     assert blocks[0].startswith("1. score ")
+    assert blocks[0].splitlines()[1].startswith("   » On June 15, Azerbaijan and Turkey signed the Shusha")
     assert "June 15" in blocks[0]
     assert "\x1b[" not in out  # captured output is not a terminal: plain text
     citation = blocks[0].strip().splitlines()[-1].strip()
