@@ -99,6 +99,11 @@ class Analyzer:
         """The words of `text` that analysis drops as stopwords (to explain an empty question)."""
         return [word for word in _WORD.findall(text) if not self.term_of(word)]
 
+    def load_stemmer(self) -> None:
+        """Import the stemmer now (about a second) rather than during the first question with a new word."""
+        if self._stem is None:
+            self._stem = _snowball_english()
+
     def export_cache(self) -> dict[str, str]:
         """Word -> term for every word seen so far (saved with an index)."""
         return dict(self._cache)

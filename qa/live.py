@@ -59,7 +59,9 @@ class LiveIndex:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._write_lock = threading.Lock()
-        self._searcher = Searcher(open_index(settings), max_per_article=settings.max_per_article)
+        index = open_index(settings)
+        index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
+        self._searcher = Searcher(index, max_per_article=settings.max_per_article)
         self._checked = time.monotonic()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -87,6 +89,7 @@ class LiveIndex:
             log.warning("could not load index version %s (%s); keeping the current one", folder.name, error)
 
     def _swap(self, index: Index) -> None:
+        index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
         self._searcher = Searcher(index, max_per_article=self.settings.max_per_article)
         log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
 
