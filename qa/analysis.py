@@ -32,6 +32,8 @@ from importlib import resources
 _WORD = re.compile(r"[^\W_]+(?:(?:(?<=\d)[.,](?=\d)|['’](?=[^\W_]))[^\W_]+)*")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
+QUESTION_WORDS_CACHED = 5_000
+
 ANALYZER_VERSION = 1
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt."""
 
@@ -64,12 +66,15 @@ class Analyzer:
         self.stopwords = frozenset(stopwords) if stopwords is not None else load_stopwords()
         self._stem: Callable[[str], str] | None = None
         self._cache: dict[str, str] = {}
+        self._cache_limit: int | None = None  # unbounded while indexing; bounded once serving (see `preload`)
 
     def term_of(self, word: str) -> str:
         """The term for one raw word, or "" when it is a stopword. Cached by word."""
         term = self._cache.get(word)
         if term is None:
-            term = self._cache[word] = self._analyse_word(word)
+            term = self._analyse_word(word)
+            if self._cache_limit is None or len(self._cache) < self._cache_limit:
+                self._cache[word] = term
         return term
 
     def _analyse_word(self, word: str) -> str:
@@ -109,5 +114,10 @@ class Analyzer:
         return dict(self._cache)
 
     def preload(self, cache: dict[str, str]) -> None:
-        """Adopt a cache saved with an index, so known words need no stemming (nor the NLTK import)."""
+        """Adopt a cache saved with an index, so known words need no stemming (nor the NLTK import).
+
+        From then on the cache grows by at most `QUESTION_WORDS_CACHED` more words: questions come from clients,
+        and caching every new word they send would grow a server's memory without bound.
+        """
         self._cache.update(cache)
+        self._cache_limit = len(self._cache) + QUESTION_WORDS_CACHED

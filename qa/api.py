@@ -29,7 +29,7 @@ from qa.errors import DocumentNotFound, Forbidden, InvalidRequest, QAError, Unau
 from qa.live import LiveIndex, NewDocument
 from qa.middleware import install_service_layers
 from qa.models import Filter
-from qa.schemas import (ISO_DATE, AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentChange,
+from qa.schemas import (ISO_DATE, NOT_BLANK, AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentChange,
                         DocumentDetail, DocumentIn, DocumentList, ErrorBody, Health, document_detail,
                         document_summaries, health)
 from qa.search import Searcher
@@ -139,7 +139,8 @@ def _add_routes(app: FastAPI) -> None:
     @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
     async def ask_get(
         request: Request,
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question.",
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK,
+                                description="The question.",
                                 examples=["When did Azerbaijan and Turkey sign the Shusha Declaration?"])],
         top_k: Annotated[int | None, Query(ge=1, le=MAX_TOP_K)] = None,
         explain: Annotated[bool, Query(description="Add each term's contribution to the scores.")] = False,
@@ -227,7 +228,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         problems = []
         for item in error.errors():
             where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "body"
-            problems.append(f"{where}: {item.get('msg', 'invalid')}")
+            message = item.get("msg", "invalid")
+            if item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK:
+                message = "the question is empty"  # the NOT_BLANK pattern, said in words
+            problems.append(f"{where}: {message}")
         details = [{k: v for k, v in item.items() if k in ("loc", "msg", "type")} for item in error.errors()]
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",
                                                       "errors": jsonable_encoder(details)})

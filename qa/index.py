@@ -5,7 +5,8 @@ An index folder holds versions side by side and a `CURRENT` file naming the live
     index_dir/
       CURRENT                 -> "v-20261124T211500-1234"  (replaced atomically with os.replace)
       v-20261124T211500-1234/
-        manifest.json         format, settings fingerprint, file stamps, counts, build time
+        manifest.json         format, settings fingerprint, file stamps, counts, build time, and the size and
+                              CRC-32 of every other file (checked on load: a damaged version is rebuilt)
         articles.json         id, title, source, body_start, byte offset of the text, first passage
         texts.bin             every article's text, UTF-8, concatenated
         passages.npy          per passage: article, start, end (character offsets), number
@@ -27,6 +28,7 @@ import os
 import shutil
 import sys
 import time
+import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,7 +50,7 @@ from qa.models import Article, Filter, SkippedFile
 
 log = logging.getLogger("qa")
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 _CURRENT = "CURRENT"
 _PASSAGE_FIELDS = 4  # article, start, end, number
 
@@ -325,6 +327,8 @@ class _VersionWriter:
             "terms": len(self.builder.vocab),
             "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "checksums": {path.relative_to(folder).as_posix(): [path.stat().st_size, _crc32(path)]
+                          for path in sorted(folder.rglob("*")) if path.is_file()},
         }
         _write_json(folder / "manifest.json", manifest)  # written last: its presence marks a complete version
         return self._n_passages
@@ -346,6 +350,30 @@ def folder_size(folder: Path) -> int:
 
 def _fingerprint(settings: Settings) -> dict[str, Any]:
     return {**settings.index_fingerprint(), "analyzer": ANALYZER_VERSION, "format": INDEX_FORMAT}
+
+
+def _crc32(path: Path) -> int:
+    """CRC-32 of a file (zlib's, about 2.5 GB/s), read in 16 MB pieces."""
+    crc = 0
+    with open(path, "rb") as handle:
+        while piece := handle.read(1 << 24):
+            crc = zlib.crc32(piece, crc)
+    return crc
+
+
+def _verify_files(folder: Path, checksums: dict[str, list[int]]) -> None:
+    """Every file the manifest lists has its recorded size and CRC-32: a truncated or damaged file is refused."""
+    for name, (size, crc) in checksums.items():
+        path = folder / name
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            raise IndexFormatError(f"cannot open index in {folder}: {name} is missing") from None
+        if actual != size:
+            raise IndexFormatError(f"cannot open index in {folder}: {name} is truncated or changed "
+                                   f"({actual} bytes, expected {size})")
+        if _crc32(path) != crc:
+            raise IndexFormatError(f"cannot open index in {folder}: {name} is corrupt (checksum mismatch)")
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -397,6 +425,7 @@ def load_index(folder: Path) -> Index:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != INDEX_FORMAT:
             raise IndexFormatError(f"index format {manifest.get('format')} is not {INDEX_FORMAT}")
+        _verify_files(folder, manifest["checksums"])
         articles = [ArticleInfo(**item) for item in json.loads((folder / "articles.json").read_text("utf-8"))]
         vocab_file = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
         passages = np.load(folder / "passages.npy", mmap_mode="r")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ class Scan:
 
     root: Path
     files: list[tuple[Path, FileStamp]]
+    irregular: list[str] = field(default_factory=list)
+    """Article-named entries that are not regular files (named pipes, devices): never opened."""
 
     def fingerprint(self) -> list[list[str | int]]:
         """A JSON-able summary that changes whenever a file is added, removed or modified."""
@@ -65,14 +68,18 @@ def scan_documents(root: Path) -> Scan:
     if not root.is_dir():
         raise CorpusNotFound(f"documents path is not a folder: {root}")
     files = []
+    irregular = []
     for path in _walk(root):
         try:
             info = path.stat()
         except OSError:
             continue  # vanished or a dangling link; read_articles never sees it
         source = path.relative_to(root).as_posix()
+        if not stat.S_ISREG(info.st_mode):
+            irregular.append(source)  # a named pipe would block the reader; a device never ends
+            continue
         files.append((path, FileStamp(source, info.st_size, info.st_mtime_ns)))
-    return Scan(root, files)
+    return Scan(root, files, irregular)
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -88,6 +95,9 @@ def read_articles(scan: Scan, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
     result = ReadResult()
     seen_ids: dict[str, str] = {}
     root = scan.root.resolve()
+    for source in scan.irregular:
+        result.skipped.append(SkippedFile(source, "not a regular file"))
+        log.warning("skipped %s: not a regular file", source)
     for path, stamp in scan.files:
         try:
             articles, warnings = read_file(path, stamp.source, root, max_bytes)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.index import Index
@@ -17,21 +20,32 @@ from qa.models import Answer, Filter, Hit
 
 _EXAMPLE_QUESTION = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+NOT_BLANK = r"\S"
+"""A question must contain a non-space character (in the schema too, so clients can tell before sending)."""
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer: 3 and 3.0 are integers; true and "3" are not (pydantic's lax mode takes both)."""
+    if isinstance(value, bool) or isinstance(value, str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
-def _not_blank(question: str) -> str:
-    if not question.strip():
-        raise ValueError("the question is empty")
-    return question
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_json_integer)]
+PerArticle = Annotated[int, Field(ge=0, le=MAX_TOP_K), BeforeValidator(_json_integer)]
+
+Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK,
+                                description="The question, in plain words.")]
 
 
 class AskOptions(BaseModel):
     """What every question request may say besides the question itself."""
 
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to return (default: QA_TOP_K, 3).")
-    explain: bool = Field(False, description="Add each question term's contribution to every passage's score.")
-    max_per_article: int | None = Field(
-        None, ge=0, le=MAX_TOP_K, description="At most this many passages of one article (0: no limit; default "
+    top_k: TopK | None = Field(None, description="Passages to return, 1..100 (default: QA_TOP_K, 3).")
+    explain: StrictBool = Field(False, description="Add each question term's contribution to every passage's score.")
+    max_per_article: PerArticle | None = Field(
+        None, description="At most this many passages of one article (0: no limit; default "
         "QA_MAX_PER_ARTICLE).")
     source_prefix: str | None = Field(None, max_length=1000, description="Only articles whose file path (relative "
                                       "to the documents folder) starts with this, e.g. `business/`.")
@@ -45,25 +59,13 @@ class AskOptions(BaseModel):
 class AskRequest(AskOptions):
     model_config = ConfigDict(json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 3}]})
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, in plain words.")
-
-    _check_question = field_validator("question")(_not_blank)
+    question: Question
 
 
 class BatchRequest(AskOptions):
     model_config = ConfigDict(json_schema_extra={"examples": [{"questions": [_EXAMPLE_QUESTION], "top_k": 3}]})
 
-    questions: list[str] = Field(min_length=1, max_length=100, description="Up to 100 questions.")
-
-    @field_validator("questions")
-    @classmethod
-    def _check_questions(cls, questions: list[str]) -> list[str]:
-        for number, question in enumerate(questions):
-            if not question.strip():
-                raise ValueError(f"question {number} is empty")
-            if len(question) > MAX_QUESTION_CHARS:
-                raise ValueError(f"question {number} is longer than {MAX_QUESTION_CHARS} characters")
-        return questions
+    questions: list[Question] = Field(min_length=1, max_length=100, description="Up to 100 questions.")
 
 
 class HighlightSpan(BaseModel):

@@ -64,7 +64,9 @@ def test_stopword_question_is_answered_empty_with_a_message(client: TestClient) 
 
 @pytest.mark.parametrize(("request_kwargs", "fragment"), [
     ({"json": {"question": ""}}, "question: String should have at least 1 character"),
-    ({"json": {"question": "   "}}, "question: Value error, the question is empty"),
+    ({"json": {"question": "   "}}, "question: the question is empty"),
+    ({"json": {"question": "trade", "top_k": True}}, "top_k: Input should be a valid integer"),
+    ({"json": {"question": "trade", "top_k": "3"}}, "top_k: Input should be a valid integer"),
     ({"json": {"question": "x" * 2001}}, "question: String should have at most 2000 characters"),
     ({"json": {"question": "trade", "top_k": 0}}, "top_k: Input should be greater than or equal to 1"),
     ({"json": {"question": "trade", "top_k": 101}}, "top_k: Input should be less than or equal to 100"),
@@ -80,7 +82,7 @@ def test_invalid_post_requests_get_422_with_a_message(client: TestClient, reques
 @pytest.mark.parametrize(("params", "fragment"), [
     ({}, "query.q: Field required"),
     ({"q": ""}, "query.q: String should have at least 1 character"),
-    ({"q": "   "}, "the question is empty"),
+    ({"q": "   "}, "query.q: the question is empty"),
     ({"q": "trade", "top_k": "many"}, "query.top_k: Input should be a valid integer"),
 ])
 def test_invalid_get_requests_get_422_with_a_message(client: TestClient, params: dict, fragment: str) -> None:
@@ -92,7 +94,7 @@ def test_invalid_get_requests_get_422_with_a_message(client: TestClient, params:
 def test_batch_with_an_empty_question_is_refused(client: TestClient) -> None:
     response = client.post("/ask/batch", json={"questions": ["trade", " "]})
     assert response.status_code == 422
-    assert "question 1 is empty" in response.json()["detail"]
+    assert response.json()["detail"] == "questions.1: the question is empty"
 
 
 def test_documents_list_and_detail(client: TestClient) -> None:
