@@ -57,14 +57,7 @@ def split_paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.append((cursor, match.start()))
         cursor = match.end()
     spans.append((cursor, end))
-    trimmed = []
-    for a, b in spans:
-        segment = text[a:b]
-        stripped = segment.strip()
-        if stripped:
-            a += len(segment) - len(segment.lstrip())
-            trimmed.append((a, a + len(stripped)))
-    return trimmed
+    return _trimmed(text, spans)
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -81,6 +74,11 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.append((cursor, boundary))
         cursor = boundary
     spans.append((cursor, end))
+    return _trimmed(text, spans)
+
+
+def _trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with surrounding whitespace cut off; spans of only whitespace dropped."""
     result = []
     for a, b in spans:
         segment = text[a:b]
