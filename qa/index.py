@@ -251,6 +251,8 @@ def _swap_in(index_dir: Path, write: Callable[[Path], int]) -> tuple[Path, int]:
     staging = version.with_name(version.name + ".partial")
     try:
         n_passages = write(staging)
+        _fsync_dir(staging)
+        _fsync_dir(staging / "engine")
         staging.rename(version)
         _point_current(index_dir, version.name)
     except BaseException:
@@ -327,7 +329,7 @@ class _VersionWriter:
             "terms": len(self.builder.vocab),
             "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "checksums": {path.relative_to(folder).as_posix(): [path.stat().st_size, _crc32(path)]
+            "checksums": {path.relative_to(folder).as_posix(): [path.stat().st_size, _crc32(path, sync=True)]
                           for path in sorted(folder.rglob("*")) if path.is_file()},
         }
         _write_json(folder / "manifest.json", manifest)  # written last: its presence marks a complete version
@@ -352,13 +354,24 @@ def _fingerprint(settings: Settings) -> dict[str, Any]:
     return {**settings.index_fingerprint(), "analyzer": ANALYZER_VERSION, "format": INDEX_FORMAT}
 
 
-def _crc32(path: Path) -> int:
-    """CRC-32 of a file (zlib's, about 2.5 GB/s), read in 16 MB pieces."""
+def _crc32(path: Path, sync: bool = False) -> int:
+    """CRC-32 of a file (zlib's, about 2.5 GB/s), read in 16 MB pieces; `sync` also flushes it to disk."""
     crc = 0
     with open(path, "rb") as handle:
         while piece := handle.read(1 << 24):
             crc = zlib.crc32(piece, crc)
+        if sync:
+            os.fsync(handle.fileno())
     return crc
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (new files, renames) durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _verify_files(folder: Path, checksums: dict[str, list[int]]) -> None:
@@ -384,15 +397,23 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _point_current(index_dir: Path, name: str) -> None:
+    """Make `name` the live version: write the pointer aside, flush it, rename it over CURRENT, flush the folder."""
     pointer = index_dir / f"{_CURRENT}.{os.getpid()}.tmp"
-    pointer.write_text(name)
+    with open(pointer, "w") as handle:
+        handle.write(name)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(pointer, index_dir / _CURRENT)
+    _fsync_dir(index_dir)
 
 
 def _remove_old_versions(index_dir: Path, keep: str) -> None:
+    """Delete every other version, and pointer files left by a build killed before its swap."""
     for child in index_dir.iterdir():
         if child.is_dir() and child.name.startswith("v-") and child.name != keep:
             shutil.rmtree(child, ignore_errors=True)  # open memory maps stay valid on POSIX
+        elif child.name.startswith(f"{_CURRENT}.") and child.name.endswith(".tmp"):
+            child.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -25,6 +25,11 @@ from qa.formats import page_number
 from qa.index import Index
 from qa.models import Answer, Filter, Hit
 
+MAX_QUESTION_TERMS = 64
+"""A question is searched with at most this many distinct known terms, the rarest (most telling) ones; the others
+are dropped and no longer listed in `terms`. Real questions have far fewer; this bounds the cost of a question
+that is a pasted page of text."""
+
 
 class Searcher:
     """Answers questions from one loaded `Index`. Thread-safe: the engine pools its per-question buffers."""
@@ -55,7 +60,13 @@ class Searcher:
         unknown = _unknown_words(index, question)
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None
-        chosen = self._diverse_top(index.term_ids(terms), top_k, limit, allowed)
+        term_ids = index.term_ids(terms)
+        distinct = list(dict.fromkeys(term_ids))
+        if len(distinct) > MAX_QUESTION_TERMS:  # keep a pasted page of text from costing seconds
+            rarest = set(sorted(distinct, key=index.engine.doc_freq)[:MAX_QUESTION_TERMS])
+            term_ids = [t for t in term_ids if t in rarest]
+            terms = [t for t in terms if index.vocab.get(t) in rarest]
+        chosen = self._diverse_top(term_ids, top_k, limit, allowed)
         if not chosen:
             scope = "the articles that match the filter" if where else "the articles"
             return Answer(question, [], _ms(started), terms=terms, unknown_terms=unknown,

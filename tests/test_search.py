@@ -86,3 +86,21 @@ def test_top_k_larger_than_matches(searcher: Searcher, seed_index: Index) -> Non
     answer = searcher.ask("Serbia", top_k=100)
     assert 1 <= len(answer.hits) < seed_index.engine.n_docs
     assert all("Serbia" in h.text for h in answer.hits)
+
+
+def test_a_pasted_page_is_searched_with_its_64_rarest_terms(seed_index: Index) -> None:
+    from qa.search import MAX_QUESTION_TERMS
+
+    words: dict[str, str] = {}  # term -> a word of the articles that has it
+    for token in seed_index.analyzer.tokens(seed_index.article_text(0) + " " + seed_index.article_text(1)):
+        words.setdefault(token.term, token.term)
+    question = " ".join(list(words)[:100])
+    assert len(question) <= 2000 and len(set(seed_index.analyzer.terms(question))) > 64
+    answer = Searcher(seed_index).ask(question, top_k=3)
+    kept = set(answer.terms)
+    assert len(kept) == MAX_QUESTION_TERMS == 64
+    df = {t: seed_index.engine.doc_freq(seed_index.vocab[t]) for t in set(seed_index.analyzer.terms(question))
+          if t in seed_index.vocab}
+    assert len(df) > 64
+    assert max(df[t] for t in kept) <= min(df[t] for t in set(df) - kept)
+    assert answer.hits
