@@ -17,28 +17,39 @@ All three use the index's own analyzer and BM25 statistics, so they agree with t
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 
 from qa.chunking import split_paragraphs, split_sentences
+from qa.analysis import Token
 from qa.index import Index
 from qa.models import BestSentence, Span, TermContribution
 
 
-def highlights(index: Index, article_text: str, start: int, end: int, wanted: set[str]) -> list[Span]:
-    """Spans of the words of `article_text[start:end]` whose term is in `wanted`."""
-    return [Span(token.start, token.end) for token in index.analyzer.tokens(article_text[start:end], offset=start)
-            if token.term in wanted]
+def passage_tokens(index: Index, article_text: str, start: int, end: int) -> list[Token]:
+    """The analysed words of the passage `article_text[start:end]`, with article offsets (one pass, reused)."""
+    return list(index.analyzer.tokens(article_text[start:end], offset=start))
 
 
-def best_sentence(index: Index, article_text: str, start: int, end: int,
-                  question_terms: Counter[str]) -> BestSentence | None:
+def highlights(tokens: list[Token], wanted: set[str]) -> list[Span]:
+    """Spans of the passage's words whose term is in `wanted`."""
+    return [Span(token.start, token.end) for token in tokens if token.term in wanted]
+
+
+def best_sentence(index: Index, article_text: str, start: int, end: int, question_terms: Counter[str],
+                  tokens: list[Token] | None = None) -> BestSentence | None:
     """The sentence of the passage `article_text[start:end]` that best matches the question."""
     spans = [sentence for paragraph in split_paragraphs(article_text, start, end)
              for sentence in split_sentences(article_text, *paragraph)]
     if not spans:
         return None
-    analyzer, engine, vocab = index.analyzer, index.engine, index.vocab
-    sentence_terms = [set(analyzer.terms(article_text[a:b])) for a, b in spans]
+    if tokens is None:
+        tokens = passage_tokens(index, article_text, start, end)
+    sentence_terms: list[set[str]] = [set() for _ in spans]
+    ends = [z for _, z in spans]
+    for token in tokens:  # each word to the sentence it ends in (sentences are in order, words inside them)
+        sentence_terms[min(bisect_left(ends, token.end), len(spans) - 1)].add(token.term)
+    engine, vocab = index.engine, index.vocab
     in_sentences = Counter(term for terms in sentence_terms for term in terms)
     best: tuple[float, int, int] | None = None  # (score, distinct matches, -position)
     best_span = spans[0]

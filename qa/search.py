@@ -20,7 +20,7 @@ import numpy as np
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.errors import InvalidQuestion
-from qa.evidence import best_sentence, explain, highlights
+from qa.evidence import best_sentence, explain, highlights, passage_tokens
 from qa.formats import page_number
 from qa.index import Index
 from qa.models import Answer, Filter, Hit
@@ -103,11 +103,11 @@ class Searcher:
         article_number, start, end, number = index.passage(passage_id)
         article = index.articles[article_number]
         text = index.article_text(article_number)
-        wanted = set(counts)
+        tokens = passage_tokens(index, text, start, end)
         return Hit(rank=rank, score=score, text=text[start:end], document_id=article.id, title=article.title,
                    source=article.source, passage=number, start=start, end=end,
-                   highlights=highlights(index, text, start, end, wanted),
-                   best_sentence=best_sentence(index, text, start, end, counts),
+                   highlights=highlights(tokens, set(counts)),
+                   best_sentence=best_sentence(index, text, start, end, counts, tokens),
                    explanation=explain(index, passage_id, counts, score) if explain_scores else None,
                    meta=article.meta, page=page_number(tuple(article.page_starts), start),
                    end_page=page_number(tuple(article.page_starts), end - 1))
