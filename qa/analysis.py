@@ -92,6 +92,10 @@ class Analyzer:
         term_of = self.term_of
         return [term for term in map(term_of, _WORD.findall(text)) if term]
 
+    def words(self, text: str) -> list[str]:
+        """The raw words of `text`, before normalisation (what `term_of` takes)."""
+        return _WORD.findall(text)
+
     def tokens(self, text: str, offset: int = 0) -> Iterator[Token]:
         """Like `terms`, with each term's character span (shifted by `offset`) for highlighting."""
         term_of = self.term_of

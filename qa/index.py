@@ -287,13 +287,13 @@ class _VersionWriter:
         settings, analyzer = self.settings, self.analyzer
         number = len(self.infos)
         passages = chunk_article(article, settings.chunk_words, settings.chunk_overlap)
-        title_terms = analyzer.terms(article.title) if settings.title_in_passages else []
+        title_ids = self.builder.ids_of(article.title, analyzer) if settings.title_in_passages else []
         self.infos.append({"id": article.id, "source": article.source, "title": article.title,
                            "body_start": article.body_start, "first_passage": self._n_passages,
                            "n_passages": len(passages), "meta": article.meta,
                            "page_starts": list(article.page_starts)})
         for passage in passages:
-            self.builder.add(title_terms + analyzer.terms(passage.text))
+            self.builder.add_text(passage.text, analyzer, prefix=title_ids)
             self.rows.extend((number, passage.start, passage.end, passage.number))
         self._n_passages += len(passages)
         self._add_text(article.text.encode("utf-8"))

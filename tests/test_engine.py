@@ -131,3 +131,18 @@ def test_updated_engine_scores_equal_a_full_rebuild() -> None:
         reference = BM25Okapi([_as_words(d) for d in docs], k1=1.2, b=0.75, epsilon=0.25)
         for query in _queries(10, vocab=320)[:10]:
             assert np.max(np.abs(engine.scores(query) - reference.get_scores(_as_words(query)))) < 1e-6
+
+
+def test_add_text_gives_the_same_terms_as_the_analyzer() -> None:
+    from qa.analysis import Analyzer
+    from qa.engine import EngineBuilder
+
+    texts = ["The Shusha Declaration was signed on June 15.", "", "What is it?", "B2B formats: $15 billion in 2023",
+             "Signed, sealed; the declarations were SIGNED.", "Baku-Tbilisi-Ceyhan and Azerbaijan’s trade"]
+    by_terms, by_text = EngineBuilder(), EngineBuilder()
+    for text in texts:
+        by_terms.add(Analyzer().terms("Title words") + Analyzer().terms(text))
+        by_text.add_text(text, Analyzer(), prefix=by_text.ids_of("Title words", Analyzer()))
+    assert by_text.vocab == by_terms.vocab
+    for a, b in zip(by_text.arrays(), by_terms.arrays()):
+        np.testing.assert_array_equal(a, b)
