@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from importlib import resources
+from typing import NamedTuple
 
 # A word: letters/digits, joined by '.' or ',' between digits ("3.4", "1,000") or by an apostrophe ("don't").
 _WORD = re.compile(r"[^\W_]+(?:(?:(?<=\d)[.,](?=\d)|['’](?=[^\W_]))[^\W_]+)*")
@@ -50,9 +50,8 @@ def _snowball_english() -> Callable[[str], str]:
     return SnowballStemmer("english").stem
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word of a text that survived analysis: its term and where it stands."""
+class Token(NamedTuple):
+    """A word of a text that survived analysis: its term and where it stands (a tuple: cheap to make)."""
 
     term: str
     start: int
@@ -96,13 +95,16 @@ class Analyzer:
         """The raw words of `text`, before normalisation (what `term_of` takes)."""
         return _WORD.findall(text)
 
-    def tokens(self, text: str, offset: int = 0) -> Iterator[Token]:
+    def tokens(self, text: str, offset: int = 0) -> list[Token]:
         """Like `terms`, with each term's character span (shifted by `offset`) for highlighting."""
         term_of = self.term_of
+        found = []
         for match in _WORD.finditer(text):
             term = term_of(match.group())
             if term:
-                yield Token(term, match.start() + offset, match.end() + offset)
+                start, end = match.span()
+                found.append(Token(term, start + offset, end + offset))
+        return found
 
     def stopword_words(self, text: str) -> list[str]:
         """The words of `text` that analysis drops as stopwords (to explain an empty question)."""

@@ -28,7 +28,7 @@ from qa.models import BestSentence, Span, TermContribution
 
 def passage_tokens(index: Index, article_text: str, start: int, end: int) -> list[Token]:
     """The analysed words of the passage `article_text[start:end]`, with article offsets (one pass, reused)."""
-    return list(index.analyzer.tokens(article_text[start:end], offset=start))
+    return index.analyzer.tokens(article_text[start:end], offset=start)
 
 
 def highlights(tokens: list[Token], wanted: set[str]) -> list[Span]:

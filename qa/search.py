@@ -80,7 +80,7 @@ class Searcher:
                      allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """The best passages with no two overlapping passages of one article and at most `limit` per article."""
         engine, passages = self.index.engine, self.index.passages
-        fetch = min(top_k * 4 + 8, max(engine.n_docs, 1))
+        fetch = min(top_k * 2 + 4, max(engine.n_docs, 1))  # room for dropped neighbours; more is fetched if needed
         while True:
             doc_ids, scores = engine.top_k(term_ids, fetch, allowed)
             kept: list[tuple[int, float]] = []
