@@ -168,6 +168,7 @@ class DocumentSummary(BaseModel):
     source_url: str | None = None
     date: str | None = None
     author: str | None = None
+    publisher: str | None = None
 
 
 class DocumentList(BaseModel):
@@ -199,6 +200,7 @@ class DocumentDetail(BaseModel):
     source_url: str | None = None
     date: str | None = None
     author: str | None = None
+    publisher: str | None = None
     span: SpanInContext | None = Field(None, description="The span asked for with ?start=&end=, with context.")
 
 
@@ -247,7 +249,7 @@ class ErrorBody(BaseModel):
 def document_summaries(index: Index) -> DocumentList:
     return DocumentList(documents=[DocumentSummary(id=a.id, title=a.title, source=a.source, passages=a.n_passages,
                                                    source_url=a.meta.get("url"), date=a.meta.get("date"),
-                                                   author=a.meta.get("author"))
+                                                   author=a.meta.get("author"), publisher=a.meta.get("publisher"))
                                    for a in index.articles])
 
 
@@ -265,7 +267,8 @@ def document_detail(index: Index, document_id: str, start: int | None = None,
                                                                    info.first_passage + info.n_passages))]
     return DocumentDetail(id=info.id, title=info.title, source=info.source, text=text, body_start=info.body_start,
                           passages=spans, source_url=info.meta.get("url"), date=info.meta.get("date"),
-                          author=info.meta.get("author"), span=span_in_context(text, start, end))
+                          author=info.meta.get("author"), publisher=info.meta.get("publisher"),
+                          span=span_in_context(text, start, end))
 
 
 def span_in_context(text: str, start: int | None, end: int | None) -> SpanInContext | None:

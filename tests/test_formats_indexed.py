@@ -69,5 +69,7 @@ def test_citations_and_document_list_carry_metadata(client: TestClient) -> None:
     assert (pdf["page"], pdf["end_page"], pdf["source"]) == (1, 2, "report.pdf")
     listed = {d["id"]: d for d in client.get("/documents").json()["documents"]}
     assert listed["wire/101"]["date"] == "2024-02-01" and listed["wire/101"]["source_url"] == "https://wire.example/101"
+    assert listed["wire/101"]["publisher"] == "Wire Service"
+    assert client.get("/documents/wire/101").json()["publisher"] == "Wire Service"
     assert client.get("/documents/wire/102").json()["text"] == "Copper slips\n\nCopper slipped for a third day."
     assert client.get("/health").json()["skipped_files"] == 1
