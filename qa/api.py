@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, Settings, get_settings
 from qa.errors import DocumentNotFound, Forbidden, InvalidRequest, QAError, Unauthorized
-from qa.live import LiveIndex, NewDocument
+from qa.live import LiveIndex
 from qa.middleware import install_service_layers
 from qa.models import Filter
 from qa.schemas import (ISO_DATE, NOT_BLANK, AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentChange,
@@ -204,7 +204,7 @@ def _add_routes(app: FastAPI) -> None:
                 document = DocumentIn.model_validate_json(await request.body())
             except ValidationError as error:
                 raise RequestValidationError(error.errors()) from None
-            info = await run_in_threadpool(live.add_document, NewDocument(**document.model_dump()))
+            info = await run_in_threadpool(lambda: live.add_document(**document.model_dump()))
         return _json(DocumentChange(id=info.id, source=info.source, title=info.title, passages=info.n_passages,
                                     status="indexed"), status_code=201)
 

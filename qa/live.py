@@ -16,7 +16,6 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from qa.config import Settings
@@ -30,18 +29,6 @@ log = logging.getLogger("qa")
 RELOAD_CHECK_S = 0.2
 _ID_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]*")
 _FRONT_MATTER_VALUE = re.compile(r"[\r\n]")
-
-
-@dataclass(frozen=True, slots=True)
-class NewDocument:
-    """An article sent over HTTP as JSON."""
-
-    id: str
-    title: str
-    text: str
-    url: str | None = None
-    date: str | None = None
-    author: str | None = None
 
 
 def check_document_id(document_id: str) -> str:
@@ -95,15 +82,18 @@ class LiveIndex:
 
     # -- writes ---------------------------------------------------------------------------------------------
 
-    def add_document(self, document: NewDocument) -> ArticleInfo:
-        """Write the article into the documents folder as markdown and index it (replacing one with its id)."""
-        document_id = check_document_id(document.id)
-        lines = ["---", f"title: {_one_line(document.title)}"]
+    def add_document(self, id: str, title: str, text: str, **origin: str | None) -> ArticleInfo:
+        """Write an article into the documents folder as markdown and index it (replacing one with its id).
+
+        `origin` may give `date`, `url` and `author`, written as front matter so they reach citations.
+        """
+        document_id = check_document_id(id)
+        lines = ["---", f"title: {_one_line(title)}"]
         for key in ("date", "url", "author"):
-            value = getattr(document, key)
+            value = origin.get(key)
             if value:
                 lines.append(f"{key}: {_one_line(value)}")
-        content = "\n".join(lines) + "\n---\n\n" + document.text.strip() + "\n"
+        content = "\n".join(lines) + "\n---\n\n" + text.strip() + "\n"
         return self._write(document_id, ".md", content.encode("utf-8"))
 
     def add_file(self, filename: str, data: bytes) -> ArticleInfo:
