@@ -281,8 +281,8 @@ def main() -> int:
         "memory_growth_pct": round((memory_end - memory_start) / memory_start * 100, 2),
         "by_kind": by_kind,
     }
-    print(f"| clients | seconds | requests | requests/s | p50 ms | p90 ms | p99 ms | max ms | unexpected errors "
-          f"| server memory start -> end (MB) |")
+    print("| clients | seconds | requests | requests/s | p50 ms | p90 ms | p99 ms | max ms | unexpected errors "
+          "| server memory start -> end (MB) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {args.clients} | {args.seconds:g} | {len(results)} | {figures['throughput_rps']} | {figures['p50_ms']} "
           f"| {figures['p90_ms']} | {figures['p99_ms']} | {figures['max_ms']} | {len(unexpected)} "

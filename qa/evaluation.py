@@ -349,7 +349,7 @@ def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None
     with tempfile.TemporaryDirectory(prefix="qa-eval-squad-") as work:
         documents = Path(work) / "documents"
         documents.mkdir()
-        for number, (title, text) in enumerate(data.articles):
+        for number, (_title, text) in enumerate(data.articles):
             with open(documents / f"{number:05d}.txt", "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         index, searcher = open_searcher(documents, settings)
