@@ -55,6 +55,6 @@ def length_norms(doc_len: np.ndarray, params: BM25Params, avgdl: float | None = 
 def term_weight(tf: float, idf: float, norm: float, k1: float) -> float:
     """The contribution of one occurrence of a question term to a passage's score.
 
-    `qa.kernels.posting_weights` computes the same expression, in the same order, for every posting at once.
+    `qa.kernels.posting_weights` compiles this very function and applies it to every posting.
     """
     return idf * (tf * (k1 + 1) / (tf + norm))

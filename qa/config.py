@@ -66,6 +66,10 @@ class Settings(BaseSettings):
             raise ValueError("chunk_overlap sentences would fill most of a passage; lower it or raise chunk_words")
         return self
 
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
     def resolved_index_dir(self) -> Path:
         """The index folder to use: the configured one, or a per-corpus folder under the user's cache."""
         if self.index_dir is not None:

@@ -194,7 +194,7 @@ def _pairs(tokens: np.ndarray, doc_len: np.ndarray, n_terms: int,
     """(term, passage, tf) for every distinct term of every passage, passages numbered from `first_doc`."""
     doc_starts = np.zeros(doc_len.shape[0] + 1, np.int64)
     np.cumsum(doc_len, out=doc_starts[1:])
-    pair_terms, pair_docs, pair_tfs, _ = kernels.count_postings(tokens.astype(np.int32, copy=False), doc_starts,
+    pair_terms, pair_docs, pair_tfs = kernels.count_postings(tokens.astype(np.int32, copy=False), doc_starts,
                                                                  max(n_terms, 1))
     return pair_terms, pair_docs + np.int32(first_doc), pair_tfs
 

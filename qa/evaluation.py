@@ -254,17 +254,10 @@ def _ranking_searcher_class() -> type:
         """`Searcher.ask` unchanged (validation, analysis, ranking, per-article diversity), minus the per-hit
         evidence (highlights, best sentence), which never changes the order and costs most of the time."""
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.texts: dict[int, str] = {}  # article number -> text, decoded once
-
         def _hit(self, rank: int, passage_id: int, score: float, *args: Any, **kwargs: Any) -> RankedPassage:
             index = self.index
             article_number, start, end, _ = index.passage(passage_id)
-            article = self.texts.get(article_number)
-            if article is None:
-                article = self.texts[article_number] = index.article_text(article_number)
-            text = article[start:end]
+            text = index.article_text(article_number)[start:end]
             return RankedPassage(rank, score, index.articles[article_number].id, start, end, text)
 
     return RankingSearcher

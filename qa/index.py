@@ -106,13 +106,9 @@ class Index:
             keep = np.fromiter((_passes(info, where) for info in self.articles), np.uint8, len(self.articles))
             cached = keep[np.asarray(self.passages[:, 0])]
             if len(self._filters) >= 64:
-                self._filters.pop(next(iter(self._filters)))
+                self._filters.clear()  # as for texts: simple and thread-safe
             self._filters[where] = cached
         return cached
-
-    @property
-    def built_at(self) -> str:
-        return self.manifest["built_at"]
 
     @property
     def skipped(self) -> list[SkippedFile]:
@@ -180,7 +176,7 @@ def build_index(settings: Settings, scan: Scan | None = None, progress: bool = F
 def _build(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
     """A full build (the caller holds the build lock)."""
     started = time.perf_counter()
-    read = read_articles(scan, max_bytes=int(settings.max_file_mb * 1e6))
+    read = read_articles(scan, max_bytes=settings.max_file_bytes)
     if not read.articles:
         raise EmptyCorpus(f"no readable .txt or .md article in {settings.documents}"
                           + (f" ({len(read.skipped)} file(s) skipped)" if read.skipped else ""))

@@ -9,20 +9,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from qa import bm25
+
 
 @njit(cache=True, nogil=True)
 def count_postings(tokens, doc_starts, n_terms):  # pragma: no cover - compiled
     """Term frequencies per (passage, term), in passage order, and each term's document frequency.
 
     `tokens[doc_starts[d]:doc_starts[d + 1]]` are the term ids of passage d.
-    Returns (pair_terms, pair_docs, pair_tfs, doc_freq) with one entry per distinct (passage, term).
+    Returns (pair_terms, pair_docs, pair_tfs) with one entry per distinct (passage, term), passage-major.
     """
     n_docs = doc_starts.shape[0] - 1
     tf_of = np.zeros(n_terms, np.int32)
     pair_terms = np.empty(tokens.shape[0], np.int32)
     pair_docs = np.empty(tokens.shape[0], np.int32)
     pair_tfs = np.empty(tokens.shape[0], np.int32)
-    doc_freq = np.zeros(n_terms, np.int64)
     n_pairs = 0
     for d in range(n_docs):
         first = n_pairs
@@ -36,9 +37,8 @@ def count_postings(tokens, doc_starts, n_terms):  # pragma: no cover - compiled
         for q in range(first, n_pairs):
             t = pair_terms[q]
             pair_tfs[q] = tf_of[t]
-            doc_freq[t] += 1
             tf_of[t] = 0
-    return pair_terms[:n_pairs], pair_docs[:n_pairs], pair_tfs[:n_pairs], doc_freq
+    return pair_terms[:n_pairs], pair_docs[:n_pairs], pair_tfs[:n_pairs]
 
 
 @njit(cache=True, nogil=True)
@@ -56,15 +56,17 @@ def invert(pair_terms, pair_docs, pair_tfs, indptr):  # pragma: no cover - compi
     return doc_ids, tfs
 
 
+_term_weight = njit(inline="always")(bm25.term_weight)  # the formula lives in qa/bm25.py only
+
+
 @njit(cache=True, nogil=True)
 def posting_weights(indptr, doc_ids, tfs, idf, norms, k1):  # pragma: no cover - compiled
-    """BM25 weight of every posting, in the same float operations as `qa.bm25.term_weights`."""
+    """BM25 weight of every posting (`qa.bm25.term_weight`, compiled)."""
     weights = np.empty(doc_ids.shape[0], np.float64)
     for t in range(indptr.shape[0] - 1):
         w_idf = idf[t]
         for p in range(indptr[t], indptr[t + 1]):
-            tf = np.float64(tfs[p])
-            weights[p] = w_idf * (tf * (k1 + 1) / (tf + norms[doc_ids[p]]))
+            weights[p] = _term_weight(np.float64(tfs[p]), w_idf, norms[doc_ids[p]], k1)
     return weights
 
 

@@ -46,9 +46,7 @@ class LiveIndex:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._write_lock = threading.Lock()
-        index = open_index(settings)
-        index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
-        self._searcher = Searcher(index, max_per_article=settings.max_per_article)
+        self._swap(open_index(settings))
         self._checked = time.monotonic()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -116,7 +114,7 @@ class LiveIndex:
             staging.write_bytes(data)
             try:
                 article = read_article(staging, target.relative_to(root).as_posix(), root.resolve(),
-                                       max_bytes=int(self.settings.max_file_mb * 1e6))
+                                       max_bytes=self.settings.max_file_bytes)
             except Exception as error:
                 staging.unlink(missing_ok=True)
                 raise InvalidRequest(f"cannot index '{target.name}': {error}") from None

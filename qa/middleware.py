@@ -83,7 +83,7 @@ class ServiceLayers:
         settings = self._settings or get_settings()
         self.max_body = settings.max_body_bytes
         # an article upload (POST /documents) may be as large as an article file may be, plus the form's overhead
-        max_file = int(getattr(settings, "max_file_mb", 0) * 1_000_000)
+        max_file = settings.max_file_bytes
         self.max_upload = max(self.max_body, max_file + _FORM_OVERHEAD_BYTES)
         self.budget = settings.request_timeout_s
         self.log_requests = settings.access_log

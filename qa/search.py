@@ -32,7 +32,7 @@ that is a pasted page of text."""
 
 
 class Searcher:
-    """Answers questions from one loaded `Index`. Thread-safe: the engine pools its per-question buffers."""
+    """Answers questions from one loaded `Index`. Thread-safe: a question keeps no state between calls."""
 
     def __init__(self, index: Index, max_per_article: int = 0) -> None:
         self.index = index
@@ -51,13 +51,14 @@ class Searcher:
         validate_question(question, top_k)
         index = self.index
         analyzer = index.analyzer
-        terms = analyzer.terms(question)
+        tokens = analyzer.tokens(question)
+        terms = [token.term for token in tokens]
         if not terms:
             dropped = analyzer.stopword_words(question)
             why = (f"the question has only stopwords ({', '.join(dropped)}), which are not searched"
                    if dropped else "the question has no words to search for")
             return Answer(question, [], _ms(started), message=f"No passages: {why}.")
-        unknown = _unknown_words(index, question)
+        unknown = list(dict.fromkeys(question[t.start:t.end] for t in tokens if t.term not in index.vocab))
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None
         term_ids = index.term_ids(terms)
@@ -111,15 +112,6 @@ class Searcher:
                    explanation=explain(index, passage_id, counts, score) if explain_scores else None,
                    meta=article.meta, page=page_number(tuple(article.page_starts), start),
                    end_page=page_number(tuple(article.page_starts), end - 1))
-
-
-def _unknown_words(index: Index, question: str) -> list[str]:
-    """The question's words (as typed) whose term no article contains, each once."""
-    words: dict[str, None] = {}
-    for token in index.analyzer.tokens(question):
-        if token.term not in index.vocab:
-            words.setdefault(question[token.start:token.end], None)
-    return list(words)
 
 
 def validate_question(question: str, top_k: int) -> None:
