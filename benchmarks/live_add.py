@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,29 +23,11 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_load import free_port, wait_healthy  # noqa: E402
 from synthetic import BENCH_DIR, write_documents  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "benchmark-key"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_up(url: str, server: subprocess.Popen, limit: float = 600) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"server exited with {server.returncode}")
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit("server did not come up")
 
 
 def until_visible(url: str, word: str, document_id: str | None, limit: float = 30) -> float:
@@ -82,7 +63,7 @@ def main() -> None:
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     auth = {"Authorization": f"Bearer {KEY}"}
     try:
-        wait_up(url, server)
+        wait_healthy(url, server, limit=600)
         passages = httpx.get(url + "/health").json()["passages"]
         adds, add_visible, deletes, delete_visible = [], [], [], []
         with httpx.Client(timeout=60) as client:

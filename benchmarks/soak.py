@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import random
 import signal
-import socket
 import statistics
 import string
 import subprocess
@@ -41,6 +40,9 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_load import free_port, wait_healthy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -181,29 +183,10 @@ def client_process(port: int, seconds: float, clients: int, seed: int, questions
 # -- the server -------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_memory(pid: int) -> int:
     """Resident memory of the server process and all its children (the workers), in bytes."""
     process = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
-
-
-def wait_up(url: str, process: subprocess.Popen, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url + "/health", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("server did not come up")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -233,7 +216,7 @@ def main() -> int:
                                    "--workers", str(args.workers), "--documents", str(args.documents)],
                                   cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     try:
-        wait_up(url, server)
+        wait_healthy(url, server, limit=600)
         health = json.loads(urllib.request.urlopen(url + "/health").read())
         questions, ids = corpus_questions(url, random.Random(7))
         print(f"server: qa serve --workers {args.workers}, {health['articles']} articles, {health['passages']} "
