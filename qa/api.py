@@ -7,6 +7,7 @@ factory. Errors raised by qa (`qa.errors`) become 4xx responses with a one-line 
 
 from __future__ import annotations
 
+import gc
 import hmac
 import logging
 import time
@@ -24,14 +25,13 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, Settings, get_settings
+from qa.config import Settings, get_settings
 from qa.errors import DocumentNotFound, Forbidden, InvalidRequest, QAError, Unauthorized
 from qa.live import LiveIndex
 from qa.middleware import install_service_layers
-from qa.models import Filter
-from qa.schemas import (ISO_DATE, NOT_BLANK, AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentChange,
-                        DocumentDetail, DocumentIn, DocumentList, ErrorBody, Health, document_detail,
-                        document_summaries, health)
+from qa.schemas import (NOT_BLANK, AskQuery, AskRequest, AskResponse, BatchRequest, BatchResponse, DocumentChange,
+                        DocumentDetail, DocumentIn, DocumentList, ErrorBody, Health, answer_body, document_detail,
+                        document_summaries, health, to_json)
 from qa.search import Searcher
 
 log = logging.getLogger("qa")
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chosen = settings or get_settings()
         app.state.settings = chosen
         app.state.live = live = LiveIndex(chosen)
+        gc.collect()
+        gc.freeze()  # the loaded index's objects leave the collector's sight: full collections stop pausing questions
         if chosen.watch:
             live.start_watching(chosen.watch_interval)
         try:
@@ -101,6 +103,11 @@ def _json(model: BaseModel, status_code: int = 200) -> Response:
     return Response(content=model.model_dump_json(), media_type="application/json", status_code=status_code)
 
 
+def _raw_json(body: object) -> Response:
+    """Serialise plain data (an answer's body, `answer_body`) with orjson."""
+    return Response(content=to_json(body), media_type="application/json")
+
+
 def _check_key(request: Request, required: bool) -> None:
     """Bearer-token check: writes always need QA_API_KEY; reads only with QA_PROTECT_READS."""
     settings: Settings = request.app.state.settings
@@ -113,11 +120,11 @@ def _check_key(request: Request, required: bool) -> None:
         raise Unauthorized("a valid API key is required: send 'Authorization: Bearer <QA_API_KEY>'")
 
 
-def require_reader(request: Request) -> None:
+async def require_reader(request: Request) -> None:  # async: FastAPI would run a plain def in a thread
     _check_key(request, request.app.state.settings.protect_reads)
 
 
-def require_writer(request: Request) -> None:
+async def require_writer(request: Request) -> None:
     _check_key(request, True)
 
 
@@ -134,26 +141,14 @@ def _add_routes(app: FastAPI) -> None:
         answer = searcher(request).ask(body.question, default_top_k(request, body.top_k),
                                        explain_scores=body.explain, max_per_article=body.max_per_article,
                                        where=body.where())
-        return _json(AskResponse.from_answer(answer))
+        return _raw_json(answer_body(answer))
 
     @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
-    async def ask_get(
-        request: Request,
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK,
-                                description="The question.",
-                                examples=["When did Azerbaijan and Turkey sign the Shusha Declaration?"])],
-        top_k: Annotated[int | None, Query(ge=1, le=MAX_TOP_K)] = None,
-        explain: Annotated[bool, Query(description="Add each term's contribution to the scores.")] = False,
-        max_per_article: Annotated[int | None, Query(ge=0, le=MAX_TOP_K)] = None,
-        source_prefix: Annotated[str | None, Query(max_length=1000, description="e.g. business/")] = None,
-        date_from: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD, inclusive")] = None,
-        date_to: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD, inclusive")] = None,
-    ) -> Response:
+    async def ask_get(request: Request, query: Annotated[AskQuery, Query()]) -> Response:
         """The same as `POST /ask`, for links and quick tries: `GET /ask?q=...&top_k=3&explain=true`."""
-        answer = searcher(request).ask(q, default_top_k(request, top_k), explain_scores=explain,
-                                       max_per_article=max_per_article,
-                                       where=Filter(source_prefix or None, date_from, date_to))
-        return _json(AskResponse.from_answer(answer))
+        answer = searcher(request).ask(query.q, default_top_k(request, query.top_k), explain_scores=query.explain,
+                                       max_per_article=query.max_per_article, where=query.where())
+        return _raw_json(answer_body(answer))
 
     @app.post("/ask/batch", response_model=BatchResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
     async def ask_batch(body: BatchRequest, request: Request) -> Response:
@@ -161,10 +156,10 @@ def _add_routes(app: FastAPI) -> None:
         started = time.perf_counter()
         top_k = default_top_k(request, body.top_k)
         where = body.where()
-        answers = [AskResponse.from_answer(searcher(request).ask(q, top_k, explain_scores=body.explain,
-                                                                 max_per_article=body.max_per_article, where=where))
+        answers = [answer_body(searcher(request).ask(q, top_k, explain_scores=body.explain,
+                                                     max_per_article=body.max_per_article, where=where))
                    for q in body.questions]
-        return _json(BatchResponse(answers=answers, took_ms=round((time.perf_counter() - started) * 1000, 3)))
+        return _raw_json({"answers": answers, "took_ms": round((time.perf_counter() - started) * 1000, 3)})
 
     @app.get("/documents", response_model=DocumentList, tags=["documents"], dependencies=[Depends(require_reader)])
     async def list_documents(request: Request) -> Response:

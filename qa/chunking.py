@@ -30,7 +30,6 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 # End of a sentence: terminal punctuation, optional closing quotes/brackets, then whitespace or the end.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]*[^\W_a-z]", re.UNICODE)
-_LAST_WORD = re.compile(r"(\S+)$")
 _WORD = re.compile(r"\S+")
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st jr sr gen gov sen rep col lt sgt capt cmdr adm rev hon pres vs etc inc ltd co corp
@@ -68,8 +67,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         boundary = match.end()
         if boundary < end and not _NEXT_STARTS_SENTENCE.match(text, boundary, end):
             continue
-        last_word = _LAST_WORD.search(text, cursor, match.start() + 1)
-        if last_word and _is_abbreviation(last_word.group(1)):
+        last_word = text[cursor : match.start() + 1].rsplit(None, 1)  # the word the punctuation ends
+        if last_word and _is_abbreviation(last_word[-1]):
             continue
         spans.append((cursor, boundary))
         cursor = boundary
@@ -128,7 +127,8 @@ def chunk_article(article: Article, chunk_words: int, overlap: int) -> list[Pass
             words += units[j].words
             j += 1
         start, end = units[i].start, units[j - 1].end
-        passages.append(Passage(article.id, len(passages) + 1, start, end, article.text[start:end]))
+        passages.append(Passage(article.id, len(passages) + 1, start, end, article.text[start:end],
+                                tuple((unit.start, unit.end) for unit in units[i:j])))
         if j >= len(units):
             break
         mid_paragraph = units[j].paragraph == units[j - 1].paragraph

@@ -50,6 +50,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--k1", type=float, help="BM25 k1 [1.2]")
     group.add_argument("--b", type=float, help="BM25 b [0.75]")
     group.add_argument("--epsilon", type=float, help="BM25Okapi IDF floor, as a share of the mean IDF [0.25]")
+    group.add_argument("--proximity-weight", type=float, metavar="W",
+                       help="bonus for question terms near each other; 0: BM25 alone [0.2]")
+    group.add_argument("--proximity-window", type=int, metavar="N", help="terms apart that count as near [10]")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     return make_settings(documents=args.documents, index_dir=args.index_dir, chunk_words=args.chunk_words,
                          chunk_overlap=args.chunk_overlap, k1=args.k1, b=args.b, epsilon=args.epsilon,
+                         proximity_weight=args.proximity_weight, proximity_window=args.proximity_window,
                          top_k=getattr(args, "top_k", None), max_per_article=getattr(args, "max_per_article", None),
                          watch=getattr(args, "watch", None))
 
@@ -148,8 +152,7 @@ def _ask(args: argparse.Namespace) -> int:
     else:
         validate_question(args.question, settings.top_k)
         questions = [args.question]
-    searcher = Searcher(open_index(settings, progress=True, on_build=_report_build),
-                        max_per_article=settings.max_per_article)
+    searcher = Searcher.from_settings(open_index(settings, progress=True, on_build=_report_build), settings)
     from qa.models import Filter
 
     where = Filter(args.source_prefix or None, args.date_from, args.date_to)
@@ -158,11 +161,11 @@ def _ask(args: argparse.Namespace) -> int:
     failures = 0
     for number, question in enumerate(questions):
         if args.json:
-            from qa.schemas import AskResponse
+            from qa.schemas import answer_body, to_json
 
             try:
                 answer = searcher.ask(question, settings.top_k, explain_scores=args.explain, where=where)
-                print(AskResponse.from_answer(answer).model_dump_json(), flush=True)
+                print(to_json(answer_body(answer)).decode(), flush=True)
             except QAError as error:  # one bad line of a file does not stop the others
                 failures += 1
                 print(f'{{"question": {_json_string(question)}, "error": {_json_string(str(error))}}}', flush=True)

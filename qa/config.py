@@ -26,6 +26,10 @@ and a cap keeps one request from analysing a whole book."""
 MAX_TOP_K = 100
 """Largest number of passages one request may ask for."""
 
+PROXIMITY_WEIGHT = 0.2
+PROXIMITY_WINDOW = 10
+"""Defaults of the proximity stage (`qa.proximity`), measured on BEIR SciFact and SQuAD."""
+
 
 class Settings(BaseSettings):
     """Everything a user can configure. Environment: `QA_DOCUMENTS`, `QA_INDEX_DIR`, `QA_CHUNK_WORDS`, ..."""
@@ -50,6 +54,11 @@ class Settings(BaseSettings):
     title_in_passages: bool = Field(
         True, description="Index each passage together with its article's title (the text and spans are unchanged)."
     )
+    proximity_weight: float = Field(
+        PROXIMITY_WEIGHT, ge=0.0, le=10.0, description="Weight of the bonus for question terms found near each "
+        "other, over BM25's best passages (qa/proximity.py); 0 ranks by BM25 alone.")
+    proximity_window: int = Field(PROXIMITY_WINDOW, ge=1, le=100,
+                                  description="How many terms apart two question terms may stand to count as near.")
     api_key: str | None = Field(
         None, description="Enables POST/DELETE /documents and requires `Authorization: Bearer <key>` for them. "
         "Unset: writes are disabled.")
@@ -88,6 +97,12 @@ class Settings(BaseSettings):
             "epsilon": self.epsilon,
             "title_in_passages": self.title_in_passages,
         }
+
+    def ranking_fingerprint(self) -> dict[str, Any]:
+        """Every setting that changes which passages come first: the index's, and the proximity stage's (applied
+        when answering, so not stored with the index). What the quality figures are recorded for."""
+        return {**self.index_fingerprint(), "proximity_weight": self.proximity_weight,
+                "proximity_window": self.proximity_window}
 
     # -- HTTP service layers (qa/middleware.py); plain types so `qa serve` can pass them to workers as QA_* ------
     max_body_bytes: int = Field(

@@ -180,13 +180,20 @@ class SparseBM25:
             meta = json.loads((folder / "engine.json").read_text())
             if meta.get("format") != ENGINE_FORMAT:
                 raise IndexFormatError(f"engine format {meta.get('format')} is not {ENGINE_FORMAT}")
-            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r" if mmap else None) for name in _ARRAYS}
+            arrays = {name: load_array(folder / f"{name}.npy", mmap) for name in _ARRAYS}
         except (OSError, ValueError, KeyError) as error:
             raise IndexFormatError(f"cannot open engine in {folder}: {error}") from None
         engine = cls(arrays, BM25Params(**meta["params"]))
         if engine.n_docs != meta["n_docs"] or engine.n_postings != meta["n_postings"]:
             raise IndexFormatError(f"engine in {folder} is truncated")
         return engine
+
+
+def load_array(path: Path, mmap: bool = True) -> np.ndarray:
+    """A saved array, memory-mapped by default, as a plain ndarray: slicing an `np.memmap` costs microseconds
+    (each slice is a new memmap object), which adds up over the passages of every answer."""
+    array = np.load(path, mmap_mode="r" if mmap else None)
+    return array.view(np.ndarray) if isinstance(array, np.memmap) else array
 
 
 def _pairs(tokens: np.ndarray, doc_len: np.ndarray, n_terms: int,

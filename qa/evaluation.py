@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.config import MAX_TOP_K, Settings
-from qa.evidence import best_sentence
+from qa.evidence import asked_kind, best_sentence, matched_tokens
 from qa.errors import InvalidQuestion, QAError
 
 BEIR_CHUNK_WORDS = 2000
@@ -241,6 +241,7 @@ class RankedPassage:
 
     rank: int
     score: float
+    passage_id: int
     document_id: str
     start: int
     end: int
@@ -258,7 +259,7 @@ def _ranking_searcher_class() -> type:
             index = self.index
             article_number, start, end, _ = index.passage(passage_id)
             text = index.article_text(article_number)[start:end]
-            return RankedPassage(rank, score, index.articles[article_number].id, start, end, text)
+            return RankedPassage(rank, score, passage_id, index.articles[article_number].id, start, end, text)
 
     return RankingSearcher
 
@@ -269,7 +270,7 @@ def open_searcher(documents: Path, settings: Settings) -> tuple[Any, Any]:
 
     run_settings = settings.model_copy(update={"documents": documents, "index_dir": documents.parent / "index"})
     index = open_index(run_settings)
-    return index, _ranking_searcher_class()(index, max_per_article=getattr(settings, "max_per_article", 0))
+    return index, _ranking_searcher_class().from_settings(index, settings)
 
 
 def _ask(searcher: Any, question: str, top_k: int) -> list[RankedPassage]:
@@ -362,7 +363,10 @@ def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None
                 top = hits[0]
                 article = index.article_text(index.article_number(top.document_id))
                 terms = Counter(index.analyzer.terms(question.question))
-                best = best_sentence(index, article, top.start, top.end, terms)
+                tokens = matched_tokens(index, article, top.start, top.end, terms)
+                best = best_sentence(index, article, index.passage_sentences(top.passage_id, top.start), terms,
+                                     tokens, index.articles[index.article_number(top.document_id)].title,
+                                     asked_kind(question.question))
                 best_found += best is not None and contains_answer(best.text, question.answers)
         passages = int(index.manifest["passages"])
         del searcher, index
@@ -384,7 +388,7 @@ def _normalized(cache: dict[tuple[str, int, int], str], hit: RankedPassage) -> s
 
 
 def _settings_report(settings: Settings) -> dict[str, Any]:
-    return settings.index_fingerprint()
+    return settings.ranking_fingerprint()
 
 
 # -- CLI -----------------------------------------------------------------------------------------------------

@@ -17,58 +17,105 @@ All three use the index's own analyzer and BM25 statistics, so they agree with t
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left
 from collections import Counter
 
-from qa.chunking import split_paragraphs, split_sentences
 from qa.analysis import Token
+from qa.chunking import split_paragraphs, split_sentences
 from qa.index import Index
-from qa.models import BestSentence, Span, TermContribution
+from qa.models import BestSentence, PairContribution, Span, TermContribution
+from qa.proximity import pair_contributions
 
 
-def passage_tokens(index: Index, article_text: str, start: int, end: int) -> list[Token]:
-    """The analysed words of the passage `article_text[start:end]`, with article offsets (one pass, reused)."""
-    return index.analyzer.tokens(article_text[start:end], offset=start)
+def matched_tokens(index: Index, article_text: str, start: int, end: int, question_terms: Counter[str]) -> list[Token]:
+    """The words of the passage `article_text[start:end]` whose term is a question term, with article offsets."""
+    return index.analyzer.matching(article_text[start:end], question_terms.keys(), offset=start)
 
 
-def highlights(tokens: list[Token], wanted: set[str]) -> list[Span]:
-    """Spans of the passage's words whose term is in `wanted`."""
-    return [Span(token.start, token.end) for token in tokens if token.term in wanted]
+def highlights(tokens: list[Token]) -> list[Span]:
+    """Spans of the matched words (`matched_tokens`)."""
+    return [Span(token.start, token.end) for token in tokens]
 
 
-def best_sentence(index: Index, article_text: str, start: int, end: int, question_terms: Counter[str],
-                  tokens: list[Token] | None = None) -> BestSentence | None:
-    """The sentence of the passage `article_text[start:end]` that best matches the question."""
-    spans = [sentence for paragraph in split_paragraphs(article_text, start, end)
-             for sentence in split_sentences(article_text, *paragraph)]
-    if not spans:
+def sentence_spans(article_text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of `article_text[start:end]`, as the chunker splits them (for text outside an index)."""
+    return [sentence for paragraph in split_paragraphs(article_text, start, end)
+            for sentence in split_sentences(article_text, *paragraph)]
+
+
+def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, int]], question_terms: Counter[str],
+                  tokens: list[Token], title: str = "", kind: str | None = None) -> BestSentence | None:
+    """The sentence (of `sentences`, a passage's, in order) that best matches the question.
+
+    `tokens` are the passage's words that match a question term (`matched_tokens`): only they can score. Question
+    terms of the article's `title` do not count: the whole article is about them. `kind` (`asked_kind`): a
+    sentence holding what the question asks for (a date, a number, a name) scores `KIND_BONUS` more.
+    """
+    if not sentences:
         return None
-    if tokens is None:
-        tokens = passage_tokens(index, article_text, start, end)
-    sentence_terms: list[set[str]] = [set() for _ in spans]
-    ends = [z for _, z in spans]
+    count = len(sentences)
+    ends = [z for _, z in sentences]
+    sentence_terms: list[set[str]] = [set() for _ in sentences]
     for token in tokens:  # each word to the sentence it ends in (sentences are in order, words inside them)
-        sentence_terms[min(bisect_left(ends, token.end), len(spans) - 1)].add(token.term)
-    engine, vocab = index.engine, index.vocab
+        sentence_terms[min(bisect_left(ends, token.end), count - 1)].add(token.term)
     in_sentences = Counter(term for terms in sentence_terms for term in terms)
-    best: tuple[float, int, int] | None = None  # (score, distinct matches, -position)
-    best_span = spans[0]
-    for position, ((a, z), terms) in enumerate(zip(spans, sentence_terms)):
+    engine, vocab = index.engine, index.vocab
+    subject = set(index.analyzer.terms(title)) if title else set()
+    weights = {term: times * float(engine.idf[vocab[term]]) * math.log(1 + count / in_sentences[term])
+               for term, times in question_terms.items()
+               if in_sentences[term] and term in vocab and term not in subject}
+    best: tuple[float, int, bool, int] | None = None  # (score, distinct matches, holds the kind, -position)
+    for position, terms in enumerate(sentence_terms):
         score, distinct = 0.0, 0
-        for term, times in question_terms.items():
-            if term in terms and term in vocab:
-                local = math.log(1 + len(spans) / in_sentences[term])
-                score += times * float(engine.idf[vocab[term]]) * local
+        for term, weight in weights.items():  # in the question's order, so that sums are reproducible
+            if term in terms:
+                score += weight
                 distinct += 1
-        key = (score, distinct, -position)
+        holds = bool(kind and score > 0 and holds_kind(index, article_text, *sentences[position], kind,
+                                                        question_terms))
+        if holds:
+            score *= 1 + KIND_BONUS
+        key = (score, distinct, holds, -position)
         if best is None or key > best:
-            best, best_span = key, (a, z)
+            best = key
     assert best is not None
-    return BestSentence(best_span[0], best_span[1], article_text[best_span[0]:best_span[1]], round(best[0], 6))
+    a, z = sentences[-best[3]]
+    return BestSentence(a, z, article_text[a:z], round(best[0], 6))
+
+
+KIND_BONUS = 0.3
+_ASKS = (("date", re.compile(r"\b(?:when|(?:what|which|in what) (?:year|years|month|day|date|century|decade|era)"
+                             r"|how long ago)\b", re.I)),
+         ("number", re.compile(r"\b(?:how (?:many|much|long|old|far|large|big|tall|high|often|fast)|what (?:percentage"
+                               r"|percent|proportion|number|amount|fraction|size|population))\b", re.I)),
+         ("name", re.compile(r"\b(?:who|whom|whose|where)\b", re.I)))
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                 "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|"
+                 "thousands?|millions?|billions?|trillions?|dozens?|half|quarter")
+_HOLDS = {"date": re.compile(rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\b\w+ century\b", re.I),
+          "number": re.compile(rf"\b\d[\d.,]*\b|\b(?:{_NUMBER_WORDS})\b", re.I),
+          "name": re.compile(r"(?<=\s)[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*")}
+
+
+def asked_kind(question: str) -> str | None:
+    """What the question asks for, from its wording alone: "date" (when, what year), "number" (how many, how
+    much), "name" (who, where), or None."""
+    return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
+
+
+def holds_kind(index: Index, text: str, start: int, end: int, kind: str, question_terms: Counter[str]) -> bool:
+    """Whether the sentence `text[start:end]` holds a thing of that kind which the question does not already say
+    (a year, a number, a capitalised name after the sentence's first word)."""
+    for match in _HOLDS[kind].finditer(text, start, end):
+        if match.start() > start and not set(index.analyzer.terms(match.group())) & question_terms.keys():
+            return True
+    return False
 
 
 def explain(index: Index, passage_id: int, question_terms: Counter[str], score: float) -> list[TermContribution]:
-    """Every question term's part of the passage's BM25 score (unknown terms contribute 0)."""
+    """Every question term's BM25 part of the passage's score (unknown terms contribute 0; each term once)."""
     engine = index.engine
     norm = float(engine.length_norm(passage_id))
     parts = []
@@ -78,9 +125,13 @@ def explain(index: Index, passage_id: int, question_terms: Counter[str], score: 
             parts.append(TermContribution(term, times, 0, 0, 0.0, norm, 0.0, 0.0))
             continue
         tf, idf, weight = engine.term_stats(term_id, passage_id)
-        contribution = 0.0
-        for _ in range(times):  # added once per occurrence, in the engine's order
-            contribution += weight
-        parts.append(TermContribution(term, times, tf, engine.doc_freq(term_id), idf, norm, contribution,
-                                      contribution / score if score else 0.0))
+        parts.append(TermContribution(term, times, tf, engine.doc_freq(term_id), idf, norm, weight,
+                                      weight / score if score else 0.0))
     return parts
+
+
+def explain_proximity(index: Index, terms: dict[int, str], passage_id: int, weight: float,
+                      window: int) -> list[PairContribution]:
+    """The proximity part of the passage's score, pair by pair (`qa.proximity`); `terms`: id -> term, as searched."""
+    return [PairContribution((terms[a], terms[b]), near, contribution)
+            for a, b, near, contribution in pair_contributions(index, list(terms), passage_id, weight, window)]

@@ -10,6 +10,11 @@ An index folder holds versions side by side and a `CURRENT` file naming the live
         articles.json         id, title, source, body_start, byte offset of the text, first passage
         texts.bin             every article's text, UTF-8, concatenated
         passages.npy          per passage: article, start, end (character offsets), number
+        sentences.npy         the passages' sentence spans, relative to the passage start (int32 pairs), and
+        sentence_ptr.npy      where each passage's sentences start in them (the best sentence is chosen from
+                              these: answering never splits sentences again)
+        sequences.npy         every passage's term ids in order, as indexed (int32), and
+        sequence_ptr.npy      where each passage's start: the positions `qa.proximity` looks at
         vocab.json            terms in id order, and the analyzer's word -> term cache
         engine/               the SparseBM25 arrays (memory-mapped on load)
 
@@ -43,14 +48,14 @@ from qa.analysis import ANALYZER_VERSION, Analyzer
 from qa.bm25 import BM25Params
 from qa.chunking import chunk_article
 from qa.config import Settings
-from qa.engine import EngineBuilder, SparseBM25
+from qa.engine import EngineBuilder, SparseBM25, load_array
 from qa.errors import DocumentNotFound, EmptyCorpus, IndexFormatError
 from qa.ingest import Scan, read_articles, scan_documents
 from qa.models import Article, Filter, SkippedFile
 
 log = logging.getLogger("qa")
 
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 _CURRENT = "CURRENT"
 _PASSAGE_FIELDS = 4  # article, start, end, number
 
@@ -82,7 +87,8 @@ class Index:
     """A loaded index: the engine, the vocabulary, and the articles and passages to cite."""
 
     def __init__(self, path: Path, manifest: dict[str, Any], articles: list[ArticleInfo], texts: np.ndarray,
-                 text_offsets: np.ndarray, passages: np.ndarray, vocab: dict[str, int], engine: SparseBM25,
+                 text_offsets: np.ndarray, passages: np.ndarray, sentences: np.ndarray, sentence_ptr: np.ndarray,
+                 sequences: np.ndarray, sequence_ptr: np.ndarray, vocab: dict[str, int], engine: SparseBM25,
                  analyzer: Analyzer) -> None:
         self.path = path
         self.manifest = manifest
@@ -90,6 +96,10 @@ class Index:
         self.texts = texts
         self.text_offsets = text_offsets
         self.passages = passages
+        self.sentences = sentences
+        self.sentence_ptr = sentence_ptr
+        self.sequences = sequences
+        self.sequence_ptr = sequence_ptr
         self.vocab = vocab
         self.engine = engine
         self.analyzer = analyzer
@@ -140,6 +150,11 @@ class Index:
         """(article number, start, end, passage number) of a passage."""
         article, start, end, number = (int(v) for v in self.passages[passage_id])
         return article, start, end, number
+
+    def passage_sentences(self, passage_id: int, start: int) -> list[tuple[int, int]]:
+        """Article spans of the sentences of the passage `passage_id`, which starts at `start`."""
+        first, last = self.sentence_ptr[passage_id : passage_id + 2].tolist()
+        return [(start + a, start + z) for a, z in self.sentences[first:last].tolist()]
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -269,10 +284,15 @@ class _VersionWriter:
         self.analyzer = analyzer or Analyzer()
         self.builder = EngineBuilder(vocab)
         self.rows = array("q")  # article, start, end, number; flattened
+        self.sentence_rows = array("i")  # sentence start, end (relative to the passage start); flattened
+        self.sentence_ptr = array("q", [0])
+        self.kept_sequences = array("i")  # term ids of kept passages (new ones are in the builder), and their lengths
+        self.kept_lengths = array("q")
         self.infos: list[dict[str, Any]] = []
         self.text_offsets = [0]
         self._texts = open(folder / "texts.bin", "wb")
         self._n_passages = 0
+        self._added = False
 
     def _add_text(self, encoded: bytes) -> None:
         self._texts.write(encoded)
@@ -282,6 +302,7 @@ class _VersionWriter:
         """Chunk and analyse a new article."""
         settings, analyzer = self.settings, self.analyzer
         number = len(self.infos)
+        self._added = True
         passages = chunk_article(article, settings.chunk_words, settings.chunk_overlap)
         title_ids = self.builder.ids_of(article.title, analyzer) if settings.title_in_passages else []
         self.infos.append({"id": article.id, "source": article.source, "title": article.title,
@@ -291,17 +312,29 @@ class _VersionWriter:
         for passage in passages:
             self.builder.add_text(passage.text, analyzer, prefix=title_ids)
             self.rows.extend((number, passage.start, passage.end, passage.number))
+            for start, end in passage.sentences:
+                self.sentence_rows.extend((start - passage.start, end - passage.start))
+            self.sentence_ptr.append(self.sentence_ptr[-1] + len(passage.sentences))
         self._n_passages += len(passages)
         self._add_text(article.text.encode("utf-8"))
 
     def add_kept(self, old: Index, old_number: int) -> None:
         """Carry an article of the previous version over unchanged (its postings are kept by the engine)."""
+        if self._added:
+            raise RuntimeError("kept articles come before new ones (passage order must match the engine's)")
         info = old.articles[old_number]
         number = len(self.infos)
         self.infos.append({**asdict(info), "first_passage": self._n_passages})
         rows = np.array(old.passages[info.first_passage : info.first_passage + info.n_passages], np.int64)
         rows[:, 0] = number
         self.rows.extend(rows.ravel().tolist())
+        pointers = old.sentence_ptr[info.first_passage : info.first_passage + info.n_passages + 1]
+        first = int(pointers[0])
+        self.sentence_rows.extend(np.asarray(old.sentences[first : int(pointers[-1])]).ravel().tolist())
+        self.sentence_ptr.extend((pointers[1:] - first + self.sentence_ptr[-1]).tolist())
+        bounds = old.sequence_ptr[info.first_passage : info.first_passage + info.n_passages + 1]
+        self.kept_sequences.extend(old.sequences[int(bounds[0]) : int(bounds[-1])].tolist())
+        self.kept_lengths.extend(np.diff(bounds).tolist())
         self._n_passages += info.n_passages
         start, end = old.text_offsets[old_number], old.text_offsets[old_number + 1]
         self._add_text(bytes(old.texts[start:end]))
@@ -312,6 +345,16 @@ class _VersionWriter:
         engine.save(folder / "engine")
         np.save(folder / "passages.npy", np.frombuffer(self.rows, np.int64).reshape(-1, _PASSAGE_FIELDS))
         np.save(folder / "text_offsets.npy", np.asarray(self.text_offsets, np.int64))
+        np.save(folder / "sentences.npy", np.frombuffer(self.sentence_rows, np.int32).reshape(-1, 2))
+        np.save(folder / "sentence_ptr.npy", np.frombuffer(self.sentence_ptr, np.int64))
+        tokens, lengths = self.builder.arrays()
+        if self.kept_lengths:
+            tokens = np.concatenate([np.frombuffer(self.kept_sequences, np.int32), tokens])
+            lengths = np.concatenate([np.frombuffer(self.kept_lengths, np.int64), lengths])
+        np.save(folder / "sequences.npy", tokens)
+        sequence_ptr = np.zeros(len(lengths) + 1, np.int64)
+        np.cumsum(lengths, out=sequence_ptr[1:])
+        np.save(folder / "sequence_ptr.npy", sequence_ptr)
         _write_json(folder / "articles.json", self.infos)
         _write_json(folder / "vocab.json", {"terms": list(self.builder.vocab),
                                             "analysis_cache": self.analyzer.export_cache()})
@@ -445,18 +488,26 @@ def load_index(folder: Path) -> Index:
         _verify_files(folder, manifest["checksums"])
         articles = [ArticleInfo(**item) for item in json.loads((folder / "articles.json").read_text("utf-8"))]
         vocab_file = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-        passages = np.load(folder / "passages.npy", mmap_mode="r")
+        passages = load_array(folder / "passages.npy")
+        sentences = load_array(folder / "sentences.npy")
+        sentence_ptr = load_array(folder / "sentence_ptr.npy")
+        sequences = load_array(folder / "sequences.npy")
+        sequence_ptr = load_array(folder / "sequence_ptr.npy")
         text_offsets = np.load(folder / "text_offsets.npy")
-        texts = np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r") if text_offsets[-1] else np.empty(0, np.uint8)
+        texts = (np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r").view(np.ndarray) if text_offsets[-1]
+                 else np.empty(0, np.uint8))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise IndexFormatError(f"cannot open index in {folder}: {error}") from None
     engine = SparseBM25.load(folder / "engine")
-    if len(passages) != engine.n_docs or len(passages) != manifest["passages"]:
+    if (len(passages) != engine.n_docs or len(passages) != manifest["passages"]
+            or len(sentence_ptr) != len(passages) + 1 or sentence_ptr[-1] != len(sentences)
+            or len(sequence_ptr) != len(passages) + 1 or sequence_ptr[-1] != len(sequences)):
         raise IndexFormatError(f"index in {folder} is inconsistent (passages do not match the engine)")
     analyzer = Analyzer()
     analyzer.preload(vocab_file["analysis_cache"])
     vocab = {term: number for number, term in enumerate(vocab_file["terms"])}
-    return Index(folder, manifest, articles, texts, text_offsets, passages, vocab, engine, analyzer)
+    return Index(folder, manifest, articles, texts, text_offsets, passages, sentences, sentence_ptr, sequences,
+                 sequence_ptr, vocab, engine, analyzer)
 
 
 def open_index(settings: Settings, progress: bool = False,

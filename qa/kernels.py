@@ -231,3 +231,44 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, all
         heap_scores[b + 1] = s
         heap_docs[b + 1] = d
     return heap_docs[:filled], heap_scores[:filled]
+
+
+@njit(cache=True, nogil=True)
+def near_counts(sequences, seq_ptr, docs, q_terms, pair_first, pair_second, window):  # pragma: no cover - compiled
+    """For each passage of `docs` and each pair p of question terms: how many occurrences of the term
+    `q_terms[pair_first[p]]` have an occurrence of `q_terms[pair_second[p]]` at most `window` positions away.
+
+    `sequences[seq_ptr[d]:seq_ptr[d + 1]]` are passage d's term ids in order, as indexed (stopwords removed, the
+    title's terms first). One scan of the passage finds where the question's terms stand; pairs then only look
+    at those few positions.
+    """
+    m = q_terms.shape[0]
+    n_pairs = pair_first.shape[0]
+    out = np.zeros((docs.shape[0], n_pairs), np.int64)
+    for n in range(docs.shape[0]):
+        lo = seq_ptr[docs[n]]
+        hi = seq_ptr[docs[n] + 1]
+        where = np.empty(hi - lo, np.int64)
+        which = np.empty(hi - lo, np.int64)
+        found = 0
+        for i in range(lo, hi):
+            term = sequences[i]
+            for j in range(m):
+                if q_terms[j] == term:
+                    where[found] = i - lo
+                    which[found] = j
+                    found += 1
+                    break
+        for p in range(n_pairs):
+            first = pair_first[p]
+            second = pair_second[p]
+            near = 0
+            for x in range(found):
+                if which[x] != first:
+                    continue
+                for y in range(found):
+                    if which[y] == second and abs(where[y] - where[x]) <= window:
+                        near += 1
+                        break
+            out[n, p] = near
+    return out

@@ -75,7 +75,7 @@ class LiveIndex:
 
     def _swap(self, index: Index) -> None:
         index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
-        self._searcher = Searcher(index, max_per_article=self.settings.max_per_article)
+        self._searcher = Searcher.from_settings(index, self.settings)
         log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
 
     # -- writes ---------------------------------------------------------------------------------------------

@@ -46,6 +46,9 @@ class Passage:
     start: int
     end: int
     text: str
+    sentences: tuple[tuple[int, int], ...] = ()
+    """Article spans of the passage's sentences (pieces of an over-long one), in order: where the best sentence
+    is chosen from, kept with the index so that answering never splits sentences again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,7 @@ class TermContribution:
 
     term: str
     count: int
-    """Times the term occurs in the question (each occurrence adds its weight, as in rank-bm25)."""
+    """Times the term occurs in the question (it is searched once however often it occurs)."""
     tf: int
     df: int
     idf: float
@@ -88,6 +91,16 @@ class TermContribution:
     contribution: float
     share: float
     """contribution / score (0 when the score is 0)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PairContribution:
+    """Two question terms found near each other in a passage, and what that added (see `qa.proximity`)."""
+
+    terms: tuple[str, str]
+    near: int
+    """Occurrences of the first term with the second at most the proximity window away."""
+    contribution: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +127,9 @@ class Hit:
     highlights: list[Span] = field(default_factory=list)
     best_sentence: BestSentence | None = None
     explanation: list[TermContribution] | None = None
+    proximity: list[PairContribution] | None = None
+    """With the explanation: the pairs of question terms that stand near each other; the term contributions and
+    these add up to the score."""
     meta: dict[str, str] = field(default_factory=dict)
     page: int | None = None
     """PDF: the page the passage starts on."""

@@ -71,6 +71,9 @@ def explanation_lines(hit: Hit) -> list[str]:
         times = f" x{part.count}" if part.count > 1 else ""
         lines.append(f"   {part.term}{times}: tf={part.tf} df={part.df} idf={part.idf:.3f} "
                      f"norm={part.length_norm:.3f} -> {part.contribution:.3f} ({part.share:.0%})")
+    for pair in hit.proximity or []:
+        share = pair.contribution / hit.score if hit.score else 0.0
+        lines.append(f"   {pair.terms[0]} near {pair.terms[1]}: {pair.near}x -> {pair.contribution:.3f} ({share:.0%})")
     return ["why:"] + lines if lines else []
 
 

@@ -5,6 +5,10 @@
     >>> hit.best_sentence.text                                                        # doctest: +SKIP
     'On June 15, Azerbaijan and Turkey signed the Shusha Declaration on Allied Relations, ...'
 
+Ranking has two stages: BM25 (`qa.bm25`, exactly rank-bm25's scores, each question term counted once however
+often the question repeats it) over every passage, then a bonus for question terms found near each other over
+BM25's best few (`qa.proximity`).
+
 Results never repeat the same text: when two passages of one article overlap (neighbouring passages share
 `chunk_overlap` sentences), only the higher-scoring one is kept, and `max_per_article` (0 = no limit) caps how
 many passages of one article are returned. The engine is asked for more candidates than needed so that these
@@ -18,12 +22,13 @@ from collections import Counter
 
 import numpy as np
 
-from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
+from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, Settings
 from qa.errors import InvalidQuestion
-from qa.evidence import best_sentence, explain, highlights, passage_tokens
+from qa.evidence import asked_kind, best_sentence, explain, explain_proximity, highlights, matched_tokens
 from qa.formats import page_number
 from qa.index import Index
 from qa.models import Answer, Filter, Hit
+from qa.proximity import RERANK_DEPTH, rerank
 
 MAX_QUESTION_TERMS = 64
 """A question is searched with at most this many distinct known terms, the rarest (most telling) ones; the others
@@ -34,10 +39,18 @@ that is a pasted page of text."""
 class Searcher:
     """Answers questions from one loaded `Index`. Thread-safe: a question keeps no state between calls."""
 
-    def __init__(self, index: Index, max_per_article: int = 0) -> None:
+    def __init__(self, index: Index, max_per_article: int = 0, proximity_weight: float = PROXIMITY_WEIGHT,
+                 proximity_window: int = PROXIMITY_WINDOW) -> None:
         self.index = index
         self.max_per_article = max_per_article
+        self.proximity_weight = proximity_weight
+        self.proximity_window = proximity_window
         index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
+
+    @classmethod
+    def from_settings(cls, index: Index, settings: Settings) -> "Searcher":
+        return cls(index, max_per_article=settings.max_per_article, proximity_weight=settings.proximity_weight,
+                   proximity_window=settings.proximity_window)
 
     def ask(self, question: str, top_k: int = 3, *, explain_scores: bool = False,
             max_per_article: int | None = None, where: Filter | None = None) -> Answer:
@@ -61,10 +74,9 @@ class Searcher:
         unknown = list(dict.fromkeys(question[t.start:t.end] for t in tokens if t.term not in index.vocab))
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None
-        term_ids = index.term_ids(terms)
-        distinct = list(dict.fromkeys(term_ids))
-        if len(distinct) > MAX_QUESTION_TERMS:  # keep a pasted page of text from costing seconds
-            rarest = set(sorted(distinct, key=index.engine.doc_freq)[:MAX_QUESTION_TERMS])
+        term_ids = list(dict.fromkeys(index.term_ids(terms)))  # each term once: repeating a word is not a weight
+        if len(term_ids) > MAX_QUESTION_TERMS:  # keep a pasted page of text from costing seconds
+            rarest = set(sorted(term_ids, key=index.engine.doc_freq)[:MAX_QUESTION_TERMS])
             term_ids = [t for t in term_ids if t in rarest]
             terms = [t for t in terms if index.vocab.get(t) in rarest]
         chosen = self._diverse_top(term_ids, top_k, limit, allowed)
@@ -73,17 +85,21 @@ class Searcher:
             return Answer(question, [], _ms(started), terms=terms, unknown_terms=unknown,
                           message=f"No passages: none of the question's terms occur in {scope}.")
         counts = Counter(terms)
-        hits = [self._hit(rank, passage_id, score, counts, explain_scores)
+        searched = {index.vocab[t]: t for t in terms if t in index.vocab} if explain_scores else None
+        kind = asked_kind(question)
+        hits = [self._hit(rank, passage_id, score, counts, kind, searched)
                 for rank, (passage_id, score) in enumerate(chosen, start=1)]
         return Answer(question, hits, _ms(started), terms=terms, unknown_terms=unknown)
 
     def _diverse_top(self, term_ids: list[int], top_k: int, limit: int,
                      allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """The best passages with no two overlapping passages of one article and at most `limit` per article."""
-        engine, passages = self.index.engine, self.index.passages
+        index = self.index
+        engine, passages = index.engine, index.passages
         fetch = min(top_k * 2 + 4, max(engine.n_docs, 1))  # room for dropped neighbours; more is fetched if needed
         while True:
-            doc_ids, scores = engine.top_k(term_ids, fetch, allowed)
+            doc_ids, scores = engine.top_k(term_ids, max(fetch, RERANK_DEPTH), allowed)
+            doc_ids, scores = rerank(index, term_ids, doc_ids, scores, self.proximity_weight, self.proximity_window)
             kept: list[tuple[int, float]] = []
             spans: dict[int, list[tuple[int, int]]] = {}
             rows = np.asarray(passages[doc_ids, :3]).tolist()  # one read of the memory map, not one per passage
@@ -95,21 +111,26 @@ class Searcher:
                 kept.append((passage_id, score))
                 if len(kept) == top_k:
                     return kept
-            if len(doc_ids) < fetch or fetch >= engine.n_docs:
+            if len(doc_ids) < max(fetch, RERANK_DEPTH) or fetch >= engine.n_docs:
                 return kept
             fetch = min(fetch * 4, engine.n_docs)
 
-    def _hit(self, rank: int, passage_id: int, score: float, counts: Counter[str], explain_scores: bool) -> Hit:
+    def _hit(self, rank: int, passage_id: int, score: float, counts: Counter[str], kind: str | None,
+             searched: dict[int, str] | None) -> Hit:
+        """One result with its evidence; `searched` (term id -> term, as searched) asks for the explanation."""
         index = self.index
         article_number, start, end, number = index.passage(passage_id)
         article = index.articles[article_number]
         text = index.article_text(article_number)
-        tokens = passage_tokens(index, text, start, end)
+        tokens = matched_tokens(index, text, start, end, counts)
+        sentences = index.passage_sentences(passage_id, start)
         return Hit(rank=rank, score=score, text=text[start:end], document_id=article.id, title=article.title,
                    source=article.source, passage=number, start=start, end=end,
-                   highlights=highlights(tokens, set(counts)),
-                   best_sentence=best_sentence(index, text, start, end, counts, tokens),
-                   explanation=explain(index, passage_id, counts, score) if explain_scores else None,
+                   highlights=highlights(tokens),
+                   best_sentence=best_sentence(index, text, sentences, counts, tokens, article.title, kind),
+                   explanation=None if searched is None else explain(index, passage_id, counts, score),
+                   proximity=None if searched is None else explain_proximity(
+                       index, searched, passage_id, self.proximity_weight, self.proximity_window),
                    meta=article.meta, page=page_number(tuple(article.page_starts), start),
                    end_page=page_number(tuple(article.page_starts), end - 1))
 

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from qa.api import create_app
 from qa.config import Settings
+from qa.index import Index, open_index
+from qa.schemas import AskResponse, answer_body, to_json
+from qa.search import Searcher
 
+from .conftest import TESTS, settings_for
+
+FORMATS = TESTS / "data" / "formats"
 SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
 
 
@@ -132,3 +141,19 @@ def test_openapi_documents_models_and_examples(client: TestClient) -> None:
     assert docs.status_code == 200 and "/swagger/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text
     bundle = client.get("/swagger/swagger-ui-bundle.js")
     assert bundle.status_code == 200 and len(bundle.content) > 100_000
+
+
+def test_answer_bodies_are_exactly_the_documented_response(seed_index: Index, tmp_path: Path) -> None:
+    """Answers are serialised from plain data (`answer_body`); the pydantic models are the schema. Every shape of
+    answer must validate against them, with no field missing or extra."""
+    formats = tmp_path / "formats"
+    shutil.copytree(FORMATS, formats)
+    searchers = [Searcher(seed_index), Searcher(open_index(settings_for(formats, tmp_path / "i")))]
+    answers = [searchers[0].ask("Shusha Declaration", top_k=5, explain_scores=True),
+               searchers[0].ask("trade turnover"), searchers[0].ask("zzyzx"), searchers[0].ask("the and of"),
+               searchers[1].ask("Shusha Declaration harbour caviar", top_k=10)]
+    assert any(hit.meta for hit in answers[-1].hits)  # metadata (url, date, author) reaches the citations
+    for answer in answers:
+        body = answer_body(answer)
+        assert AskResponse.model_validate(body).model_dump(mode="json") == body
+        assert json.loads(to_json(body)) == body

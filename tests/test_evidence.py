@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from qa.api import create_app
 from qa.cli import main
+from qa.evidence import asked_kind, sentence_spans
 from qa.index import Index, open_index
 from qa.search import Searcher
 
@@ -86,19 +87,26 @@ def test_max_per_article_limits_results(long_article: Index) -> None:
 
 def test_explanation_adds_up_to_the_score(seed_index: Index) -> None:
     answer = Searcher(seed_index).ask(SHUSHA + " Shusha zeppelin", top_k=3, explain_scores=True)
+    k1 = seed_index.engine.params.k1
     for hit in answer.hits:
-        parts = hit.explanation
-        assert parts is not None
+        parts, pairs = hit.explanation, hit.proximity
+        assert parts is not None and pairs is not None
         assert [p.term for p in parts] == ["azerbaijan", "turkey", "sign", "shusha", "declar", "zeppelin"]
-        assert sum(p.contribution for p in parts) == pytest.approx(hit.score, abs=1e-9)
-        assert sum(p.share for p in parts) == pytest.approx(1.0)
+        total = sum(p.contribution for p in parts) + sum(p.contribution for p in pairs)
+        assert total == pytest.approx(hit.score, abs=1e-9)
+        assert sum(p.share for p in parts) + sum(p.contribution for p in pairs) / hit.score == pytest.approx(1.0)
         shusha = parts[3]
-        assert shusha.count == 2
-        k1 = seed_index.engine.params.k1
+        assert shusha.count == 2  # asked twice, searched once
         if shusha.tf:
-            expected = 2 * shusha.idf * shusha.tf * (k1 + 1) / (shusha.tf + shusha.length_norm)
+            expected = shusha.idf * shusha.tf * (k1 + 1) / (shusha.tf + shusha.length_norm)
             assert shusha.contribution == pytest.approx(expected)
         assert parts[5].tf == 0 and parts[5].df == 0 and parts[5].contribution == 0
+        for pair in pairs:  # BM25's saturation with the pair as the term and the smaller idf (qa/proximity.py)
+            idf = min(p.idf for p in parts if p.term in pair.terms)
+            expected = 0.2 * idf * pair.near * (k1 + 1) / (pair.near + parts[0].length_norm)
+            assert pair.near > 0 and pair.contribution == pytest.approx(expected)
+    top_pairs = {pair.terms for pair in answer.hits[0].proximity or []}
+    assert ("shusha", "declar") in top_pairs and ("azerbaijan", "turkey") in top_pairs
     assert answer.unknown_terms == ["zeppelin"]
 
 
@@ -162,3 +170,61 @@ def test_cli_explain_and_nothing_found(tmp_path: Path, articles_dir: Path, capsy
     assert main(["ask", "zeppelin quasar", *args]) == 0
     assert capsys.readouterr().out == ("No passages: none of the question's terms occur in the articles "
                                        "(not in any article: zeppelin, quasar).\n")
+
+
+def test_stored_sentences_are_the_passages_sentences(articles_dir: Path, tmp_path: Path) -> None:
+    """The index keeps each passage's sentences (the chunker's) so answering never splits them again: they must be
+    exactly what splitting the passage gives, for every passage, with short passages cutting long sentences."""
+    for chunk_words in (500, 12):
+        index = open_index(settings_for(articles_dir, tmp_path / f"i{chunk_words}", chunk_words=chunk_words))
+        checked = 0
+        for passage_id in range(index.engine.n_docs):
+            article, start, end, _ = index.passage(passage_id)
+            text = index.article_text(article)
+            stored = index.passage_sentences(passage_id, start)
+            assert stored == sentence_spans(text, start, end)
+            assert stored[0][0] == start and stored[-1][1] == end
+            checked += len(stored)
+        assert checked > index.engine.n_docs  # passages of several sentences were compared
+
+
+def test_matching_tokens_are_the_question_terms_tokens(seed_index: Index) -> None:
+    analyzer = seed_index.analyzer
+    text = seed_index.article_text(0)
+    every = analyzer.tokens(text)
+    terms = sorted({token.term for token in every})
+    for wanted in ({"azerbaijan", "turkey"}, set(terms[::7]), {"cooper"}, {"absent-term"}, set()):
+        assert analyzer.matching(text, wanted, offset=5) == [
+            (token.term, token.start + 5, token.end + 5) for token in every if token.term in wanted]
+    unseen = "Zyxwvut quuxified the cooperation; zyxwvut again."  # words the index has never seen
+    found = analyzer.matching(unseen, {analyzer.term_of("zyxwvut"), "cooper"})
+    assert [unseen[token.start : token.end] for token in found] == ["Zyxwvut", "cooperation", "zyxwvut"]
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("When did Azerbaijan and Turkey sign the Shusha Declaration?", "date"),
+    ("In what year was the pipeline opened?", "date"),
+    ("How many containers did the crane lift?", "number"),
+    ("What percentage of trade is oil?", "number"),
+    ("Who met the SMB agency chairman?", "name"),
+    ("Where is the new harbour?", "name"),
+    ("What does the declaration focus on?", None),
+])
+def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+def test_best_sentence_prefers_what_is_asked_and_ignores_the_title(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "port.txt").write_text(
+        "Alat port\n\nThe Alat port opened a new terminal for ferries. The ferry terminal opened in 2018. "
+        "Its terminal handles ferries to Kazakhstan, said Taleh Ziyadov.\n")
+    for n, topic in enumerate(["wheat harvest", "tea prices", "chess final", "rain in Baku", "metro line"]):
+        (docs / f"other{n}.txt").write_text(f"Other {n}\n\nA note on the {topic}.\n")
+    searcher = Searcher(open_index(settings_for(docs, tmp_path / "i")))
+    # "Alat" and "port" are the title's: every sentence of the article is about them, they choose nothing
+    when = searcher.ask("When did the Alat port open its ferry terminal?", top_k=1).hits[0].best_sentence
+    assert when is not None and when.text == "The ferry terminal opened in 2018."
+    who = searcher.ask("Who spoke about the Alat port ferry terminal?", top_k=1).hits[0].best_sentence
+    assert who is not None and who.text.endswith("said Taleh Ziyadov.")

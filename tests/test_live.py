@@ -73,12 +73,21 @@ def test_random_adds_and_deletes_score_exactly_as_a_full_rebuild(tmp_path: Path)
         rebuilt = open_index(settings_for(docs, tmp_path / f"full{step}", chunk_words=20))
         assert live.manifest["files"] == rebuilt.manifest["files"]  # the live index is current for the folder
         assert live.manifest["passages"] == rebuilt.manifest["passages"]
+        assert _sentences_by_passage(live) == _sentences_by_passage(rebuilt)  # kept passages keep their sentences
         for question in ("harbour crane", "steel ship cargo", "storm", "wind sail trade grain"):
             ours, reference = _scores_by_passage(live, question), _scores_by_passage(rebuilt, question)
             assert ours.keys() == reference.keys()
             assert max(abs(ours[key] - reference[key]) for key in ours) < 1e-9
         shutil.rmtree(tmp_path / f"full{step}")
     assert open_index(settings).path == current_version(settings.resolved_index_dir())  # no rebuild needed
+
+
+def _sentences_by_passage(index: Index) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    found = {}
+    for passage_id in range(index.engine.n_docs):
+        article, start, _, number = index.passage(passage_id)
+        found[index.articles[article].id, number] = index.passage_sentences(passage_id, start)
+    return found
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ def shipped_defaults(monkeypatch: pytest.MonkeyPatch) -> Settings:
             monkeypatch.delenv(name)
     settings = Settings()
     recorded = BASELINE["settings"]
-    assert settings.index_fingerprint() == recorded, (
-        f"the defaults changed ({settings.index_fingerprint()}) but benchmarks/quality_baseline.json records "
+    assert settings.ranking_fingerprint() == recorded, (
+        f"the defaults changed ({settings.ranking_fingerprint()}) but benchmarks/quality_baseline.json records "
         f"figures for {recorded}: run `qa eval beir|squad` and record the new figures in the same commit")
     return settings
 
