@@ -15,7 +15,11 @@ Rows marked "prototype" change code qa does not ship, by patching it for the run
 - `BM25+` / `BM25L`: Lv & Zhai's lower-bounded term weights (`qa.engine._weigh` patched), qa's IDF;
 - `rm3`: pseudo-relevance feedback, Anserini's RM3 recipe (10 feedback passages, 10 terms, question weight 0.5),
   ranking done in a `Searcher` subclass of this script;
-- `title x2` (BEIR only): the record's title also starts its body, so title words count twice.
+- `title x2` (BEIR only): the record's title also starts its body, so title words count twice;
+- `analyzer v1`: the analyzer before Greek letters became words of their own and acronym plurals lost their "s"
+  (`qa.analysis._WORD`, `GREEK_LETTERS`, `_ACRONYM_PLURAL` patched back);
+- `repeats count`: a question term counts once per occurrence in the question, as in rank-bm25
+  (`qa.search.searched_once` patched to keep repeats).
 
 BEIR records are always indexed whole (one record, one passage), so chunking rows do not change SciFact.
 """
@@ -23,6 +27,7 @@ BEIR records are always indexed whole (one record, one passage), so chunking row
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -150,6 +155,13 @@ def prototype(*names: str) -> Iterator[None]:
                                                                                   else 0.5)))
             elif name == "rm3":
                 stack.enter_context(mock.patch("qa.evaluation._ranking_searcher_class", _rm3_searcher_class()))
+            elif name == "analyzer v1":
+                stack.enter_context(mock.patch("qa.analysis._WORD", re.compile(
+                    r"[^\W_]+(?:(?:(?<=\d)[.,](?=\d)|['’](?=[^\W_]))[^\W_]+)*")))
+                stack.enter_context(mock.patch("qa.analysis.GREEK_LETTERS", {}))
+                stack.enter_context(mock.patch("qa.analysis._ACRONYM_PLURAL", re.compile(r"(?!)")))
+            elif name == "repeats count":
+                stack.enter_context(mock.patch("qa.search.searched_once", list))
             elif name == "title x2":
                 stack.enter_context(mock.patch("qa.evaluation._write_article", _title_twice_writer()))
             else:
@@ -160,6 +172,15 @@ def prototype(*names: str) -> Iterator[None]:
 # (row name, Settings overrides, prototype patches). "default" is whatever qa/config.py ships.
 ROWS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("default", {}, ()),
+    ("no proximity stage", {"proximity_weight": 0.0}, ()),
+    ("proximity_weight=0.1", {"proximity_weight": 0.1}, ()),
+    ("proximity_weight=0.3", {"proximity_weight": 0.3}, ()),
+    ("proximity_window=5", {"proximity_window": 5}, ()),
+    ("proximity_window=20", {"proximity_window": 20}, ()),
+    ("analyzer v1 (prototype)", {}, ("analyzer v1",)),
+    ("repeats count (prototype)", {}, ("repeats count",)),
+    ("analyzer v1 + repeats count + no proximity (prototype): the previous defaults", {"proximity_weight": 0.0},
+     ("analyzer v1", "repeats count")),
     ("v0.1 defaults (k1 1.2, b 0.75, 100 words, overlap 1)",
      {"k1": 1.2, "b": 0.75, "epsilon": 0.25, "chunk_words": 100, "chunk_overlap": 1, "title_in_passages": True}, ()),
     ("k1=0.6", {"k1": 0.6}, ()),
@@ -223,12 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((spec, overrides, ()))
     beir = load_beir(args.data / "beir_scifact") if args.only != "squad" else None
     squad = load_squad(args.data / "squad_v1.1" / "dev-v1.1.json") if args.only != "beir" else None
-    print("| choice | settings | SciFact nDCG@10 | R@100 | MRR@10 | SQuAD ans@1 | ans@5 | ans@20 | span@1 | passages |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| choice | settings | SciFact nDCG@10 | R@100 | MRR@10 | SQuAD ans@1 | ans@5 | ans@20 | span@1 | best@1 "
+          "| passages |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     beir_cache: dict[str, dict[str, Any]] = {}
     for name, overrides, patches in rows:
         settings = Settings(**overrides)
-        fingerprint = settings.index_fingerprint()
+        fingerprint = settings.ranking_fingerprint()
         cells = ["", "", ""]
         with prototype(*patches):
             if beir is not None:
@@ -237,11 +259,12 @@ def main(argv: list[str] | None = None) -> int:
                     beir_cache[key] = evaluate_beir(args.data / "beir_scifact", settings, beir)
                 result = beir_cache[key]
                 cells = [f"{result['ndcg@10']:.4f}", f"{result['recall@100']:.4f}", f"{result['mrr@10']:.4f}"]
-            squad_cells = ["", "", "", "", ""]
+            squad_cells = ["", "", "", "", "", ""]
             if squad is not None:
                 result = evaluate_squad(args.data / "squad_v1.1" / "dev-v1.1.json", settings, squad)
                 squad_cells = [f"{result[k]:.4f}" for k in ("answer_recall@1", "answer_recall@5", "answer_recall@20",
-                                                            "span_overlap@1")] + [str(result["passages"])]
+                                                            "span_overlap@1", "best_sentence@1")] + [
+                    str(result["passages"])]
         shown = ", ".join(f"{k}={v}" for k, v in fingerprint.items())
         print(f"| {name} | {shown} | " + " | ".join(cells + squad_cells) + " |", flush=True)
     return 0

@@ -6,6 +6,7 @@ Modules, each owning one thing:
     chunking  article -> passages with exact spans         analysis  the one analyzer: text -> terms
     bm25      the BM25 formulas                            engine    sparse postings, top-k, save/load
     kernels   the engine's compiled loops                  index     the on-disk index of a folder
+    proximity question terms near each other (2nd stage)  evidence  best sentence, highlights, explanations
     search    question -> cited passages                   schemas   HTTP/JSON bodies
     api       the FastAPI app                              cli       the `qa` command
 """

@@ -100,6 +100,10 @@ def _units(article: Article, chunk_words: int) -> list[_Unit]:
     units: list[_Unit] = []
     for paragraph, (p_start, p_end) in enumerate(split_paragraphs(text, article.body_start, len(text))):
         for s_start, s_end in split_sentences(text, p_start, p_end):
+            count = len(text[s_start:s_end].split())  # the same words as _WORD finds, counted at C speed
+            if count <= chunk_words:  # a sentence is trimmed: its first word starts it, its last ends it
+                units.append(_Unit(s_start, s_end, count, paragraph))
+                continue
             words = [m.span() for m in _WORD.finditer(text, s_start, s_end)]
             for i in range(0, len(words), chunk_words):
                 piece = words[i : i + chunk_words]
@@ -134,3 +138,10 @@ def chunk_article(article: Article, chunk_words: int, overlap: int) -> list[Pass
         mid_paragraph = units[j].paragraph == units[j - 1].paragraph
         i = max(i + 1, j - overlap) if mid_paragraph and overlap else j
     return passages
+
+
+def passage_spans(article: Article, chunk_words: int, overlap: int
+                  ) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
+    """`chunk_article` as (start, end, sentences) only: what a chunking process sends back (the texts are the
+    article's, which the caller already holds)."""
+    return [(p.start, p.end, p.sentences) for p in chunk_article(article, chunk_words, overlap)]

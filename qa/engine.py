@@ -155,9 +155,13 @@ class SparseBM25:
 
     def length_norm(self, doc: int) -> float:
         """k1 * (1 - b + b * |d| / avgdl) of one passage (the denominator's length part)."""
+        return float(self.length_norms(np.asarray([doc]))[0])
+
+    def length_norms(self, docs: np.ndarray) -> np.ndarray:
+        """`length_norm` of several passages at once."""
         if self._avgdl is None:
             self._avgdl = float(np.asarray(self.doc_len, np.float64).mean()) if self.n_docs else 0.0
-        return float(length_norms(self.doc_len[doc : doc + 1], self.params, self._avgdl)[0])
+        return length_norms(self.doc_len[docs], self.params, self._avgdl)
 
     def doc_freq(self, term_id: int) -> int:
         return int(self.indptr[term_id + 1] - self.indptr[term_id])

@@ -48,7 +48,7 @@ def _pair_weights(index: Index, term_ids: list[int], docs: np.ndarray, window: i
     near = kernels.near_counts(index.sequences, index.sequence_ptr, docs, distinct, first, second, window)
     idf = np.asarray(engine.idf)[distinct]
     min_idf = np.minimum(idf[first], idf[second])
-    norms = np.asarray([engine.length_norm(int(d)) for d in docs], np.float64)
+    norms = engine.length_norms(docs)
     return near, min_idf, norms, distinct
 
 
