@@ -110,7 +110,8 @@ def _rm3_searcher_class(fb_docs: int = 10, fb_terms: int = 10, original_weight: 
     base = evaluation._ranking_searcher_class()
 
     class RM3Searcher(base):  # type: ignore[misc, valid-type]
-        def _diverse_top(self, term_ids: list[int], top_k: int, *args: Any, **kwargs: Any) -> list[tuple[int, float]]:
+        def _diverse_top(self, term_ids: list[int], top_k: int, *args: Any,
+                         **kwargs: Any) -> list[tuple[int, float, bool]]:
             index, engine = self.index, self.index.engine
             first_docs, first_scores = engine.top_k(term_ids, fb_docs)
             if not len(first_docs):
@@ -135,7 +136,7 @@ def _rm3_searcher_class(fb_docs: int = 10, fb_terms: int = 10, original_weight: 
             for term, weight in weights.items():
                 scores += weight * engine.scores([term])
             order = np.argsort(-scores, kind="stable")[:top_k]
-            return [(int(p), float(scores[p])) for p in order if scores[p] > 0]
+            return [(int(p), float(scores[p]), False) for p in order if scores[p] > 0]
 
     return lambda: RM3Searcher
 

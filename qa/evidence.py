@@ -4,10 +4,13 @@ All three use the index's own analyzer and BM25 statistics, so they agree with t
 
 - **Best sentence**: each sentence of the passage scores, for every question term it contains, the term's corpus
   IDF (as in BM25) times its IDF among the passage's sentences, ln(1 + sentences / sentences with the term). The
-  second factor discounts words that run through the whole passage (the article's subject, the title's words),
-  which say nothing about which sentence answers. Ties go to the sentence matching more distinct question terms,
-  then to the earlier sentence. (On SQuAD v1.1 dev this picks an answer-bearing sentence for 0.679 of the
-  questions against 0.648 for per-sentence BM25: `benchmarks/README-quality.md`.)
+  second factor discounts words that run through the whole passage, which say nothing about which sentence
+  answers; for the same reason the question's terms that are in the article's title do not count at all. A
+  question that asks for a date, a number or a name ("when", "how many", "who") gives `KIND_BONUS` more to a
+  sentence holding one that the question does not already say. Ties go to the sentence matching more distinct
+  question terms, then to the one holding the asked kind, then to the earlier sentence. (On SQuAD v1.1 dev the
+  top passage's best sentence holds an answer for 0.703 of the questions; per-sentence BM25 gave 0.648:
+  `benchmarks/README-quality.md`.)
 - **Highlights**: the character spans (article offsets) of every word whose term is a question term, so
   "cooperate" lights up for a question about "cooperation".
 - **Explanation**: for every question term, tf, df, IDF, the length norm and its contribution; the contributions
@@ -107,9 +110,11 @@ def asked_kind(question: str) -> str | None:
 
 def holds_kind(index: Index, text: str, start: int, end: int, kind: str, question_terms: Counter[str]) -> bool:
     """Whether the sentence `text[start:end]` holds a thing of that kind which the question does not already say
-    (a year, a number, a capitalised name after the sentence's first word)."""
+    (a year or month, a number, a capitalised word that does not start the sentence)."""
     for match in _HOLDS[kind].finditer(text, start, end):
-        if match.start() > start and not set(index.analyzer.terms(match.group())) & question_terms.keys():
+        if kind == "name" and match.start() == start:
+            continue  # every sentence starts with a capital
+        if not set(index.analyzer.terms(match.group())) & question_terms.keys():
             return True
     return False
 

@@ -87,20 +87,22 @@ class Searcher:
         counts = Counter(terms)
         searched = {index.vocab[t]: t for t in terms if t in index.vocab} if explain_scores else None
         kind = asked_kind(question)
-        hits = [self._hit(rank, passage_id, score, counts, kind, searched)
-                for rank, (passage_id, score) in enumerate(chosen, start=1)]
+        hits = [self._hit(rank, passage_id, score, counts, kind, searched if reranked else None, explain_scores)
+                for rank, (passage_id, score, reranked) in enumerate(chosen, start=1)]
         return Answer(question, hits, _ms(started), terms=terms, unknown_terms=unknown)
 
     def _diverse_top(self, term_ids: list[int], top_k: int, limit: int,
-                     allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        """The best passages with no two overlapping passages of one article and at most `limit` per article."""
+                     allowed: np.ndarray | None) -> list[tuple[int, float, bool]]:
+        """The best passages with no two overlapping passages of one article and at most `limit` per article:
+        (passage id, score, whether the proximity stage scored it)."""
         index = self.index
         engine, passages = index.engine, index.passages
         fetch = min(top_k * 2 + 4, max(engine.n_docs, 1))  # room for dropped neighbours; more is fetched if needed
         while True:
             doc_ids, scores = engine.top_k(term_ids, max(fetch, RERANK_DEPTH), allowed)
             doc_ids, scores = rerank(index, term_ids, doc_ids, scores, self.proximity_weight, self.proximity_window)
-            kept: list[tuple[int, float]] = []
+            head = set(doc_ids[:RERANK_DEPTH].tolist())
+            kept: list[tuple[int, float, bool]] = []
             spans: dict[int, list[tuple[int, int]]] = {}
             rows = np.asarray(passages[doc_ids, :3]).tolist()  # one read of the memory map, not one per passage
             for passage_id, score, (article, start, end) in zip(doc_ids.tolist(), scores.tolist(), rows):
@@ -108,7 +110,7 @@ class Searcher:
                 if (limit and len(taken) >= limit) or any(start < e and s < end for s, e in taken):
                     continue
                 taken.append((start, end))
-                kept.append((passage_id, score))
+                kept.append((passage_id, score, passage_id in head))
                 if len(kept) == top_k:
                     return kept
             if len(doc_ids) < max(fetch, RERANK_DEPTH) or fetch >= engine.n_docs:
@@ -116,8 +118,9 @@ class Searcher:
             fetch = min(fetch * 4, engine.n_docs)
 
     def _hit(self, rank: int, passage_id: int, score: float, counts: Counter[str], kind: str | None,
-             searched: dict[int, str] | None) -> Hit:
-        """One result with its evidence; `searched` (term id -> term, as searched) asks for the explanation."""
+             searched: dict[int, str] | None, explain_scores: bool) -> Hit:
+        """One result with its evidence, and its explanation if asked; `searched` (term id -> term, as searched)
+        is given when the proximity stage scored the passage (only the first `RERANK_DEPTH` are)."""
         index = self.index
         article_number, start, end, number = index.passage(passage_id)
         article = index.articles[article_number]
@@ -128,9 +131,9 @@ class Searcher:
                    source=article.source, passage=number, start=start, end=end,
                    highlights=highlights(tokens),
                    best_sentence=best_sentence(index, text, sentences, counts, tokens, article.title, kind),
-                   explanation=None if searched is None else explain(index, passage_id, counts, score),
-                   proximity=None if searched is None else explain_proximity(
-                       index, searched, passage_id, self.proximity_weight, self.proximity_window),
+                   explanation=explain(index, passage_id, counts, score) if explain_scores else None,
+                   proximity=(explain_proximity(index, searched, passage_id, self.proximity_weight,
+                                                self.proximity_window) if searched else []) if explain_scores else None,
                    meta=article.meta, page=page_number(tuple(article.page_starts), start),
                    end_page=page_number(tuple(article.page_starts), end - 1))
 

@@ -73,7 +73,7 @@ def test_random_adds_and_deletes_score_exactly_as_a_full_rebuild(tmp_path: Path)
         rebuilt = open_index(settings_for(docs, tmp_path / f"full{step}", chunk_words=20))
         assert live.manifest["files"] == rebuilt.manifest["files"]  # the live index is current for the folder
         assert live.manifest["passages"] == rebuilt.manifest["passages"]
-        assert _sentences_by_passage(live) == _sentences_by_passage(rebuilt)  # kept passages keep their sentences
+        assert _sentences_by_passage(live) == _sentences_by_passage(rebuilt)  # kept passages keep them
         for question in ("harbour crane", "steel ship cargo", "storm", "wind sail trade grain"):
             ours, reference = _scores_by_passage(live, question), _scores_by_passage(rebuilt, question)
             assert ours.keys() == reference.keys()
@@ -82,11 +82,15 @@ def test_random_adds_and_deletes_score_exactly_as_a_full_rebuild(tmp_path: Path)
     assert open_index(settings).path == current_version(settings.resolved_index_dir())  # no rebuild needed
 
 
-def _sentences_by_passage(index: Index) -> dict[tuple[str, int], list[tuple[int, int]]]:
+def _sentences_by_passage(index: Index) -> dict[tuple[str, int], tuple[list[tuple[int, int]], list[str]]]:
+    """Each passage's stored sentences and term sequence (as terms: ids differ between indexes)."""
+    terms = list(index.vocab)
     found = {}
     for passage_id in range(index.engine.n_docs):
         article, start, _, number = index.passage(passage_id)
-        found[index.articles[article].id, number] = index.passage_sentences(passage_id, start)
+        first, last = index.sequence_ptr[passage_id : passage_id + 2]
+        found[index.articles[article].id, number] = (index.passage_sentences(passage_id, start),
+                                                     [terms[t] for t in index.sequences[first:last]])
     return found
 
 
