@@ -211,7 +211,7 @@ ROWS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("BM25+ delta 1 (prototype)", {}, ("bm25+",)),
     ("BM25L delta 0.5 (prototype)", {}, ("bm25l",)),
     ("BEIR title counted twice (prototype)", {}, ("title x2",)),
-    ("RM3 10 docs, 10 terms, 0.5 (prototype)", {}, ("rm3",)),
+    ("RM3 10 docs, 10 terms, 0.5 (prototype; no proximity stage)", {"proximity_weight": 0.0}, ("rm3",)),
     ("BEIR title twice + k1=1.5, b=0.9 (prototype)", {"k1": 1.5, "b": 0.9}, ("title x2",)),
     ("BM25+ + k1=1.5, b=0.9 (prototype)", {"k1": 1.5, "b": 0.9}, ("bm25+",)),
     ("BM25+ + chunk_words=300 (prototype)", {"chunk_words": 300}, ("bm25+",)),

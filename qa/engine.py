@@ -132,8 +132,11 @@ class SparseBM25:
         q_terms, q_counts = self._query(term_ids)
         if q_terms.size == 0 or k <= 0 or self.n_docs == 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
-        return kernels.top_k(self.indptr, self.doc_ids, self.weights, self.max_weight, q_terms, q_counts, k,
-                             self._prunable, _NO_FILTER if allowed is None else allowed)
+        docs, _ = kernels.top_k(self.indptr, self.doc_ids, self.weights, self.max_weight, q_terms, q_counts, k,
+                                self._prunable, _NO_FILTER if allowed is None else allowed)
+        scores = kernels.rescore(self.indptr, self.doc_ids, self.weights, q_terms, q_counts, docs)
+        order = np.lexsort((docs, -scores))  # best first; equal scores in passage order
+        return docs[order], scores[order]
 
     def scores(self, term_ids: Iterable[int]) -> np.ndarray:
         """The full score vector over all passages (what rank-bm25's `get_scores` returns); for tests and tools."""

@@ -42,7 +42,8 @@ def highlights(tokens: list[Token]) -> list[Span]:
 
 
 def sentence_spans(article_text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The sentences of `article_text[start:end]`, as the chunker splits them (for text outside an index)."""
+    """The sentences of `article_text[start:end]`, split as the chunker splits an article (the index stores each
+    passage's; a sentence longer than a passage is stored as its pieces)."""
     return [sentence for paragraph in split_paragraphs(article_text, start, end)
             for sentence in split_sentences(article_text, *paragraph)]
 
@@ -68,6 +69,8 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
     weights = {term: times * float(engine.idf[vocab[term]]) * math.log(1 + count / in_sentences[term])
                for term, times in question_terms.items()
                if in_sentences[term] and term in vocab and term not in subject}
+    if not weights and subject:  # the question only names the article's subject: let its words choose
+        return best_sentence(index, article_text, sentences, question_terms, tokens, "", kind)
     best: tuple[float, int, bool, int] | None = None  # (score, distinct matches, holds the kind, -position)
     for position, terms in enumerate(sentence_terms):
         score, distinct = 0.0, 0
@@ -97,7 +100,7 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
                  "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|"
                  "thousands?|millions?|billions?|trillions?|dozens?|half|quarter")
-_HOLDS = {"date": re.compile(rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\b\w+ century\b", re.I),
+_HOLDS = {"date": re.compile(rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\b\w+(?= century\b)", re.I),
           "number": re.compile(rf"\b\d[\d.,]*\b|\b(?:{_NUMBER_WORDS})\b", re.I),
           "name": re.compile(r"(?<=\s)[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*")}
 

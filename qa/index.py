@@ -60,7 +60,7 @@ from qa.models import Article, Filter, Passage, SkippedFile
 
 log = logging.getLogger("qa")
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 _CURRENT = "CURRENT"
 _PASSAGE_FIELDS = 4  # article, start, end, number
 
@@ -77,6 +77,8 @@ class ArticleInfo:
     n_passages: int
     meta: dict[str, str]
     page_starts: list[int]
+    title_terms: int = 0
+    """Terms the title puts before each passage's own in the index (0 without `title_in_passages`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,7 @@ class Index:
         self.sentence_ptr = sentence_ptr
         self.sequences = sequences
         self.sequence_ptr = sequence_ptr
+        self.title_terms = np.fromiter((info.title_terms for info in articles), np.int64, len(articles))
         self.vocab = vocab
         self.engine = engine
         self.analyzer = analyzer
@@ -287,8 +290,8 @@ def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[t
     """Each article with its passages, in order.
 
     Chunking (sentence splitting) is about a third of a build's work and needs nothing from the rest, so for a big
-    folder a second process chunks while this one analyses and writes: `qa index` of 1M passages goes from 81 s
-    to about 60 s on 2 cores. The process is forked, so it shares the articles already read and only spans travel
+    folder a second process chunks while this one analyses and writes: `qa index` of 1M passages went from 94 s
+    to 51 s on 2 cores. The process is forked, so it shares the articles already read and only spans travel
     back; and only from a single-threaded process (`qa index`, `qa eval`, a script), since forking a process with
     other threads (a server rebuilding in the background) can deadlock the child. Elsewhere, chunking runs here.
     """
@@ -302,9 +305,13 @@ def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[t
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent) as pool:
             spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), chunksize=16)
-            yield ((article, [Passage(article.id, number, start, end, article.text[start:end], sentences)
-                              for number, (start, end, sentences) in enumerate(rows, start=1)])
-                   for article, rows in zip(articles, spans))
+            try:
+                yield ((article, [Passage(article.id, number, start, end, article.text[start:end], sentences)
+                                  for number, (start, end, sentences) in enumerate(rows, start=1)])
+                       for article, rows in zip(articles, spans))
+            except BaseException:  # a failed build stops now, not once the child has chunked everything
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     finally:
         _FORKED_ARTICLES = []
 
@@ -362,7 +369,7 @@ class _VersionWriter:
         self.infos.append({"id": article.id, "source": article.source, "title": article.title,
                            "body_start": article.body_start, "first_passage": self._n_passages,
                            "n_passages": len(passages), "meta": article.meta,
-                           "page_starts": list(article.page_starts)})
+                           "page_starts": list(article.page_starts), "title_terms": len(title_ids)})
         for passage in passages:
             self.builder.add_text(passage.text, analyzer, prefix=title_ids)
             self.rows.extend((number, passage.start, passage.end, passage.number))

@@ -234,13 +234,38 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, all
 
 
 @njit(cache=True, nogil=True)
-def near_counts(sequences, seq_ptr, docs, q_terms, pair_first, pair_second, window):  # pragma: no cover - compiled
+def rescore(indptr, doc_ids, weights, q_terms, q_counts, docs):  # pragma: no cover - compiled
+    """The scores of `docs`, each term's weight added in question order (as `SparseBM25.scores` adds them).
+
+    `top_k` adds a passage's weights in an order that depends on its pruning, hence on k: two passages with the
+    same text can then differ in the last bit, and their order flip between a top 3 and a top 100. Adding in one
+    fixed order makes equal passages score equally, so ties fall to passage order whatever k is.
+    """
+    out = np.zeros(docs.shape[0], np.float64)
+    for n in range(docs.shape[0]):
+        d = docs[n]
+        score = 0.0
+        for j in range(q_terms.shape[0]):
+            lo = indptr[q_terms[j]]
+            hi = indptr[q_terms[j] + 1]
+            p = _seek(doc_ids, lo, hi, d)
+            if p < hi and doc_ids[p] == d:
+                for _ in range(q_counts[j]):
+                    score += weights[p]
+        out[n] = score
+    return out
+
+
+@njit(cache=True, nogil=True)
+def near_counts(sequences, seq_ptr, docs, title_lens, q_terms, pair_first, pair_second,
+                window):  # pragma: no cover - compiled
     """For each passage of `docs` and each pair p of question terms: how many occurrences of the term
     `q_terms[pair_first[p]]` have an occurrence of `q_terms[pair_second[p]]` at most `window` positions away.
 
     `sequences[seq_ptr[d]:seq_ptr[d + 1]]` are passage d's term ids in order, as indexed (stopwords removed, the
-    title's terms first). One scan of the passage finds where the question's terms stand; pairs then only look
-    at those few positions.
+    title's terms first: `title_lens[n]` of them for `docs[n]`). The title is kept more than `window` away from the
+    text, so its words are near each other but never near the start of every passage. One scan of the passage
+    finds where the question's terms stand; pairs then only look at those few positions.
     """
     m = q_terms.shape[0]
     n_pairs = pair_first.shape[0]
@@ -255,7 +280,8 @@ def near_counts(sequences, seq_ptr, docs, q_terms, pair_first, pair_second, wind
             term = sequences[i]
             for j in range(m):
                 if q_terms[j] == term:
-                    where[found] = i - lo
+                    position = i - lo
+                    where[found] = position if position < title_lens[n] else position + window + 1
                     which[found] = j
                     found += 1
                     break

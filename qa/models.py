@@ -129,7 +129,7 @@ class Hit:
     explanation: list[TermContribution] | None = None
     proximity: list[PairContribution] | None = None
     """With the explanation: the pairs of question terms that stand near each other; the term contributions and
-    these add up to the score."""
+    these add up to the score. None for a passage the proximity stage did not score (beyond BM25's first 20)."""
     meta: dict[str, str] = field(default_factory=dict)
     page: int | None = None
     """PDF: the page the passage starts on."""

@@ -7,13 +7,14 @@ scored again with a bonus for every pair (a, b) of distinct question terms (in q
     bonus(d) = weight * sum over pairs of  min(idf(a), idf(b)) * near * (k1 + 1) / (near + length_norm(d))
 
 where `near` is how many occurrences of a have an occurrence of b at most `window` terms away (terms as indexed:
-stopwords removed, the title's terms first). That is BM25's own saturation and length normalisation
+stopwords removed; the title's terms, indexed before every passage of the article, count as near each other but
+never as near the passage's first words). That is BM25's own saturation and length normalisation
 (`qa.bm25.term_weight`), with the pair standing in for a term. The bonus is never negative, so passages only move
 up, and only among the first `RERANK_DEPTH`: every passage keeps its BM25 score plus its bonus, and the results
 stay in score order. The BM25 stage itself stays exactly rank-bm25's.
 
 Measured on BEIR SciFact and SQuAD (`benchmarks/README-quality.md`): weight 0.2 and window 10 raise SciFact
-nDCG@10 by about one point and SQuAD answer recall@1 by about 1.6 points; weight 0 turns it off.
+nDCG@10 from 0.6912 to 0.7026 and SQuAD answer recall@1 from 0.8218 to 0.8385; weight 0 turns it off.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def _pair_weights(index: Index, term_ids: list[int], docs: np.ndarray, window: i
     """(near counts per passage and pair, min idf per pair, length norm per passage, distinct terms)."""
     engine = index.engine
     distinct, first, second = _pairs(term_ids)
-    near = kernels.near_counts(index.sequences, index.sequence_ptr, docs, distinct, first, second, window)
+    title_lens = index.title_terms[np.asarray(index.passages[docs, 0])]
+    near = kernels.near_counts(index.sequences, index.sequence_ptr, docs, title_lens, distinct, first, second,
+                               window)
     idf = np.asarray(engine.idf)[distinct]
     min_idf = np.minimum(idf[first], idf[second])
     norms = engine.length_norms(docs)

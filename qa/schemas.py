@@ -147,7 +147,8 @@ class PassageResult(BaseModel):
     explanation: list[TermExplanation] | None = Field(None, description="Only with explain=true.")
     proximity: list[ProximityExplanation] | None = Field(
         None, description="Only with explain=true: question terms found near each other. The contributions of "
-        "`explanation` and `proximity` add up to the score.")
+        "`explanation` and `proximity` add up to the score. null for a passage the proximity stage did not score "
+        "(beyond BM25's first 20), whose score is BM25's alone.")
 
 
 class AskResponse(BaseModel):

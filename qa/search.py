@@ -132,8 +132,8 @@ class Searcher:
                    highlights=highlights(tokens),
                    best_sentence=best_sentence(index, text, sentences, counts, tokens, article.title, kind),
                    explanation=explain(index, passage_id, counts, score) if explain_scores else None,
-                   proximity=(explain_proximity(index, searched, passage_id, self.proximity_weight,
-                                                self.proximity_window) if searched else []) if explain_scores else None,
+                   proximity=explain_proximity(index, searched, passage_id, self.proximity_weight,
+                                               self.proximity_window) if explain_scores and searched else None,
                    meta=article.meta, page=page_number(tuple(article.page_starts), start),
                    end_page=page_number(tuple(article.page_starts), end - 1))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from qa.api import create_app
 from qa.cli import main
-from qa.evidence import asked_kind, sentence_spans
+from qa.evidence import asked_kind, holds_kind, sentence_spans
 from qa.index import Index, open_index
 from qa.search import Searcher
 
@@ -228,3 +229,20 @@ def test_best_sentence_prefers_what_is_asked_and_ignores_the_title(tmp_path: Pat
     assert when is not None and when.text == "The ferry terminal opened in 2018."
     who = searcher.ask("Who spoke about the Alat port ferry terminal?", top_k=1).hits[0].best_sentence
     assert who is not None and who.text.endswith("said Taleh Ziyadov.")
+
+
+def test_a_century_is_a_date_even_when_the_question_says_century(seed_index: Index) -> None:
+    terms = Counter(seed_index.analyzer.terms("In what century was the abbey built?"))
+    text = "The abbey was built in the 12th century by monks. It was built of stone."
+    assert holds_kind(seed_index, text, 0, 50, "date", terms)
+    assert not holds_kind(seed_index, text, 51, len(text), "date", terms)
+
+
+def test_a_question_of_title_words_still_chooses_by_them(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "port.txt").write_text("Alat port\n\nFerries run daily. The Alat port opened in 2018. Cranes lift steel.\n")
+    for n, topic in enumerate(["wheat harvest", "tea prices", "chess final"]):
+        (docs / f"other{n}.txt").write_text(f"Other {n}\n\nA note on the {topic}.\n")
+    best = Searcher(open_index(settings_for(docs, tmp_path / "i"))).ask("Alat port", top_k=1).hits[0].best_sentence
+    assert best is not None and best.text == "The Alat port opened in 2018." and best.score > 0

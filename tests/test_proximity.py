@@ -49,9 +49,11 @@ def test_a_one_term_question_is_plain_bm25(near_and_far: Index) -> None:
     assert all(h.proximity == [] for h in ranked.hits)
 
 
-def _near_reference(sequence: list[int], first: int, second: int, window: int) -> int:
-    where_second = [i for i, t in enumerate(sequence) if t == second]
-    return sum(1 for i, t in enumerate(sequence) if t == first and any(abs(i - j) <= window for j in where_second))
+def _near_reference(sequence: list[int], first: int, second: int, window: int, title_len: int) -> int:
+    place = [i if i < title_len else i + window + 1 for i in range(len(sequence))]  # the title stands apart
+    where_second = [place[i] for i, t in enumerate(sequence) if t == second]
+    return sum(1 for i, t in enumerate(sequence)
+               if t == first and any(abs(place[i] - j) <= window for j in where_second))
 
 
 def test_near_counts_match_a_plain_reference() -> None:
@@ -64,12 +66,27 @@ def test_near_counts_match_a_plain_reference() -> None:
     first = np.asarray([a for a, _ in pairs], np.int64)
     second = np.asarray([b for _, b in pairs], np.int64)
     docs = np.arange(40, dtype=np.int64)[::-1]
+    title_lens = np.asarray([rng.randint(0, 5) for _ in docs], np.int64)
     for window in (1, 3, 10):
-        near = kernels.near_counts(sequences, ptr, docs, q_terms, first, second, window)
+        near = kernels.near_counts(sequences, ptr, docs, title_lens, q_terms, first, second, window)
         for n, d in enumerate(docs):
             sequence = sequences[ptr[d] : ptr[d + 1]].tolist()
-            assert near[n].tolist() == [_near_reference(sequence, int(q_terms[a]), int(q_terms[b]), window)
-                                        for a, b in pairs]
+            assert near[n].tolist() == [
+                _near_reference(sequence, int(q_terms[a]), int(q_terms[b]), window, int(title_lens[n]))
+                for a, b in pairs]
+
+
+def test_the_title_is_not_near_every_passage(tmp_path: Path) -> None:
+    """The title is indexed before each passage; its words must not count as near each passage's first words."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text("Vitamin notes\n\n" + "\n\n".join(
+        f"Paragraph {n} says something about sunlight and bones at length." for n in range(8))
+        + "\n\nDeficiency of K is rare in adults.\n")
+    index = open_index(settings_for(docs, tmp_path / "index", chunk_words=12))
+    hits = Searcher(index).ask("vitamin K deficiency", top_k=1, explain_scores=True).hits
+    assert hits[0].text.startswith("Deficiency of K")
+    assert [pair.terms for pair in hits[0].proximity or []] == [("k", "defici")]
 
 
 def test_only_the_head_moves_and_scores_stay_ordered(seed_index: Index) -> None:
@@ -92,3 +109,21 @@ def test_asking_for_fewer_passages_gives_the_first_of_more(seed_index: Index) ->
         many = [(h.document_id, h.passage) for h in searcher.ask(question, top_k=10).hits]
         for k in (1, 3, 5):
             assert [(h.document_id, h.passage) for h in searcher.ask(question, top_k=k).hits] == many[:k]
+
+
+def test_equal_passages_keep_their_order_whatever_is_asked(tmp_path: Path) -> None:
+    """Identical passages score identically (weights summed in one order), so ties fall to passage order for a
+    top 3 as for a top 100 (the pruned top-k used to sum in a k-dependent order)."""
+    rng = random.Random(3)
+    words = "harbour crane steel port ship cargo tide pilot dock rope anchor storm fish market trade grain".split()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    texts = [" ".join(rng.choice(words) for _ in range(30)) + "." for _ in range(40)]
+    for n in range(120):
+        (docs / f"a{n:03d}.txt").write_text(f"Title {n}\n\n{texts[n % 40]}\n")  # each text three times
+    searcher = Searcher(open_index(settings_for(docs, tmp_path / "index")))
+    for _ in range(30):
+        question = " ".join(rng.sample(words, 4))
+        many = [(h.document_id, h.score) for h in searcher.ask(question, top_k=100).hits]
+        for k in (1, 3, 10):
+            assert [(h.document_id, h.score) for h in searcher.ask(question, top_k=k).hits] == many[:k]
