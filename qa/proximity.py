@@ -42,8 +42,9 @@ def _pairs(term_ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _pair_weights(index: Index, term_ids: list[int], docs: np.ndarray, window: int
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(near counts per passage and pair, min idf per pair, length norm per passage, distinct terms)."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(near counts per passage and pair, min idf per pair, length norm per passage, and each pair's two term
+    ids)."""
     engine = index.engine
     distinct, first, second = _pairs(term_ids)
     title_lens = index.title_terms[np.asarray(index.passages[docs, 0])]
@@ -52,14 +53,14 @@ def _pair_weights(index: Index, term_ids: list[int], docs: np.ndarray, window: i
     idf = np.asarray(engine.idf)[distinct]
     min_idf = np.minimum(idf[first], idf[second])
     norms = engine.length_norms(docs)
-    return near, min_idf, norms, distinct
+    return near, min_idf, norms, distinct[first], distinct[second]
 
 
 def bonuses(index: Index, term_ids: list[int], docs: np.ndarray, weight: float, window: int) -> np.ndarray:
     """The proximity bonus of each passage of `docs` for a question (its term ids)."""
     if weight <= 0 or len(set(term_ids)) < 2 or docs.size == 0:
         return np.zeros(docs.shape[0], np.float64)
-    near, min_idf, norms, _ = _pair_weights(index, term_ids, docs, window)
+    near, min_idf, norms, _, _ = _pair_weights(index, term_ids, docs, window)
     k1 = index.engine.params.k1
     parts = term_weight(near.astype(np.float64), min_idf[None, :], norms[:, None], k1)
     return weight * parts.sum(axis=1)
@@ -83,9 +84,8 @@ def pair_contributions(index: Index, term_ids: list[int], doc: int, weight: floa
     if weight <= 0 or len(set(term_ids)) < 2:
         return []
     docs = np.asarray([doc], np.int64)
-    near, min_idf, norms, distinct = _pair_weights(index, term_ids, docs, window)
-    _, first, second = _pairs(term_ids)
+    near, min_idf, norms, firsts, seconds = _pair_weights(index, term_ids, docs, window)
     k1 = index.engine.params.k1
-    return [(int(distinct[first[p]]), int(distinct[second[p]]), int(near[0, p]),
+    return [(int(firsts[p]), int(seconds[p]), int(near[0, p]),
              weight * float(term_weight(float(near[0, p]), float(min_idf[p]), float(norms[0]), k1)))
-            for p in range(first.shape[0]) if near[0, p] > 0]
+            for p in range(firsts.shape[0]) if near[0, p] > 0]
