@@ -10,61 +10,20 @@ Needs Debian's Chromium (`apt-get install chromium`, at /usr/bin/chromium) and t
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+# The browser tests' Chromium and server: the screenshots show the page those tests check.
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.test_server import UVICORN, running  # noqa: E402
+
 DOCS = REPO / "docs"
 QUESTION = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Headless Chromium that stays quiet on a closed network (no update, sync or background requests).
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(documents: Path) -> Iterator[str]:
-    """`uvicorn service:app` on a free loopback port over `documents`, with a throwaway index; yields its URL."""
-    with tempfile.TemporaryDirectory() as scratch:
-        port = free_port()
-        env = {**os.environ, "QA_DOCUMENTS": str(documents), "QA_INDEX_DIR": str(Path(scratch) / "index")}
-        log = Path(scratch) / "server.log"
-        with log.open("w") as sink:
-            process = subprocess.Popen([sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1",
-                                        "--port", str(port)], cwd=REPO, env=env, stdout=sink, stderr=sink)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"the server exited with {process.returncode}:\n{log.read_text()}")
-                try:
-                    urllib.request.urlopen(url + "/health", timeout=1)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit(f"the server did not come up within 60 s:\n{log.read_text()}")
-                    time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
 
 
 def take(url: str, out: Path) -> None:
@@ -95,7 +54,7 @@ def main() -> None:
     if args.url:
         take(args.url.rstrip("/"), args.out)
     else:
-        with server(REPO / "documents") as url:
+        with tempfile.TemporaryDirectory() as scratch, running(UVICORN, Path(scratch), REPO / "documents") as url:
             take(url, args.out)
     print(f"saved {args.out / 'results.png'} and {args.out / 'document.png'}")
 

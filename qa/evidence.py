@@ -25,7 +25,6 @@ from bisect import bisect_left
 from collections import Counter
 
 from qa.analysis import Token
-from qa.chunking import split_paragraphs, split_sentences
 from qa.index import Index
 from qa.models import BestSentence, PairContribution, Span, TermContribution
 from qa.proximity import pair_contributions
@@ -39,13 +38,6 @@ def matched_tokens(index: Index, article_text: str, start: int, end: int, questi
 def highlights(tokens: list[Token]) -> list[Span]:
     """Spans of the matched words (`matched_tokens`)."""
     return [Span(token.start, token.end) for token in tokens]
-
-
-def sentence_spans(article_text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The sentences of `article_text[start:end]`, split as the chunker splits an article (the index stores each
-    passage's; a sentence longer than a passage is stored as its pieces)."""
-    return [sentence for paragraph in split_paragraphs(article_text, start, end)
-            for sentence in split_sentences(article_text, *paragraph)]
 
 
 def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, int]], question_terms: Counter[str],

@@ -9,9 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from .conftest import ARTICLES, REPO
-from .test_server import free_port
+from .conftest import ARTICLES
+from .test_server import UVICORN, running
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Route
@@ -56,30 +53,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (documents / "markup.txt").write_text(MARKUP_ARTICLE, encoding="utf-8")
     (documents / "space").mkdir()
     (documents / "space" / "rockets.txt").write_text(LONG_ARTICLE, encoding="utf-8")
-    port = free_port()
-    env = {**os.environ, "QA_DOCUMENTS": str(documents), "QA_INDEX_DIR": str(root / "index")}
-    log = root / "server.log"  # a file, not a pipe: the access log of every request must not fill a pipe
-    with log.open("w") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1",
-                                    "--port", str(port)], cwd=REPO, env=env, stdout=sink, stderr=sink)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not _answers(url + "/health"):
-            assert process.poll() is None, f"server exited with {process.returncode}: {log.read_text()}"
-            assert time.monotonic() < deadline, f"server did not come up: {log.read_text()}"
-            time.sleep(0.1)
+    with running(UVICORN, root, documents) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from qa.api import create_app
 from qa.cli import main
-from qa.evidence import asked_kind, holds_kind, sentence_spans
+from qa.chunking import split_paragraphs, split_sentences
+from qa.evidence import asked_kind, holds_kind
 from qa.index import Index, open_index
 from qa.search import Searcher
 
@@ -171,6 +172,11 @@ def test_cli_explain_and_nothing_found(tmp_path: Path, articles_dir: Path, capsy
     assert main(["ask", "zeppelin quasar", *args]) == 0
     assert capsys.readouterr().out == ("No passages: none of the question's terms occur in the articles "
                                        "(not in any article: zeppelin, quasar).\n")
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of `text[start:end]`, split afresh as the chunker splits an article."""
+    return [sentence for paragraph in split_paragraphs(text, start, end) for sentence in split_sentences(text, *paragraph)]
 
 
 def test_stored_sentences_are_the_passages_sentences(articles_dir: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -38,9 +39,13 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60, log:
     raise AssertionError("server did not come up")
 
 
-def start(command: list[str], tmp_path: Path) -> tuple[subprocess.Popen, str]:
+UVICORN = [sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1"]
+
+
+def start(command: list[str], tmp_path: Path, documents: Path = SEED_DOCUMENTS) -> tuple[subprocess.Popen, str]:
+    """Start a server command (a free port is added) over `documents`, its index in `tmp_path`; wait for /health."""
     port = free_port()
-    env = {**os.environ, "QA_DOCUMENTS": str(SEED_DOCUMENTS), "QA_INDEX_DIR": str(tmp_path / "index")}
+    env = {**os.environ, "QA_DOCUMENTS": str(documents), "QA_INDEX_DIR": str(tmp_path / "index")}
     log = tmp_path / "server.log"  # a file, not a pipe: a chatty server can never block on a full pipe
     with open(log, "w") as sink:
         process = subprocess.Popen([*command, "--port", str(port)], cwd=REPO, env=env, stderr=sink,
@@ -50,18 +55,25 @@ def start(command: list[str], tmp_path: Path) -> tuple[subprocess.Popen, str]:
     return process, url
 
 
-@pytest.fixture(params=["uvicorn service:app", "qa serve --workers 2"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param.startswith("uvicorn"):
-        command = [sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1"]
-    else:
-        command = [sys.executable, "-m", "qa", "serve", "--host", "127.0.0.1", "--workers", "2"]
-    process, url = start(command, tmp_path)
+@contextmanager
+def running(command: list[str], tmp_path: Path, documents: Path = SEED_DOCUMENTS) -> Iterator[str]:
+    """`start`, yield the server's URL, then stop it (also used by the browser tests and docs/screenshots.py)."""
+    process, url = start(command, tmp_path, documents)
     try:
         yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(params=["uvicorn service:app", "qa serve --workers 2"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param.startswith("uvicorn"):
+        command = UVICORN
+    else:
+        command = [sys.executable, "-m", "qa", "serve", "--host", "127.0.0.1", "--workers", "2"]
+    with running(command, tmp_path) as url:
+        yield url
 
 
 def test_real_server_answers_over_http(server: str) -> None:
