@@ -11,16 +11,18 @@ import gc
 import hmac
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -128,6 +130,55 @@ async def require_writer(request: Request) -> None:
     _check_key(request, True)
 
 
+FastPath = Callable[[Request], Awaitable[Response | None]]
+
+
+class FastPathRoute(APIRoute):
+    """A route that FastAPI documents and validates as usual, with a fast path for plainly valid requests.
+
+    Per request, FastAPI's machinery (dependencies, collecting parameters, validating them with error locations)
+    costs about 50 µs, as much as ranking a question over 100,000 passages: on `/ask`, the service's hot path,
+    that is a tenth of the server's throughput. The endpoint's `fast_path(request)` (see `with_fast_path`)
+    validates with the same pydantic model and answers. When it returns None (anything but a plainly valid
+    request: a missing or out-of-range field, malformed JSON, another content type), FastAPI's own handler takes
+    the same request, so every error, status code and message stays exactly FastAPI's.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        standard = super().get_route_handler()
+        fast: FastPath | None = getattr(self.endpoint, "fast_path", None)
+        if fast is None:
+            return standard
+
+        async def handler(request: Request) -> Response:
+            response = await fast(request)
+            return response if response is not None else await standard(request)
+
+        return handler
+
+
+def with_fast_path(fast: FastPath) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give an endpoint its `FastPathRoute` fast path."""
+
+    def attach(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        endpoint.fast_path = fast  # type: ignore[attr-defined]
+        return endpoint
+
+    return attach
+
+
+def _json_body(request: Request, body: bytes) -> Any:
+    """The body as JSON when FastAPI would read it as JSON (`application/json` or `application/*+json`), else
+    None; None too for JSON that orjson refuses (FastAPI's path then says what is wrong)."""
+    main, _, sub = request.headers.get("content-type", "").partition(";")[0].strip().lower().partition("/")
+    if not body or main != "application" or not (sub == "json" or sub.endswith("+json")):
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def _add_routes(app: FastAPI) -> None:
     def searcher(request: Request) -> Searcher:
         return request.app.state.live.searcher
@@ -135,20 +186,43 @@ def _add_routes(app: FastAPI) -> None:
     def default_top_k(request: Request, top_k: int | None) -> int:
         return top_k if top_k is not None else request.app.state.settings.top_k
 
-    @app.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
+    def answer(request: Request, question: str, options: AskQuery | AskRequest) -> Response:
+        """The one way both `/ask` routes answer."""
+        found = searcher(request).ask(question, default_top_k(request, options.top_k), explain_scores=options.explain,
+                                      max_per_article=options.max_per_article, where=options.where())
+        return _raw_json(answer_body(found))
+
+    async def ask_fast(request: Request) -> Response | None:
+        await require_reader(request)
+        data = _json_body(request, await request.body())
+        try:
+            body = AskRequest.model_validate(data) if isinstance(data, dict) else None
+        except ValidationError:
+            return None
+        return answer(request, body.question, body) if body is not None else None
+
+    async def ask_get_fast(request: Request) -> Response | None:
+        await require_reader(request)
+        try:
+            query = AskQuery.model_validate(dict(request.query_params))  # the last of repeated keys, as FastAPI
+        except ValidationError:
+            return None
+        return answer(request, query.q, query)
+
+    @with_fast_path(ask_fast)
     async def ask(body: AskRequest, request: Request) -> Response:
         """Answer one question with the best passages, each with its citation."""
-        answer = searcher(request).ask(body.question, default_top_k(request, body.top_k),
-                                       explain_scores=body.explain, max_per_article=body.max_per_article,
-                                       where=body.where())
-        return _raw_json(answer_body(answer))
+        return answer(request, body.question, body)
 
-    @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
+    @with_fast_path(ask_get_fast)
     async def ask_get(request: Request, query: Annotated[AskQuery, Query()]) -> Response:
         """The same as `POST /ask`, for links and quick tries: `GET /ask?q=...&top_k=3&explain=true`."""
-        answer = searcher(request).ask(query.q, default_top_k(request, query.top_k), explain_scores=query.explain,
-                                       max_per_article=query.max_per_article, where=query.where())
-        return _raw_json(answer_body(answer))
+        return answer(request, query.q, query)
+
+    for method, endpoint in (("POST", ask), ("GET", ask_get)):
+        app.router.add_api_route("/ask", endpoint, methods=[method], response_model=AskResponse, responses=_ERRORS,
+                                 tags=["ask"], dependencies=[Depends(require_reader)],
+                                 route_class_override=FastPathRoute)
 
     @app.post("/ask/batch", response_model=BatchResponse, responses=_ERRORS, tags=["ask"], dependencies=[Depends(require_reader)])
     async def ask_batch(body: BatchRequest, request: Request) -> Response:

@@ -100,6 +100,77 @@ def test_invalid_get_requests_get_422_with_a_message(client: TestClient, params:
     assert fragment in response.json()["detail"]
 
 
+ASK_REQUESTS = [  # (method, params or JSON body or raw body, headers); valid ones first
+    ("GET", {"q": SHUSHA}, None),
+    ("GET", {"q": SHUSHA, "top_k": "5", "explain": "true", "max_per_article": "1"}, None),
+    ("GET", [("q", "trade"), ("q", SHUSHA), ("unknown", "x")], None),  # repeated key: the last counts
+    ("GET", {"q": "Azerbaijan", "source_prefix": "004", "date_from": "2020-01-01"}, None),
+    ("POST", {"question": SHUSHA, "top_k": 4, "explain": True}, None),
+    ("POST", {"question": "Azerbaijan", "max_per_article": 0, "source_prefix": "000", "extra": [1]}, None),
+    ("POST", b'{"question": "trade", "question": "Shusha"}', {"content-type": "application/json; charset=utf-8"}),
+    ("POST", b'{"question": "Shusha"}', {"content-type": "application/vnd.qa+json"}),
+    ("GET", {"q": "trade", "top_k": "0"}, None),
+    ("GET", {"q": "trade", "top_k": ""}, None),
+    ("GET", {"q": "trade", "explain": "perhaps", "date_to": "May"}, None),
+    ("GET", {"q": "x" * 2001}, None),
+    ("POST", {"question": "trade", "top_k": "3"}, None),
+    ("POST", {"question": "trade", "explain": "yes"}, None),
+    ("POST", ["trade"], None),
+    ("POST", b'{"question": NaN}', {"content-type": "application/json"}),
+    ("POST", b'{"question": "Shusha"}', {"content-type": "text/plain"}),
+    ("POST", b'{"question": "Shusha"}', {}),
+    ("POST", b"", {"content-type": "application/json"}),
+    ("POST", b'{"question": "Shusha", "top_k": 99999999999999999999999}', {"content-type": "application/json"}),
+]
+
+
+def _ask(client: TestClient, method: str, payload: object, headers: dict | None) -> tuple[int, object]:
+    if method == "GET":
+        response = client.get("/ask", params=payload)
+    elif isinstance(payload, bytes):
+        response = client.post("/ask", content=payload, headers=headers)
+    else:
+        response = client.post("/ask", json=payload)
+    body = response.json()
+    if isinstance(body, dict):
+        body.pop("took_ms", None)
+    return response.status_code, body
+
+
+def test_the_fast_path_answers_exactly_as_fastapi_does(seed_settings: Settings, monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """`/ask` answers plainly valid requests without FastAPI's per-request machinery (`FastPathRoute`); every
+    answer, error and message must stay what FastAPI's own handling gives, and the fast path must really run."""
+    from fastapi.routing import APIRoute
+
+    from qa import api
+
+    standard_calls = []
+    original = api.APIRoute.get_route_handler
+
+    def counted(route: APIRoute):  # FastAPI's handler, counting the requests it takes
+        handler = original(route)
+
+        async def counting(request):  # type: ignore[no-untyped-def]
+            standard_calls.append(request.method)
+            return await handler(request)
+
+        return counting
+
+    monkeypatch.setattr(api.APIRoute, "get_route_handler", counted)
+    with TestClient(create_app(seed_settings)) as fast:
+        answers = [_ask(fast, *request) for request in ASK_REQUESTS]
+    valid = sum(status == 200 for status, _ in answers)
+    assert valid == 8 and all(status == 200 for status, _ in answers[:valid])
+    assert len(standard_calls) == len(ASK_REQUESTS) - valid  # only what the fast path declined reached FastAPI
+
+    monkeypatch.setattr(api.FastPathRoute, "get_route_handler", original)  # FastAPI alone
+    with TestClient(create_app(seed_settings)) as plain:
+        assert [_ask(plain, *request) for request in ASK_REQUESTS] == answers
+    assert answers[2][1]["question"] == SHUSHA and answers[6][1]["question"] == "Shusha"
+    assert [status for status, _ in answers[valid:]] == [422] * (len(ASK_REQUESTS) - valid)
+
+
 def test_batch_with_an_empty_question_is_refused(client: TestClient) -> None:
     response = client.post("/ask/batch", json={"questions": ["trade", " "]})
     assert response.status_code == 422
