@@ -7,10 +7,11 @@
 
 Layout (CSC, term-major): the postings of term t are `doc_ids[indptr[t]:indptr[t+1]]` (ascending passage ids)
 with their term frequencies `tfs` and precomputed BM25 `weights` (float64, so scores equal rank-bm25's to
-~1e-12), and each term's largest weight `max_weight`. A question merges its terms' posting lists in passage
-order (document at a time) keeping the k best in a heap; lists of frequent terms whose largest weights cannot
-lift a passage into the top k are searched, not scanned (MaxScore, exact: see `kernels.top_k`). Nothing
-proportional to the corpus size is done per question, and no per-question buffer is shared between threads.
+~1e-12), and each term's largest weight `max_weight`. A question scores its terms' posting lists one window of
+8,192 passage ids at a time, keeping the k best in a heap; lists of frequent terms whose largest weights cannot
+lift a passage into the top k only add to the passages the other lists found, and are searched rather than
+scanned where those are few (MaxScore, exact: see `kernels.top_k`). Nothing proportional to the corpus size is
+done per question, and no per-question buffer is shared between threads.
 """
 
 from __future__ import annotations

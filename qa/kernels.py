@@ -110,21 +110,87 @@ def _seek(doc_ids, lo, hi, d):  # pragma: no cover - compiled
     return lo
 
 
+_WINDOW = 8192  # passages per window of `top_k`: its buffers (~140 KB) stay in the L2 cache
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _offer(heap_scores, heap_docs, filled, k, score, d):  # pragma: no cover - compiled
+    """Put passage d in the heap of the k best if it belongs there (the root is the worst kept); return the fill."""
+    if filled < k:
+        pos = filled  # sift up
+        filled += 1
+        while pos > 0:
+            parent = (pos - 1) // 2
+            if _better(heap_scores[parent], heap_docs[parent], score, d):
+                heap_scores[pos] = heap_scores[parent]
+                heap_docs[pos] = heap_docs[parent]
+                pos = parent
+            else:
+                break
+    elif _better(score, d, heap_scores[0], heap_docs[0]):
+        pos = 0  # replace the root, sift down
+        while True:
+            child = 2 * pos + 1
+            if child >= k:
+                break
+            if child + 1 < k and _better(heap_scores[child], heap_docs[child],
+                                         heap_scores[child + 1], heap_docs[child + 1]):
+                child += 1
+            if _better(score, d, heap_scores[child], heap_docs[child]):
+                heap_scores[pos] = heap_scores[child]
+                heap_docs[pos] = heap_docs[child]
+                pos = child
+            else:
+                break
+    else:
+        return filled
+    heap_scores[pos] = score
+    heap_docs[pos] = d
+    return filled
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _keep_hopeful(cand, n, acc, seen, bound, threshold):  # pragma: no cover - compiled
+    """Shrink the candidates cand[:n] to those whose score so far plus `bound` beats `threshold`; return how many.
+
+    Branch-free compaction (about half the candidates go, unpredictably); dropped ones are cleared from the buffers.
+    """
+    kept = 0
+    for x in range(n):
+        i = cand[x]
+        keep = acc[i] + bound > threshold
+        cand[kept] = i
+        kept += keep
+        if not keep:
+            acc[i] = 0.0
+            seen[i] = 0
+    return kept
+
+
 @njit(cache=True, nogil=True)
 def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, allowed):  # pragma: no cover
 
-    """The k best passages for a question, best first: document-at-a-time MaxScore over sorted postings.
+    """The k best passages for a question, best first: MaxScore over sorted postings, one window of passages at a time.
 
-    The question's posting lists are merged in passage order, so memory is read sequentially and no
-    corpus-sized buffer is needed. Each list has a bound: the most its term can add (count x largest weight).
-    Sorted by bound, the lists whose bounds add up to no more than the current k-th best score are
-    "non-essential": a passage found only in them cannot enter the top k, so they are never scanned, only
-    searched (galloping) for passages found in the essential lists, and a candidate is dropped as soon as its
-    score plus the bounds still unchecked cannot beat the k-th best. Exact: the result equals a full scan's.
-    Passages are visited in ascending order, so a later passage that only ties the k-th best loses the tie,
-    as in the full ranking (equal scores: earlier passage first). `prune=False` (some weight is negative)
-    scans every list. `allowed` (one flag per passage, or empty for all) restricts the ranking to a filter:
-    the result is the best k within it, not a filtered top k.
+    Each list has a bound: the most its term can add (count x largest weight). Sorted by bound, the lists whose
+    bounds add up to no more than the current k-th best score are "non-essential": a passage found only in them
+    cannot enter the top k. The passage ids are cut into windows of `_WINDOW` consecutive ids, starting at the
+    next passage of an essential list, and each window is scored in three steps, with small buffers instead of a
+    corpus-sized one:
+    1. the essential lists' postings in the window are added into a score buffer (scanned: no per-passage merge
+       of list heads), and each passage hit for the first time becomes a candidate;
+    2. the non-essential lists, largest bound first: the candidates whose score so far plus the bounds still
+       unchecked cannot beat the k-th best are dropped, then the list's weights are added to the others (merging
+       its stretch of the window, or searching it, galloping, for each candidate when they are few);
+    3. the remaining candidates are offered to a heap of the k best.
+    The k-th best score only changes between windows (it is used for pruning from the next window on), so every
+    candidate comes after all the passages in the heap: one whose bound only ties the k-th best would lose the
+    tie (equal scores: earlier passage first), as in the full ranking. Every passage's weights are added in the
+    same order (lists by decreasing bound, whichever are essential at the time), so passages with equal weights
+    score equally to the last bit and such ties are decided by passage order too. Exact: the result equals a
+    full scan's.
+    `prune=False` (some weight is negative) scores every list fully. `allowed` (one flag per passage, or empty
+    for all) restricts the ranking to a filter: the result is the best k within it, not a filtered top k.
     """
     filtered = allowed.shape[0] > 0
     m = q_terms.shape[0]
@@ -147,74 +213,66 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, all
     filled = 0
     threshold = -np.inf
     first_essential = 0
+    acc = np.zeros(_WINDOW, np.float64)  # score so far of passage base + i, 0 when not a candidate
+    seen = np.zeros(_WINDOW, np.uint8)  # 1 for a candidate
+    cand = np.empty(_WINDOW + 1, np.int64)  # the candidates, as offsets i from base (+ 1: written before counted)
     while True:
-        # the next candidate: the smallest current passage of the essential lists
-        d = -1
+        base = -1
         for j in range(first_essential, m):
             if ptr[j] < end[j]:
                 head = doc_ids[ptr[j]]
-                if d == -1 or head < d:
-                    d = head
-        if d == -1:
+                if base == -1 or head < base:
+                    base = head
+        if base == -1:
             break
-        if filtered and allowed[d] == 0:
-            for j in range(first_essential, m):
-                if ptr[j] < end[j] and doc_ids[ptr[j]] == d:
-                    ptr[j] += 1
-            continue
-        score = 0.0
-        for j in range(first_essential, m):
+        limit = base + _WINDOW
+        n = 0
+        for j in range(m - 1, first_essential - 1, -1):  # 1. essential lists, scanned, largest bound first
             p = ptr[j]
-            if p < end[j] and doc_ids[p] == d:
+            stop = end[j]
+            while p < stop and doc_ids[p] < limit:
+                i = doc_ids[p] - base
                 for _ in range(counts[j]):
-                    score += weights[p]
-                ptr[j] = p + 1
-        # non-essential lists, largest bound first, while the candidate can still make it
-        j = first_essential - 1
-        while j >= 0:
-            if filled == k and score + below[j + 1] <= threshold:
-                break
-            p = _seek(doc_ids, ptr[j], end[j], d)
+                    acc[i] += weights[p]
+                cand[n] = i
+                n += 1 - seen[i]  # branch-free: a new candidate only on the first hit
+                seen[i] = 1
+                p += 1
             ptr[j] = p
-            if p < end[j] and doc_ids[p] == d:
-                for _ in range(counts[j]):
-                    score += weights[p]
-                ptr[j] = p + 1
+        j = first_essential - 1
+        while j >= 0:  # 2. non-essential lists, largest bound first
+            n = _keep_hopeful(cand, n, acc, seen, below[j + 1], threshold)
+            if n == 0:
+                break
+            stop = end[j]
+            p = _seek(doc_ids, ptr[j], stop, base)
+            ptr[j] = p
+            if p < stop:
+                span = doc_ids[stop - 1] - base + 1
+                in_window = (stop - p) * min(1.0, _WINDOW / span)  # postings expected in the window
+                if 32 * n < in_window:  # a search costs about as much as scanning 32 postings
+                    for x in range(n):
+                        i = cand[x]
+                        q = _seek(doc_ids, p, stop, base + i)
+                        if q < stop and doc_ids[q] == base + i:
+                            for _ in range(counts[j]):
+                                acc[i] += weights[q]
+                else:
+                    while p < stop and doc_ids[p] < limit:
+                        i = doc_ids[p] - base
+                        w = weights[p] * seen[i]  # branch-free: adds 0.0 to a passage that is not a candidate
+                        for _ in range(counts[j]):
+                            acc[i] += w
+                        p += 1
+                    ptr[j] = p
             j -= 1
-        if j >= 0:
-            continue  # dropped early: it cannot beat the k-th best
-        if filled < k:
-            pos = filled  # sift up: the root is the worst kept passage
-            filled += 1
-            while pos > 0:
-                parent = (pos - 1) // 2
-                if _better(heap_scores[parent], heap_docs[parent], score, d):
-                    heap_scores[pos] = heap_scores[parent]
-                    heap_docs[pos] = heap_docs[parent]
-                    pos = parent
-                else:
-                    break
-            heap_scores[pos] = score
-            heap_docs[pos] = d
-        elif _better(score, d, heap_scores[0], heap_docs[0]):
-            pos = 0
-            while True:
-                child = 2 * pos + 1
-                if child >= k:
-                    break
-                if child + 1 < k and _better(heap_scores[child], heap_docs[child],
-                                             heap_scores[child + 1], heap_docs[child + 1]):
-                    child += 1
-                if _better(score, d, heap_scores[child], heap_docs[child]):
-                    heap_scores[pos] = heap_scores[child]
-                    heap_docs[pos] = heap_docs[child]
-                    pos = child
-                else:
-                    break
-            heap_scores[pos] = score
-            heap_docs[pos] = d
-        else:
-            continue
+        for x in range(n):  # 3. into the heap
+            i = cand[x]
+            score = acc[i]
+            acc[i] = 0.0
+            seen[i] = 0
+            if not filtered or allowed[base + i] != 0:
+                filled = _offer(heap_scores, heap_docs, filled, k, score, base + i)
         if filled == k and prune:
             threshold = heap_scores[0]
             while first_essential < m and below[first_essential + 1] <= threshold:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from qa import kernels
 from qa.bm25 import BM25Params
 from qa.engine import SparseBM25
 from qa.errors import IndexFormatError
@@ -112,6 +113,49 @@ def test_pruned_top_k_equals_a_full_ranking(k: int) -> None:
         ids, scores = engine.top_k(query, k)
         np.testing.assert_allclose(scores, full[ranked], atol=1e-9)
         assert ids.tolist() == ranked
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_top_k_over_many_windows_equals_a_full_ranking(seed: int) -> None:
+    """Enough passages for many of `top_k`'s windows, skewed term frequencies, duplicated passages (exact ties),
+    repeated question terms, filters and `prune=False`: always the full ranking (ties by passage id)."""
+    rng = np.random.default_rng(seed)
+    vocab = 400
+    docs = [list(rng.zipf(1.4, size=rng.integers(1, 12)) % vocab) for _ in range(30_000)]
+    for d in range(0, len(docs), 3):
+        if rng.random() < 0.6:
+            docs[d].append(0)  # term 0 in ~20% of passages: a long list, searched or merged per window
+    for d in rng.integers(0, len(docs), 3000):
+        docs[int(rng.integers(0, len(docs)))] = list(docs[d])  # copies: equal scores at different ids
+    engine = SparseBM25.build(docs, n_terms=vocab, params=BM25Params())
+    assert engine._prunable
+    none = np.empty(0, np.uint8)
+    for _ in range(25):
+        query = list(rng.integers(1, vocab, size=rng.integers(1, 6))) + [0] * int(rng.integers(0, 3))
+        query += list(rng.choice(query, rng.integers(0, 3)))  # repeats count again
+        q_terms, q_counts = engine._query(query)
+        full = engine.scores(query)
+        matching = np.unique(np.concatenate([engine.doc_ids[engine.indptr[t]:engine.indptr[t + 1]] for t in q_terms]))
+        allowed = (rng.random(len(docs)) < 0.3).astype(np.uint8)
+        for k in (1, 7, 20, 100):
+            ranked = matching[np.lexsort((matching, -full[matching]))][:k]
+            assert engine.top_k(query, k)[0].tolist() == ranked.tolist()
+            in_filter = matching[allowed[matching] == 1]
+            ranked_in_filter = in_filter[np.lexsort((in_filter, -full[in_filter]))][:k]
+            assert engine.top_k(query, k, allowed=allowed)[0].tolist() == ranked_in_filter.tolist()
+            unpruned, _ = kernels.top_k(engine.indptr, engine.doc_ids, engine.weights, engine.max_weight, q_terms,
+                                        q_counts, k, False, none)
+            assert sorted(unpruned.tolist()) == sorted(ranked.tolist())
+
+
+def test_top_k_when_every_passage_of_a_window_matches() -> None:
+    docs = [[0, 1 + d % 7] + [8] * (d % 5) for d in range(20_000)]  # term 0 everywhere: full windows
+    engine = SparseBM25.build(docs, n_terms=9, params=BM25Params())
+    for query in ([0], [0, 3], [8, 0, 0], [8, 3, 5]):
+        full = engine.scores(query)
+        matching = np.nonzero([set(d) & set(query) for d in docs])[0]
+        for k in (1, 20, 100):
+            assert engine.top_k(query, k)[0].tolist() == matching[np.lexsort((matching, -full[matching]))][:k].tolist()
 
 
 def test_updated_engine_scores_equal_a_full_rebuild() -> None:
