@@ -30,9 +30,14 @@ from qa.models import BestSentence, PairContribution, Span, TermContribution
 from qa.proximity import pair_contributions
 
 
-def matched_tokens(index: Index, article_text: str, start: int, end: int, question_terms: Counter[str]) -> list[Token]:
-    """The words of the passage `article_text[start:end]` whose term is a question term, with article offsets."""
-    return index.analyzer.matching(article_text[start:end], question_terms.keys(), offset=start)
+def matched_tokens(index: Index, article_text: str, start: int, end: int, question_terms: Counter[str], *,
+                   base: int = 0) -> list[Token]:
+    """The words of the passage `article_text[start:end]` whose term is a question term, with article offsets.
+
+    `base`: `article_text` is the article's text from that offset on (`Index.article_window`); offsets (`start`,
+    `end` and the tokens') are still the article's. The same holds for `best_sentence` and `holds_kind`.
+    """
+    return index.analyzer.matching(article_text[start - base : end - base], question_terms, offset=start)
 
 
 def highlights(tokens: list[Token]) -> list[Span]:
@@ -41,7 +46,8 @@ def highlights(tokens: list[Token]) -> list[Span]:
 
 
 def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, int]], question_terms: Counter[str],
-                  tokens: list[Token], title: str = "", kind: str | None = None) -> BestSentence | None:
+                  tokens: list[Token], title: str = "", kind: str | None = None, *,
+                  base: int = 0) -> BestSentence | None:
     """The sentence (of `sentences`, a passage's, in order) that best matches the question.
 
     `tokens` are the passage's words that match a question term (`matched_tokens`): only they can score. Question
@@ -51,27 +57,33 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
     if not sentences:
         return None
     count = len(sentences)
-    ends = [z for _, z in sentences]
-    sentence_terms: list[set[str]] = [set() for _ in sentences]
-    for token in tokens:  # each word to the sentence it ends in (sentences are in order, words inside them)
-        sentence_terms[min(bisect_left(ends, token.end), count - 1)].add(token.term)
-    in_sentences = Counter(term for terms in sentence_terms for term in terms)
+    found = _terms_by_sentence(sentences, tokens)  # only sentences with a matching word; the others score 0
+    in_sentences: dict[str, int] = {}
+    for terms in found.values():
+        for term in terms:
+            in_sentences[term] = in_sentences.get(term, 0) + 1
     engine, vocab = index.engine, index.vocab
-    subject = set(index.analyzer.terms(title)) if title else set()
-    weights = {term: times * float(engine.idf[vocab[term]]) * math.log(1 + count / in_sentences[term])
-               for term, times in question_terms.items()
-               if in_sentences[term] and term in vocab and term not in subject}
+    subject = index.subject_terms(title) if title else frozenset()
+    weights = {}
+    for term, times in question_terms.items():
+        if (present := in_sentences.get(term)) and term in vocab and term not in subject:
+            weights[term] = times * float(engine.idf[vocab[term]]) * math.log(1 + count / present)
     if not weights and subject:  # the question only names the article's subject: let its words choose
-        return best_sentence(index, article_text, sentences, question_terms, tokens, "", kind)
+        return best_sentence(index, article_text, sentences, question_terms, tokens, "", kind, base=base)
     best: tuple[float, int, bool, int] | None = None  # (score, distinct matches, holds the kind, -position)
-    for position, terms in enumerate(sentence_terms):
+    empty = 0
+    while empty in found:
+        empty += 1
+    if empty < count:  # the first sentence without a match: the best of those that score 0 for nothing
+        best = (0.0, 0, False, -empty)
+    for position, terms in found.items():
         score, distinct = 0.0, 0
         for term, weight in weights.items():  # in the question's order, so that sums are reproducible
             if term in terms:
                 score += weight
                 distinct += 1
-        holds = bool(kind and score > 0 and holds_kind(index, article_text, *sentences[position], kind,
-                                                        question_terms))
+        holds = bool(kind and score > 0 and (best is None or score * (1 + KIND_BONUS) >= best[0])  # else it loses
+                     and holds_kind(index, article_text, *sentences[position], kind, question_terms, base=base))
         if holds:
             score *= 1 + KIND_BONUS
         key = (score, distinct, holds, -position)
@@ -79,7 +91,22 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
             best = key
     assert best is not None
     a, z = sentences[-best[3]]
-    return BestSentence(a, z, article_text[a:z], round(best[0], 6))
+    return BestSentence(a, z, article_text[a - base : z - base], round(best[0], 6))
+
+
+def _terms_by_sentence(sentences: list[tuple[int, int]], tokens: list[Token]) -> dict[int, set[str]]:
+    """Sentence position -> the terms of `tokens` in it, for the sentences that hold any (in passage order)."""
+    ends = [z for _, z in sentences]
+    last = len(sentences) - 1
+    found: dict[int, set[str]] = {}
+    for token in tokens:  # each word to the sentence it ends in (sentences are in order, words inside them)
+        position = min(bisect_left(ends, token.end), last)
+        terms = found.get(position)
+        if terms is None:
+            found[position] = {token.term}
+        else:
+            terms.add(token.term)
+    return found
 
 
 KIND_BONUS = 0.3
@@ -103,13 +130,16 @@ def asked_kind(question: str) -> str | None:
     return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
 
 
-def holds_kind(index: Index, text: str, start: int, end: int, kind: str, question_terms: Counter[str]) -> bool:
+def holds_kind(index: Index, text: str, start: int, end: int, kind: str, question_terms: Counter[str], *,
+               base: int = 0) -> bool:
     """Whether the sentence `text[start:end]` holds a thing of that kind which the question does not already say
-    (a year or month, a number, a capitalised word that does not start the sentence)."""
-    for match in _HOLDS[kind].finditer(text, start, end):
-        if kind == "name" and match.start() == start:
+    (a year or month, a number, a capitalised word that does not start the sentence). `base`: as for
+    `matched_tokens` (the text must hold the character before the sentence, which the patterns look at)."""
+    asked = question_terms.keys()
+    for match in _HOLDS[kind].finditer(text, start - base, end - base):
+        if kind == "name" and match.start() == start - base:
             continue  # every sentence starts with a capital
-        if not set(index.analyzer.terms(match.group())) & question_terms.keys():
+        if asked.isdisjoint(index.analyzer.terms(match.group())):
             return True
     return False
 

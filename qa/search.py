@@ -124,18 +124,19 @@ class Searcher:
         index = self.index
         article_number, start, end, number = index.passage(passage_id)
         article = index.articles[article_number]
-        text = index.article_text(article_number)
-        tokens = matched_tokens(index, text, start, end, counts)
+        text, base = index.article_window(article_number, start, end)  # the passage, not the whole article
+        tokens = matched_tokens(index, text, start, end, counts, base=base)
         sentences = index.passage_sentences(passage_id, start)
-        return Hit(rank=rank, score=score, text=text[start:end], document_id=article.id, title=article.title,
-                   source=article.source, passage=number, start=start, end=end,
+        pages = article.page_starts
+        return Hit(rank=rank, score=score, text=text[start - base : end - base], document_id=article.id,
+                   title=article.title, source=article.source, passage=number, start=start, end=end,
                    highlights=highlights(tokens),
-                   best_sentence=best_sentence(index, text, sentences, counts, tokens, article.title, kind),
+                   best_sentence=best_sentence(index, text, sentences, counts, tokens, article.title, kind, base=base),
                    explanation=explain(index, passage_id, counts, score) if explain_scores else None,
                    proximity=explain_proximity(index, searched, passage_id, self.proximity_weight,
                                                self.proximity_window) if explain_scores and searched else None,
-                   meta=article.meta, page=page_number(tuple(article.page_starts), start),
-                   end_page=page_number(tuple(article.page_starts), end - 1))
+                   meta=article.meta, page=page_number(tuple(pages), start) if pages else None,
+                   end_page=page_number(tuple(pages), end - 1) if pages else None)
 
 
 def searched_once(term_ids: list[int]) -> list[int]:

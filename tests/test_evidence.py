@@ -16,7 +16,7 @@ from qa.evidence import asked_kind, holds_kind
 from qa.index import Index, open_index
 from qa.search import Searcher
 
-from .conftest import settings_for
+from .conftest import SEED_DOCUMENTS, settings_for
 
 SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
 
@@ -252,3 +252,105 @@ def test_a_question_of_title_words_still_chooses_by_them(tmp_path: Path) -> None
         (docs / f"other{n}.txt").write_text(f"Other {n}\n\nA note on the {topic}.\n")
     best = Searcher(open_index(settings_for(docs, tmp_path / "i"))).ask("Alat port", top_k=1).hits[0].best_sentence
     assert best is not None and best.text == "The Alat port opened in 2018." and best.score > 0
+
+
+def _reference_best_sentence(index: Index, text: str, sentences: list[tuple[int, int]], question_terms: Counter[str],
+                             tokens: list, title: str, kind: str | None) -> tuple[int, int, float] | None:
+    """`best_sentence` as first written (every sentence scored, the title analysed each time), to check the
+    faster one against: (start, end, score)."""
+    import math
+    from bisect import bisect_left
+
+    from qa.evidence import KIND_BONUS
+
+    if not sentences:
+        return None
+    count = len(sentences)
+    ends = [z for _, z in sentences]
+    sentence_terms: list[set[str]] = [set() for _ in sentences]
+    for token in tokens:
+        sentence_terms[min(bisect_left(ends, token.end), count - 1)].add(token.term)
+    in_sentences = Counter(term for terms in sentence_terms for term in terms)
+    subject = set(index.analyzer.terms(title)) if title else set()
+    weights = {term: times * float(index.engine.idf[index.vocab[term]]) * math.log(1 + count / in_sentences[term])
+               for term, times in question_terms.items()
+               if in_sentences[term] and term in index.vocab and term not in subject}
+    if not weights and subject:
+        return _reference_best_sentence(index, text, sentences, question_terms, tokens, "", kind)
+    best = None
+    for position, terms in enumerate(sentence_terms):
+        score, distinct = 0.0, 0
+        for term, weight in weights.items():
+            if term in terms:
+                score += weight
+                distinct += 1
+        holds = bool(kind and score > 0 and holds_kind(index, text, *sentences[position], kind, question_terms))
+        if holds:
+            score *= 1 + KIND_BONUS
+        key = (score, distinct, holds, -position)
+        if best is None or key > best:
+            best = key
+    assert best is not None
+    return (*sentences[-best[3]], round(best[0], 6))
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_evidence_from_a_passage_window_is_the_evidence_from_the_whole_article(tmp_path: Path,
+                                                                              ascii_only: bool) -> None:
+    """Hits read only their passage (`Index.article_window`, `base`) and skip work that cannot change the best
+    sentence: for every passage and questions of every kind, the words and best sentence are those the whole
+    article and the plain algorithm give. The seed articles as they are (not ASCII: whole articles are read) and
+    made ASCII (passages are read alone)."""
+    import unicodedata
+
+    from qa.evidence import best_sentence, matched_tokens
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in SEED_DOCUMENTS.glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        if ascii_only:
+            text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore").decode()
+        (docs / path.name).write_text(text, encoding="utf-8")
+    seed_index = open_index(settings_for(docs, tmp_path / "i", chunk_words=40))
+
+    questions = [SHUSHA, "Who signed the declaration in Shusha?", "How many billion dollars of trade?",
+                 "What year did the pipeline open?", "Where did Aliyev and Erdogan meet?", "Azerbaijan Turkey",
+                 "cooperation in energy and B2B formats", "When was the Karabakh war?"]
+    compared = partial = whole = 0
+    for question in questions:
+        terms = Counter(seed_index.analyzer.terms(question))
+        kind = asked_kind(question)
+        for passage_id in range(seed_index.engine.n_docs):
+            article, start, end, _ = seed_index.passage(passage_id)
+            title = seed_index.articles[article].title
+            text = seed_index.article_text(article)
+            window, base = seed_index.article_window(article, start, end)
+            sentences = seed_index.passage_sentences(passage_id, start)
+            tokens = matched_tokens(seed_index, window, start, end, terms, base=base)
+            assert tokens == matched_tokens(seed_index, text, start, end, terms)
+            best = best_sentence(seed_index, window, sentences, terms, tokens, title, kind, base=base)
+            assert best is not None and best.text == text[best.start : best.end]
+            assert (best.start, best.end, best.score) == _reference_best_sentence(
+                seed_index, text, sentences, terms, tokens, title, kind)
+            compared += bool(tokens)
+            partial += base > 0
+            whole += base == 0 and start > 1
+    assert compared > 40 and partial and bool(whole) != ascii_only  # both ways of reading were taken
+
+
+def test_a_later_sentence_holding_what_is_asked_wins_by_its_bonus(tmp_path: Path) -> None:
+    """A sentence that scores less than an earlier one but holds the asked kind wins when the bonus lifts it
+    above (sentences that cannot win even with it are not checked for the kind: this one must be)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "port.txt").write_text("Harbour\n\nFerries use the terminal daily. The terminal opened in 2018.\n")
+    others = ["Shops open late.", "The market is open.", "Ferries sail.", "Tea prices.", "Open doors."]
+    for n, text in enumerate(others):
+        (docs / f"other{n}.txt").write_text(f"Other {n}\n\n{text}\n")
+    index = open_index(settings_for(docs, tmp_path / "i"))
+    question = "When did the terminal open for ferries?"
+    plain = Searcher(index).ask(question.replace("When", "Why"), top_k=1).hits[0].best_sentence
+    when = Searcher(index).ask(question, top_k=1).hits[0].best_sentence
+    assert plain is not None and plain.text == "Ferries use the terminal daily."
+    assert when is not None and when.text == "The terminal opened in 2018."

@@ -129,3 +129,26 @@ def test_chunking_in_a_second_process_builds_the_same_index(articles_dir: Path, 
     for question in ("cranes in article 7", "sentence 12"):
         ids = parallel.term_ids(parallel.analyzer.terms(question))
         assert np.array_equal(parallel.engine.scores(ids), sequential.engine.scores(ids))
+
+
+def test_article_window_is_the_article_text_before_a_passage_end(tmp_path: Path) -> None:
+    """A hit decodes only its passage (and the character before) when the article is ASCII up to the passage's
+    end; beyond the article's first non-ASCII character it gets the whole text. Either way the offsets are the
+    article's characters."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    ascii_body = " ".join(f"Sentence {n} tells of cranes and ports." for n in range(30))
+    (docs / "plain.txt").write_text(f"Plain\n\n{ascii_body}\n")
+    later = f"{ascii_body} Then the café paid £5 for Zürich’s crane. {ascii_body}"
+    (docs / "later.txt").write_text(f"Later\n\n{later}\n")
+    (docs / "first.txt").write_text(f"Zürich\n\n{ascii_body}\n")
+    index = open_index(settings_for(docs, tmp_path / "i", chunk_words=20))
+    partial = whole = 0
+    for passage_id in range(index.engine.n_docs):
+        article, start, end, _ = index.passage(passage_id)
+        text = index.article_text(article)
+        window, base = index.article_window(article, start, end)
+        assert text.startswith(window, base) and base <= max(start - 1, 0) and base + len(window) >= end
+        partial += base > 0
+        whole += base == 0 and start > 1
+    assert partial and whole  # both ways were taken
