@@ -260,9 +260,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from qa.index import open_index
+    from qa.serving import serve
 
     settings = _settings(args)
     if not 1 <= args.port <= 65535:
@@ -277,6 +276,5 @@ def _serve(args: argparse.Namespace) -> int:
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"QA_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     os.environ["QA_INDEX_DIR"] = str(settings.resolved_index_dir())
-    uvicorn.run("qa.api:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning")
+    serve(args.host, args.port, args.workers)
     return 0
