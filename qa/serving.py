@@ -1,23 +1,29 @@
-"""`qa serve --workers N`: N uvicorn processes, each listening on the same port with a socket of its own.
+"""`qa serve --workers N`: N uvicorn processes over one listening socket, each accepting only its share.
 
-uvicorn's own `workers=N` binds one socket that all workers accept from. Linux then hands a burst of new
-connections to whichever worker's event loop wakes first, and that worker accepts all it can: here 32 clients
-connecting one after another all went to the same worker (5 tries out of 5, `tests/test_serving.py`), and
-benchmark clients were split 23 / 9 or 26 / 6. Each connection's questions stay with its worker, so one worker
-answered several times the other's load; its queue set the latency every client saw, while the other core
-idled. With `SO_REUSEPORT` every worker has its own listening socket and the
-kernel spreads connections over them by a hash of their addresses, as nginx (`reuseport`) and gunicorn
-(`--reuse-port`) do.
+uvicorn's own `workers=N` has every worker accept from one shared socket as fast as it can. Linux then hands a
+burst of new connections to whichever worker's event loop wakes first, and that worker takes them all: here 32
+clients connecting one after another all went to the same worker (5 tries out of 5, `tests/test_serving.py`),
+and benchmark clients were split 23 / 9 or 26 / 6. Each connection's questions stay with its worker, so one
+worker answered several times the other's load; its queue set the latency every client saw while the other core
+idled. A socket per worker (`SO_REUSEPORT`) spreads connections by a hash of their addresses: better, but still
+luck (20 / 12 and worse splits were common with 32 clients, and p99 at 1,000 questions/s went from 8 to 44 ms
+between runs).
 
-This module is the small supervisor that takes uvicorn's place: it checks that the port is free, starts the
-workers (each binds its socket, loads the index, and only then listens), restarts a worker that dies, stops them
-all on SIGINT or SIGTERM, and gives up when a worker cannot start at all (uvicorn's exit code 3: the index or
-the app is broken, and would be again). Each worker is `uvicorn.Server` over `qa.api:create_app`, as with one
-worker; settings reach it through the `QA_*` environment (`qa.cli`). Elsewhere than Linux, uvicorn's workers.
+So each worker here accepts a connection only while it holds no more connections than the least loaded worker
+(the counts are in a small array the processes share); when another worker has fewer, it leaves the connection
+to that one for a millisecond, up to `MAX_DEFERRALS` times, so a busy or stuck worker can never leave a client
+waiting long. 32 clients end up split 16 / 16.
+
+This module is the small supervisor that takes uvicorn's place: it binds the socket (a port in use is an error at
+once), starts the workers (each loads the index, then accepts), restarts a worker that dies, stops them all on
+SIGINT or SIGTERM, and gives up when a worker cannot start at all (uvicorn's exit code 3: the index or the app is
+broken, and would be again). Each worker is a `uvicorn.Server` over `qa.api:create_app`, as with one worker;
+settings reach it through the `QA_*` environment (`qa.cli`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import signal
@@ -25,6 +31,9 @@ import socket
 import sys
 import threading
 from multiprocessing.process import BaseProcess
+from typing import Any
+
+import uvicorn
 
 from qa.errors import QAError
 
@@ -32,74 +41,137 @@ log = logging.getLogger("qa.serving")
 
 APP = "qa.api:create_app"
 STARTUP_FAILURE = 3  # uvicorn's exit code for a server that could not start
+MAX_DEFERRALS = 10
+"""How many times in a row (a millisecond each) a worker leaves a new connection to a less loaded one."""
+_NOT_SERVING = 1 << 30  # the load of a worker slot whose process is not accepting (yet, or any more)
+_BACKLOG = 2048  # uvicorn's default
 _CHECK_EVERY_S = 0.5
-
-
-def reuse_port_supported() -> bool:
-    return hasattr(socket, "SO_REUSEPORT") and sys.platform.startswith("linux")
 
 
 def serve(host: str, port: int, workers: int, log_level: str = "warning") -> None:
     """Serve the qa app on host:port from `workers` processes; returns when stopped (SIGINT or SIGTERM)."""
-    import uvicorn
-
-    if workers == 1 or not reuse_port_supported():
-        uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level=log_level)
+    if workers == 1:
+        uvicorn.run(APP, factory=True, host=host, port=port, log_level=log_level)
         return
-    _check_free(host, port)
-    Supervisor(host, port, workers, log_level).run()
-
-
-def _check_free(host: str, port: int) -> None:
-    """Refuse a port something already listens on: workers joining another server's SO_REUSEPORT group (another
-    `qa serve` on the same port) would share its connections rather than fail."""
-    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # connections in TIME_WAIT do not count
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise QAError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-
-
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
+    Supervisor(_listening_socket(host, port), workers, log_level).run()
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port with SO_REUSEPORT (`create_server` makes it listen once the app has started)."""
-    sock = socket.socket(_family(host), socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # connections in TIME_WAIT do not hold the port
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise QAError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    sock.listen(_BACKLOG)  # connections wait in the backlog until a worker has loaded the index
     return sock
 
 
-def _worker(host: str, port: int, log_level: str) -> None:  # pragma: no cover - runs in a worker process
-    import uvicorn
-
-    try:
-        sock = _listening_socket(host, port)
-    except OSError as error:
-        print(f"qa: error: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
-        sys.exit(STARTUP_FAILURE)
-    server = uvicorn.Server(uvicorn.Config(APP, factory=True, log_level=log_level))
-    server.run(sockets=[sock])
+def _worker(listener: socket.socket, loads: Any, slot: int, log_level: str) -> None:  # pragma: no cover - a child
+    server = SharingServer(uvicorn.Config(APP, factory=True, log_level=log_level), listener, loads, slot)
+    server.run(sockets=[])  # no listener of uvicorn's own: `SharingServer` accepts
     if not server.started:
         sys.exit(STARTUP_FAILURE)
+
+
+class SharingServer(uvicorn.Server):
+    """A uvicorn server that accepts from the shared socket only while no other worker has fewer connections."""
+
+    def __init__(self, config: uvicorn.Config, listener: socket.socket, loads: Any, slot: int) -> None:
+        super().__init__(config)
+        self.listener, self.loads, self.slot = listener, loads, slot
+        self._pending = 0  # accepted, protocol not yet attached
+        self._deferred = 0
+        self._accepting = False
+        self._attaching: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # the app's lifespan (loads the index); no listener of its own
+        self._loop = asyncio.get_running_loop()
+        self.listener.setblocking(False)
+        self.loads[self.slot] = 0
+        self._accepting = True
+        self._loop.add_reader(self.listener, self._on_connection)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.loads[self.slot] = _NOT_SERVING
+        if self._accepting and self._loop is not None:
+            self._accepting = False
+            self._loop.remove_reader(self.listener)
+        await super().shutdown(sockets=[])
+
+    def _pause(self, seconds: float) -> None:
+        """Stop watching the shared socket for `seconds` (it stays readable while a connection waits)."""
+        assert self._loop is not None
+        self._loop.remove_reader(self.listener)
+        self._loop.call_later(seconds, self._resume)
+
+    def _resume(self) -> None:
+        if self._accepting and self._loop is not None:
+            self._loop.add_reader(self.listener, self._on_connection)
+
+    def _load(self) -> int:
+        return len(self.server_state.connections) + self._pending
+
+    def _on_connection(self) -> None:
+        """The shared socket has a connection waiting: take it, or leave it to a less loaded worker."""
+        assert self._loop is not None
+        load = self._load()
+        self.loads[self.slot] = load
+        if load > min(self.loads) and self._deferred < MAX_DEFERRALS:
+            self._deferred += 1
+            self._pause(0.001)
+            return
+        self._deferred = 0
+        try:
+            connection, _ = self.listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return  # another worker took it
+        except OSError as error:  # out of file descriptors, say: try again in a moment
+            log.warning("accept failed: %s", error)
+            self._pause(0.1)
+            return
+        connection.setblocking(False)
+        if connection.family in (socket.AF_INET, socket.AF_INET6):
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers go out at once
+        self._pending += 1
+        self.loads[self.slot] = load + 1
+        task = self._loop.create_task(self._attach(connection))
+        self._attaching.add(task)
+        task.add_done_callback(self._attaching.discard)
+
+    async def _attach(self, connection: socket.socket) -> None:
+        """Serve an accepted connection with uvicorn's HTTP protocol, as its own listener would."""
+        assert self._loop is not None
+        config = self.config
+
+        def protocol() -> asyncio.Protocol:
+            return config.http_protocol_class(config=config, server_state=self.server_state,  # type: ignore
+                                              app_state=self.lifespan.state)
+
+        try:
+            await self._loop.connect_accepted_socket(protocol, connection)
+        except OSError:
+            connection.close()
+        finally:
+            self._pending -= 1
 
 
 class Supervisor:
     """Starts the worker processes and keeps them running until told to stop."""
 
-    def __init__(self, host: str, port: int, workers: int, log_level: str) -> None:
-        self.host, self.port, self.log_level = host, port, log_level
-        self.workers = workers
+    def __init__(self, listener: socket.socket, workers: int, log_level: str) -> None:
+        self.listener, self.workers, self.log_level = listener, workers, log_level
         self._context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads or locks
+        self.loads = self._context.RawArray("i", [_NOT_SERVING] * workers)
         self.processes: list[BaseProcess] = []
         self._stop = threading.Event()
 
-    def _start(self) -> BaseProcess:
-        process = self._context.Process(target=_worker, args=(self.host, self.port, self.log_level), daemon=False)
+    def _start(self, slot: int) -> BaseProcess:
+        self.loads[slot] = _NOT_SERVING  # until the new process accepts
+        process = self._context.Process(target=_worker, args=(self.listener, self.loads, slot, self.log_level))
         process.start()
         return process
 
@@ -108,26 +180,27 @@ class Supervisor:
             signal.signal(signum, lambda *_: self._stop.set())
         failed = False
         try:
-            self.processes = [self._start() for _ in range(self.workers)]
+            self.processes = [self._start(slot) for slot in range(self.workers)]
             while not self._stop.wait(_CHECK_EVERY_S):
                 failed = self._replace_dead()
                 if failed:
                     break
         finally:
             self._stop_all()
+            self.listener.close()
         if failed:
             raise QAError("a worker could not start (see its error above); stopping")
 
     def _replace_dead(self) -> bool:
         """Start a new process for each worker that died; True when one failed at startup (then stop)."""
-        for number, process in enumerate(self.processes):
+        for slot, process in enumerate(self.processes):
             if process.is_alive():
                 continue
             process.join()
             if process.exitcode == STARTUP_FAILURE:
                 return True
             log.warning("worker %s exited with %s; starting another", process.pid, process.exitcode)
-            self.processes[number] = self._start()
+            self.processes[slot] = self._start(slot)
         return False
 
     def _stop_all(self) -> None:

@@ -1,5 +1,5 @@
-"""`qa serve --workers N` (qa/serving.py): connections spread over the workers, a dead worker replaced, a port in
-use refused, and no worker left behind. Real processes, looked at through /proc (Linux, as SO_REUSEPORT)."""
+"""`qa serve --workers N` (qa/serving.py): connections shared evenly by the workers, a dead worker replaced, a
+port in use refused, and no worker left behind. Real processes, looked at through /proc (Linux)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from .conftest import REPO, SEED_DOCUMENTS
 from .test_server import SHUSHA, free_port, start
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT workers: Linux only")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc: Linux only")
 
 SERVE = [sys.executable, "-m", "qa", "serve", "--host", "127.0.0.1", "--workers", "2"]
 
@@ -38,8 +38,8 @@ def workers_of(parent: int) -> list[int]:
     return sorted(found)
 
 
-def established_on(pid: int, port: int, state: str = "01") -> int:
-    """How many TCP sockets on local `port` in `state` (01 established, 0A listening) the process `pid` holds."""
+def established_on(pid: int, port: int) -> int:
+    """How many established TCP connections to local `port` the process `pid` holds."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -53,7 +53,7 @@ def established_on(pid: int, port: int, state: str = "01") -> int:
         for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
             fields = line.split()
             local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            if local_port == port and fields[3] == state and fields[9] in inodes:
+            if local_port == port and fields[3] == "01" and fields[9] in inodes:  # 01: ESTABLISHED
                 count += 1
     return count
 
@@ -66,26 +66,34 @@ def wait_for(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped
         time.sleep(0.1)
 
 
-def test_connections_are_spread_over_the_workers(tmp_path: Path) -> None:
-    """32 clients connecting at once: each worker takes a share. (uvicorn's shared socket gave one worker all 32
-    in 3 of 12 tries here; with a socket per worker, a worker with fewer than 4 has odds of about one in 10^6.)"""
+def shares_of(workers: list[int], port: int, clients: int = 32) -> list[int]:
+    """Open `clients` keep-alive connections at once, ask each for /health, and count each worker's share."""
+    connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(clients)]
+    try:
+        for connection in connections:
+            connection.sendall(b"GET /health HTTP/1.1\r\nHost: qa\r\n\r\n")
+        for connection in connections:
+            assert connection.recv(4096).startswith(b"HTTP/1.1 200")
+        return [established_on(worker, port) for worker in workers]
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_connections_are_shared_evenly_by_the_workers(tmp_path: Path) -> None:
+    """32 clients connecting at once: 16 each, give or take one. (uvicorn's own workers gave one worker all 32 in 5
+    tries of 5 here; a socket per worker, SO_REUSEPORT, gave splits such as 22 / 10.)"""
     process, url = start(SERVE, tmp_path)
     try:
         port = int(url.rsplit(":", 1)[1])
         workers = workers_of(process.pid)
         assert len(workers) == 2
-        wait_for(lambda: all(established_on(worker, port, "0A") for worker in workers))  # both listen (app loaded)
-        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
-        try:
-            for client in clients:
-                client.sendall(b"GET /health HTTP/1.1\r\nHost: qa\r\n\r\n")
-            for client in clients:
-                assert client.recv(4096).startswith(b"HTTP/1.1 200")
-            shares = [established_on(worker, port) for worker in workers]
-        finally:
-            for client in clients:
-                client.close()
-        assert sum(shares) == 32 and min(shares) >= 4, shares
+        deadline = time.monotonic() + 30
+        shares = shares_of(workers, port)
+        while min(shares) == 0 and time.monotonic() < deadline:  # the second worker is still loading the index
+            time.sleep(0.2)
+            shares = shares_of(workers, port)
+        assert sum(shares) == 32 and max(shares) - min(shares) <= 2, shares
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -111,7 +119,6 @@ def test_a_worker_that_dies_is_replaced_and_stopping_leaves_no_worker(tmp_path: 
 
 
 def test_a_port_in_use_is_refused_with_a_message(tmp_path: Path) -> None:
-    """Workers on SO_REUSEPORT sockets would join another server's port rather than fail: refused up front."""
     port = free_port()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", port))
