@@ -41,7 +41,7 @@ log = logging.getLogger("qa.serving")
 
 APP = "qa.api:create_app"
 STARTUP_FAILURE = 3  # uvicorn's exit code for a server that could not start
-MAX_DEFERRALS = 10
+MAX_DEFERRALS = 20
 """How many times in a row (a millisecond each) a worker leaves a new connection to a less loaded one."""
 _NOT_SERVING = 1 << 30  # the load of a worker slot whose process is not accepting (yet, or any more)
 _BACKLOG = 2048  # uvicorn's default
@@ -86,10 +86,12 @@ class SharingServer(uvicorn.Server):
         self._accepting = False
         self._attaching: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._protocol: type[asyncio.Protocol] | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])  # the app's lifespan (loads the index); no listener of its own
         self._loop = asyncio.get_running_loop()
+        self._protocol = self._counting(self.config.http_protocol_class)
         self.listener.setblocking(False)
         self.loads[self.slot] = 0
         self._accepting = True
@@ -114,6 +116,21 @@ class SharingServer(uvicorn.Server):
 
     def _load(self) -> int:
         return len(self.server_state.connections) + self._pending
+
+    def _publish(self) -> None:
+        self.loads[self.slot] = self._load()
+
+    def _counting(self, protocol: type) -> type[asyncio.Protocol]:
+        """uvicorn's HTTP protocol, publishing this worker's load when a connection closes (the other workers
+        compare their load with it)."""
+        server = self
+
+        class Counting(protocol):  # type: ignore[misc, valid-type]
+            def connection_lost(self, exc: Exception | None) -> None:
+                super().connection_lost(exc)
+                server._publish()
+
+        return Counting
 
     def _on_connection(self) -> None:
         """The shared socket has a connection waiting: take it, or leave it to a less loaded worker."""
@@ -144,12 +161,11 @@ class SharingServer(uvicorn.Server):
 
     async def _attach(self, connection: socket.socket) -> None:
         """Serve an accepted connection with uvicorn's HTTP protocol, as its own listener would."""
-        assert self._loop is not None
-        config = self.config
+        assert self._loop is not None and self._protocol is not None
+        config, counting = self.config, self._protocol
 
         def protocol() -> asyncio.Protocol:
-            return config.http_protocol_class(config=config, server_state=self.server_state,  # type: ignore
-                                              app_state=self.lifespan.state)
+            return counting(config=config, server_state=self.server_state, app_state=self.lifespan.state)  # type: ignore
 
         try:
             await self._loop.connect_accepted_socket(protocol, connection)
@@ -157,6 +173,7 @@ class SharingServer(uvicorn.Server):
             connection.close()
         finally:
             self._pending -= 1
+            self._publish()
 
 
 class Supervisor:

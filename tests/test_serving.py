@@ -81,8 +81,10 @@ def shares_of(workers: list[int], port: int, clients: int = 32) -> list[int]:
 
 
 def test_connections_are_shared_evenly_by_the_workers(tmp_path: Path) -> None:
-    """32 clients connecting at once: 16 each, give or take one. (uvicorn's own workers gave one worker all 32 in 5
-    tries of 5 here; a socket per worker, SO_REUSEPORT, gave splits such as 22 / 10.)"""
+    """32 clients connecting at once: 16 each, give or take one on an idle machine; a worker that gets no CPU for
+    20 ms (two CPU hogs on these 2 cores) leaves a few to the other, 18 / 14 at worst in our tries. (uvicorn's own
+    workers gave one worker all 32 in 5 tries of 5 here; a socket per worker, SO_REUSEPORT, gave splits such as
+    22 / 10.)"""
     process, url = start(SERVE, tmp_path)
     try:
         port = int(url.rsplit(":", 1)[1])
@@ -93,7 +95,7 @@ def test_connections_are_shared_evenly_by_the_workers(tmp_path: Path) -> None:
         while min(shares) == 0 and time.monotonic() < deadline:  # the second worker is still loading the index
             time.sleep(0.2)
             shares = shares_of(workers, port)
-        assert sum(shares) == 32 and max(shares) - min(shares) <= 2, shares
+        assert sum(shares) == 32 and max(shares) - min(shares) <= 4, shares
     finally:
         process.terminate()
         process.wait(timeout=30)
