@@ -118,7 +118,8 @@ class SharingServer(uvicorn.Server):
         return len(self.server_state.connections) + self._pending
 
     def _publish(self) -> None:
-        self.loads[self.slot] = self._load()
+        if self._accepting:  # once shutting down, the slot says "not serving"
+            self.loads[self.slot] = self._load()
 
     def _counting(self, protocol: type) -> type[asyncio.Protocol]:
         """uvicorn's HTTP protocol, publishing this worker's load when a connection closes (the other workers
