@@ -79,25 +79,13 @@ class Token(NamedTuple):
     end: int
 
 
-class _WordTerms(dict[str, str]):
-    """The analyzer's word -> term cache; `cache[word]` analyses a word it does not hold (`get` does not), so
-    that looking up every word of a passage at C speed (`map`) needs no second pass for the words never seen."""
-
-    def __init__(self, analyse: Callable[[str], str]) -> None:
-        super().__init__()
-        self._analyse = analyse
-
-    def __missing__(self, word: str) -> str:
-        return self._analyse(word)
-
-
 class Analyzer:
     """Turns text into BM25 terms. One instance serves documents and questions, so both always agree."""
 
     def __init__(self, stopwords: Iterable[str] | None = None) -> None:
         self.stopwords = frozenset(stopwords) if stopwords is not None else load_stopwords()
         self._stem: Callable[[str], str] | None = None
-        self._cache: dict[str, str] = _WordTerms(self._term_of_new)
+        self._cache: dict[str, str] = {}
         self._cache_limit: int | None = None  # unbounded while indexing; bounded once serving (see `preload`)
 
     def term_of(self, word: str) -> str:
@@ -155,7 +143,9 @@ class Analyzer:
         the word cache at C speed (`words_of`, `map`); only the few that match are located in the text.
         """
         words = words_of(text)
-        terms = list(map(self._cache.__getitem__, words))  # a word never seen is analysed (`_WordTerms`)
+        terms = list(map(self._cache.get, words))
+        if None in terms:  # words never seen (a question's, or beyond the cache's limit): analyse them
+            terms = [term if term is not None else self._term_of_new(word) for term, word in zip(terms, words)]
         if not isinstance(wanted, (set, frozenset, dict)):
             wanted = set(wanted)  # their membership tests are the fastest to call from `map`
         positions = list(compress(range(len(terms)), map(wanted.__contains__, terms)))

@@ -113,3 +113,15 @@ def test_matching_analyses_words_never_seen() -> None:
     assert [text[t.start : t.end] for t in analyzer.matching(text, wanted)] == [
         "Cranes", "cranes", "crane's", "1,000", "cranes"]
     assert analyzer.matching(text, {"crane": 2, "1000": 1}) == analyzer.matching(text, wanted)  # a question's counts
+
+
+def test_an_analyzer_is_freed_with_its_last_reference() -> None:
+    """No reference cycle: the server freezes the collector's view after loading (`gc.freeze`), so an analyzer
+    (and its word cache, every word of the corpus) left in a cycle would outlive every live reload."""
+    import weakref
+
+    analyzer = Analyzer()
+    analyzer.terms("Cranes lift containers")
+    gone = weakref.ref(analyzer)
+    del analyzer
+    assert gone() is None
