@@ -193,13 +193,15 @@ def _add_routes(app: FastAPI) -> None:
         return _raw_json(answer_body(found))
 
     async def ask_fast(request: Request) -> Response | None:
-        await require_reader(request)
         data = _json_body(request, await request.body())
+        if not isinstance(data, dict):
+            return None  # FastAPI decides: it reports unreadable JSON even before it checks the key
+        await require_reader(request)
         try:
-            body = AskRequest.model_validate(data) if isinstance(data, dict) else None
+            body = AskRequest.model_validate(data)
         except ValidationError:
             return None
-        return answer(request, body.question, body) if body is not None else None
+        return answer(request, body.question, body)
 
     async def ask_get_fast(request: Request) -> Response | None:
         await require_reader(request)

@@ -228,3 +228,33 @@ def test_answer_bodies_are_exactly_the_documented_response(seed_index: Index, tm
         body = answer_body(answer)
         assert AskResponse.model_validate(body).model_dump(mode="json") == body
         assert json.loads(to_json(body)) == body
+
+
+def test_the_fast_path_checks_the_key_where_fastapi_does(seed_settings: Settings,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With reads protected: a missing key is 401 on either path, but unreadable JSON is 422 first, as FastAPI
+    orders them."""
+    from qa import api
+
+    settings = seed_settings.model_copy(update={"api_key": "k3y", "protect_reads": True})
+    key = {"authorization": "Bearer k3y"}
+    requests = [("POST", b"{not json", {"content-type": "application/json"}),
+                ("POST", b'{"question": "Shusha"}', {"content-type": "application/json"}),
+                ("POST", b'{"question": "Shusha"}', {"content-type": "application/json", **key}),
+                ("POST", b'{"question": ""}', {"content-type": "application/json"})]
+
+    def answers(client: TestClient) -> list[tuple[int, object]]:
+        found = [_ask(client, *request) for request in requests]
+        for params, headers in (({"q": "Shusha"}, {}), ({"q": "Shusha"}, key), ({"q": ""}, {})):
+            response = client.get("/ask", params=params, headers=headers)
+            body = response.json()
+            body.pop("took_ms", None)
+            found.append((response.status_code, body))
+        return found
+
+    with TestClient(create_app(settings)) as fast:
+        got = answers(fast)
+    monkeypatch.setattr(api.FastPathRoute, "get_route_handler", api.APIRoute.get_route_handler)
+    with TestClient(create_app(settings)) as plain:
+        assert answers(plain) == got
+    assert [status for status, _ in got] == [422, 401, 200, 401, 401, 200, 401]
