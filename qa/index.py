@@ -312,8 +312,8 @@ PARALLEL_CHUNKING_MIN = 200
 _FORKED_ARTICLES: list[Article] = []  # what a forked chunking process reads (inherited, never pickled)
 
 
-def _die_with_parent() -> None:
-    """Linux: the chunking process is killed when the build's process dies (a killed build leaves no orphan)."""
+def die_with_parent() -> None:
+    """Linux: this (child) process is killed when its parent dies: a killed build or server leaves no orphan."""
     try:
         import ctypes
 
@@ -344,7 +344,8 @@ def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[t
     global _FORKED_ARTICLES
     _FORKED_ARTICLES = articles
     try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent) as pool:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=die_with_parent) as pool:
             spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), chunksize=16)
             try:
                 yield ((article, [Passage(article.id, number, start, end, article.text[start:end], sentences)

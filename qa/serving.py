@@ -11,8 +11,9 @@ between runs).
 
 So each worker here accepts a connection only while it holds no more connections than the least loaded worker
 (the counts are in a small array the processes share); when another worker has fewer, it leaves the connection
-to that one for a millisecond, up to `MAX_DEFERRALS` times, so a busy or stuck worker can never leave a client
-waiting long. 32 clients end up split 16 / 16.
+to that one for a millisecond, up to `MAX_DEFERRALS` times. A worker whose event loop has not ticked for
+`_ALIVE_S` (busy with a long request, or stuck) is left out of the comparison, so it cannot hold clients back.
+32 clients end up split 16 / 16.
 
 This module is the small supervisor that takes uvicorn's place: it binds the socket (a port in use is an error at
 once), starts the workers (each loads the index, then accepts), restarts a worker that dies, stops them all on
@@ -29,13 +30,14 @@ import multiprocessing
 import signal
 import socket
 import sys
-import threading
+import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 import uvicorn
 
 from qa.errors import QAError
+from qa.index import die_with_parent
 
 log = logging.getLogger("qa.serving")
 
@@ -44,6 +46,7 @@ STARTUP_FAILURE = 3  # uvicorn's exit code for a server that could not start
 MAX_DEFERRALS = 20
 """How many times in a row (a millisecond each) a worker leaves a new connection to a less loaded one."""
 _NOT_SERVING = 1 << 30  # the load of a worker slot whose process is not accepting (yet, or any more)
+_ALIVE_S = 0.3  # a worker whose event loop has not ticked for this long is busy or stuck: it gets no connections
 _BACKLOG = 2048  # uvicorn's default
 _CHECK_EVERY_S = 0.5
 
@@ -68,8 +71,10 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(listener: socket.socket, loads: Any, slot: int, log_level: str) -> None:  # pragma: no cover - a child
-    server = SharingServer(uvicorn.Config(APP, factory=True, log_level=log_level), listener, loads, slot)
+def _worker(listener: socket.socket, loads: Any, beats: Any, slot: int,
+            log_level: str) -> None:  # pragma: no cover - a child
+    die_with_parent()  # a killed supervisor leaves no worker holding the port
+    server = SharingServer(uvicorn.Config(APP, factory=True, log_level=log_level), listener, loads, beats, slot)
     server.run(sockets=[])  # no listener of uvicorn's own: `SharingServer` accepts
     if not server.started:
         sys.exit(STARTUP_FAILURE)
@@ -78,9 +83,9 @@ def _worker(listener: socket.socket, loads: Any, slot: int, log_level: str) -> N
 class SharingServer(uvicorn.Server):
     """A uvicorn server that accepts from the shared socket only while no other worker has fewer connections."""
 
-    def __init__(self, config: uvicorn.Config, listener: socket.socket, loads: Any, slot: int) -> None:
+    def __init__(self, config: uvicorn.Config, listener: socket.socket, loads: Any, beats: Any, slot: int) -> None:
         super().__init__(config)
-        self.listener, self.loads, self.slot = listener, loads, slot
+        self.listener, self.loads, self.beats, self.slot = listener, loads, beats, slot
         self._pending = 0  # accepted, protocol not yet attached
         self._deferred = 0
         self._accepting = False
@@ -94,6 +99,7 @@ class SharingServer(uvicorn.Server):
         self._protocol = self._counting(self.config.http_protocol_class)
         self.listener.setblocking(False)
         self.loads[self.slot] = 0
+        self.beats[self.slot] = time.monotonic()
         self._accepting = True
         self._loop.add_reader(self.listener, self._on_connection)
 
@@ -102,7 +108,22 @@ class SharingServer(uvicorn.Server):
         if self._accepting and self._loop is not None:
             self._accepting = False
             self._loop.remove_reader(self.listener)
+        for task in list(self._attaching):  # accepted but not yet served: closed, not left behind
+            task.cancel()
+        await asyncio.gather(*self._attaching, return_exceptions=True)
         await super().shutdown(sockets=[])
+
+    async def on_tick(self, counter: int) -> bool:
+        """uvicorn's tick (every 0.1 s), also telling the other workers that this one is alive and not stuck."""
+        self.beats[self.slot] = time.monotonic()
+        return await super().on_tick(counter)
+
+    def _least_load(self) -> int:
+        """The load of the least loaded worker that is serving and has ticked lately (a busy or stuck worker
+        cannot take a connection now: waiting for it would only delay the client)."""
+        now = time.monotonic()
+        live = [load for load, beat in zip(self.loads, self.beats) if now - beat < _ALIVE_S]
+        return min(live, default=0)
 
     def _pause(self, seconds: float) -> None:
         """Stop watching the shared socket for `seconds` (it stays readable while a connection waits)."""
@@ -138,7 +159,8 @@ class SharingServer(uvicorn.Server):
         assert self._loop is not None
         load = self._load()
         self.loads[self.slot] = load
-        if load > min(self.loads) and self._deferred < MAX_DEFERRALS:
+        self.beats[self.slot] = time.monotonic()
+        if load > self._least_load() and self._deferred < MAX_DEFERRALS:
             self._deferred += 1
             self._pause(0.001)
             return
@@ -170,7 +192,7 @@ class SharingServer(uvicorn.Server):
 
         try:
             await self._loop.connect_accepted_socket(protocol, connection)
-        except OSError:
+        except (OSError, asyncio.CancelledError):
             connection.close()
         finally:
             self._pending -= 1
@@ -184,23 +206,26 @@ class Supervisor:
         self.listener, self.workers, self.log_level = listener, workers, log_level
         self._context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads or locks
         self.loads = self._context.RawArray("i", [_NOT_SERVING] * workers)
+        self.beats = self._context.RawArray("d", workers)  # time.monotonic() of each worker's last tick
         self.processes: list[BaseProcess] = []
-        self._stop = threading.Event()
+        self._stopping = False
 
     def _start(self, slot: int) -> BaseProcess:
         self.loads[slot] = _NOT_SERVING  # until the new process accepts
-        process = self._context.Process(target=_worker, args=(self.listener, self.loads, slot, self.log_level))
+        process = self._context.Process(target=_worker, args=(self.listener, self.loads, self.beats, slot,
+                                                              self.log_level))
         process.start()
         return process
 
     def run(self) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: self._stop.set())
+            signal.signal(signum, self._on_signal)
         failed = False
         try:
             self.processes = [self._start(slot) for slot in range(self.workers)]
-            while not self._stop.wait(_CHECK_EVERY_S):
-                failed = self._replace_dead()
+            while not self._stopping:
+                time.sleep(_CHECK_EVERY_S)
+                failed = not self._stopping and self._replace_dead()
                 if failed:
                     break
         finally:
@@ -208,6 +233,9 @@ class Supervisor:
             self.listener.close()
         if failed:
             raise QAError("a worker could not start (see its error above); stopping")
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self._stopping = True  # only a flag: a handler that took a lock could deadlock the loop it interrupts
 
     def _replace_dead(self) -> bool:
         """Start a new process for each worker that died; True when one failed at startup (then stop)."""
@@ -226,8 +254,9 @@ class Supervisor:
         for process in self.processes:
             if process.is_alive():
                 process.terminate()
+        deadline = time.monotonic() + 30
         for process in self.processes:
-            process.join(30)
+            process.join(max(deadline - time.monotonic(), 0))
             if process.is_alive():
                 process.kill()
                 process.join()
