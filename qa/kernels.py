@@ -188,7 +188,8 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, all
     tie (equal scores: earlier passage first), as in the full ranking. Every passage's weights are added in the
     same order (lists by decreasing bound, whichever are essential at the time), so passages with equal weights
     score equally to the last bit and such ties are decided by passage order too. Exact: the result equals a
-    full scan's.
+    full scan's, except where two passages' scores differ only in the last bit because the same sum was added
+    in another order (equal weights reached through different terms): either may then take the k-th place.
     `prune=False` (some weight is negative) scores every list fully. `allowed` (one flag per passage, or empty
     for all) restricts the ranking to a filter: the result is the best k within it, not a filtered top k.
     """
@@ -231,6 +232,9 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, all
             p = ptr[j]
             stop = end[j]
             while p < stop and doc_ids[p] < limit:
+                if filtered and allowed[doc_ids[p]] == 0:
+                    p += 1  # outside the filter: never a candidate, so never searched for in other lists
+                    continue
                 i = doc_ids[p] - base
                 for _ in range(counts[j]):
                     acc[i] += weights[p]
@@ -295,9 +299,9 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, all
 def rescore(indptr, doc_ids, weights, q_terms, q_counts, docs):  # pragma: no cover - compiled
     """The scores of `docs`, each term's weight added in question order (as `SparseBM25.scores` adds them).
 
-    `top_k` adds a passage's weights in an order that depends on its pruning, hence on k: two passages with the
-    same text can then differ in the last bit, and their order flip between a top 3 and a top 100. Adding in one
-    fixed order makes equal passages score equally, so ties fall to passage order whatever k is.
+    `top_k` chooses the passages by sums added in its own order (lists by decreasing bound); the scores returned
+    are those of a full scan, added in the one order `SparseBM25.scores` uses, so equal passages score equally
+    and ties fall to passage order whatever k is.
     """
     out = np.zeros(docs.shape[0], np.float64)
     for n in range(docs.shape[0]):
