@@ -275,8 +275,7 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, all
             score = acc[i]
             acc[i] = 0.0
             seen[i] = 0
-            if not filtered or allowed[base + i] != 0:
-                filled = _offer(heap_scores, heap_docs, filled, k, score, base + i)
+            filled = _offer(heap_scores, heap_docs, filled, k, score, base + i)  # in the filter: see step 1
         if filled == k and prune:
             threshold = heap_scores[0]
             while first_essential < m and below[first_essential + 1] <= threshold:

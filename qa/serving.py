@@ -98,9 +98,8 @@ class SharingServer(uvicorn.Server):
         self._loop = asyncio.get_running_loop()
         self._protocol = self._counting(self.config.http_protocol_class)
         self.listener.setblocking(False)
-        self.loads[self.slot] = 0
-        self.beats[self.slot] = time.monotonic()
         self._accepting = True
+        self._publish()
         self._loop.add_reader(self.listener, self._on_connection)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -138,9 +137,13 @@ class SharingServer(uvicorn.Server):
     def _load(self) -> int:
         return len(self.server_state.connections) + self._pending
 
-    def _publish(self) -> None:
+    def _publish(self) -> int:
+        """Tell the other workers this worker's load (and that it is alive); return the load."""
+        load = self._load()
         if self._accepting:  # once shutting down, the slot says "not serving"
-            self.loads[self.slot] = self._load()
+            self.loads[self.slot] = load
+            self.beats[self.slot] = time.monotonic()
+        return load
 
     def _counting(self, protocol: type) -> type[asyncio.Protocol]:
         """uvicorn's HTTP protocol, publishing this worker's load when a connection closes (the other workers
@@ -157,9 +160,7 @@ class SharingServer(uvicorn.Server):
     def _on_connection(self) -> None:
         """The shared socket has a connection waiting: take it, or leave it to a less loaded worker."""
         assert self._loop is not None
-        load = self._load()
-        self.loads[self.slot] = load
-        self.beats[self.slot] = time.monotonic()
+        load = self._publish()
         if load > self._least_load() and self._deferred < MAX_DEFERRALS:
             self._deferred += 1
             self._pause(0.001)
@@ -177,7 +178,7 @@ class SharingServer(uvicorn.Server):
         if connection.family in (socket.AF_INET, socket.AF_INET6):
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers go out at once
         self._pending += 1
-        self.loads[self.slot] = load + 1
+        self._publish()
         task = self._loop.create_task(self._attach(connection))
         self._attaching.add(task)
         task.add_done_callback(self._attaching.discard)
