@@ -5,8 +5,8 @@
 
 Each engine runs in its own subprocess (so peak memory is its own) on the same passages and questions:
 - build seconds: from the passage texts to a searchable index, *including the engine's own tokenization*
-  (qa: `EngineBuilder.add_text` with qa's analyzer, as `qa index` builds; bm25s: `bm25s.tokenization.Tokenizer` + `BM25.index`; rank-bm25: qa's
-  analyzer tokens, as rank-bm25 takes token lists, + `BM25Okapi`);
+  (qa: `EngineBuilder.add_text` with qa's analyzer, as `qa index` builds; bm25s: `bm25s.tokenization.Tokenizer`
+  + `BM25.index`; rank-bm25: qa's analyzer tokens, as rank-bm25 takes token lists, + `BM25Okapi`);
 - peak MB: the subprocess's peak resident memory after the build (VmHWM; it includes the imports and the passage
   texts held in memory, reported apart as "base MB": the peak before building);
 - load seconds: opening the saved index (qa: `SparseBM25.load` memory-mapped + `vocab.json`; bm25s:
@@ -80,15 +80,15 @@ def _latency_stats(latencies: list[float], wall: float) -> dict:
 # -- one engine, in its own process ---------------------------------------------------------------------------
 
 def _stopwords() -> list[str]:
-    from qa.analysis import load_stopwords
+    from qa.ranking.analysis import load_stopwords
 
     return sorted(load_stopwords())
 
 
 def run_qa(passages: list[str], questions: list[str], folder: Path, budget: float) -> dict:
-    from qa.analysis import Analyzer
-    from qa.bm25 import BM25Params
-    from qa.engine import EngineBuilder, SparseBM25
+    from qa.ranking.analysis import Analyzer
+    from qa.ranking.bm25 import BM25Params
+    from qa.ranking.engine import EngineBuilder, SparseBM25
 
     warm = EngineBuilder()  # loads the cached numba kernels and imports NLTK, untimed
     warm_analyzer = Analyzer()
@@ -183,8 +183,9 @@ def run_bm25s(passages: list[str], questions: list[str], folder: Path, budget: f
 
 
 def run_rank_bm25(passages: list[str], questions: list[str], folder: Path, budget: float) -> dict:
-    from qa.analysis import Analyzer
     from rank_bm25 import BM25Okapi
+
+    from qa.ranking.analysis import Analyzer
 
     Analyzer().terms("Warm the stemmer up.")
     base = _rss_mb()
@@ -323,8 +324,8 @@ def score_check(results: dict[str, dict]) -> str | None:
     qa, ref = results.get("qa", {}), results.get("rank_bm25", {})
     if "top_scores" not in qa or "top_scores" not in ref:
         return None
-    pairs = list(zip(qa["top_scores"], ref["top_scores"]))
-    worst = max((abs(a - b) for x, y in pairs for a, b in zip(x, y)), default=0.0)
+    pairs = list(zip(qa["top_scores"], ref["top_scores"], strict=False))
+    worst = max((abs(a - b) for x, y in pairs for a, b in zip(x, y, strict=False)), default=0.0)
     same_len = all(len(x) == len(y) for x, y in pairs)
     return (f"scores: qa's top-10 scores equal rank-bm25's (BM25Okapi k1=1.2 b=0.75 epsilon=0.25, same tokens) on the "
             f"first {len(pairs)} questions: max |difference| {worst:.1e}{'' if same_len else ' (lengths differ!)'}")

@@ -255,7 +255,8 @@ def main() -> None:
             "p50_ms", "p75_ms", "p90_ms", "p99_ms", "max_ms"))
               + f" {held['non_2xx']:>8} {held['socket_errors']:>14}   (open loop: {held['offered_per_s']:,.0f}/s "
               f"offered over {held['connections']} connections)")
-        print(f"open loop: {held['requests']:,} questions measured; the generator sent them {held['send_lag_p50_ms']:.2f}"
+        print(f"open loop: {held['requests']:,} questions measured; the generator sent them "
+              f"{held['send_lag_p50_ms']:.2f}"
               f" ms (p50) / {held['send_lag_p99_ms']:.2f} ms (p99) after they were due (near 0: it kept up)")
     for name, ok in met.items():
         print(f"target {name}: {'MET' if ok else 'NOT MET'}")

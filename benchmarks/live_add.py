@@ -96,7 +96,7 @@ def main() -> None:
     print(row("new article answerable, after the POST returned", add_visible))
     print(row("DELETE /documents/{id} returns", deletes))
     print(row("deleted article gone, after the DELETE returned", delete_visible))
-    total = [a + v for a, v in zip(adds, add_visible)]
+    total = [a + v for a, v in zip(adds, add_visible, strict=False)]
     print(row("from sending the POST to answerable on any worker", total))
 
 

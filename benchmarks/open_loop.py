@@ -43,12 +43,13 @@ class Outcome:
         p50, p75, p90, p99, p999 = np.percentile(lat, [50, 75, 90, 99, 99.9])
         return {"offered_per_s": rate, "connections": connections, "requests": len(self.latencies_ms),
                 "answered_per_s": len(self.latencies_ms) / self.elapsed_s if self.elapsed_s else 0.0,
-                "p50_ms": float(p50), "p75_ms": float(p75), "p90_ms": float(p90), "p99_ms": float(p99), "p99.9_ms": float(p999),
+                "p50_ms": float(p50), "p75_ms": float(p75), "p90_ms": float(p90), "p99_ms": float(p99),
+                "p99.9_ms": float(p999),
                 "max_ms": float(lat.max()), "non_2xx": self.non_2xx, "socket_errors": self.socket_errors,
                 "send_lag_p50_ms": float(np.percentile(lags, 50)), "send_lag_p99_ms": float(np.percentile(lags, 99))}
 
 
-async def _client(host: str, port: int, paths: list[str], schedule: "_Schedule", outcome: Outcome) -> None:
+async def _client(host: str, port: int, paths: list[str], schedule: _Schedule, outcome: Outcome) -> None:
     """One keep-alive connection: take the next due request, send it when due, read the answer; repeat."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -123,7 +124,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds sent first and not counted")
     args = parser.parse_args()
-    paths = [line.strip() for line in open(args.paths) if line.strip()]
+    with open(args.paths) as handle:
+        paths = [line.strip() for line in handle if line.strip()]
     try:
         import uvloop
     except ImportError:

@@ -40,8 +40,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from qa.cli.evaluation import evaluate_beir, evaluate_squad, load_beir, load_squad  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.evaluation import evaluate_beir, evaluate_squad, load_beir, load_squad  # noqa: E402
 
 
 def lucene_idf(doc_freq: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
@@ -56,9 +56,9 @@ def porter_stemmer() -> Any:
 
 
 def _weigh_variant(variant: str, delta: float) -> Any:
-    """`qa.engine._weigh` for BM25+ (Lv & Zhai 2011) or BM25L (Lv & Zhai 2011), with qa's IDF."""
-    from qa import engine
-    from qa.bm25 import okapi_idf
+    """`qa.ranking.engine._weigh` for BM25+ (Lv & Zhai 2011) or BM25L (Lv & Zhai 2011), with qa's IDF."""
+    from qa.ranking import engine
+    from qa.ranking.bm25 import okapi_idf
 
     original = engine._weigh
 
@@ -78,7 +78,7 @@ def _weigh_variant(variant: str, delta: float) -> Any:
         result = original(arrays, doc_freq, params)  # whatever else the engine keeps per term
         result["weights"] = weights
         if "max_weight" in result:
-            from qa import kernels
+            from qa.ranking import kernels
 
             result["max_weight"] = kernels.posting_maxima(arrays["indptr"], weights)
         return result
@@ -88,7 +88,7 @@ def _weigh_variant(variant: str, delta: float) -> Any:
 
 def _title_twice_writer() -> Any:
     """BEIR records written with their title repeated at the head of the body: the title counts twice."""
-    from qa import evaluation
+    from qa.cli import evaluation
 
     original = evaluation._write_article
 
@@ -105,9 +105,7 @@ def _rm3_searcher_class(fb_docs: int = 10, fb_terms: int = 10, original_weight: 
     scored by sum_t w(t) * BM25(t, passage))."""
     from collections import Counter
 
-    from qa import evaluation
-
-    base = evaluation._ranking_searcher_class()
+    from qa.answer.search import Searcher as base
 
     class RM3Searcher(base):  # type: ignore[misc, valid-type]
         def _diverse_top(self, term_ids: list[int], top_k: int, *args: Any,
@@ -118,7 +116,7 @@ def _rm3_searcher_class(fb_docs: int = 10, fb_terms: int = 10, original_weight: 
                 return []
             relevance: Counter[int] = Counter()
             total = float(np.sum(first_scores)) or 1.0
-            for passage_id, score in zip(first_docs.tolist(), first_scores.tolist()):
+            for passage_id, score in zip(first_docs.tolist(), first_scores.tolist(), strict=False):
                 article, start, end, _ = index.passage(passage_id)
                 terms = index.term_ids(index.analyzer.terms(index.articles[article].title)
                                        + index.analyzer.terms(index.article_text(article)[start:end]))
@@ -146,25 +144,25 @@ def prototype(*names: str) -> Iterator[None]:
     with ExitStack() as stack:
         for name in names:
             if name == "idf=lucene":
-                stack.enter_context(mock.patch("qa.engine.okapi_idf", lucene_idf))
+                stack.enter_context(mock.patch("qa.ranking.engine.okapi_idf", lucene_idf))
             elif name == "stemmer=porter":
-                stack.enter_context(mock.patch("qa.analysis._snowball_english", porter_stemmer))
+                stack.enter_context(mock.patch("qa.ranking.analysis._snowball_english", porter_stemmer))
             elif name == "stopwords=none":
-                stack.enter_context(mock.patch("qa.analysis.load_stopwords", lambda: frozenset()))
+                stack.enter_context(mock.patch("qa.ranking.analysis.load_stopwords", lambda: frozenset()))
             elif name in ("bm25+", "bm25l"):
-                stack.enter_context(mock.patch("qa.engine._weigh", _weigh_variant(name, 1.0 if name == "bm25+"
+                stack.enter_context(mock.patch("qa.ranking.engine._weigh", _weigh_variant(name, 1.0 if name == "bm25+"
                                                                                   else 0.5)))
             elif name == "rm3":
-                stack.enter_context(mock.patch("qa.evaluation._ranking_searcher_class", _rm3_searcher_class()))
+                stack.enter_context(mock.patch("qa.cli.evaluation.Searcher", _rm3_searcher_class()()))
             elif name == "analyzer v1":
-                stack.enter_context(mock.patch("qa.analysis._WORD", re.compile(
+                stack.enter_context(mock.patch("qa.ranking.analysis._WORD", re.compile(
                     r"[^\W_]+(?:(?:(?<=\d)[.,](?=\d)|['’](?=[^\W_]))[^\W_]+)*")))
-                stack.enter_context(mock.patch("qa.analysis.GREEK_LETTERS", {}))
-                stack.enter_context(mock.patch("qa.analysis._ACRONYM_PLURAL", re.compile(r"(?!)")))
+                stack.enter_context(mock.patch("qa.ranking.analysis.GREEK_LETTERS", {}))
+                stack.enter_context(mock.patch("qa.ranking.analysis._ACRONYM_PLURAL", re.compile(r"(?!)")))
             elif name == "repeats count":
-                stack.enter_context(mock.patch("qa.search.searched_once", list))
+                stack.enter_context(mock.patch("qa.answer.search.searched_once", list))
             elif name == "title x2":
-                stack.enter_context(mock.patch("qa.evaluation._write_article", _title_twice_writer()))
+                stack.enter_context(mock.patch("qa.cli.evaluation._write_article", _title_twice_writer()))
             else:
                 raise ValueError(name)
         yield

@@ -229,7 +229,7 @@ def main() -> int:
             outs = [str(work / f"{tag}-{n}.json") for n in range(args.client_processes)]
             processes = [multiprocessing.Process(target=client_process, args=(
                 port, seconds, count, n + (100 if tag == "run" else 0), questions, ids, start_at, out))
-                for n, (count, out) in enumerate(zip(per_process, outs))]
+                for n, (count, out) in enumerate(zip(per_process, outs, strict=False))]
             for process in processes:
                 process.start()
             for process in processes:

@@ -49,7 +49,7 @@ _CODAS = ["", "", "", "n", "r", "l", "m", "k"]
 
 def _stopwords() -> list[str]:
     """The NLTK English stopwords qa ships, in file order, without the apostrophe forms."""
-    from qa.analysis import load_stopwords
+    from qa.ranking.analysis import load_stopwords
 
     path = Path(__file__).resolve().parent.parent / "qa" / "data" / "stopwords_english.txt"
     ordered = [w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip()]

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
                                "otherwise dominate indexing time and memory.")
 
     @model_validator(mode="after")
-    def _overlap_below_length(self) -> "Settings":
+    def _overlap_below_length(self) -> Settings:
         if self.chunk_overlap * 10 >= self.chunk_words:
             raise ValueError("chunk_overlap sentences would fill most of a passage; lower it or raise chunk_words")
         return self

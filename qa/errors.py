@@ -28,6 +28,10 @@ class InvalidQuestion(InvalidRequest):
     """The question cannot be asked (empty, too long)."""
 
 
+class UnreadableFile(QAError):
+    """A file of the documents folder cannot be used as an article; the message is the reason (it is shown)."""
+
+
 class DocumentNotFound(QAError):
     """No article has the requested id."""
 

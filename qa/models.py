@@ -1,18 +1,28 @@
-"""Plain data passed between modules: articles, passages, hits. No I/O here.
+"""Plain data passed between the layers: articles and their chunks, and the answer a question gets. No I/O here.
 
 Character offsets are always relative to `Article.text`, the article exactly as read from its file (after
-decoding), so that `article.text[passage.start:passage.end] == passage.text` and a citation can be checked
-against the file.
+decoding), so that `article.text[chunk.start:chunk.end] == chunk.text` and a citation can be checked against the
+file.
+
+The answer types (`Answer`, `Passage`, `Citation`, ...) are the one definition of what a question returns: the
+Python API hands them out, `qa ask --json` and the HTTP API serialise them as they are (orjson writes dataclasses
+field by field, in order), and FastAPI derives the OpenAPI schema from them (the `Field` descriptions below).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import Field
+
+# -- what the corpus layer reads --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """One file of the documents folder."""
+    """One article: a file of the documents folder, or one record of a JSONL feed."""
 
     id: str
     """Path relative to the documents folder, without extension, with `/` separators: stable across runs."""
@@ -29,43 +39,18 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Span:
-    """A half-open character range `[start, end)` of an article."""
-
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A run of whole sentences of one article."""
+class Chunk:
+    """A run of whole sentences of one article: the unit that is indexed and returned."""
 
     article_id: str
     number: int
-    """1-based position of the passage within its article."""
+    """1-based position of the chunk within its article."""
     start: int
     end: int
     text: str
     sentences: tuple[tuple[int, int], ...] = ()
-    """Article spans of the passage's sentences (pieces of an over-long one), in order: where the best sentence
-    is chosen from, kept with the index so that answering never splits sentences again."""
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    """Which articles a question may be answered from. Empty fields do not filter.
-
-    `source_prefix` matches the start of the file path relative to the documents folder ("business/");
-    `date_from`/`date_to` (ISO YYYY-MM-DD, inclusive) keep articles whose `date` lies in the range, so
-    articles without a date are left out when either is given.
-    """
-
-    source_prefix: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.source_prefix or self.date_from or self.date_to)
+    """Article spans of the chunk's sentences (pieces of an over-long one), in order: where the best sentence is
+    chosen from, kept with the index so that answering never splits sentences again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,76 +61,135 @@ class SkippedFile:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class TermContribution:
-    """How one question term contributed to a passage's score (see `qa.bm25` for the formula)."""
+def page_number(page_starts: tuple[int, ...] | list[int], offset: int) -> int | None:
+    """The 1-based page holding `offset` of a PDF's text, or None before page 1 (the title) or without pages.
 
-    term: str
-    count: int
-    """Times the term occurs in the question (it is searched once however often it occurs)."""
-    tf: int
-    df: int
-    idf: float
-    length_norm: float
-    """k1 * (1 - b + b * passage_length / average_length): the length part of the denominator."""
-    contribution: float
-    share: float
-    """contribution / score (0 when the score is 0)."""
+    >>> page_number((12, 40, 75), 50)
+    2
+    """
+    return bisect_right(page_starts, offset) or None
+
+
+# -- what a question may say ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class PairContribution:
-    """Two question terms found near each other in a passage, and what that added (see `qa.proximity`)."""
+class Filter:
+    """Which articles a question may be answered from. Empty fields do not filter.
 
-    terms: tuple[str, str]
-    near: int
-    """Occurrences of the first term with the second at most the proximity window away."""
-    contribution: float
+    `source_prefix` matches the start of the file path relative to the documents folder ("business/");
+    `date_from`/`date_to` (ISO YYYY-MM-DD, inclusive, real dates: `qa.dates.parse_date`) keep articles whose
+    `date` lies in the range, so articles without a date are left out when either is given.
+    """
+
+    source_prefix: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.source_prefix or self.date_from or self.date_to)
 
 
-@dataclass(frozen=True, slots=True)
-class BestSentence:
-    start: int
-    end: int
-    text: str
-    score: float
+# -- what a question gets --------------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class Hit:
-    """A scored passage with everything needed to cite it."""
+class Span:
+    """A half-open character range `[start, end)` of an article."""
+
+    start: int
+    end: Annotated[int, Field(description="Exclusive.")]
+
+
+@dataclass(slots=True)
+class BestSentence:
+    text: str
+    start: Annotated[int, Field(description="Article offset of the sentence.")]
+    end: int
+    score: Annotated[float, Field(description="How well the sentence matches the question (see README).")]
+
+
+@dataclass(slots=True)
+class Citation:
+    """Where a passage comes from, precisely enough to check it."""
+
+    document_id: Annotated[str, Field(description="Stable id: the file path relative to the documents folder, "
+                                      "without extension (a JSONL record: `<file>/<record id>`).")]
+    title: str
+    source: Annotated[str, Field(description="The file, relative to the documents folder.")]
+    passage: Annotated[int, Field(description="1-based number of the passage within its article.")]
+    start: Annotated[int, Field(description="Character offset of the passage in the article.")]
+    end: Annotated[int, Field(description="End offset (exclusive): article_text[start:end] is the passage.")]
+    url: Annotated[str, Field(description="This passage in its article, with context: GET it on this service.")]
+    source_url: Annotated[str | None, Field(description="Where the article was published.")] = None
+    date: Annotated[str | None, Field(description="Publication date (YYYY-MM-DD).")] = None
+    author: Annotated[str | None, Field(description="Author.")] = None
+    publisher: Annotated[str | None, Field(description="Publisher or site (HTML metadata, JSONL `source`).")] = None
+    page: Annotated[int | None, Field(description="PDF: the page the passage starts on.")] = None
+    end_page: Annotated[int | None, Field(description="PDF: the page it ends on (differs when it crosses pages).")
+                        ] = None
+
+
+@dataclass(slots=True)
+class TermExplanation:
+    """How one question term contributed to a passage's score (see `qa.ranking.bm25` for the formula)."""
+
+    term: Annotated[str, Field(description="The question term after analysis.")]
+    count: Annotated[int, Field(description="Occurrences in the question (searched once however often).")]
+    tf: Annotated[int, Field(description="Occurrences in the passage (title included when titles are indexed).")]
+    df: Annotated[int, Field(description="Passages containing the term.")]
+    idf: float
+    length_norm: Annotated[float, Field(description="k1 * (1 - b + b * passage_length / average_length).")]
+    contribution: Annotated[float, Field(description="idf * tf * (k1 + 1) / (tf + length_norm).")]
+    share: Annotated[float, Field(description="contribution / score (0 when the score is 0).")]
+
+
+@dataclass(slots=True)
+class ProximityExplanation:
+    """Two question terms found near each other in a passage, and what that added (see `qa.answer.proximity`)."""
+
+    terms: Annotated[list[str], Field(description="Two question terms (in question order).", min_length=2,
+                                      max_length=2)]
+    near: Annotated[int, Field(description="Occurrences of the first with the second at most "
+                               "QA_PROXIMITY_WINDOW terms away.")]
+    contribution: Annotated[float, Field(description="proximity_weight * min(idf) * near * (k1 + 1) / "
+                                         "(near + length_norm).")]
+
+
+@dataclass(slots=True)
+class Passage:
+    """One passage of an answer: its text, score and citation, and the evidence a reader checks it by."""
 
     rank: int
     score: float
     text: str
-    document_id: str
-    title: str
-    source: str
-    passage: int
-    start: int
-    end: int
-    highlights: list[Span] = field(default_factory=list)
-    best_sentence: BestSentence | None = None
-    explanation: list[TermContribution] | None = None
-    proximity: list[PairContribution] | None = None
-    """With the explanation: the pairs of question terms that stand near each other; the term contributions and
-    these add up to the score. None for a passage the proximity stage did not score (beyond BM25's first 20)."""
-    meta: dict[str, str] = field(default_factory=dict)
-    page: int | None = None
-    """PDF: the page the passage starts on."""
-    end_page: int | None = None
-    """PDF: the page the passage ends on (the same page unless it crosses a page break)."""
+    citation: Citation
+    best_sentence: Annotated[BestSentence | None, Field(
+        description="The passage's sentence that best matches the question.")]
+    highlights: Annotated[list[Span], Field(
+        description="Article offsets of the words that matched a question term after analysis.")]
+    explanation: Annotated[list[TermExplanation] | None, Field(description="Only with explain=true.")] = None
+    proximity: Annotated[list[ProximityExplanation] | None, Field(
+        description="Only with explain=true: question terms found near each other. The contributions of "
+        "`explanation` and `proximity` add up to the score. null for a passage the proximity stage did not score "
+        "(beyond BM25's first 20), whose score is BM25's alone.")] = None
 
 
 @dataclass(slots=True)
 class Answer:
-    """The result of one question."""
+    """The passages that best answer one question, best first."""
 
     question: str
-    hits: list[Hit]
+    passages: list[Passage]
     took_ms: float
-    message: str | None = None
-    terms: list[str] = field(default_factory=list)
-    """The question's terms after analysis (what was actually searched)."""
-    unknown_terms: list[str] = field(default_factory=list)
-    """Words of the question whose term occurs in no article (what to rephrase)."""
+    terms: Annotated[list[str], Field(description="The question's terms after analysis: what was searched for.")
+                     ] = field(default_factory=list)
+    unknown_terms: Annotated[list[str], Field(
+        description="Words of the question that occur in no article: rephrase these.")] = field(default_factory=list)
+    message: Annotated[str | None, Field(description="Set when no passage is returned, saying why.")] = None
+
+
+@dataclass(slots=True)
+class BatchAnswer:
+    answers: list[Answer]
+    took_ms: float

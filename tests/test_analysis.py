@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-
 import pytest
 
-from qa.analysis import Analyzer, load_stopwords
+from qa.ranking.analysis import Analyzer, load_stopwords
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +76,7 @@ def test_preloaded_cache_avoids_the_stemmer() -> None:
 def test_words_of_ascii_text_are_the_patterns_words(text: str) -> None:
     """`words_of` finds ASCII words without the pattern (str.translate/split, or a simpler pattern): the same
     words exactly, whatever joins them."""
-    from qa.analysis import _WORD, words_of
+    from qa.ranking.analysis import _WORD, words_of
 
     assert words_of(text) == _WORD.findall(text)
 
@@ -87,7 +86,7 @@ def test_words_and_matches_of_random_text_are_the_patterns() -> None:
     apostrophes, digits, a repeated word inside others), ASCII and not: `matching` is `tokens` filtered."""
     import random
 
-    from qa.analysis import _WORD, _ascii_word_starts, _word_starts, words_of
+    from qa.ranking.analysis import _WORD, _ascii_word_starts, _word_starts, words_of
 
     analyzer = Analyzer()
     pieces = ["ab", "cab", "1", "22", ".", ",", "'", " ", "-", "_", "\n", "A", "s", "α", "’", "é"]

@@ -5,14 +5,17 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 
-from qa.api import create_app
+from qa.answer.search import Searcher
 from qa.config import Settings
 from qa.index import Index, open_index
-from qa.schemas import AskResponse, answer_body, to_json
-from qa.search import Searcher
+from qa.models import Answer
+from qa.web import fastpath
+from qa.web.app import create_app
 
 from .conftest import TESTS, settings_for
 
@@ -143,10 +146,8 @@ def test_the_fast_path_answers_exactly_as_fastapi_does(seed_settings: Settings, 
     answer, error and message must stay what FastAPI's own handling gives, and the fast path must really run."""
     from fastapi.routing import APIRoute
 
-    from qa import api
-
     standard_calls = []
-    original = api.APIRoute.get_route_handler
+    original = fastpath.APIRoute.get_route_handler
 
     def counted(route: APIRoute):  # FastAPI's handler, counting the requests it takes
         handler = original(route)
@@ -157,14 +158,14 @@ def test_the_fast_path_answers_exactly_as_fastapi_does(seed_settings: Settings, 
 
         return counting
 
-    monkeypatch.setattr(api.APIRoute, "get_route_handler", counted)
+    monkeypatch.setattr(fastpath.APIRoute, "get_route_handler", counted)
     with TestClient(create_app(seed_settings)) as fast:
         answers = [_ask(fast, *request) for request in ASK_REQUESTS]
     valid = sum(status == 200 for status, _ in answers)
     assert valid == 8 and all(status == 200 for status, _ in answers[:valid])
     assert len(standard_calls) == len(ASK_REQUESTS) - valid  # only what the fast path declined reached FastAPI
 
-    monkeypatch.setattr(api.FastPathRoute, "get_route_handler", original)  # FastAPI alone
+    monkeypatch.setattr(fastpath.FastPathRoute, "get_route_handler", original)  # FastAPI alone
     with TestClient(create_app(seed_settings)) as plain:
         assert [_ask(plain, *request) for request in ASK_REQUESTS] == answers
     assert answers[2][1]["question"] == SHUSHA and answers[6][1]["question"] == "Shusha"
@@ -205,7 +206,7 @@ def test_health(client: TestClient) -> None:
 def test_openapi_documents_models_and_examples(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     ask = schema["paths"]["/ask"]["post"]
-    assert ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AskResponse")
+    assert ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Answer")
     assert "422" in ask["responses"]
     assert schema["components"]["schemas"]["AskRequest"]["examples"][0]["question"] == SHUSHA
     docs = client.get("/docs")
@@ -215,27 +216,25 @@ def test_openapi_documents_models_and_examples(client: TestClient) -> None:
 
 
 def test_answer_bodies_are_exactly_the_documented_response(seed_index: Index, tmp_path: Path) -> None:
-    """Answers are serialised from plain data (`answer_body`); the pydantic models are the schema. Every shape of
-    answer must validate against them, with no field missing or extra."""
+    """Answers are serialised by orjson from the `Answer` dataclass, from which FastAPI also derives the schema:
+    every shape of answer must validate against it, with no field missing or extra."""
     formats = tmp_path / "formats"
     shutil.copytree(FORMATS, formats)
     searchers = [Searcher(seed_index), Searcher(open_index(settings_for(formats, tmp_path / "i")))]
     answers = [searchers[0].ask("Shusha Declaration", top_k=5, explain_scores=True),
                searchers[0].ask("trade turnover"), searchers[0].ask("zzyzx"), searchers[0].ask("the and of"),
                searchers[1].ask("Shusha Declaration harbour caviar", top_k=10)]
-    assert any(hit.meta for hit in answers[-1].hits)  # metadata (url, date, author) reaches the citations
+    assert any(p.citation.date or p.citation.source_url for p in answers[-1].passages)  # metadata reaches citations
+    schema = TypeAdapter(Answer)
     for answer in answers:
-        body = answer_body(answer)
-        assert AskResponse.model_validate(body).model_dump(mode="json") == body
-        assert json.loads(to_json(body)) == body
+        body = json.loads(orjson.dumps(answer))
+        assert schema.dump_python(schema.validate_python(body), mode="json") == body
 
 
 def test_the_fast_path_checks_the_key_where_fastapi_does(seed_settings: Settings,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """With reads protected: a missing key is 401 on either path, but unreadable JSON is 422 first, as FastAPI
     orders them."""
-    from qa import api
-
     settings = seed_settings.model_copy(update={"api_key": "k3y", "protect_reads": True})
     key = {"authorization": "Bearer k3y"}
     requests = [("POST", b"{not json", {"content-type": "application/json"}),
@@ -254,7 +253,7 @@ def test_the_fast_path_checks_the_key_where_fastapi_does(seed_settings: Settings
 
     with TestClient(create_app(settings)) as fast:
         got = answers(fast)
-    monkeypatch.setattr(api.FastPathRoute, "get_route_handler", api.APIRoute.get_route_handler)
+    monkeypatch.setattr(fastpath.FastPathRoute, "get_route_handler", fastpath.APIRoute.get_route_handler)
     with TestClient(create_app(settings)) as plain:
         assert answers(plain) == got
     assert [status for status, _ in got] == [422, 401, 200, 401, 401, 200, 401]

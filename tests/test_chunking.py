@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_article, split_sentences
-from qa.ingest import read_articles, scan_documents
+from qa.corpus.chunking import chunk_article
+from qa.corpus.read import read_articles
+from qa.corpus.scan import scan_documents
+from qa.corpus.sentences import split_sentences
 from qa.models import Article
 
 from .conftest import ARTICLES, SEED_DOCUMENTS, shared_data

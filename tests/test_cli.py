@@ -73,8 +73,10 @@ def test_stopword_question_prints_one_line(corpus_args: list[str], capsys: pytes
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["ask", "trade", "--documents", "/nonexistent/folder"], "qa: error: documents folder not found: /nonexistent/folder\n"),
-    (["ask", "trade", "--top-k", "0"], "qa: error: invalid setting: top_k: Input should be greater than or equal to 1\n"),
+    (["ask", "trade", "--documents", "/nonexistent/folder"],
+     "qa: error: documents folder not found: /nonexistent/folder\n"),
+    (["ask", "trade", "--top-k", "0"],
+     "qa: error: invalid setting: top_k: Input should be greater than or equal to 1\n"),
     (["ask"], "qa: error: give either a question or --file FILE\n"),
     (["ask", "   "], "qa: error: the question is empty\n"),
 ])

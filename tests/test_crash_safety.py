@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer.search import Searcher
 from qa.config import Settings
 from qa.index import build_index, current_version, load_index, open_index
-from qa.search import Searcher
 
 from .conftest import ARTICLES, REPO, SEED_DOCUMENTS
 
@@ -34,6 +34,8 @@ import json, os, shutil, sys, time
 from pathlib import Path
 import numpy as np
 import qa.index as qi
+import qa.index.store as store
+import qa.index.writer as writer
 from qa.config import make_settings
 
 point = sys.argv[1]
@@ -44,14 +46,14 @@ def pause(name):
         print("AT " + name, flush=True)
         time.sleep(600)
 
-real_add_text = qi._VersionWriter._add_text
+real_add_text = writer.VersionWriter._add_text
 def add_text(self, encoded):
     real_add_text(self, encoded)
     self._texts.flush()
     counts["text"] += 1
     if counts["text"] == 2:
         pause("texts")
-qi._VersionWriter._add_text = add_text
+writer.VersionWriter._add_text = add_text
 
 real_save = np.save
 def save(*args, **kwargs):
@@ -61,20 +63,20 @@ def save(*args, **kwargs):
         pause("arrays")
 np.save = save
 
-real_write_json = qi._write_json
+real_write_json = store.write_json
 def write_json(path, data):
     if path.name == "manifest.json" and point == "manifest":
         text = json.dumps(data)
         path.write_text(text[: len(text) // 2])
         pause("manifest")
     real_write_json(path, data)
-qi._write_json = write_json
+writer.write_json = write_json
 
-real_point = qi._point_current
+real_point = store._point_current
 def point_current(index_dir, name):
     pause("renamed")
     real_point(index_dir, name)
-qi._point_current = point_current
+store._point_current = point_current
 
 real_replace = os.replace
 def replace(src, dst, *args, **kwargs):
@@ -126,8 +128,8 @@ def kill_at(settings: Settings, point: str) -> None:
 
 
 def top_source(index_path_settings: Settings, question: str) -> str:
-    hits = Searcher(open_index(index_path_settings)).ask(question, 1).hits
-    return hits[0].source if hits else ""
+    hits = Searcher(open_index(index_path_settings)).ask(question, 1).passages
+    return hits[0].citation.source if hits else ""
 
 
 @pytest.mark.parametrize("point", BEFORE_SWAP + AFTER_SWAP)

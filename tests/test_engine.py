@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from qa import kernels
-from qa.bm25 import BM25Params
-from qa.engine import SparseBM25
 from qa.errors import IndexFormatError
+from qa.ranking import kernels
+from qa.ranking.bm25 import BM25Params
+from qa.ranking.engine import SparseBM25
 
 PARAMS = [BM25Params(), BM25Params(k1=0.9, b=0.4, epsilon=0.0), BM25Params(k1=2.0, b=0.9, epsilon=0.5)]
 
@@ -167,7 +167,7 @@ def test_updated_engine_scores_equal_a_full_rebuild() -> None:
         new = [list(rng.integers(0, 320, size=rng.integers(1, 40))) for _ in range(rng.integers(0, 30))]
         flat = np.asarray([t for d in new for t in d], np.int32)
         engine = engine.updated(keep, flat, np.asarray([len(d) for d in new], np.int64), n_terms=320)
-        docs = [d for d, k in zip(docs, keep) if k] + new
+        docs = [d for d, k in zip(docs, keep, strict=False) if k] + new
         rebuilt = SparseBM25.build(docs, n_terms=320, params=BM25Params())
         for query in _queries(9, vocab=320):
             np.testing.assert_allclose(engine.scores(query), rebuilt.scores(query), rtol=0, atol=1e-12)
@@ -178,8 +178,8 @@ def test_updated_engine_scores_equal_a_full_rebuild() -> None:
 
 
 def test_add_text_gives_the_same_terms_as_the_analyzer() -> None:
-    from qa.analysis import Analyzer
-    from qa.engine import EngineBuilder
+    from qa.ranking.analysis import Analyzer
+    from qa.ranking.engine import EngineBuilder
 
     texts = ["The Shusha Declaration was signed on June 15.", "", "What is it?", "B2B formats: $15 billion in 2023",
              "Signed, sealed; the declarations were SIGNED.", "Baku-Tbilisi-Ceyhan and Azerbaijan’s trade"]
@@ -188,5 +188,5 @@ def test_add_text_gives_the_same_terms_as_the_analyzer() -> None:
         by_terms.add(Analyzer().terms("Title words") + Analyzer().terms(text))
         by_text.add_text(text, Analyzer(), prefix=by_text.ids_of("Title words", Analyzer()))
     assert by_text.vocab == by_terms.vocab
-    for a, b in zip(by_text.arrays(), by_terms.arrays()):
+    for a, b in zip(by_text.arrays(), by_terms.arrays(), strict=False):
         np.testing.assert_array_equal(a, b)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.api import create_app
+from qa.answer.evidence import asked_kind, holds_kind
+from qa.answer.search import Searcher
 from qa.cli import main
-from qa.chunking import split_paragraphs, split_sentences
-from qa.evidence import asked_kind, holds_kind
+from qa.corpus.sentences import split_paragraphs, split_sentences
 from qa.index import Index, open_index
-from qa.search import Searcher
+from qa.web.app import create_app
 
 from .conftest import SEED_DOCUMENTS, settings_for
 
@@ -22,13 +22,13 @@ SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
 
 
 def test_best_sentence_is_the_answering_sentence_with_its_span(seed_index: Index) -> None:
-    hit = Searcher(seed_index).ask(SHUSHA, top_k=1).hits[0]
+    hit = Searcher(seed_index).ask(SHUSHA, top_k=1).passages[0]
     best = hit.best_sentence
     assert best is not None
     assert best.text.startswith("On June 15, Azerbaijan and Turkey signed the Shusha Declaration")
-    article = seed_index.article_text(seed_index.article_number(hit.document_id))
+    article = seed_index.article_text(seed_index.article_number(hit.citation.document_id))
     assert article[best.start : best.end] == best.text
-    assert hit.start <= best.start < best.end <= hit.end
+    assert hit.citation.start <= best.start < best.end <= hit.citation.end
 
 
 def test_best_sentence_ties_go_to_more_distinct_terms_then_earlier(tmp_path: Path) -> None:
@@ -37,18 +37,19 @@ def test_best_sentence_ties_go_to_more_distinct_terms_then_earlier(tmp_path: Pat
     (docs / "a.txt").write_text("Ties\n\nCranes arrived. Cranes arrived. Cranes lift steel.\n")
     (docs / "b.txt").write_text("Other\n\nNothing here about lifting.\n")
     index = open_index(settings_for(docs, tmp_path / "i"))
-    hit = Searcher(index).ask("cranes", top_k=1).hits[0]
-    assert hit.best_sentence is not None and hit.best_sentence.start == hit.start  # the first of equal sentences
+    hit = Searcher(index).ask("cranes", top_k=1).passages[0]
+    # the first of equal sentences
+    assert hit.best_sentence is not None and hit.best_sentence.start == hit.citation.start
 
 
 def test_highlights_match_after_analysis(seed_index: Index) -> None:
-    hit = Searcher(seed_index).ask("cooperation in B2B", top_k=1).hits[0]
-    article = seed_index.article_text(seed_index.article_number(hit.document_id))
+    hit = Searcher(seed_index).ask("cooperation in B2B", top_k=1).passages[0]
+    article = seed_index.article_text(seed_index.article_number(hit.citation.document_id))
     words = {article[s.start : s.end] for s in hit.highlights}
     assert "cooperation" in words and "B2B" in words
     cooperate = Searcher(seed_index).ask("How do they cooperate?", top_k=3)
-    for hit in cooperate.hits:
-        article = seed_index.article_text(seed_index.article_number(hit.document_id))
+    for hit in cooperate.passages:
+        article = seed_index.article_text(seed_index.article_number(hit.citation.document_id))
         assert {article[s.start : s.end].lower() for s in hit.highlights} <= {"cooperate", "cooperation"}
         assert hit.highlights
 
@@ -67,30 +68,31 @@ def long_article(tmp_path: Path) -> Index:
 def test_overlapping_passages_of_one_article_are_never_both_returned(long_article: Index) -> None:
     engine_top = long_article.engine.top_k(long_article.term_ids(["harbour", "crane", "steel"]), 10)[0]
     assert len(engine_top) == 10  # the raw ranking would return neighbours that share a sentence
-    hits = Searcher(long_article).ask("harbour crane steel", top_k=10).hits
+    hits = Searcher(long_article).ask("harbour crane steel", top_k=10).passages
     assert len(hits) == 10
-    assert len({(h.document_id, h.passage) for h in hits}) == 10
+    assert len({(h.citation.document_id, h.citation.passage) for h in hits}) == 10
     for i, a in enumerate(hits):
         for b in hits[i + 1 :]:
-            if a.document_id == b.document_id:
-                assert a.end <= b.start or b.end <= a.start, (a.passage, b.passage)
+            if a.citation.document_id == b.citation.document_id:
+                assert a.citation.end <= b.citation.start or b.citation.end <= a.citation.start, \
+                    (a.citation.passage, b.citation.passage)
     assert [h.rank for h in hits] == list(range(1, 11))
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
 def test_max_per_article_limits_results(long_article: Index) -> None:
-    hits = Searcher(long_article, max_per_article=2).ask("harbour crane steel", top_k=5).hits
-    assert [h.document_id for h in hits].count("long") == 2
-    assert "short" in {h.document_id for h in hits}
+    hits = Searcher(long_article, max_per_article=2).ask("harbour crane steel", top_k=5).passages
+    assert [h.citation.document_id for h in hits].count("long") == 2
+    assert "short" in {h.citation.document_id for h in hits}
     assert len(hits) == 3  # only three passages are allowed; the answer says so by being shorter
-    per_request = Searcher(long_article).ask("harbour crane steel", top_k=5, max_per_article=1).hits
-    assert sorted(h.document_id for h in per_request) == ["long", "short"]
+    per_request = Searcher(long_article).ask("harbour crane steel", top_k=5, max_per_article=1).passages
+    assert sorted(h.citation.document_id for h in per_request) == ["long", "short"]
 
 
 def test_explanation_adds_up_to_the_score(seed_index: Index) -> None:
     answer = Searcher(seed_index).ask(SHUSHA + " Shusha zeppelin", top_k=3, explain_scores=True)
     k1 = seed_index.engine.params.k1
-    for hit in answer.hits:
+    for hit in answer.passages:
         parts, pairs = hit.explanation, hit.proximity
         assert parts is not None and pairs is not None
         assert [p.term for p in parts] == ["azerbaijan", "turkey", "sign", "shusha", "declar", "zeppelin"]
@@ -107,7 +109,7 @@ def test_explanation_adds_up_to_the_score(seed_index: Index) -> None:
             idf = min(p.idf for p in parts if p.term in pair.terms)
             expected = 0.2 * idf * pair.near * (k1 + 1) / (pair.near + parts[0].length_norm)
             assert pair.near > 0 and pair.contribution == pytest.approx(expected)
-    top_pairs = {pair.terms for pair in answer.hits[0].proximity or []}
+    top_pairs = {tuple(pair.terms) for pair in answer.passages[0].proximity or []}
     assert ("shusha", "declar") in top_pairs and ("azerbaijan", "turkey") in top_pairs
     assert answer.unknown_terms == ["zeppelin"]
 
@@ -176,7 +178,8 @@ def test_cli_explain_and_nothing_found(tmp_path: Path, articles_dir: Path, capsy
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentences of `text[start:end]`, split afresh as the chunker splits an article."""
-    return [sentence for paragraph in split_paragraphs(text, start, end) for sentence in split_sentences(text, *paragraph)]
+    return [sentence for paragraph in split_paragraphs(text, start, end)
+            for sentence in split_sentences(text, *paragraph)]
 
 
 def test_stored_sentences_are_the_passages_sentences(articles_dir: Path, tmp_path: Path) -> None:
@@ -231,9 +234,9 @@ def test_best_sentence_prefers_what_is_asked_and_ignores_the_title(tmp_path: Pat
         (docs / f"other{n}.txt").write_text(f"Other {n}\n\nA note on the {topic}.\n")
     searcher = Searcher(open_index(settings_for(docs, tmp_path / "i")))
     # "Alat" and "port" are the title's: every sentence of the article is about them, they choose nothing
-    when = searcher.ask("When did the Alat port open its ferry terminal?", top_k=1).hits[0].best_sentence
+    when = searcher.ask("When did the Alat port open its ferry terminal?", top_k=1).passages[0].best_sentence
     assert when is not None and when.text == "The ferry terminal opened in 2018."
-    who = searcher.ask("Who spoke about the Alat port ferry terminal?", top_k=1).hits[0].best_sentence
+    who = searcher.ask("Who spoke about the Alat port ferry terminal?", top_k=1).passages[0].best_sentence
     assert who is not None and who.text.endswith("said Taleh Ziyadov.")
 
 
@@ -250,7 +253,7 @@ def test_a_question_of_title_words_still_chooses_by_them(tmp_path: Path) -> None
     (docs / "port.txt").write_text("Alat port\n\nFerries run daily. The Alat port opened in 2018. Cranes lift steel.\n")
     for n, topic in enumerate(["wheat harvest", "tea prices", "chess final"]):
         (docs / f"other{n}.txt").write_text(f"Other {n}\n\nA note on the {topic}.\n")
-    best = Searcher(open_index(settings_for(docs, tmp_path / "i"))).ask("Alat port", top_k=1).hits[0].best_sentence
+    best = Searcher(open_index(settings_for(docs, tmp_path / "i"))).ask("Alat port", top_k=1).passages[0].best_sentence
     assert best is not None and best.text == "The Alat port opened in 2018." and best.score > 0
 
 
@@ -261,7 +264,7 @@ def _reference_best_sentence(index: Index, text: str, sentences: list[tuple[int,
     import math
     from bisect import bisect_left
 
-    from qa.evidence import KIND_BONUS
+    from qa.answer.evidence import KIND_BONUS
 
     if not sentences:
         return None
@@ -303,7 +306,7 @@ def test_evidence_from_a_passage_window_is_the_evidence_from_the_whole_article(t
     made ASCII (passages are read alone)."""
     import unicodedata
 
-    from qa.evidence import best_sentence, matched_tokens
+    from qa.answer.evidence import best_sentence, matched_tokens
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -350,7 +353,7 @@ def test_a_later_sentence_holding_what_is_asked_wins_by_its_bonus(tmp_path: Path
         (docs / f"other{n}.txt").write_text(f"Other {n}\n\n{text}\n")
     index = open_index(settings_for(docs, tmp_path / "i"))
     question = "When did the terminal open for ferries?"
-    plain = Searcher(index).ask(question.replace("When", "Why"), top_k=1).hits[0].best_sentence
-    when = Searcher(index).ask(question, top_k=1).hits[0].best_sentence
+    plain = Searcher(index).ask(question.replace("When", "Why"), top_k=1).passages[0].best_sentence
+    when = Searcher(index).ask(question, top_k=1).passages[0].best_sentence
     assert plain is not None and plain.text == "Ferries use the terminal daily."
     assert when is not None and when.text == "The terminal opened in 2018."

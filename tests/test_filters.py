@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.api import create_app
+from qa.answer.search import Searcher
 from qa.cli import main
 from qa.index import Index, open_index
 from qa.models import Filter
-from qa.search import Searcher
+from qa.web.app import create_app
 
 from .conftest import settings_for
 
@@ -52,25 +52,25 @@ def _best_within(index: Index, question: str, keep: set[str], k: int) -> list[st
 
 def test_prefix_filter_returns_the_best_within_it_not_a_short_list(index: Index) -> None:
     searcher = Searcher(index)
-    unfiltered = searcher.ask("match", top_k=10).hits
-    assert all(h.source.startswith("sport/") for h in unfiltered)  # business never reaches the plain top 10
-    hits = searcher.ask("match", top_k=10, where=Filter(source_prefix="business/")).hits
+    unfiltered = searcher.ask("match", top_k=10).passages
+    assert all(h.citation.source.startswith("sport/") for h in unfiltered)  # business never reaches the plain top 10
+    hits = searcher.ask("match", top_k=10, where=Filter(source_prefix="business/")).passages
     assert len(hits) == 4
-    assert all(h.source.startswith("business/") for h in hits)
+    assert all(h.citation.source.startswith("business/") for h in hits)
     business = {a.id for a in index.articles if a.source.startswith("business/")}
-    assert [h.document_id for h in hits] == _best_within(index, "match", business, 10)
+    assert [h.citation.document_id for h in hits] == _best_within(index, "match", business, 10)
 
 
 def test_date_range_is_inclusive_and_leaves_undated_articles_out(index: Index) -> None:
-    hits = Searcher(index).ask("match", top_k=20, where=Filter(date_from="2023-06-10", date_to="2023-06-11")).hits
-    assert sorted(h.document_id for h in hits) == ["business/b0", "business/b1"]
-    january = Searcher(index).ask("match", top_k=50, where=Filter(date_from="2024-01-01")).hits
-    assert len(january) == 30 and all(h.document_id.startswith("sport/") for h in january)
+    hits = Searcher(index).ask("match", top_k=20, where=Filter(date_from="2023-06-10", date_to="2023-06-11")).passages
+    assert sorted(h.citation.document_id for h in hits) == ["business/b0", "business/b1"]
+    january = Searcher(index).ask("match", top_k=50, where=Filter(date_from="2024-01-01")).passages
+    assert len(january) == 30 and all(h.citation.document_id.startswith("sport/") for h in january)
 
 
 def test_filter_matching_nothing_says_so(index: Index) -> None:
     answer = Searcher(index).ask("match", top_k=3, where=Filter(source_prefix="weather/"))
-    assert answer.hits == []
+    assert answer.passages == []
     assert answer.message == "No passages: none of the question's terms occur in the articles that match the filter."
 
 

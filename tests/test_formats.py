@@ -1,4 +1,4 @@
-"""qa.formats: HTML main text, PDF pages, JSONL records -> the text qa stores and cites."""
+"""qa.corpus readers: HTML main text, PDF pages, JSONL records -> the text qa stores and cites."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_article
-from qa.formats import Extracted, FormatError, extract_html, extract_jsonl, extract_pdf, page_number
-from qa.models import Article
+from qa.corpus.chunking import chunk_article
+from qa.corpus.extracted import Extracted
+from qa.corpus.html import extract_html
+from qa.corpus.jsonl import extract_jsonl
+from qa.corpus.pdf import extract_pdf
+from qa.errors import UnreadableFile as FormatError
+from qa.models import Article, page_number
 
 FORMATS = Path(__file__).parent / "data" / "formats"
 
@@ -161,7 +165,8 @@ def test_html_title_falls_back_to_the_first_line() -> None:
 def test_html_decodes_the_declared_charset() -> None:
     html = (
         '<html><head><meta charset="iso-8859-1"><title>Caf\xe9 society</title></head>'
-        "<body><article><p>Le caf\xe9 cr\xe8me co\xfbte deux euros \xe0 Paris depuis janvier.</p></article></body></html>"
+        "<body><article><p>Le caf\xe9 cr\xe8me co\xfbte deux euros \xe0 Paris depuis janvier.</p></article>"
+        "</body></html>"
     )
     page = extract_html(html.encode("latin-1"), "cafe.html")
     assert page.title == "Café society"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.api import create_app
+from qa.answer.search import Searcher
 from qa.index import open_index
-from qa.search import Searcher
+from qa.web.app import create_app
 
 from .conftest import TESTS, settings_for
 from .test_formats import make_pdf
@@ -35,12 +35,12 @@ def mixed(tmp_path: Path) -> Path:
 
 def test_pdf_passage_cites_its_page(mixed: Path, tmp_path: Path) -> None:
     index = open_index(settings_for(mixed, tmp_path / "i", chunk_words=12))
-    hit = Searcher(index).ask("tugboats painted orange", top_k=1).hits[0]
-    assert hit.document_id == "report" and hit.source == "report.pdf"
-    assert hit.title == "Harbour report 2023" and hit.meta["author"] == "Port Authority"
-    assert hit.page == hit.end_page == 3
+    hit = Searcher(index).ask("tugboats painted orange", top_k=1).passages[0]
+    assert hit.citation.document_id == "report" and hit.citation.source == "report.pdf"
+    assert hit.citation.title == "Harbour report 2023" and hit.citation.author == "Port Authority"
+    assert hit.citation.page == hit.citation.end_page == 3
     assert "Tugboats were painted orange." in hit.text
-    assert index.article_text(index.article_number("report"))[hit.start : hit.end] == hit.text
+    assert index.article_text(index.article_number("report"))[hit.citation.start : hit.citation.end] == hit.text
 
 
 def test_jsonl_records_are_articles_and_bad_lines_are_reported(mixed: Path, tmp_path: Path) -> None:
@@ -49,9 +49,10 @@ def test_jsonl_records_are_articles_and_bad_lines_are_reported(mixed: Path, tmp_
     assert {"wire/101", "wire/102", "report", "web/article"} <= ids
     reasons = [s.reason for s in index.skipped if s.source == "wire.jsonl"]
     assert len(reasons) == 1 and reasons[0].startswith("line 3: invalid JSON")
-    hit = Searcher(index).ask("grain prices Rotterdam", top_k=1).hits[0]
-    assert hit.document_id == "wire/101" and hit.source == "wire.jsonl"
-    assert hit.meta == {"url": "https://wire.example/101", "date": "2024-02-01", "publisher": "Wire Service"}
+    hit = Searcher(index).ask("grain prices Rotterdam", top_k=1).passages[0]
+    assert hit.citation.document_id == "wire/101" and hit.citation.source == "wire.jsonl"
+    assert (hit.citation.source_url, hit.citation.date, hit.citation.publisher) == \
+        ("https://wire.example/101", "2024-02-01", "Wire Service")
 
 
 @pytest.fixture

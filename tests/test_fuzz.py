@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from qa.api import create_app
 from qa.config import Settings
+from qa.web.app import create_app
 
 from .conftest import SEED_DOCUMENTS
 

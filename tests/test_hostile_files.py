@@ -12,10 +12,11 @@ from urllib.parse import quote, unquote
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.api import create_app
 from qa.config import Settings
+from qa.corpus.read import read_articles
+from qa.corpus.scan import scan_documents
 from qa.index import open_index
-from qa.ingest import read_articles, scan_documents
+from qa.web.app import create_app
 
 SECRET = "Xylophonist"
 """A word only the file outside the documents folder contains."""

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.api import create_app
 from qa.config import MAX_QUESTION_CHARS, Settings
+from qa.web.app import create_app
 
 from .conftest import SEED_DOCUMENTS
 from .test_server import start
@@ -200,8 +200,8 @@ def test_raw_bytes_on_a_real_server(tmp_path: Path) -> None:
 
 
 def test_new_words_in_questions_do_not_grow_memory_without_bound(tmp_path: Path) -> None:
+    from qa.answer.search import Searcher
     from qa.index import open_index
-    from qa.search import Searcher
 
     index = open_index(Settings(documents=SEED_DOCUMENTS, index_dir=tmp_path / "index"))
     searcher = Searcher(index)

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from qa.analysis import Analyzer
-from qa.chunking import chunk_article
+from qa.corpus.chunking import chunk_article
+from qa.corpus.read import read_articles
+from qa.corpus.scan import scan_documents
 from qa.errors import EmptyCorpus
 from qa.index import current_version, open_index
-from qa.ingest import read_articles, scan_documents
+from qa.ranking.analysis import Analyzer
 
 from .conftest import settings_for
 
@@ -74,9 +75,8 @@ def test_failed_build_leaves_the_previous_index_in_use(articles_dir: Path, tmp_p
     settings = settings_for(articles_dir, tmp_path / "index")
     first = open_index(settings)
     (articles_dir / "new.txt").write_text("Zeppelins\n\nA zeppelin landed.")
-    with mock.patch("qa.index.SparseBM25.save", side_effect=OSError("disk full")):
-        with pytest.raises(OSError):
-            open_index(settings)
+    with mock.patch("qa.ranking.engine.SparseBM25.save", side_effect=OSError("disk full")), pytest.raises(OSError):
+        open_index(settings)
     assert current_version(settings.resolved_index_dir()) == first.path
     assert not [p for p in settings.resolved_index_dir().iterdir() if p.name.endswith(".partial")]
 
@@ -108,8 +108,8 @@ def test_default_index_dir_is_outside_documents(articles_dir: Path) -> None:
 
 def test_chunking_in_a_second_process_builds_the_same_index(articles_dir: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Big builds chunk in a forked process (qa.index._chunked); the result must be the one-process index."""
-    import qa.index as index_module
+    """Big builds chunk in a forked process (qa.index.build._chunked); the result must be the one-process index."""
+    import qa.index.build as index_module
 
     for n in range(30):  # enough articles for several chunks of work
         (articles_dir / f"extra{n:02d}.txt").write_text(

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from qa.corpus.read import read_articles
+from qa.corpus.scan import scan_documents
 from qa.errors import CorpusNotFound
-from qa.ingest import read_articles, scan_documents
 
 
 def test_articles_ids_titles_and_sources(articles_dir: Path) -> None:

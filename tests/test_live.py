@@ -16,11 +16,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.api import create_app
 from qa.cli import main
 from qa.config import Settings
-from qa.index import Index, load_index, open_index, update_index, current_version
-from qa.ingest import read_article
+from qa.corpus.read import read_article
+from qa.index import Index, current_version, load_index, open_index, update_index
+from qa.web.app import create_app
 
 from .conftest import REPO, settings_for
 from .test_server import free_port, wait_until_up

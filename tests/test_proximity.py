@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import kernels
+from qa.answer.proximity import RERANK_DEPTH, bonuses, rerank
+from qa.answer.search import Searcher
 from qa.index import Index, open_index
-from qa.proximity import RERANK_DEPTH, bonuses, rerank
-from qa.search import Searcher
+from qa.ranking import kernels
 
 from .conftest import settings_for
 
@@ -32,21 +32,23 @@ def near_and_far(tmp_path: Path) -> Index:
 
 def test_terms_near_each_other_rank_first(near_and_far: Index) -> None:
     plain = Searcher(near_and_far, proximity_weight=0).ask("vitamin K deficiency", top_k=2)
-    assert [h.document_id for h in plain.hits] == ["a_far", "b_near"]  # a tie in BM25: earlier passage first
-    assert plain.hits[0].score == plain.hits[1].score
+    # a tie in BM25: the earlier passage first
+    assert [h.citation.document_id for h in plain.passages] == ["a_far", "b_near"]
+    assert plain.passages[0].score == plain.passages[1].score
     ranked = Searcher(near_and_far).ask("vitamin K deficiency", top_k=2, explain_scores=True)
-    assert [h.document_id for h in ranked.hits] == ["b_near", "a_far"]
-    near = ranked.hits[0]
-    assert near.score > plain.hits[0].score
-    assert {p.terms: p.near for p in near.proximity or []} == {("vitamin", "k"): 1, ("vitamin", "defici"): 1,
+    assert [h.citation.document_id for h in ranked.passages] == ["b_near", "a_far"]
+    near = ranked.passages[0]
+    assert near.score > plain.passages[0].score
+    assert {tuple(p.terms): p.near for p in near.proximity or []} == {("vitamin", "k"): 1, ("vitamin", "defici"): 1,
                                                                 ("k", "defici"): 1}
 
 
 def test_a_one_term_question_is_plain_bm25(near_and_far: Index) -> None:
     plain = Searcher(near_and_far, proximity_weight=0).ask("deficiency", top_k=2)
     ranked = Searcher(near_and_far).ask("deficiency deficiency", top_k=2, explain_scores=True)
-    assert [(h.document_id, h.score) for h in ranked.hits] == [(h.document_id, h.score) for h in plain.hits]
-    assert all(h.proximity == [] for h in ranked.hits)
+    assert [(h.citation.document_id, h.score) for h in ranked.passages] == \
+        [(h.citation.document_id, h.score) for h in plain.passages]
+    assert all(h.proximity == [] for h in ranked.passages)
 
 
 def _near_reference(sequence: list[int], first: int, second: int, window: int, title_len: int) -> int:
@@ -84,9 +86,9 @@ def test_the_title_is_not_near_every_passage(tmp_path: Path) -> None:
         f"Paragraph {n} says something about sunlight and bones at length." for n in range(8))
         + "\n\nDeficiency of K is rare in adults.\n")
     index = open_index(settings_for(docs, tmp_path / "index", chunk_words=12))
-    hits = Searcher(index).ask("vitamin K deficiency", top_k=1, explain_scores=True).hits
+    hits = Searcher(index).ask("vitamin K deficiency", top_k=1, explain_scores=True).passages
     assert hits[0].text.startswith("Deficiency of K")
-    assert [pair.terms for pair in hits[0].proximity or []] == [("k", "defici")]
+    assert [pair.terms for pair in hits[0].proximity or []] == [["k", "defici"]]
 
 
 def test_only_the_head_moves_and_scores_stay_ordered(seed_index: Index) -> None:
@@ -98,17 +100,19 @@ def test_only_the_head_moves_and_scores_stay_ordered(seed_index: Index) -> None:
     assert sorted(ranked[:head].tolist()) == sorted(docs[:head].tolist())
     assert ranked[head:].tolist() == docs[head:].tolist()
     assert all(new_scores[i] >= new_scores[i + 1] for i in range(len(new_scores) - 1))
-    extra = dict(zip(docs[:head].tolist(), bonuses(seed_index, term_ids, docs[:head], 0.2, 10).tolist()))
-    base = dict(zip(docs.tolist(), scores.tolist()))
-    assert all(score == pytest.approx(base[d] + extra.get(d, 0.0)) for d, score in zip(ranked.tolist(), new_scores))
+    extra = dict(zip(docs[:head].tolist(), bonuses(seed_index, term_ids, docs[:head], 0.2, 10).tolist(), strict=False))
+    base = dict(zip(docs.tolist(), scores.tolist(), strict=False))
+    assert all(score == pytest.approx(base[d] + extra.get(d, 0.0))
+               for d, score in zip(ranked.tolist(), new_scores, strict=True))
 
 
 def test_asking_for_fewer_passages_gives_the_first_of_more(seed_index: Index) -> None:
     searcher = Searcher(seed_index)
     for question in ("trade turnover 2020", "Shusha Declaration defence cooperation", "small business agency"):
-        many = [(h.document_id, h.passage) for h in searcher.ask(question, top_k=10).hits]
+        many = [(h.citation.document_id, h.citation.passage) for h in searcher.ask(question, top_k=10).passages]
         for k in (1, 3, 5):
-            assert [(h.document_id, h.passage) for h in searcher.ask(question, top_k=k).hits] == many[:k]
+            fewer = searcher.ask(question, top_k=k).passages
+            assert [(h.citation.document_id, h.citation.passage) for h in fewer] == many[:k]
 
 
 def test_equal_passages_keep_their_order_whatever_is_asked(tmp_path: Path) -> None:
@@ -124,6 +128,6 @@ def test_equal_passages_keep_their_order_whatever_is_asked(tmp_path: Path) -> No
     searcher = Searcher(open_index(settings_for(docs, tmp_path / "index")))
     for _ in range(30):
         question = " ".join(rng.sample(words, 4))
-        many = [(h.document_id, h.score) for h in searcher.ask(question, top_k=100).hits]
+        many = [(h.citation.document_id, h.score) for h in searcher.ask(question, top_k=100).passages]
         for k in (1, 3, 10):
-            assert [(h.document_id, h.score) for h in searcher.ask(question, top_k=k).hits] == many[:k]
+            assert [(h.citation.document_id, h.score) for h in searcher.ask(question, top_k=k).passages] == many[:k]

@@ -13,8 +13,8 @@ import os
 
 import pytest
 
+from qa.cli.evaluation import evaluate_beir, evaluate_squad
 from qa.config import Settings
-from qa.evaluation import evaluate_beir, evaluate_squad
 
 from .conftest import REPO, shared_data
 

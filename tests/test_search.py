@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from qa.answer.search import Searcher
 from qa.errors import InvalidQuestion
 from qa.index import Index
-from qa.search import Searcher
 
 SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
 SMB = "Who did the SMB agency chairman meet?"
@@ -17,37 +17,37 @@ def searcher(seed_index: Index) -> Searcher:
 
 def test_shusha_question_finds_june_15(searcher: Searcher, seed_index: Index) -> None:
     answer = searcher.ask(SHUSHA, top_k=3)
-    top = answer.hits[0]
+    top = answer.passages[0]
     assert "June 15" in top.text
     assert "Shusha Declaration" in top.text
-    article = seed_index.article_text(seed_index.article_number(top.document_id))
-    assert article[top.start : top.end] == top.text
-    assert [h.rank for h in answer.hits] == [1, 2, 3]
-    assert answer.hits[0].score >= answer.hits[1].score >= answer.hits[2].score
+    article = seed_index.article_text(seed_index.article_number(top.citation.document_id))
+    assert article[top.citation.start : top.citation.end] == top.text
+    assert [h.rank for h in answer.passages] == [1, 2, 3]
+    assert answer.passages[0].score >= answer.passages[1].score >= answer.passages[2].score
 
 
 def test_smb_question_finds_the_turkish_ambassador_in_the_second_seed(searcher: Searcher, seed_index: Index) -> None:
-    top = searcher.ask(SMB, top_k=3).hits[0]
-    assert top.document_id == "004_7d268188ac327656"
-    assert top.source == "004_7d268188ac327656.txt"
+    top = searcher.ask(SMB, top_k=3).passages[0]
+    assert top.citation.document_id == "004_7d268188ac327656"
+    assert top.citation.source == "004_7d268188ac327656.txt"
     assert "Bagchi" in top.text  # Jahit Bagchi, the Turkish ambassador (named in the article's title line)
-    assert "Turkish Ambassador Jahit Bagchi" in top.title
-    article = seed_index.article_text(seed_index.article_number(top.document_id))
-    assert article[top.start : top.end] == top.text
-    assert top.start == article.index("During the meeting with Bagchi")
+    assert "Turkish Ambassador Jahit Bagchi" in top.citation.title
+    article = seed_index.article_text(seed_index.article_number(top.citation.document_id))
+    assert article[top.citation.start : top.citation.end] == top.text
+    assert top.citation.start == article.index("During the meeting with Bagchi")
 
 
 def test_highlights_point_at_matching_words(searcher: Searcher, seed_index: Index) -> None:
-    top = searcher.ask(SHUSHA, top_k=1).hits[0]
-    article = seed_index.article_text(seed_index.article_number(top.document_id))
+    top = searcher.ask(SHUSHA, top_k=1).passages[0]
+    article = seed_index.article_text(seed_index.article_number(top.citation.document_id))
     words = [article[s.start : s.end] for s in top.highlights]
     assert {"Shusha", "Declaration", "signed", "Azerbaijan", "Turkey"} <= set(words)
-    assert all(top.start <= s.start < s.end <= top.end for s in top.highlights)
+    assert all(top.citation.start <= s.start < s.end <= top.citation.end for s in top.highlights)
 
 
 @pytest.mark.parametrize("money", ["$15 billion", "15 billion in 2023", "B2B", "Baku-Tbilisi-Ceyhan", "ceyhan"])
 def test_numbers_money_and_mixed_tokens_are_findable(searcher: Searcher, money: str) -> None:
-    top = searcher.ask(money, top_k=1).hits[0]
+    top = searcher.ask(money, top_k=1).passages[0]
     needle = {"$15 billion": "$15 billion", "15 billion in 2023": "$15 billion in 2023", "B2B": "B2B",
               "Baku-Tbilisi-Ceyhan": "Baku-Tbilisi-Ceyhan", "ceyhan": "Ceyhan"}[money]
     assert needle in top.text
@@ -55,16 +55,16 @@ def test_numbers_money_and_mixed_tokens_are_findable(searcher: Searcher, money: 
 
 def test_stopword_only_question_returns_nothing_and_says_why(searcher: Searcher) -> None:
     answer = searcher.ask("What is it that they were?", top_k=3)
-    assert answer.hits == []
+    assert answer.passages == []
     assert answer.message == ("No passages: the question has only stopwords (What, is, it, that, they, were), "
                               "which are not searched.")
     punctuation = searcher.ask("?!", top_k=3)
-    assert punctuation.hits == [] and punctuation.message == "No passages: the question has no words to search for."
+    assert punctuation.passages == [] and punctuation.message == "No passages: the question has no words to search for."
 
 
 def test_question_with_unknown_terms_only(searcher: Searcher) -> None:
     answer = searcher.ask("zeppelin quasar", top_k=3)
-    assert answer.hits == []
+    assert answer.passages == []
     assert answer.message == "No passages: none of the question's terms occur in the articles."
     assert answer.terms == ["zeppelin", "quasar"]
 
@@ -84,12 +84,12 @@ def test_invalid_questions_are_refused(searcher: Searcher, question: str, top_k:
 
 def test_top_k_larger_than_matches(searcher: Searcher, seed_index: Index) -> None:
     answer = searcher.ask("Serbia", top_k=100)
-    assert 1 <= len(answer.hits) < seed_index.engine.n_docs
-    assert all("Serbia" in h.text for h in answer.hits)
+    assert 1 <= len(answer.passages) < seed_index.engine.n_docs
+    assert all("Serbia" in h.text for h in answer.passages)
 
 
 def test_a_pasted_page_is_searched_with_its_64_rarest_terms(seed_index: Index) -> None:
-    from qa.search import MAX_QUESTION_TERMS
+    from qa.answer.search import MAX_QUESTION_TERMS
 
     words: dict[str, str] = {}  # term -> a word of the articles that has it
     for token in seed_index.analyzer.tokens(seed_index.article_text(0) + " " + seed_index.article_text(1)):
@@ -103,4 +103,4 @@ def test_a_pasted_page_is_searched_with_its_64_rarest_terms(seed_index: Index) -
           if t in seed_index.vocab}
     assert len(df) > 64
     assert max(df[t] for t in kept) <= min(df[t] for t in set(df) - kept)
-    assert answer.hits
+    assert answer.passages

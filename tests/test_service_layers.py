@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from qa.api import create_app
 from qa.config import Settings, make_settings
+from qa.web.app import create_app
 
 from .conftest import REPO, SEED_DOCUMENTS
 

@@ -1,0 +1,116 @@
+"""A folder of articles you can ask questions of: the one API behind the CLI, the HTTP service and the integrations.
+
+    >>> from qa import Collection
+    >>> docs = Collection("documents")                                                  # doctest: +SKIP
+    >>> answer = docs.ask("When did Azerbaijan and Turkey sign the Shusha Declaration?", top_k=1)  # doctest: +SKIP
+    >>> answer.passages[0].citation.source, answer.passages[0].best_sentence.text       # doctest: +SKIP
+    ('000_8339c2265b0242b8.txt', 'On June 15, Azerbaijan and Turkey signed the Shusha Declaration ...')
+
+Opening a collection opens the folder's index (building it when the folder or the settings changed). Questions are
+answered from the newest index version: a write by this collection, another process or `qa index` is picked up
+before the next question. Writes (`add_file`, `add_document`, `remove`) change the documents folder, which stays
+the source of truth, and update the index incrementally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from qa.answer.search import Searcher
+from qa.config import Settings, make_settings
+from qa.dates import parse_date
+from qa.errors import InvalidRequest
+from qa.index.build import BuildReport
+from qa.index.live import LiveIndex
+from qa.index.reader import ArticleInfo, Index
+from qa.models import Answer, Filter
+
+
+class Collection:
+    """The articles of one documents folder, and the questions they answer."""
+
+    def __init__(self, documents: str | Path | None = None, index_dir: str | Path | None = None, *,
+                 settings: Settings | None = None, progress: bool = False,
+                 on_build: Callable[[BuildReport], None] | None = None, **overrides: Any) -> None:
+        """`documents` and `index_dir` default to the settings' (`QA_DOCUMENTS`, `QA_INDEX_DIR`); `overrides` are
+        any other setting (`chunk_words=300`, `top_k=5`, ...). `progress` shows a progress bar on a terminal
+        while a build runs; `on_build` is told about a build when one was needed."""
+        if settings is None:
+            settings = make_settings(documents=Path(documents) if documents is not None else None,
+                                     index_dir=Path(index_dir) if index_dir is not None else None, **overrides)
+        self.settings = settings
+        self._live = LiveIndex(settings, progress=progress, on_build=on_build)
+        self._searcher = Searcher.from_settings(self._live.index, settings)
+
+    @property
+    def index(self) -> Index:
+        """The index version questions are answered from now."""
+        return self._live.index
+
+    @property
+    def searcher(self) -> Searcher:
+        """The search function over the current index version."""
+        index = self._live.index
+        if self._searcher.index is not index:
+            self._searcher = Searcher.from_settings(index, self.settings)
+        return self._searcher
+
+    def ask(self, question: str, top_k: int | None = None, *, explain: bool = False,
+            max_per_article: int | None = None, source_prefix: str | None = None, date_from: str | None = None,
+            date_to: str | None = None) -> Answer:
+        """The passages that best answer `question`, best first, each with its citation and best sentence.
+
+        `top_k` defaults to the settings' (3); `source_prefix` keeps articles whose file path starts with it;
+        `date_from`/`date_to` (YYYY-MM-DD, inclusive) keep articles dated in that range. An invalid question or
+        filter raises `InvalidRequest` (or its subclass `InvalidQuestion`) saying what to change.
+        """
+        where = make_filter(source_prefix, date_from, date_to)
+        return self.searcher.ask(question, self.settings.top_k if top_k is None else top_k, explain_scores=explain,
+                                 max_per_article=max_per_article, where=where)
+
+    def documents(self) -> list[ArticleInfo]:
+        """Every indexed article, in the folder's order."""
+        return list(self.index.articles)
+
+    def add_file(self, filename: str, data: bytes) -> ArticleInfo:
+        """Save a file's bytes into the documents folder under its own name and index it (same id: replaced)."""
+        return self._live.add_file(filename, data)
+
+    def add_document(self, id: str, title: str, text: str, **origin: str | None) -> ArticleInfo:
+        """Write an article into the documents folder as Markdown (`<id>.md`) and index it; `origin` may give
+        `date`, `url` and `author`."""
+        return self._live.add_document(id, title, text, **origin)
+
+    def remove(self, document_id: str) -> ArticleInfo:
+        """Delete an article's file from the documents folder and its passages from the index."""
+        return self._live.remove(document_id)
+
+    def watch(self) -> None:
+        """Pick up changes to the documents folder in the background until `close`."""
+        self._live.start_watching(self.settings.watch_interval)
+
+    def close(self) -> None:
+        """Stop watching the folder (questions can still be asked)."""
+        self._live.stop()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_filter(source_prefix: str | None = None, date_from: str | None = None,
+                date_to: str | None = None) -> Filter:
+    """The filter of a question; an impossible date (2024-02-30) or a reversed range is an `InvalidRequest`."""
+    try:
+        for value in (date_from, date_to):
+            if value is not None:
+                parse_date(value)
+    except ValueError as error:
+        raise InvalidRequest(str(error)) from None
+    if date_from and date_to and date_from > date_to:
+        raise InvalidRequest(f"date_from {date_from} is after date_to {date_to}")
+    return Filter(source_prefix or None, date_from or None, date_to or None)

@@ -1,0 +1,168 @@
+"""HTML pages -> their main text, title and metadata (trafilatura). Bytes in; nothing touches the network.
+
+    >>> article = extract_html(Path("page.html").read_bytes(), "news/page.html")    # doctest: +SKIP
+    >>> article.title, article.meta["date"]                                           # doctest: +SKIP
+    ('Baku hosts its first caviar festival', '2021-06-18')
+
+trafilatura keeps the main text and leaves navigation, headers, footers and banners out; each block it keeps
+(paragraph, heading, list item, table row as "cell | cell") becomes a paragraph, a `<br>` a newline. Metadata:
+title (og:title, `<title>`, `<h1>`), url (canonical / og:url), date (ISO `YYYY-MM-DD`), author, publisher (site
+name). The library gets bytes, never a URL or a path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from qa.corpus.extracted import Extracted, compose, one_line
+from qa.errors import UnreadableFile
+
+log = logging.getLogger("qa")
+
+def extract_html(data: bytes, source: str) -> Extracted:
+    """The main text of a web page, its title and metadata; UnreadableFile when the page has no main text."""
+    import trafilatura  # ~0.4 s to import: paid by indexing HTML, never by asking a question
+    from trafilatura.settings import set_date_params
+
+    try:
+        # Parse the bytes ourselves: given a tree, neither trafilatura nor htmldate can take the input for a URL
+        # to download. No `url` is passed either: metadata comes from the page alone.
+        tree = trafilatura.load_html(data) if data.strip() else None
+        if tree is None:
+            raise UnreadableFile("not an HTML page (nothing to parse)")
+        document = trafilatura.bare_extraction(
+            tree,
+            with_metadata=True,  # title, url, date, author, site name
+            include_comments=False,  # readers' comments are not the article
+            include_tables=True,
+            include_images=False,
+            include_links=False,  # link targets would end up in the text
+            include_formatting=False,  # plain text, no markdown markers in what is cited
+            deduplicate=False,
+            # The publication date from the page's markup only (meta tags, JSON-LD, <time>), never guessed from
+            # the text: an extensive search takes a footer's "Copyright 2024" for the date.
+            date_extraction_params=set_date_params(extensive=False),
+        )
+    except UnreadableFile:
+        raise
+    except Exception as error:  # noqa: BLE001 - lxml and trafilatura raise many kinds on malformed input
+        raise UnreadableFile(f"not a readable HTML page ({type(error).__name__}: {error})") from None
+    paragraphs = _paragraphs(document.body) if document is not None and document.body is not None else []
+    if not paragraphs:
+        raise UnreadableFile("no main text found in the HTML page")
+    title = _html_title(document.title or "", tree, paragraphs[0])
+    meta = {
+        name: value
+        for name, value in (
+            ("url", document.url),
+            ("date", document.date),  # htmldate gives ISO YYYY-MM-DD
+            ("author", document.author),
+            ("publisher", document.sitename),
+        )
+        if value and value.strip()
+    }
+    log.debug("%s: %d paragraphs of main text", source, len(paragraphs))
+    text, body_start = compose(title, paragraphs)
+    return Extracted(key=None, title=title, text=text, body_start=body_start, meta=meta)
+
+
+def _html_title(found: str, tree: Any, first_paragraph: str) -> str:
+    """trafilatura's title (og:title, a headline, `<title>`, `<h1>`), or the text's first line where it has none.
+
+    trafilatura's headline heuristics can take a side widget ("Keyboard shortcuts") or the site's name for the
+    page's title. When the `<title>` element ("Closures - The Rust Book") confirms the text's first line but
+    not that title, or shows that title only as its last part (the site name), the first line wins.
+    """
+    title, first_line = one_line(found), one_line(first_paragraph)
+    element = tree.find(".//head/title")
+    page_title = one_line(element.text_content()).casefold() if element is not None else ""
+    if not title:
+        return first_line
+    if page_title and first_line.casefold() in page_title and first_line.casefold() != title.casefold():
+        parts = _TITLE_SEPARATOR.split(page_title)
+        if title.casefold() not in page_title or (len(parts) > 1 and title.casefold() == parts[-1]):
+            return first_line
+    return title
+
+
+_TITLE_SEPARATOR = re.compile(r"\s+[-|–—·:»]+\s+")
+
+
+# Tags of trafilatura's output tree that run inside a paragraph; every other element starts and ends one.
+# (`<code>` is inline unless it spans lines.)
+_INLINE_TAGS = frozenset({"hi", "ref", "del", "cell", "span"})
+_BLOCK, _LINE_BREAK = object(), object()
+
+
+def _paragraphs(body: Any) -> list[str]:
+    """The blocks of trafilatura's output tree as paragraphs: whitespace collapsed, a `<br>` kept as a newline.
+
+    The tree is rendered here rather than taken from trafilatura's text output, whose lines mix block breaks
+    with newlines of the page's source and mark list items with "- ".
+    """
+    paragraphs: list[str] = []
+    lines: list[str] = []
+    line: list[str] = []
+
+    def end_line() -> None:
+        text = " ".join("".join(line).split())
+        line.clear()
+        if text:
+            lines.append(text)
+
+    def end_paragraph() -> None:
+        end_line()
+        if lines:
+            paragraphs.append("\n".join(lines))
+        lines.clear()
+
+    for event in _events(body):
+        if event is _BLOCK:
+            end_paragraph()
+        elif event is _LINE_BREAK:
+            end_line()
+        else:
+            line.append(event)
+    end_paragraph()
+    return paragraphs
+
+
+def _events(element: Any, keep_lines: bool = False) -> Iterator[object]:
+    """Text pieces of `element`'s content, with _BLOCK and _LINE_BREAK markers, in document order.
+
+    Inside a code block (`keep_lines`) the source's newlines are line breaks; elsewhere they are spaces.
+    """
+    yield from _pieces(element.text, keep_lines)
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""  # comments and processing instructions: tail only
+        if tag == "lb":
+            yield _LINE_BREAK
+        elif tag in _INLINE_TAGS or (tag == "code" and not _is_code_block(child)):
+            if tag == "cell" and child.getprevious() is not None:
+                yield " | "
+            yield from _events(child, keep_lines)
+        elif tag:
+            yield _BLOCK
+            yield from _events(child, keep_lines or tag == "code")
+            yield _BLOCK
+        yield from _pieces(child.tail, keep_lines)
+
+
+def _pieces(text: str | None, keep_lines: bool) -> Iterator[object]:
+    if not text:
+        return
+    if not keep_lines:
+        yield text
+        return
+    for index, line in enumerate(text.split("\n")):
+        if index:
+            yield _LINE_BREAK
+        yield line
+
+
+def _is_code_block(element: Any) -> bool:
+    """trafilatura's own rule: `<code>` spanning several lines is a block, otherwise inline code in a sentence."""
+    return "\n" in "".join(element.itertext()).strip() or element.find(".//lb") is not None

@@ -1,0 +1,186 @@
+"""The index a running service or a `Collection` answers from, kept current without a failed question.
+
+- **Reload.** Every worker process checks, at most every `RELOAD_CHECK_S`, whether the index folder's `CURRENT`
+  names a newer version (another worker added an article, `qa index` ran, the watcher rebuilt) and, if so,
+  loads it (memory-mapped, so this is quick) and swaps it in with one reference assignment: a question is
+  answered entirely by the index it started with.
+- **Writes.** `add` and `remove` change the documents folder (the source of truth: a restart finds the same
+  corpus) and apply the change to the index incrementally (`qa.index.build.update_index`), then swap.
+- **Watch.** `watch()` polls the documents folder and rebuilds in the background when files are added,
+  changed or removed; questions keep being answered from the old index until the new one is swapped in.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from qa.config import Settings
+from qa.corpus.read import read_article
+from qa.corpus.scan import SINGLE_ARTICLE_SUFFIXES, scan_documents
+from qa.errors import DocumentNotFound, InvalidRequest
+from qa.index.build import BuildReport, update_index
+from qa.index.reader import ArticleInfo, Index, load_index
+from qa.index.reconcile import open_index
+from qa.index.store import current_version
+
+log = logging.getLogger("qa")
+
+RELOAD_CHECK_S = 0.2
+_ID_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]*")
+_FRONT_MATTER_VALUE = re.compile(r"[\r\n]")
+
+
+def check_document_id(document_id: str) -> str:
+    """A document id usable as a relative path inside the documents folder, or InvalidRequest."""
+    segments = document_id.split("/")
+    if len(document_id) > 200 or not all(_ID_SEGMENT.fullmatch(part) and part.strip() == part for part in segments):
+        raise InvalidRequest(f"invalid document id '{document_id[:200]}': use letters, digits, '.', '_', '-', ' ' "
+                             "and '/' between folder names (at most 200 characters)")
+    return document_id
+
+
+class LiveIndex:
+    """Owns the current `Index`; thread-safe for questions, serialises writes."""
+
+    def __init__(self, settings: Settings, progress: bool = False,
+                 on_build: Callable[[BuildReport], None] | None = None) -> None:
+        self.settings = settings
+        self._write_lock = threading.Lock()
+        self._swap(open_index(settings, progress=progress, on_build=on_build))
+        self._checked = time.monotonic()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    @property
+    def index(self) -> Index:
+        """The index to answer the next question from (a newer version is picked up on the way)."""
+        now = time.monotonic()
+        if now - self._checked >= RELOAD_CHECK_S:
+            self._checked = now
+            self._reload_if_newer()
+        return self._index
+
+    def _reload_if_newer(self) -> None:
+        folder = current_version(self.settings.resolved_index_dir())
+        if folder is None or folder == self._index.path:
+            return
+        try:
+            self._swap(load_index(folder))
+        except Exception as error:  # a version being removed under us: keep answering from the one we have
+            log.warning("could not load index version %s (%s); keeping the current one", folder.name, error)
+
+    def _swap(self, index: Index) -> None:
+        index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
+        self._index = index
+        log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
+
+    # -- writes ---------------------------------------------------------------------------------------------
+
+    def add_document(self, id: str, title: str, text: str, **origin: str | None) -> ArticleInfo:
+        """Write an article into the documents folder as markdown and index it (replacing one with its id).
+
+        `origin` may give `date`, `url` and `author`, written as front matter so they reach citations.
+        """
+        document_id = check_document_id(id)
+        lines = ["---", f"title: {_one_line(title)}"]
+        for key in ("date", "url", "author"):
+            value = origin.get(key)
+            if value:
+                lines.append(f"{key}: {_one_line(value)}")
+        content = "\n".join(lines) + "\n---\n\n" + text.strip() + "\n"
+        return self._write(document_id, ".md", content.encode("utf-8"))
+
+    def add_file(self, filename: str, data: bytes) -> ArticleInfo:
+        """Save an uploaded file into the documents folder under its own name and index it."""
+        name = Path(filename.replace("\\", "/")).name
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or f".{suffix.lower()}" not in SINGLE_ARTICLE_SUFFIXES:
+            raise InvalidRequest(f"'{name}' is not a supported article file ({', '.join(SINGLE_ARTICLE_SUFFIXES)}; "
+                                 "put .jsonl feeds into the documents folder and run qa index or serve --watch)")
+        return self._write(check_document_id(stem), f".{suffix.lower()}", data)
+
+    def _write(self, document_id: str, suffix: str, data: bytes) -> ArticleInfo:
+        root = self.settings.documents
+        target = root / f"{document_id}{suffix}"
+        with self._write_lock:
+            previous = self._info(document_id)
+            _refuse_feed_record(previous)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = target.with_name(f".{target.name}.upload")
+            staging.write_bytes(data)
+            try:
+                article = read_article(staging, target.relative_to(root).as_posix(), root.resolve(),
+                                       max_bytes=self.settings.max_file_bytes)
+            except Exception as error:  # the reason it cannot be indexed, said to the client
+                staging.unlink(missing_ok=True)
+                raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
+            staging.replace(target)
+            if previous is not None and previous.source != article.source:
+                (root / previous.source).unlink(missing_ok=True)
+            update_index(self.settings, added=[article], removed=[])
+            self._reload_if_newer()
+            return self._index.articles[self._index.article_number(document_id)]
+
+    def remove(self, document_id: str) -> ArticleInfo:
+        """Delete the article's file from the documents folder and from the index."""
+        with self._write_lock:
+            info = self._info(document_id)
+            if info is None:
+                raise DocumentNotFound(f"no document with id '{document_id}'")
+            _refuse_feed_record(info)
+            root = self.settings.documents.resolve()
+            path = (root / info.source).resolve()
+            if path.is_relative_to(root):
+                path.unlink(missing_ok=True)
+            update_index(self.settings, added=[], removed=[document_id])
+            self._reload_if_newer()
+            return info
+
+    def _info(self, document_id: str) -> ArticleInfo | None:
+        self._reload_if_newer()
+        index = self._index
+        try:
+            return index.articles[index.article_number(document_id)]
+        except DocumentNotFound:
+            return None
+
+    # -- watching -------------------------------------------------------------------------------------------
+
+    def start_watching(self, interval: float) -> None:
+        """Poll the documents folder every `interval` seconds in a background thread."""
+        self._watcher = threading.Thread(target=self._watch, args=(interval,), name="qa-watch", daemon=True)
+        self._watcher.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
+
+    def _watch(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                scan = scan_documents(self.settings.documents)
+                if scan.fingerprint() == self._index.manifest.get("files"):
+                    continue
+                with self._write_lock:
+                    index = open_index(self.settings)  # rebuilds (in this thread) unless someone already did
+                    if index.path != self._index.path:
+                        self._swap(index)
+            except Exception as error:  # keep watching, keep answering from the index we have
+                log.warning("watch: rebuild failed (%s); still answering from the previous index", error)
+
+
+def _refuse_feed_record(info: ArticleInfo | None) -> None:
+    """An article of a JSONL feed shares its file with others: it is changed by editing the feed."""
+    if info is not None and info.source.lower().endswith(".jsonl"):
+        raise InvalidRequest(f"document '{info.id}' is a record of {info.source}, which holds other articles too: "
+                             "edit that file instead")
+
+
+def _one_line(value: str) -> str:
+    return _FRONT_MATTER_VALUE.sub(" ", value).strip()

@@ -1,0 +1,198 @@
+"""A saved index version, opened: the engine, the vocabulary, and the articles and passages to cite.
+
+    >>> index = load_index(current_version(Path("~/.cache/qa/documents-1a2b3c").expanduser()))  # doctest: +SKIP
+    >>> index.articles[0].title, index.manifest["passages"]                                    # doctest: +SKIP
+
+Arrays are memory-mapped, so opening is quick whatever the size and worker processes share the pages; article
+texts stay on disk until a passage of theirs is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.dates import date_prefix
+from qa.errors import DocumentNotFound, IndexFormatError
+from qa.index.store import INDEX_FORMAT, MANIFEST, verify_files
+from qa.models import Filter, SkippedFile
+from qa.ranking.analysis import Analyzer
+from qa.ranking.engine import SparseBM25, load_array
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """An article's metadata as kept in the index (its text stays on disk until asked for)."""
+
+    id: str
+    source: str
+    title: str
+    body_start: int
+    first_passage: int
+    n_passages: int
+    meta: dict[str, str]
+    page_starts: list[int]
+    title_terms: int = 0
+    """Terms the title puts before each passage's own in the index (0 without `title_in_passages`)."""
+
+
+class Index:
+    """A loaded index: the engine, the vocabulary, and the articles and passages to cite."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], articles: list[ArticleInfo], texts: np.ndarray,
+                 text_offsets: np.ndarray, passages: np.ndarray, sentences: np.ndarray, sentence_ptr: np.ndarray,
+                 sequences: np.ndarray, sequence_ptr: np.ndarray, vocab: dict[str, int], engine: SparseBM25,
+                 analyzer: Analyzer) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.articles = articles
+        self.texts = texts
+        self.text_offsets = text_offsets
+        self.passages = passages
+        self.sentences = sentences
+        self.sentence_ptr = sentence_ptr
+        self.sequences = sequences
+        self.sequence_ptr = sequence_ptr
+        self.title_terms = np.fromiter((info.title_terms for info in articles), np.int64, len(articles))
+        self.vocab = vocab
+        self.engine = engine
+        self.analyzer = analyzer
+        self._by_id = {info.id: number for number, info in enumerate(articles)}
+        self._filters: dict[Filter, np.ndarray] = {}
+        self._recent_texts: dict[int, str] = {}
+        self._text_bytes = memoryview(texts)  # decoding from it copies the bytes once, not twice
+        self._ascii_chars: list[int] = [-1] * len(articles)  # see `article_window`; -1: not looked at yet
+        self._subjects: dict[str, frozenset[str]] = {}
+
+    def allowed(self, where: Filter) -> np.ndarray | None:
+        """A uint8 flag per passage: 1 where the passage's article passes the filter (None: no filter)."""
+        if not where:
+            return None
+        cached = self._filters.get(where)
+        if cached is None:
+            keep = np.fromiter((_passes(info, where) for info in self.articles), np.uint8, len(self.articles))
+            cached = keep[np.asarray(self.passages[:, 0])]
+            if len(self._filters) >= 64:
+                self._filters.clear()  # as for texts: simple and thread-safe
+            self._filters[where] = cached
+        return cached
+
+    @property
+    def skipped(self) -> list[SkippedFile]:
+        return [SkippedFile(**item) for item in self.manifest.get("skipped", [])]
+
+    def term_ids(self, terms: list[str]) -> list[int]:
+        """Ids of the terms the corpus knows; unknown terms are dropped."""
+        vocab = self.vocab
+        return [vocab[t] for t in terms if t in vocab]
+
+    def article_number(self, document_id: str) -> int:
+        try:
+            return self._by_id[document_id]
+        except KeyError:
+            raise DocumentNotFound(f"no document with id '{document_id}'") from None
+
+    def article_text(self, number: int) -> str:
+        """The article as read from its file (decoded from the memory-mapped text store; recent ones cached)."""
+        text = self._recent_texts.get(number)
+        if text is None:
+            start, end = self.text_offsets[number], self.text_offsets[number + 1]
+            text = bytes(self.texts[start:end]).decode("utf-8")
+            if len(self._recent_texts) >= 256:
+                self._recent_texts.clear()  # simple and thread-safe; a miss costs one decode
+            self._recent_texts[number] = text
+        return text
+
+    def article_window(self, number: int, start: int, end: int) -> tuple[str, int]:
+        """`(text, base)`: `text` is the article's text from offset `base`, at most `start - 1` (or 0), to `end` or
+        further. It holds the passage (`start`, `end`) with the character before it: all a hit's evidence reads.
+
+        Decoding the whole article for each hit cost about a tenth of building the hit (8 µs for the 37 KB
+        articles of the 1M benchmark), so where an article starts with ASCII, in which characters and bytes have
+        the same offsets, a passage there is decoded alone; a passage beyond gets the whole article (`article_text`).
+        """
+        ascii_chars = self._ascii_chars[number]
+        if ascii_chars < 0:
+            ascii_chars = self._ascii_start(number)
+        if end > ascii_chars:
+            return self.article_text(number), 0
+        base = max(start - 1, 0)
+        offset = int(self.text_offsets[number])
+        return str(self._text_bytes[offset + base : offset + end], "ascii"), base
+
+    def _ascii_start(self, number: int) -> int:
+        """How many characters the article starts with that are ASCII (remembered: looked at once per article)."""
+        start, end = self.text_offsets[number : number + 2].tolist()
+        data = bytes(self._text_bytes[start:end])
+        found = len(data) if data.isascii() else _NOT_ASCII.search(data).start()  # type: ignore[union-attr]
+        self._ascii_chars[number] = found  # a list item: thread-safe, and the same whoever writes it
+        return found
+
+    def subject_terms(self, title: str) -> frozenset[str]:
+        """The terms of an article's title (recent ones cached: the best sentence of every hit needs them)."""
+        terms = self._subjects.get(title)
+        if terms is None:
+            terms = frozenset(self.analyzer.terms(title))
+            if len(self._subjects) >= 16_384:
+                self._subjects.clear()  # as for texts: simple and thread-safe
+            self._subjects[title] = terms
+        return terms
+
+    def passage(self, passage_id: int) -> tuple[int, int, int, int]:
+        """(article number, start, end, passage number) of a passage."""
+        article, start, end, number = self.passages[passage_id].tolist()
+        return article, start, end, number
+
+    def passage_sentences(self, passage_id: int, start: int) -> list[tuple[int, int]]:
+        """Article spans of the sentences of the passage `passage_id`, which starts at `start`."""
+        first, last = self.sentence_ptr[passage_id : passage_id + 2].tolist()
+        return [(start + a, start + z) for a, z in self.sentences[first:last].tolist()]
+
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _passes(info: ArticleInfo, where: Filter) -> bool:
+    if where.source_prefix and not info.source.startswith(where.source_prefix):
+        return False
+    if where.date_from or where.date_to:
+        day = date_prefix(info.meta.get("date"))
+        if day is None or (where.date_from and day < where.date_from) or (where.date_to and day > where.date_to):
+            return False
+    return True
+
+
+def load_index(folder: Path) -> Index:
+    """Open one version folder (arrays memory-mapped)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("format") != INDEX_FORMAT:
+            raise IndexFormatError(f"index format {manifest.get('format')} is not {INDEX_FORMAT}")
+        verify_files(folder, manifest["checksums"])
+        articles = [ArticleInfo(**item) for item in json.loads((folder / "articles.json").read_text("utf-8"))]
+        vocab_file = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        passages = load_array(folder / "passages.npy")
+        sentences = load_array(folder / "sentences.npy")
+        sentence_ptr = load_array(folder / "sentence_ptr.npy")
+        sequences = load_array(folder / "sequences.npy")
+        sequence_ptr = load_array(folder / "sequence_ptr.npy")
+        text_offsets = np.load(folder / "text_offsets.npy")
+        texts = (np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r").view(np.ndarray) if text_offsets[-1]
+                 else np.empty(0, np.uint8))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IndexFormatError(f"cannot open index in {folder}: {error}") from None
+    engine = SparseBM25.load(folder / "engine")
+    if (len(passages) != engine.n_docs or len(passages) != manifest["passages"]
+            or len(sentence_ptr) != len(passages) + 1 or sentence_ptr[-1] != len(sentences)
+            or len(sequence_ptr) != len(passages) + 1 or sequence_ptr[-1] != len(sequences)):
+        raise IndexFormatError(f"index in {folder} is inconsistent (passages do not match the engine)")
+    analyzer = Analyzer()
+    analyzer.preload(vocab_file["analysis_cache"])
+    vocab = {term: number for number, term in enumerate(vocab_file["terms"])}
+    return Index(folder, manifest, articles, texts, text_offsets, passages, sentences, sentence_ptr, sequences,
+                 sequence_ptr, vocab, engine, analyzer)

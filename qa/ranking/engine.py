@@ -1,0 +1,296 @@
+"""The sparse BM25 engine: term -> postings, scored only over the question's terms, saved as memory-mapped arrays.
+
+    >>> engine = SparseBM25.build([[0, 1], [1, 2, 2]], n_terms=3, params=BM25Params())
+    >>> docs, scores = engine.top_k([2], k=1)
+    >>> docs.tolist()
+    [1]
+
+Layout (CSC, term-major): the postings of term t are `doc_ids[indptr[t]:indptr[t+1]]` (ascending passage ids)
+with their term frequencies `tfs` and precomputed BM25 `weights` (float64, so scores equal rank-bm25's to
+~1e-12), and each term's largest weight `max_weight`. A question scores its terms' posting lists one window of
+8,192 passage ids at a time, keeping the k best in a heap; lists of frequent terms whose largest weights cannot
+lift a passage into the top k only add to the passages the other lists found, and are searched rather than
+scanned where those are few (MaxScore, exact: see `kernels.top_k`). Nothing proportional to the corpus size is
+done per question, and no per-question buffer is shared between threads.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa.errors import IndexFormatError
+from qa.ranking import kernels
+from qa.ranking.analysis import Analyzer
+from qa.ranking.bm25 import BM25Params, length_norms, okapi_idf
+
+ENGINE_FORMAT = 2
+_ARRAYS = ("indptr", "doc_ids", "tfs", "weights", "doc_len", "idf", "max_weight")
+_NO_FILTER = np.empty(0, np.uint8)
+_NOT_STOPWORD = (-1).__ne__
+
+
+class SparseBM25:
+    """BM25Okapi over integer term ids. Build from token-id lists, or load a saved one (memory-mapped)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], params: BM25Params) -> None:
+        self.params = params
+        self.indptr = arrays["indptr"]
+        self.doc_ids = arrays["doc_ids"]
+        self.tfs = arrays["tfs"]
+        self.weights = arrays["weights"]
+        self.doc_len = arrays["doc_len"]
+        self.idf = arrays["idf"]
+        self.max_weight = arrays["max_weight"]
+        # Pruning needs every weight >= 0; a negative IDF floor (tiny corpora) falls back to the full scan.
+        self._prunable = bool(self.idf.size == 0 or float(np.min(self.idf)) >= 0.0)
+        self._avgdl: float | None = None
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.doc_len.shape[0])
+
+    @property
+    def n_terms(self) -> int:
+        return int(self.indptr.shape[0] - 1)
+
+    @property
+    def n_postings(self) -> int:
+        return int(self.doc_ids.shape[0])
+
+    # -- building -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, docs: Iterable[Sequence[int]], n_terms: int, params: BM25Params) -> SparseBM25:
+        """Index passages given as lists of term ids (0 <= id < n_terms)."""
+        lengths = []
+        flat: list[int] = []
+        for doc in docs:
+            lengths.append(len(doc))
+            flat.extend(doc)
+        return cls.from_flat(np.asarray(flat, np.int32), np.asarray(lengths, np.int64), n_terms, params)
+
+    @classmethod
+    def from_flat(cls, tokens: np.ndarray, doc_len: np.ndarray, n_terms: int, params: BM25Params) -> SparseBM25:
+        """Index passages given as one array of term ids and each passage's length (memory-lean for big corpora)."""
+        pair_terms, pair_docs, pair_tfs = _pairs(tokens, doc_len, n_terms, first_doc=0)
+        return cls._from_pairs(pair_terms, pair_docs, pair_tfs, doc_len.astype(np.int32), n_terms, params)
+
+    @classmethod
+    def _from_pairs(cls, pair_terms: np.ndarray, pair_docs: np.ndarray, pair_tfs: np.ndarray, doc_len: np.ndarray,
+                    n_terms: int, params: BM25Params) -> SparseBM25:
+        """Postings from (term, passage, tf) pairs, given so that each term's passages come in ascending order."""
+        doc_freq = np.bincount(pair_terms, minlength=n_terms).astype(np.int64)
+        indptr = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(doc_freq, out=indptr[1:])
+        doc_ids, tfs = kernels.invert(pair_terms, pair_docs, pair_tfs, indptr)
+        arrays = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs, "doc_len": doc_len}
+        arrays.update(_weigh(arrays, doc_freq, params))
+        return cls(arrays, params)
+
+    def updated(self, keep: np.ndarray, tokens: np.ndarray, doc_len: np.ndarray, n_terms: int) -> SparseBM25:
+        """A new engine without the passages where `keep` is False and with new passages appended.
+
+        New passages are given like `from_flat` (term ids, `n_terms` >= the current vocabulary). Passage ids
+        are renumbered: kept passages first, in their order, then the new ones. IDF, average length and every
+        weight are recomputed, so scores equal those of a full rebuild over the same passages; only the
+        tf pairs of the new passages are counted, never the old ones' text.
+        """
+        if keep.shape[0] != self.n_docs or n_terms < self.n_terms:
+            raise ValueError("keep must have one flag per passage, and the vocabulary can only grow")
+        renumber = np.cumsum(keep, dtype=np.int64) - 1
+        old_terms = np.repeat(np.arange(self.n_terms, dtype=np.int32), np.diff(np.asarray(self.indptr)))
+        old_docs = np.asarray(self.doc_ids)
+        kept_postings = keep[old_docs]
+        n_kept = int(keep.sum())
+        new_terms, new_docs, new_tfs = _pairs(tokens, doc_len, n_terms, first_doc=n_kept)
+        return self._from_pairs(
+            np.concatenate([old_terms[kept_postings], new_terms]),
+            np.concatenate([renumber[old_docs[kept_postings]].astype(np.int32), new_docs]),
+            np.concatenate([np.asarray(self.tfs)[kept_postings], new_tfs]),
+            np.concatenate([np.asarray(self.doc_len)[keep], doc_len.astype(np.int32)]),
+            n_terms, self.params)
+
+    # -- scoring --------------------------------------------------------------------------------------------
+
+    def _query(self, term_ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(t for t in term_ids if 0 <= t < self.n_terms)
+        return np.fromiter(counts.keys(), np.int64, len(counts)), np.fromiter(counts.values(), np.int64, len(counts))
+
+    def top_k(self, term_ids: Iterable[int], k: int,
+              allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k best passages for a question (as term ids, repeats counting again), best first.
+
+        Only passages containing at least one question term are returned, so fewer than k may come back.
+        Equal scores are ordered by passage id. `allowed` (a uint8 flag per passage) limits the ranking to
+        the flagged passages.
+        """
+        q_terms, q_counts = self._query(term_ids)
+        if q_terms.size == 0 or k <= 0 or self.n_docs == 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        docs, _ = kernels.top_k(self.indptr, self.doc_ids, self.weights, self.max_weight, q_terms, q_counts, k,
+                                self._prunable, _NO_FILTER if allowed is None else allowed)
+        scores = kernels.rescore(self.indptr, self.doc_ids, self.weights, q_terms, q_counts, docs)
+        order = np.lexsort((docs, -scores))  # best first; equal scores in passage order
+        return docs[order], scores[order]
+
+    def scores(self, term_ids: Iterable[int]) -> np.ndarray:
+        """The full score vector over all passages (what rank-bm25's `get_scores` returns); for tests and tools."""
+        q_terms, q_counts = self._query(term_ids)
+        out = np.zeros(self.n_docs, np.float64)
+        for t, c in zip(q_terms, q_counts, strict=False):
+            lo, hi = self.indptr[t], self.indptr[t + 1]
+            for _ in range(c):
+                out[self.doc_ids[lo:hi]] += self.weights[lo:hi]
+        return out
+
+    def term_stats(self, term_id: int, doc: int) -> tuple[int, float, float]:
+        """(tf, idf, weight) of one term in one passage; tf 0 when absent. Binary search in the postings."""
+        lo, hi = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+        pos = lo + int(np.searchsorted(self.doc_ids[lo:hi], doc))
+        if pos < hi and self.doc_ids[pos] == doc:
+            return int(self.tfs[pos]), float(self.idf[term_id]), float(self.weights[pos])
+        return 0, float(self.idf[term_id]), 0.0
+
+    def length_norm(self, doc: int) -> float:
+        """k1 * (1 - b + b * |d| / avgdl) of one passage (the denominator's length part)."""
+        return float(self.length_norms(np.asarray([doc]))[0])
+
+    def length_norms(self, docs: np.ndarray) -> np.ndarray:
+        """`length_norm` of several passages at once."""
+        if self._avgdl is None:
+            self._avgdl = float(np.asarray(self.doc_len, np.float64).mean()) if self.n_docs else 0.0
+        return length_norms(self.doc_len[docs], self.params, self._avgdl)
+
+    def doc_freq(self, term_id: int) -> int:
+        return int(self.indptr[term_id + 1] - self.indptr[term_id])
+
+    # -- persistence ----------------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the arrays as .npy files plus `engine.json` (format version and BM25 parameters)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(folder / f"{name}.npy", np.ascontiguousarray(getattr(self, name)))
+        meta = {"format": ENGINE_FORMAT, "params": self.params.as_dict(), "n_docs": self.n_docs,
+                "n_terms": self.n_terms, "n_postings": self.n_postings}
+        (folder / "engine.json").write_text(json.dumps(meta, indent=1))
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = True) -> SparseBM25:
+        """Open a saved engine; arrays are memory-mapped, so loading is O(1) and processes share the pages."""
+        try:
+            meta = json.loads((folder / "engine.json").read_text())
+            if meta.get("format") != ENGINE_FORMAT:
+                raise IndexFormatError(f"engine format {meta.get('format')} is not {ENGINE_FORMAT}")
+            arrays = {name: load_array(folder / f"{name}.npy", mmap) for name in _ARRAYS}
+        except (OSError, ValueError, KeyError) as error:
+            raise IndexFormatError(f"cannot open engine in {folder}: {error}") from None
+        engine = cls(arrays, BM25Params(**meta["params"]))
+        if engine.n_docs != meta["n_docs"] or engine.n_postings != meta["n_postings"]:
+            raise IndexFormatError(f"engine in {folder} is truncated")
+        return engine
+
+
+def load_array(path: Path, mmap: bool = True) -> np.ndarray:
+    """A saved array, memory-mapped by default, as a plain ndarray: slicing an `np.memmap` costs microseconds
+    (each slice is a new memmap object), which adds up over the passages of every answer."""
+    array = np.load(path, mmap_mode="r" if mmap else None)
+    return array.view(np.ndarray) if isinstance(array, np.memmap) else array
+
+
+def _pairs(tokens: np.ndarray, doc_len: np.ndarray, n_terms: int,
+           first_doc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, passage, tf) for every distinct term of every passage, passages numbered from `first_doc`."""
+    doc_starts = np.zeros(doc_len.shape[0] + 1, np.int64)
+    np.cumsum(doc_len, out=doc_starts[1:])
+    pair_terms, pair_docs, pair_tfs = kernels.count_postings(tokens.astype(np.int32, copy=False), doc_starts,
+                                                                 max(n_terms, 1))
+    return pair_terms, pair_docs + np.int32(first_doc), pair_tfs
+
+
+class EngineBuilder:
+    """Collects passages as lists of terms (strings), assigns term ids, and builds the engine.
+
+        >>> builder = EngineBuilder()
+        >>> builder.add(["shusha", "declar"]); builder.add(["trade", "trade"])
+        >>> engine = builder.build(BM25Params())
+        >>> builder.vocab["trade"], engine.n_docs
+        (2, 2)
+
+    Term ids are kept in compact arrays (4 bytes a token), so a 1M-passage corpus fits in a few hundred MB.
+    """
+
+    def __init__(self, vocab: dict[str, int] | None = None) -> None:
+        self.vocab: dict[str, int] = vocab if vocab is not None else {}
+        self._tokens = array("i")
+        self._lengths = array("q")
+        self._word_ids: dict[str, int] = {}  # raw word -> term id, -1 for a stopword (see add_text)
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def add(self, terms: Sequence[str]) -> None:
+        """Add one passage (its terms in order; repeats count)."""
+        vocab = self.vocab
+        setdefault = vocab.setdefault
+        self._tokens.extend([setdefault(term, len(vocab)) for term in terms])
+        self._lengths.append(len(terms))
+
+    def add_text(self, text: str, analyzer: Analyzer, prefix: Sequence[int] = ()) -> None:
+        """Add one passage given as text: the same terms as `add(analyzer.terms(text))`, several times faster.
+
+        Raw words are mapped straight to term ids through a cache, so the analyzer (normalisation, stopwords,
+        stemming) runs once per distinct word, not once per occurrence. `prefix` are term ids put first (the
+        article title's, see `ids_of`).
+        """
+        words = analyzer.words(text)
+        ids = list(map(self._word_ids.get, words))
+        if None in ids:
+            ids = [self._learn(word, analyzer) if i is None else i for i, word in zip(ids, words, strict=False)]
+        kept = list(filter(_NOT_STOPWORD, ids))
+        if prefix:
+            kept = [*prefix, *kept]
+        self._tokens.extend(kept)
+        self._lengths.append(len(kept))
+
+    def ids_of(self, text: str, analyzer: Analyzer) -> list[int]:
+        """Term ids of `text` (assigning new ids), without adding a passage: for a title shared by passages."""
+        ids = []
+        for word in analyzer.words(text):
+            term_id = self._word_ids.get(word)
+            if term_id is None:
+                term_id = self._learn(word, analyzer)
+            if term_id != -1:
+                ids.append(term_id)
+        return ids
+
+    def _learn(self, word: str, analyzer: Analyzer) -> int:
+        term = analyzer.term_of(word)
+        term_id = self.vocab.setdefault(term, len(self.vocab)) if term else -1
+        self._word_ids[word] = term_id
+        return term_id
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The passages added so far: all their term ids, and each passage's length."""
+        tokens = np.frombuffer(self._tokens, np.int32) if self._tokens else np.empty(0, np.int32)
+        lengths = np.frombuffer(self._lengths, np.int64) if self._lengths else np.empty(0, np.int64)
+        return tokens, lengths
+
+    def build(self, params: BM25Params) -> SparseBM25:
+        tokens, lengths = self.arrays()
+        return SparseBM25.from_flat(tokens, lengths, len(self.vocab), params)
+
+
+def _weigh(arrays: dict[str, np.ndarray], doc_freq: np.ndarray, params: BM25Params) -> dict[str, np.ndarray]:
+    """IDF per term and the BM25 weight of every posting (see qa.bm25)."""
+    n_docs = arrays["doc_len"].shape[0]
+    idf = okapi_idf(doc_freq, n_docs, params.epsilon)
+    norms = length_norms(arrays["doc_len"], params)
+    weights = kernels.posting_weights(arrays["indptr"], arrays["doc_ids"], arrays["tfs"], idf, norms, params.k1)
+    return {"idf": idf, "weights": weights, "max_weight": kernels.posting_maxima(arrays["indptr"], weights)}

@@ -1,0 +1,100 @@
+"""The HTTP API: a thin FastAPI layer over `qa.collection.Collection`.
+
+`create_app()` builds the app; the collection (its index opened, built if needed) is made once, in the lifespan,
+into `app.state`. `service.py` at the top level holds `app = create_app()` for `uvicorn service:app`; `qa serve`
+runs the same factory. Errors raised by qa (`qa.errors`) become 4xx responses with a one-line `detail`; anything
+else is a 500 whose details stay in the server's log (`qa.web.observability`).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from qa.collection import Collection
+from qa.config import Settings, get_settings
+from qa.errors import DocumentNotFound, Forbidden, InvalidRequest, QAError, Unauthorized
+from qa.web.limits import Limits
+from qa.web.observability import Observability
+from qa.web.routes import ask, documents, page, service
+from qa.web.schemas import NOT_BLANK
+
+log = logging.getLogger("qa")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The qa HTTP app over `settings.documents` (default: settings from the `QA_*` environment)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        chosen = settings or get_settings()
+        app.state.settings = chosen
+        app.state.collection = collection = Collection(settings=chosen)
+        gc.collect()
+        gc.freeze()  # the loaded index's objects leave the collector's sight: full collections stop pausing questions
+        if chosen.watch:
+            collection.watch()
+        try:
+            yield
+        finally:
+            collection.close()
+
+    app = FastAPI(
+        title="qa",
+        summary="Ask questions over a folder of articles; get the passages that answer them, with citations.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # served by `routes.page` from local files: the default pulls Swagger UI from a CDN
+        redoc_url=None,
+    )
+    _add_error_handlers(app)
+    app.include_router(ask.router())
+    app.include_router(documents.router)
+    app.include_router(service.router)
+    page.mount(app)
+    app.add_middleware(Limits, settings=settings)
+    app.add_middleware(Observability, settings=settings, openapi=app.openapi)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "body"
+            message = item.get("msg", "invalid")
+            if item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK:
+                message = "the question is empty"  # the NOT_BLANK pattern, said in words
+            problems.append(f"{where}: {message}")
+        details = [{k: v for k, v in item.items() if k in ("loc", "msg", "type")} for item in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",
+                                                      "errors": jsonable_encoder(details)})
+
+    @app.exception_handler(InvalidRequest)
+    async def invalid_question(request: Request, error: InvalidRequest) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(error)})
+
+    @app.exception_handler(DocumentNotFound)
+    async def not_found(request: Request, error: DocumentNotFound) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(error)})
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(request: Request, error: Unauthorized) -> JSONResponse:
+        return JSONResponse(status_code=401, content={"detail": str(error)}, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": str(error)})
+
+    @app.exception_handler(QAError)
+    async def other_error(request: Request, error: QAError) -> JSONResponse:
+        log.warning("request failed: %s", error)
+        return JSONResponse(status_code=400, content={"detail": str(error)})

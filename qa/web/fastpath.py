@@ -1,0 +1,64 @@
+"""A route that FastAPI documents and validates as usual, with a fast path for plainly valid requests.
+
+Per request, FastAPI's machinery (dependencies, collecting parameters, validating them with error locations) costs
+about 50 µs, as much as ranking a question over 100,000 passages: on `/ask`, the service's hot path, that is a
+tenth of the server's throughput. An endpoint decorated `with_fast_path(fast)` is first offered to `fast(request)`,
+which validates with the same pydantic model and answers. When it returns None (anything but a plainly valid
+request: a missing or out-of-range field, malformed JSON, another content type), FastAPI's own handler takes the
+same request, so every error, status code and message stays exactly FastAPI's (tested request by request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+
+FastPath = Callable[[Request], Awaitable[Response | None]]
+
+
+class FastPathRoute(APIRoute):
+    """An `APIRoute` whose endpoint may carry a `fast_path` (see the module docstring)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        standard = super().get_route_handler()
+        fast: FastPath | None = getattr(self.endpoint, "fast_path", None)
+        if fast is None:
+            return standard
+
+        async def handler(request: Request) -> Response:
+            response = await fast(request)
+            return response if response is not None else await standard(request)
+
+        return handler
+
+
+def with_fast_path(fast: FastPath) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give an endpoint its `FastPathRoute` fast path."""
+
+    def attach(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        endpoint.fast_path = fast  # type: ignore[attr-defined]
+        return endpoint
+
+    return attach
+
+
+def json_body(request: Request, body: bytes) -> Any:
+    """The body as JSON when FastAPI would read it as JSON (`application/json` or `application/*+json`), else
+    None; None too for JSON that orjson refuses (FastAPI's path then says what is wrong)."""
+    main, _, sub = request.headers.get("content-type", "").partition(";")[0].strip().lower().partition("/")
+    if not body or main != "application" or not (sub == "json" or sub.endswith("+json")):
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def json_response(body: object, status_code: int = 200) -> Response:
+    """Plain data or dataclasses (an `Answer`) serialised by orjson: UTF-8, no spaces, dataclass fields in order."""
+    return Response(content=orjson.dumps(body), media_type="application/json", status_code=status_code)

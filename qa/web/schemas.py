@@ -1,0 +1,172 @@
+"""Request bodies of the HTTP API, and the bodies about documents and the service it answers with.
+
+The answer to a question is `qa.models.Answer` itself (a dataclass FastAPI documents and orjson serialises), so
+`qa ask --json`, the Python API and HTTP share one definition. Offsets (`start`, `end`, highlight spans) are
+character offsets into the article as returned by `GET /documents/{id}` (`text`), half-open.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
+
+from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
+from qa.dates import parse_date
+from qa.models import Filter
+
+_EXAMPLE_QUESTION = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+"""The schema's pattern of a date; `Day` also refuses days that do not exist (2024-02-30)."""
+NOT_BLANK = r"\S"
+"""A question must contain a non-space character (in the schema too, so clients can tell before sending)."""
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer: 3 and 3.0 are integers; true and "3" are not (pydantic's lax mode takes both)."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Day = Annotated[str, Field(pattern=ISO_DATE, json_schema_extra={"format": "date"}), AfterValidator(parse_date)]
+
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_json_integer)]
+PerArticle = Annotated[int, Field(ge=0, le=MAX_TOP_K), BeforeValidator(_json_integer)]
+
+Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK,
+                                description="The question, in plain words.")]
+
+
+class AskOptions(BaseModel):
+    """What every question request may say besides the question itself."""
+
+    top_k: TopK | None = Field(None, description="Passages to return, 1..100 (default: QA_TOP_K, 3).")
+    explain: StrictBool = Field(False, description="Add each question term's contribution to every passage's score.")
+    max_per_article: PerArticle | None = Field(
+        None, description="At most this many passages of one article (0: no limit; default "
+        "QA_MAX_PER_ARTICLE).")
+    source_prefix: str | None = Field(None, max_length=1000, description="Only articles whose file path (relative "
+                                      "to the documents folder) starts with this, e.g. `business/`.")
+    date_from: Day | None = Field(None, description="Only articles dated on or after (YYYY-MM-DD).")
+    date_to: Day | None = Field(None, description="Only articles dated on or before (YYYY-MM-DD).")
+
+    def where(self) -> Filter:
+        return Filter(self.source_prefix or None, self.date_from, self.date_to)
+
+
+class AskRequest(AskOptions):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 3}]})
+
+    question: Question
+
+
+class AskQuery(BaseModel):
+    """`GET /ask`'s query parameters (one model: FastAPI validates it in one pass, several times faster than
+    seven separate parameters)."""
+
+    q: Question = Field(examples=[_EXAMPLE_QUESTION])
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to return, 1..100 (default 3).")
+    explain: bool = Field(False, description="Add each term's contribution to the scores.")
+    max_per_article: int | None = Field(None, ge=0, le=MAX_TOP_K,
+                                        description="At most this many passages of one article (0: no limit).")
+    source_prefix: str | None = Field(None, max_length=1000, description="e.g. business/")
+    date_from: Day | None = Field(None, description="YYYY-MM-DD, inclusive")
+    date_to: Day | None = Field(None, description="YYYY-MM-DD, inclusive")
+
+    def where(self) -> Filter:
+        return Filter(self.source_prefix or None, self.date_from, self.date_to)
+
+
+class BatchRequest(AskOptions):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"questions": [_EXAMPLE_QUESTION], "top_k": 3}]})
+
+    questions: list[Question] = Field(min_length=1, max_length=100, description="Up to 100 questions.")
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    source: str
+    passages: int
+    source_url: str | None = None
+    date: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class PassageSpan(BaseModel):
+    passage: int
+    start: int
+    end: int
+
+
+class SpanInContext(BaseModel):
+    start: int
+    end: int
+    text: str = Field(description="article_text[start:end]")
+    context_start: int = Field(description="Start of the surrounding context (whole sentences before the span).")
+    context_end: int
+    context: str = Field(description="article_text[context_start:context_end], which contains the span.")
+
+
+class DocumentDetail(BaseModel):
+    id: str
+    title: str
+    source: str
+    text: str
+    body_start: int = Field(description="Offset where the body starts (after the title line and front matter).")
+    passages: list[PassageSpan]
+    source_url: str | None = None
+    date: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+    span: SpanInContext | None = Field(None, description="The span asked for with ?start=&end=, with context.")
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "business/port-strike", "title": "Port strike ends", "text": "Dock workers ended their strike...",
+        "date": "2024-03-01", "url": "https://news.example/port-strike"}]})
+
+    id: str = Field(min_length=1, max_length=200, description="Document id; the file is saved as <id>.md in the "
+                    "documents folder ('/' makes sub-folders). An existing id is replaced.")
+    title: str = Field(min_length=1, max_length=1000)
+    text: str = Field(min_length=1, max_length=10_000_000)
+    url: str | None = Field(None, max_length=2000)
+    date: str | None = Field(None, max_length=100)
+    author: str | None = Field(None, max_length=500)
+
+    @field_validator("title", "text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class DocumentChange(BaseModel):
+    id: str
+    source: str
+    title: str
+    passages: int
+    status: str = Field(description="'indexed' or 'removed'.")
+
+
+class Health(BaseModel):
+    status: str = "ok"
+    articles: int
+    passages: int
+    terms: int
+    built_at: str = Field(description="When the index was built (UTC, ISO 8601).")
+    skipped_files: int
+
+
+class ErrorBody(BaseModel):
+    detail: str
