@@ -63,7 +63,8 @@ def bonuses(index: Index, term_ids: list[int], docs: np.ndarray, weight: float, 
     near, min_idf, norms, _, _ = _pair_weights(index, term_ids, docs, window)
     k1 = index.engine.params.k1
     parts = term_weight(near.astype(np.float64), min_idf[None, :], norms[:, None], k1)
-    return weight * parts.sum(axis=1)
+    bonus: np.ndarray = weight * parts.sum(axis=1)
+    return bonus
 
 
 def rerank(index: Index, term_ids: list[int], docs: np.ndarray, scores: np.ndarray, weight: float,

@@ -50,7 +50,9 @@ def extract_html(data: bytes, source: str) -> Extracted:
         raise
     except Exception as error:  # noqa: BLE001 - lxml and trafilatura raise many kinds on malformed input
         raise UnreadableFile(f"not a readable HTML page ({type(error).__name__}: {error})") from None
-    paragraphs = _paragraphs(document.body) if document is not None and document.body is not None else []
+    if document is None or isinstance(document, dict):  # a dict only when asked for one (as_dict)
+        raise UnreadableFile("no main text found in the HTML page")
+    paragraphs = _paragraphs(document.body) if document.body is not None else []
     if not paragraphs:
         raise UnreadableFile("no main text found in the HTML page")
     title = _html_title(document.title or "", tree, paragraphs[0])
@@ -125,7 +127,7 @@ def _paragraphs(body: Any) -> list[str]:
         elif event is _LINE_BREAK:
             end_line()
         else:
-            line.append(event)
+            line.append(str(event))
     end_paragraph()
     return paragraphs
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from qa.corpus.extracted import Extracted, compose, drop_title_line, one_line
@@ -50,15 +51,15 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     if not any(pages):
         raise UnreadableFile("no text in the PDF (scanned pages need OCR first)")
 
-    first_page = next(index for index, page in enumerate(pages) if page)
+    first_page = next(index for index, page_text in enumerate(pages) if page_text)
     title = info.pop("title", "") or one_line(pages[first_page].split("\n", 1)[0])
     pages[first_page] = drop_title_line(pages[first_page], title)
     head, body_start = compose(title, [])
     page_starts = []
     offset = body_start
-    for page in pages:
+    for page_text in pages:
         page_starts.append(offset)
-        offset += len(page) + 2  # the blank line before the next page
+        offset += len(page_text) + 2  # the blank line before the next page
     text = head + "\n\n".join(pages)
     log.debug("%s: %d pages", source, len(pages))
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=info, page_starts=tuple(page_starts))
@@ -76,6 +77,7 @@ def _pdf_info(reader: Any) -> dict[str, str]:
     A broken information dictionary is no reason to lose the text: a field that cannot be read is left out.
     """
     meta = {}
+    read: Callable[[Any], object]
     for name, read in (
         ("title", lambda info: info.title),
         ("author", lambda info: info.author),

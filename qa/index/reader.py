@@ -65,7 +65,7 @@ class Index:
         self._by_id = {info.id: number for number, info in enumerate(articles)}
         self._filters: dict[Filter, np.ndarray] = {}
         self._recent_texts: dict[int, str] = {}
-        self._text_bytes = memoryview(texts)  # decoding from it copies the bytes once, not twice
+        self._text_bytes = texts.data  # decoding from it copies the bytes once, not twice
         self._ascii_chars: list[int] = [-1] * len(articles)  # see `article_window`; -1: not looked at yet
         self._subjects: dict[str, frozenset[str]] = {}
 

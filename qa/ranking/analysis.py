@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from importlib import resources
 from itertools import compress, islice
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 GREEK_LETTERS = dict(zip("αβγδεζηθικλνξπρστυφχψω", """alpha beta gamma delta epsilon zeta eta theta iota kappa lambda
     nu xi pi rho sigma tau upsilon phi chi psi omega""".split(), strict=True))
@@ -68,7 +68,8 @@ def load_stopwords() -> frozenset[str]:
 def _snowball_english() -> Callable[[str], str]:
     from nltk.stem.snowball import SnowballStemmer  # lazy: see the module docstring
 
-    return SnowballStemmer("english").stem
+    stem: Callable[[str], str] = SnowballStemmer("english").stem
+    return stem
 
 
 class Token(NamedTuple):
@@ -143,10 +144,12 @@ class Analyzer:
         the word cache at C speed (`words_of`, `map`); only the few that match are located in the text.
         """
         words = words_of(text)
-        terms = list(map(self._cache.get, words))
-        if None in terms:  # words never seen (a question's, or beyond the cache's limit): analyse them
+        cached = list(map(self._cache.get, words))
+        if None in cached:  # words never seen (a question's, or beyond the cache's limit): analyse them
             terms = [term if term is not None else self._term_of_new(word)
-                     for term, word in zip(terms, words, strict=True)]
+                     for term, word in zip(cached, words, strict=True)]
+        else:
+            terms = cast(list[str], cached)
         if not isinstance(wanted, (set, frozenset, dict)):
             wanted = set(wanted)  # their membership tests are the fastest to call from `map`
         positions = list(compress(range(len(terms)), map(wanted.__contains__, terms)))

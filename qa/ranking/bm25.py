@@ -14,8 +14,10 @@ rank-bm25 on the same tokens.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,13 @@ def length_norms(doc_len: np.ndarray, params: BM25Params, avgdl: float | None = 
     return params.k1 * (1 - params.b + params.b * lengths / avgdl)
 
 
-def term_weight(tf: float, idf: float, norm: float, k1: float) -> float:
+Weight = TypeVar("Weight", float, npt.NDArray[np.float64])
+
+
+def term_weight(tf: Weight, idf: Weight, norm: Weight, k1: float) -> Weight:
     """The contribution of one occurrence of a question term to a passage's score.
 
-    `qa.kernels.posting_weights` compiles this very function and applies it to every posting.
+    `qa.ranking.kernels.posting_weights` compiles this very function and applies it to every posting; the
+    proximity stage applies it to whole arrays (numbers or arrays alike: `Weight`).
     """
     return idf * (tf * (k1 + 1) / (tf + norm))

@@ -21,6 +21,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -250,9 +251,11 @@ class EngineBuilder:
         article title's, see `ids_of`).
         """
         words = analyzer.words(text)
-        ids = list(map(self._word_ids.get, words))
-        if None in ids:
-            ids = [self._learn(word, analyzer) if i is None else i for i, word in zip(ids, words, strict=False)]
+        known = list(map(self._word_ids.get, words))
+        if None in known:
+            ids = [self._learn(word, analyzer) if i is None else i for i, word in zip(known, words, strict=True)]
+        else:
+            ids = cast(list[int], known)
         kept = list(filter(_NOT_STOPWORD, ids))
         if prefix:
             kept = [*prefix, *kept]

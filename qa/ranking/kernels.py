@@ -6,14 +6,19 @@ Kept apart from `engine.py` so that the engine reads as plain NumPy and these lo
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from qa.ranking import bm25
 
+Array = npt.NDArray[Any]
+
 
 @njit(cache=True, nogil=True)
-def count_postings(tokens, doc_starts, n_terms):  # pragma: no cover - compiled
+def count_postings(tokens: Array, doc_starts: Array, n_terms: int) -> tuple[Array, Array, Array]:
     """Term frequencies per (passage, term), in passage order, and each term's document frequency.
 
     `tokens[doc_starts[d]:doc_starts[d + 1]]` are the term ids of passage d.
@@ -42,7 +47,7 @@ def count_postings(tokens, doc_starts, n_terms):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def invert(pair_terms, pair_docs, pair_tfs, indptr):  # pragma: no cover - compiled
+def invert(pair_terms: Array, pair_docs: Array, pair_tfs: Array, indptr: Array) -> tuple[Array, Array]:
     """Counting sort of (term, passage, tf) pairs into term-major postings; passages stay ascending per term."""
     fill = indptr[:-1].copy()
     doc_ids = np.empty(pair_terms.shape[0], np.int32)
@@ -56,11 +61,11 @@ def invert(pair_terms, pair_docs, pair_tfs, indptr):  # pragma: no cover - compi
     return doc_ids, tfs
 
 
-_term_weight = njit(inline="always")(bm25.term_weight)  # the formula lives in qa/bm25.py only
+_term_weight: Any = njit(inline="always")(bm25.term_weight)  # the formula lives in qa/bm25.py only
 
 
 @njit(cache=True, nogil=True)
-def posting_weights(indptr, doc_ids, tfs, idf, norms, k1):  # pragma: no cover - compiled
+def posting_weights(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k1: float) -> Array:
     """BM25 weight of every posting (`qa.bm25.term_weight`, compiled)."""
     weights = np.empty(doc_ids.shape[0], np.float64)
     for t in range(indptr.shape[0] - 1):
@@ -71,7 +76,7 @@ def posting_weights(indptr, doc_ids, tfs, idf, norms, k1):  # pragma: no cover -
 
 
 @njit(cache=True, nogil=True)
-def posting_maxima(indptr, weights):  # pragma: no cover - compiled
+def posting_maxima(indptr: Array, weights: Array) -> Array:
     """The largest weight of each term's postings: the most one occurrence of the term can add to a score."""
     n_terms = indptr.shape[0] - 1
     maxima = np.zeros(n_terms, np.float64)
@@ -85,13 +90,13 @@ def posting_maxima(indptr, weights):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _better(score_a, doc_a, score_b, doc_b):  # pragma: no cover - compiled
+def _better(score_a: float, doc_a: int, score_b: float, doc_b: int) -> bool:
     """Ranking order: higher score first; equal scores by passage order (earlier first)."""
     return score_a > score_b or (score_a == score_b and doc_a < doc_b)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _seek(doc_ids, lo, hi, d):  # pragma: no cover - compiled
+def _seek(doc_ids: Array, lo: int, hi: int, d: int) -> int:
     """First position in the sorted doc_ids[lo:hi] holding a passage >= d (galloping, then binary search)."""
     step = 1
     bound = lo
@@ -114,7 +119,7 @@ _WINDOW = 8192  # passages per window of `top_k`: its buffers (~140 KB) stay in 
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _offer(heap_scores, heap_docs, filled, k, score, d):  # pragma: no cover - compiled
+def _offer(heap_scores: Array, heap_docs: Array, filled: int, k: int, score: float, d: int) -> int:
     """Put passage d in the heap of the k best if it belongs there (the root is the worst kept); return the fill."""
     if filled < k:
         pos = filled  # sift up
@@ -150,7 +155,7 @@ def _offer(heap_scores, heap_docs, filled, k, score, d):  # pragma: no cover - c
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _keep_hopeful(cand, n, acc, seen, bound, threshold):  # pragma: no cover - compiled
+def _keep_hopeful(cand: Array, n: int, acc: Array, seen: Array, bound: float, threshold: float) -> int:
     """Shrink the candidates cand[:n] to those whose score so far plus `bound` beats `threshold`; return how many.
 
     Branch-free compaction (about half the candidates go, unpredictably); dropped ones are cleared from the buffers.
@@ -168,7 +173,8 @@ def _keep_hopeful(cand, n, acc, seen, bound, threshold):  # pragma: no cover - c
 
 
 @njit(cache=True, nogil=True)
-def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, allowed):  # pragma: no cover
+def top_k(indptr: Array, doc_ids: Array, weights: Array, max_weight: Array, q_terms: Array, q_counts: Array,
+          k: int, prune: bool, allowed: Array) -> tuple[Array, Array]:
 
     """The k best passages for a question, best first: MaxScore over sorted postings, one window of passages at a time.
 
@@ -295,7 +301,7 @@ def top_k(indptr, doc_ids, weights, max_weight, q_terms, q_counts, k, prune, all
 
 
 @njit(cache=True, nogil=True)
-def rescore(indptr, doc_ids, weights, q_terms, q_counts, docs):  # pragma: no cover - compiled
+def rescore(indptr: Array, doc_ids: Array, weights: Array, q_terms: Array, q_counts: Array, docs: Array) -> Array:
     """The scores of `docs`, each term's weight added in question order (as `SparseBM25.scores` adds them).
 
     `top_k` chooses the passages by sums added in its own order (lists by decreasing bound); the scores returned
@@ -318,8 +324,8 @@ def rescore(indptr, doc_ids, weights, q_terms, q_counts, docs):  # pragma: no co
 
 
 @njit(cache=True, nogil=True)
-def near_counts(sequences, seq_ptr, docs, title_lens, q_terms, pair_first, pair_second,
-                window):  # pragma: no cover - compiled
+def near_counts(sequences: Array, seq_ptr: Array, docs: Array, title_lens: Array, q_terms: Array, pair_first: Array,
+                pair_second: Array, window: int) -> Array:
     """For each passage of `docs` and each pair p of question terms: how many occurrences of the term
     `q_terms[pair_first[p]]` have an occurrence of `q_terms[pair_second[p]]` at most `window` positions away.
 

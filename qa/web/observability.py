@@ -120,7 +120,7 @@ def _with_full_allow(message: Message, path: str, methods: list[tuple[re.Pattern
 
 def _target(scope: Scope) -> str:
     """The request target as sent (percent-encoded), non-ASCII escaped, cut to a readable length."""
-    target = scope.get("raw_path") or scope["path"].encode("utf-8", "backslashreplace")
+    target: bytes = scope.get("raw_path") or scope["path"].encode("utf-8", "backslashreplace")
     if scope.get("query_string"):
         target += b"?" + scope["query_string"]
     text = target.decode("ascii", "backslashreplace")

@@ -150,7 +150,7 @@ class SharingServer(uvicorn.Server):
         compare their load with it)."""
         server = self
 
-        class Counting(protocol):  # type: ignore[misc, valid-type]
+        class Counting(protocol):  # type: ignore[misc]
             def connection_lost(self, exc: Exception | None) -> None:
                 super().connection_lost(exc)
                 server._publish()
