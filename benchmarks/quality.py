@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/quality.py --rows default k1=0.9    # some rows
     .venv/bin/python benchmarks/quality.py --data ../shared/data --only squad
 
-Every row is measured exactly as `qa eval` measures (`qa.evaluation.evaluate_beir` / `evaluate_squad`: the real
+Every row is measured exactly as `qa eval` measures (`qa.cli.evaluation.evaluate_beir` / `evaluate_squad`: the real
 ingest, chunker, analyzer, engine and `Searcher.ask`), with the shipped defaults except what the row names.
 Rows marked "prototype" change code qa does not ship, by patching it for the run only:
 
@@ -88,9 +88,9 @@ def _weigh_variant(variant: str, delta: float) -> Any:
 
 def _title_twice_writer() -> Any:
     """BEIR records written with their title repeated at the head of the body: the title counts twice."""
-    from qa.cli import evaluation
+    from qa.cli.evaluation import run as evaluation_run
 
-    original = evaluation._write_article
+    original = evaluation_run._write_article
 
     def write(folder: Path, name: str, title: str, body: str) -> None:
         original(folder, name, title, f"{title}\n\n{body}")
@@ -153,7 +153,7 @@ def prototype(*names: str) -> Iterator[None]:
                 stack.enter_context(mock.patch("qa.ranking.engine._weigh", _weigh_variant(name, 1.0 if name == "bm25+"
                                                                                   else 0.5)))
             elif name == "rm3":
-                stack.enter_context(mock.patch("qa.cli.evaluation.Searcher", _rm3_searcher_class()()))
+                stack.enter_context(mock.patch("qa.cli.evaluation.run.Searcher", _rm3_searcher_class()()))
             elif name == "analyzer v1":
                 stack.enter_context(mock.patch("qa.ranking.analysis._WORD", re.compile(
                     r"[^\W_]+(?:(?:(?<=\d)[.,](?=\d)|['’](?=[^\W_]))[^\W_]+)*")))
@@ -162,7 +162,7 @@ def prototype(*names: str) -> Iterator[None]:
             elif name == "repeats count":
                 stack.enter_context(mock.patch("qa.answer.search.searched_once", list))
             elif name == "title x2":
-                stack.enter_context(mock.patch("qa.cli.evaluation._write_article", _title_twice_writer()))
+                stack.enter_context(mock.patch("qa.cli.evaluation.run._write_article", _title_twice_writer()))
             else:
                 raise ValueError(name)
         yield

@@ -36,18 +36,17 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore")
 
-    documents: Path = Field(Path("documents"), description="Folder of articles (.txt, .md), read recursively.")
+    documents: Path = Field(Path("documents"), description="Folder of articles, read recursively.")
     index_dir: Path | None = Field(
         None,
-        description="Folder for the saved index. Default: a folder under ~/.cache/qa named after the documents "
-        "folder, so that two corpora never share (or thrash) one index and nothing is written into documents/.",
+        description="Folder for the saved index; by default one per documents folder, never inside it.",
     )
     chunk_words: int = Field(500, ge=10, le=2000, description="Target passage length in words.")
     chunk_overlap: int = Field(1, ge=0, le=10, description="Sentences repeated between consecutive passages.")
     top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="Passages returned when a request does not say.")
     max_per_article: int = Field(
-        0, ge=0, le=MAX_TOP_K, description="At most this many passages of one article per answer (0: no limit). "
-        "Overlapping passages of one article are never both returned, whatever this says.")
+        0, ge=0, le=MAX_TOP_K, description="At most this many passages of one article per answer "
+        "(0: no limit; overlapping passages are never both returned).")
     k1: float = Field(1.2, ge=0.0, le=10.0, description="BM25 term-frequency saturation.")
     b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
     epsilon: float = Field(0.25, ge=0.0, le=10.0, description="Floor for negative IDFs, as a share of the mean IDF.")
@@ -55,10 +54,15 @@ class Settings(BaseSettings):
         True, description="Index each passage together with its article's title (the text and spans are unchanged)."
     )
     proximity_weight: float = Field(
-        PROXIMITY_WEIGHT, ge=0.0, le=10.0, description="Weight of the bonus for question terms found near each "
-        "other, over BM25's best passages (qa/proximity.py); 0 ranks by BM25 alone.")
+        PROXIMITY_WEIGHT, ge=0.0, le=10.0, description="Bonus for question terms found near each other, over "
+        "BM25's best passages (qa/answer/proximity.py); 0 ranks by BM25 alone.")
     proximity_window: int = Field(PROXIMITY_WINDOW, ge=1, le=100,
                                   description="How many terms apart two question terms may stand to count as near.")
+    host: str = Field("127.0.0.1", description="Address `qa serve` listens on: 127.0.0.1 answers this machine "
+                      "only; 0.0.0.0 every network it is on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` listens on.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes of `qa serve`; they share the "
+                         "memory-mapped index.")
     api_key: str | None = Field(
         None, description="Enables POST/DELETE /documents and requires `Authorization: Bearer <key>` for them. "
         "Unset: writes are disabled.")

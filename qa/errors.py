@@ -40,6 +40,10 @@ class IndexFormatError(QAError):
     """A saved index is missing, corrupt, or was written by another format version."""
 
 
+class UsageError(QAError):
+    """A command line that cannot be run as written (the `qa` command exits with status 2)."""
+
+
 class ConfigError(QAError):
     """A setting has a value qa cannot use."""
 
@@ -50,3 +54,7 @@ class Unauthorized(QAError):
 
 class Forbidden(QAError):
     """The request is not allowed by the configuration (answered with 403)."""
+
+
+class EvaluationDataError(QAError):
+    """A benchmark folder or file (`qa eval`) is missing or not in the expected format."""

@@ -181,5 +181,5 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) 
     assert capsys.readouterr().err == f"qa: error: BEIR folder not found: {tmp_path / 'missing'}\n"
     assert main(["eval", "squad", str(BEIR_TINY / "corpus.jsonl")]) == 1
     assert "is not a SQuAD json file" in capsys.readouterr().err
-    assert main(["eval", "squad", str(SQUAD_TINY), "--documents", str(tmp_path)]) == 1
-    assert "--documents and --index-dir do not apply" in capsys.readouterr().err
+    assert main(["eval", "squad", str(SQUAD_TINY), "--documents", str(tmp_path)]) == 2  # qa eval makes its corpus
+    assert capsys.readouterr().err == "qa: error: No such option: --documents (see 'qa eval --help')\n"

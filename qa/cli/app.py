@@ -5,197 +5,92 @@
     qa index                                  # (re)build the index of documents/
     qa serve --port 8000                      # the HTTP API (see README)
 
-Errors print one line (`qa: error: ...`) on stderr and exit with status 1 (2 for a bad flag); no traceback.
+Built with Typer; every setting's option comes from the settings model (`qa.cli.options`). Errors print one line
+(`qa: error: ...`) on stderr, no traceback: exit status 2 for a usage error (a bad flag or value), 1 for anything
+else; Ctrl-C exits 130 and SIGTERM 143, with the previous index still the current one.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
 import os
-import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
 
-from qa.config import MAX_TOP_K, Settings, make_settings
+import typer
+
+from qa.cli.options import CORPUS_SETTINGS, RANKING_SETTINGS, with_settings
+from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import QAError
+from qa.errors import QAError, UsageError
 from qa.logs import configure_cli_logging
-
-log = logging.getLogger("qa")
 
 if TYPE_CHECKING:
     from qa.index import BuildReport
 
+app = typer.Typer(name="qa", help="Ask questions over a folder of articles; get the passages that answer them, "
+                  "with citations.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad flag is one line on stderr, not a usage dump."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+ALL_SETTINGS = (*CORPUS_SETTINGS, *RANKING_SETTINGS)
 
 
-def _iso_date(value: str) -> str:
+class Stopped(BaseException):
+    """Ctrl-C (SIGINT) or SIGTERM, raised where the command is so that its cleanups run (a build's staging folder
+    goes) and the previous index stays the current one. A BaseException of our own: Typer turns a
+    KeyboardInterrupt into a silent exit, and `except Exception` blocks must not swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _date(value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
         return parse_date(value)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        raise typer.BadParameter(str(error)) from None
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("corpus and index (also QA_* environment variables)")
-    group.add_argument("--documents", type=Path, metavar="DIR", help="folder of articles [QA_DOCUMENTS, documents]")
-    group.add_argument("--index-dir", type=Path, metavar="DIR",
-                       help="where the index is kept [QA_INDEX_DIR, ~/.cache/qa/<folder>-<hash>]")
-    group.add_argument("--chunk-words", type=int, metavar="N", help="target passage length in words [500]")
-    group.add_argument("--chunk-overlap", type=int, metavar="N", help="sentences shared by neighbouring passages [1]")
-    group.add_argument("--k1", type=float, help="BM25 k1 [1.2]")
-    group.add_argument("--b", type=float, help="BM25 b [0.75]")
-    group.add_argument("--epsilon", type=float, help="BM25Okapi IDF floor, as a share of the mean IDF [0.25]")
-    group.add_argument("--proximity-weight", type=float, metavar="W",
-                       help="bonus for question terms near each other; 0: BM25 alone [0.2]")
-    group.add_argument("--proximity-window", type=int, metavar="N", help="terms apart that count as near [10]")
+@app.command()
+@with_settings(*ALL_SETTINGS, "top_k", "max_per_article")
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question, in plain words.", show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Answer every line of FILE (one question a line).",
+                                              metavar="FILE")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the HTTP API's response body instead.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each question term's part of every score.")
+                       ] = False,
+    source_prefix: Annotated[str | None, typer.Option(help="Only articles whose file path starts with this.",
+                                                      metavar="PATH")] = None,
+    date_from: Annotated[str | None, typer.Option(help="Only articles dated on or after (YYYY-MM-DD).",
+                                                  callback=_date, metavar="DATE")] = None,
+    date_to: Annotated[str | None, typer.Option(help="Only articles dated on or before (YYYY-MM-DD).",
+                                                callback=_date, metavar="DATE")] = None,
+    *,
+    settings: Settings,
+) -> int:
+    """Answer a question with the best passages and their citations."""
+    from qa.cli.asking import answer_questions
+
+    if (question is None) == (file is None):
+        raise UsageError("give either a question or --file FILE")
+    return answer_questions(settings, question, file, as_json=json, explain=explain, source_prefix=source_prefix,
+                            date_from=date_from, date_to=date_to, on_build=report_build)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="qa", description="Ask questions over a folder of articles; get cited passages.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-
-    ask = commands.add_parser("ask", help="answer a question with the best passages and their citations")
-    ask.add_argument("question", nargs="?", help="the question, in plain words")
-    ask.add_argument("--top-k", type=int, metavar="N", help=f"passages to show, 1..{MAX_TOP_K} [QA_TOP_K, 3]")
-    ask.add_argument("--json", action="store_true", help="print the HTTP API's response body instead")
-    ask.add_argument("--file", type=Path, metavar="FILE", help="answer every line of FILE (one question a line)")
-    ask.add_argument("--explain", action="store_true", help="show each question term's part of every score")
-    ask.add_argument("--max-per-article", type=int, metavar="N",
-                     help="at most N passages of one article (0: no limit) [QA_MAX_PER_ARTICLE, 0]")
-    ask.add_argument("--source-prefix", metavar="PATH", help="only articles whose file path starts with PATH")
-    ask.add_argument("--date-from", type=_iso_date, metavar="YYYY-MM-DD", help="only articles dated on or after")
-    ask.add_argument("--date-to", type=_iso_date, metavar="YYYY-MM-DD", help="only articles dated on or before")
-    _common(ask)
-
-    index = commands.add_parser("index", help="build (or rebuild) the index of the documents folder")
-    _common(index)
-
-    serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="address to listen on [127.0.0.1: this machine only; 0.0.0.0 serves every network]")
-    serve.add_argument("--port", type=int, default=8000, help="port [8000]")
-    serve.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="worker processes; they share the memory-mapped index [1]")
-    serve.add_argument("--watch", action="store_true", default=None,
-                       help="rebuild in the background when the documents folder changes [QA_WATCH]")
-    _common(serve)
-
-    add = commands.add_parser("add", help="copy articles into the documents folder and index them at once")
-    add.add_argument("files", nargs="+", type=Path, metavar="FILE", help="article files (.txt, .md)")
-    _common(add)
-
-    remove = commands.add_parser("remove", help="delete articles (by document id) from the folder and the index")
-    remove.add_argument("ids", nargs="+", metavar="ID", help="document ids, as `qa ask` cites them")
-    _common(remove)
-
-    from qa.cli.evaluation import add_eval_arguments  # the evaluation commands live with the evaluation code
-
-    evaluate = commands.add_parser("eval", help="measure retrieval quality on a public benchmark (BEIR, SQuAD)")
-    add_eval_arguments(evaluate, _common)
-    return parser
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    return make_settings(documents=args.documents, index_dir=args.index_dir, chunk_words=args.chunk_words,
-                         chunk_overlap=args.chunk_overlap, k1=args.k1, b=args.b, epsilon=args.epsilon,
-                         proximity_weight=args.proximity_weight, proximity_window=args.proximity_window,
-                         top_k=getattr(args, "top_k", None), max_per_article=getattr(args, "max_per_article", None),
-                         watch=getattr(args, "watch", None))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    configure_cli_logging()
-    try:
-        commands = {"ask": _ask, "index": _index, "serve": _serve, "eval": _eval, "add": _add, "remove": _remove}
-        return commands[args.command](args)
-    except QAError as error:
-        print(f"qa: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `qa ask ... | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _report_build(report: BuildReport) -> None:
-    print(f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s"
-          + (f", skipped {len(report.skipped)} file(s)" if report.skipped else ""), file=sys.stderr)
-
-
-def _ask(args: argparse.Namespace) -> int:
-    from qa.answer.search import validate_question
-    from qa.cli.render import render_answer, use_color
-    from qa.collection import Collection, make_filter
-
-    if (args.question is None) == (args.file is None):
-        raise QAError("give either a question or --file FILE")
-    settings = _settings(args)
-    if args.file is not None:
-        questions = _read_questions(args.file)
-    else:
-        validate_question(args.question, settings.top_k)
-        questions = [args.question]
-    where = make_filter(args.source_prefix, args.date_from, args.date_to)
-    searcher = Collection(settings=settings, progress=True, on_build=_report_build).searcher
-    color = use_color(sys.stdout.isatty())
-    width = min(shutil.get_terminal_size().columns, 120)
-    failures = 0
-    for number, question in enumerate(questions):
-        if args.json:
-            import orjson
-
-            try:
-                answer = searcher.ask(question, settings.top_k, explain_scores=args.explain, where=where)
-                print(orjson.dumps(answer).decode(), flush=True)
-            except QAError as error:  # one bad line of a file does not stop the others
-                failures += 1
-                print(f'{{"question": {_json_string(question)}, "error": {_json_string(str(error))}}}', flush=True)
-            continue
-        if len(questions) > 1:
-            print(("\n" if number else "") + f"Q: {question}")
-        try:
-            answer = searcher.ask(question, settings.top_k, explain_scores=args.explain, where=where)
-            print(render_answer(answer, color=color, width=width))
-        except QAError as error:
-            failures += 1
-            print(f"qa: error: {error}", file=sys.stderr)
-    return 1 if failures and len(questions) == 1 else 0
-
-
-def _read_questions(path: Path) -> list[str]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise QAError(f"cannot read {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise QAError(f"{path} is not UTF-8 text") from None
-    questions = [line.strip() for line in lines if line.strip()]
-    if not questions:
-        raise QAError(f"{path} has no questions (one question a line)")
-    return questions
-
-
-def _json_string(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _index(args: argparse.Namespace) -> int:
+@app.command()
+@with_settings(*ALL_SETTINGS)
+def index(*, settings: Settings) -> int:
+    """Build (or rebuild) the index of the documents folder."""
     from qa.index import build_index, folder_size
 
-    report = build_index(_settings(args), progress=True)
+    report = build_index(settings, progress=True)
     size_mb = folder_size(report.path) / 1e6
     print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s "
           f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}")
@@ -206,20 +101,37 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add(args: argparse.Namespace) -> int:
+@app.command()
+@with_settings(*ALL_SETTINGS, "host", "port", "workers", "watch")
+def serve(*, settings: Settings) -> int:
+    """Serve the HTTP API and the question page."""
+    from qa.index import open_index
+    from qa.web.serving import serve as run_server
+
+    index = open_index(settings, progress=True, on_build=report_build)  # build once, before workers start
+    print(f"qa: serving {index.manifest['articles']} articles ({index.manifest['passages']} passages) "
+          f"on http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr)
+    del index
+    # Workers are separate processes: hand them the settings through the environment they read.
+    for name, value in settings.model_dump(exclude_none=True).items():
+        os.environ[f"QA_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    os.environ["QA_INDEX_DIR"] = str(settings.resolved_index_dir())
+    run_server(settings.host, settings.port, settings.workers)
+    return 0
+
+
+@app.command()
+@with_settings(*ALL_SETTINGS)
+def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html, .pdf).",
+                                                    show_default=False)], *, settings: Settings) -> int:
+    """Copy articles into the documents folder and index them at once."""
     from qa.collection import Collection
 
-    live = Collection(settings=_settings(args))
+    documents = Collection(settings=settings)
     failures = 0
-    for path in args.files:
+    for path in files:
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            failures += 1
-            print(f"qa: error: cannot read {path}: {error.strerror or error}", file=sys.stderr)
-            continue
-        try:
-            info = live.add_file(path.name, data)
+            info = documents.add_file(path.name, _read_bytes(path))
         except QAError as error:
             failures += 1
             print(f"qa: error: {error}", file=sys.stderr)
@@ -229,14 +141,25 @@ def _add(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _remove(args: argparse.Namespace) -> int:
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise QAError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+@app.command()
+@with_settings(*ALL_SETTINGS)
+def remove(ids: Annotated[list[str], typer.Argument(help="Document ids, as `qa ask` cites them.", metavar="ID",
+                                                    show_default=False)], *, settings: Settings) -> int:
+    """Delete articles (by document id) from the folder and the index."""
     from qa.collection import Collection
 
-    live = Collection(settings=_settings(args))
+    documents = Collection(settings=settings)
     failures = 0
-    for document_id in args.ids:
+    for document_id in ids:
         try:
-            info = live.remove(document_id)
+            info = documents.remove(document_id)
         except QAError as error:
             failures += 1
             print(f"qa: error: {error}", file=sys.stderr)
@@ -245,28 +168,81 @@ def _remove(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _eval(args: argparse.Namespace) -> int:
+@app.command(name="eval")
+@with_settings("chunk_words", "chunk_overlap", *RANKING_SETTINGS)
+def evaluate(
+    dataset: Annotated[str, typer.Argument(help="Benchmark format: beir or squad.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) or SQuAD "
+                                         "v1.1 json file.", show_default=False)],
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_title: Annotated[bool, typer.Option("--no-title", help="Do not index passages with their article's title.")
+                        ] = False,
+    *,
+    settings: Settings,
+) -> int:
+    """Measure retrieval quality on a public benchmark (BEIR, SQuAD) through qa's own pipeline."""
     from qa.cli.evaluation import run_eval
 
-    return run_eval(args, _settings(args))
+    if dataset not in ("beir", "squad"):
+        raise typer.BadParameter(f"'{dataset}' is not one of: beir, squad")
+    if no_title:
+        settings = settings.model_copy(update={"title_in_passages": False})
+    return run_eval(dataset, path, settings, as_json=json)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from qa.index import open_index
-    from qa.web.serving import serve
+def report_build(report: BuildReport) -> None:
+    """One line on stderr when a command had to build the index first."""
+    print(f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s"
+          + (f", skipped {len(report.skipped)} file(s)" if report.skipped else ""), file=sys.stderr)
 
-    settings = _settings(args)
-    if not 1 <= args.port <= 65535:
-        raise QAError(f"--port must be between 1 and 65535, not {args.port}")
-    if args.workers < 1:
-        raise QAError(f"--workers must be at least 1, not {args.workers}")
-    index = open_index(settings, progress=True, on_build=_report_build)  # build once, before workers start
-    print(f"qa: serving {index.manifest['articles']} articles ({index.manifest['passages']} passages) "
-          f"on http://{args.host}:{args.port} (API docs at /docs)", file=sys.stderr)
-    del index
-    # Workers are separate processes: hand them the settings through the environment they read.
-    for name, value in settings.model_dump(exclude_none=True).items():
-        os.environ[f"QA_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
-    os.environ["QA_INDEX_DIR"] = str(settings.resolved_index_dir())
-    serve(args.host, args.port, args.workers)
-    return 0
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `qa` command: run it with `argv` (default: the process's arguments); return the exit status."""
+    configure_cli_logging()
+    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        result: Any = app(args=list(argv) if argv is not None else None, prog_name="qa", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except UsageError as error:
+        print(f"qa: error: {error} (see 'qa {_command(argv)} --help')", file=sys.stderr)
+        return 2
+    except QAError as error:
+        print(f"qa: error: {error}", file=sys.stderr)
+        return 1
+    except Stopped as stop:
+        print(f"qa: {'interrupted' if stop.signum == signal.SIGINT else 'terminated'}", file=sys.stderr)
+        return 128 + stop.signum
+    except typer.Exit as done:
+        return done.exit_code
+    except BrokenPipeError:  # `qa ask ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:
+        usage = _usage_error(error)
+        if usage is None:
+            raise
+        return usage
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _usage_error(error: Exception) -> int | None:
+    """A usage error of the command line (Typer's: a bad flag or value) as one line; its exit status (2)."""
+    exit_code, format_message = getattr(error, "exit_code", None), getattr(error, "format_message", None)
+    if not isinstance(exit_code, int) or format_message is None:
+        return None
+    context = getattr(error, "ctx", None)
+    command = getattr(context, "command_path", None) or "qa"
+    print(f"qa: error: {format_message()} (see '{command} --help')", file=sys.stderr)
+    return exit_code
+
+
+def _command(argv: Sequence[str] | None) -> str:
+    """The subcommand of a command line (for the hint of a usage error)."""
+    words = list(argv) if argv is not None else sys.argv[1:]
+    return next((word for word in words if not word.startswith("-")), "")
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signum)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -133,6 +134,13 @@ PARALLEL_CHUNKING_MIN = 200
 _FORKED_ARTICLES: list[Article] = []  # what a forked chunking process reads (inherited, never pickled)
 
 
+def _chunker_start() -> None:
+    """The chunking process ends with its parent, and leaves Ctrl-C to it: a terminal sends SIGINT to the whole
+    process group, and the parent stops the build (the child's traceback would only be noise)."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _spans_of(number: int, chunk_words: int, overlap: int) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
     return passage_spans(_FORKED_ARTICLES[number], chunk_words, overlap)
 
@@ -156,7 +164,7 @@ def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[t
     _FORKED_ARTICLES = articles
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=die_with_parent) as pool:
+                                 initializer=_chunker_start) as pool:
             spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), chunksize=16)
             try:
                 yield ((article, [Chunk(article.id, number, start, end, article.text[start:end], sentences)

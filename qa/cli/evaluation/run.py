@@ -1,0 +1,217 @@
+"""Running the benchmarks through qa's own pipeline, and the metrics.
+
+How a benchmark becomes a qa corpus is said in `qa.cli.evaluation`.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.answer.evidence import asked_kind, best_sentence, matched_tokens
+from qa.answer.search import RankedPassage, Searcher
+from qa.cli.evaluation.data import (
+    BeirData,
+    SquadData,
+    contains_answer,
+    load_beir,
+    load_squad,
+    normalize_answer,
+    overlaps,
+)
+from qa.config import MAX_TOP_K, Settings
+from qa.corpus.extracted import one_line
+from qa.errors import EvaluationDataError, InvalidQuestion, QAError
+
+if TYPE_CHECKING:
+    from qa.index import Index
+
+BEIR_CHUNK_WORDS = 2000
+"""Passage length used for BEIR, the largest `Settings.chunk_words` allows: one record, one passage."""
+
+SQUAD_KS = (1, 5, 20)
+BEIR_DEPTH = MAX_TOP_K  # Recall@100 needs the top 100
+
+
+def _write_article(folder: Path, name: str, title: str, body: str) -> None:
+    with open(folder / f"{name}.txt", "w", encoding="utf-8", newline="") as handle:
+        handle.write(f"{title}\n\n{body}" if body else title)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedText:
+    """What the evaluation needs of a ranked passage: where it is, and its text."""
+
+    rank: int
+    passage_id: int
+    document_id: str
+    start: int
+    end: int
+    text: str
+
+
+def open_searcher(documents: Path, settings: Settings) -> tuple[Index, Searcher]:
+    """Index `documents` (index in a sibling folder `index`) and return (Index, Searcher)."""
+    from qa.index import open_index
+
+    run_settings = settings.model_copy(update={"documents": documents, "index_dir": documents.parent / "index"})
+    index = open_index(run_settings)
+    return index, Searcher.from_settings(index, settings)
+
+
+def ranked_texts(searcher: Searcher, question: str, top_k: int) -> list[RankedText]:
+    try:
+        ranked = searcher.rank(question, top_k=top_k).passages
+    except InvalidQuestion:  # e.g. over 2,000 characters: counted as answered with nothing
+        return []
+    return [_with_text(searcher.index, passage) for passage in ranked]
+
+
+def _with_text(index: Index, ranked: RankedPassage) -> RankedText:
+    article_number, start, end, _ = index.passage(ranked.passage_id)
+    text = index.article_text(article_number)[start:end]
+    return RankedText(ranked.rank, ranked.passage_id, index.articles[article_number].id, start, end, text)
+
+
+def evaluate_beir(folder: Path, settings: Settings, data: BeirData | None = None) -> dict[str, Any]:
+    """nDCG@10, Recall@100 and MRR@10 of qa on a BEIR folder's test queries (see the module docstring)."""
+    data = data or load_beir(folder)
+    started = time.perf_counter()
+    settings = settings.model_copy(update={"chunk_words": BEIR_CHUNK_WORDS, "chunk_overlap": 0})
+    with tempfile.TemporaryDirectory(prefix="qa-eval-beir-") as work:
+        documents = Path(work) / "documents"
+        documents.mkdir()
+        for number, (doc_id, title, text) in enumerate(data.corpus):
+            _write_article(documents, f"{number:07d}", one_line(title) or doc_id, text)
+        index, searcher = open_searcher(documents, settings)
+        indexed = time.perf_counter()
+        split = [info.id for info in index.articles if info.n_passages != 1]
+        if split or len(index.articles) != len(data.corpus):
+            raise EvaluationDataError(
+                f"BEIR records must be indexed whole: {len(split)} record(s) became several passages (longer "
+                f"than {BEIR_CHUNK_WORDS // 2} words with paragraph breaks, or {BEIR_CHUNK_WORDS}), "
+                f"{len(data.corpus) - len(index.articles)} were skipped (empty)")
+        doc_ids = [data.corpus[int(info.id)][0] for info in index.articles]
+        run: dict[str, dict[str, float]] = {}
+        for qid in data.qrels:
+            hits = ranked_texts(searcher, data.queries[qid], BEIR_DEPTH)
+            run[qid] = {doc_ids[index.article_number(hit.document_id)]: float(BEIR_DEPTH - rank)
+                        for rank, hit in enumerate(hits)}
+        passages = int(index.manifest["passages"])
+        del searcher, index
+    metrics = trec_metrics(data.qrels, run)
+    return {"dataset": "beir", "path": str(folder), "records": len(data.corpus), "passages": passages,
+            "queries": len(data.qrels), **metrics, "settings": _settings_report(settings),
+            "index_seconds": round(indexed - started, 2), "seconds": round(time.perf_counter() - started, 2)}
+
+
+def trec_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, float]:
+    """nDCG@10, Recall@100, MRR@10 by pytrec_eval, averaged over every judged query (absent from run = 0)."""
+    try:
+        import pytrec_eval
+    except ImportError:
+        raise QAError("qa eval needs pytrec_eval: pip install pytrec_eval-terrier (or pip install -e '.[test]')"
+                      ) from None
+    run = {qid: {doc: score for doc, score in docs.items()} for qid, docs in run.items() if docs}
+    top10 = {qid: dict(sorted(docs.items(), key=lambda item: -item[1])[:10]) for qid, docs in run.items()}
+    full = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut_10", "recall_100"}).evaluate(run)
+    cut = pytrec_eval.RelevanceEvaluator(qrels, {"recip_rank"}).evaluate(top10)
+    n = len(qrels)
+    return {
+        "ndcg@10": round(sum(full.get(q, {}).get("ndcg_cut_10", 0.0) for q in qrels) / n, 4),
+        "recall@100": round(sum(full.get(q, {}).get("recall_100", 0.0) for q in qrels) / n, 4),
+        "mrr@10": round(sum(cut.get(q, {}).get("recip_rank", 0.0) for q in qrels) / n, 4),
+    }
+
+
+def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None) -> dict[str, Any]:
+    """Answer recall@1/5/20 and span overlap@1 of qa's own passages on a SQuAD v1.1 file."""
+    data = data or load_squad(path)
+    started = time.perf_counter()
+    depth = max(SQUAD_KS)
+    found = dict.fromkeys(SQUAD_KS, 0)
+    overlap = 0
+    best_found = 0
+    normal_cache: dict[tuple[str, int, int], str] = {}
+    with tempfile.TemporaryDirectory(prefix="qa-eval-squad-") as work:
+        documents = Path(work) / "documents"
+        documents.mkdir()
+        for number, (_title, text) in enumerate(data.articles):
+            with open(documents / f"{number:05d}.txt", "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        index, searcher = open_searcher(documents, settings)
+        indexed = time.perf_counter()
+        if len(index.articles) != len(data.articles):
+            raise QAError(f"{len(data.articles) - len(index.articles)} SQuAD article(s) were not indexed")
+        for question in data.questions:
+            hits = ranked_texts(searcher, question.question, depth)
+            first = next((rank for rank, hit in enumerate(hits, start=1)
+                          if contains_answer(_normalized(normal_cache, hit), question.answers, normalized=True)),
+                         None)
+            for k in SQUAD_KS:
+                found[k] += first is not None and first <= k
+            if hits and int(hits[0].document_id) == question.article:
+                overlap += overlaps(hits[0].start, hits[0].end, question.spans)
+            if hits:
+                top = hits[0]
+                article = index.article_text(index.article_number(top.document_id))
+                terms = Counter(index.analyzer.terms(question.question))
+                tokens = matched_tokens(index, article, top.start, top.end, terms)
+                best = best_sentence(index, article, index.passage_sentences(top.passage_id, top.start), terms,
+                                     tokens, index.articles[index.article_number(top.document_id)].title,
+                                     asked_kind(question.question))
+                best_found += best is not None and contains_answer(best.text, question.answers)
+        passages = int(index.manifest["passages"])
+        del searcher, index
+    n = len(data.questions)
+    return {"dataset": "squad", "path": str(path), "articles": len(data.articles), "passages": passages,
+            "questions": n, **{f"answer_recall@{k}": round(found[k] / n, 4) for k in SQUAD_KS},
+            "span_overlap@1": round(overlap / n, 4), "best_sentence@1": round(best_found / n, 4),
+            "span_mismatches": data.span_mismatches,
+            "settings": _settings_report(settings), "index_seconds": round(indexed - started, 2),
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _normalized(cache: dict[tuple[str, int, int], str], hit: RankedText) -> str:
+    key = (hit.document_id, hit.start, hit.end)
+    text = cache.get(key)
+    if text is None:
+        text = cache[key] = normalize_answer(hit.text)
+    return text
+
+
+def _settings_report(settings: Settings) -> dict[str, Any]:
+    return settings.ranking_fingerprint()
+
+
+
+_LABELS = {"ndcg@10": "nDCG@10", "recall@100": "Recall@100", "mrr@10": "MRR@10"}
+
+
+def run_eval(dataset: str, path: Path, settings: Settings, as_json: bool) -> int:
+    """`qa eval beir|squad PATH`: print the figures (a table, or one JSON object with `as_json`)."""
+    if dataset == "beir":
+        result = evaluate_beir(path, settings)
+        rows = [(_LABELS[key], result[key]) for key in ("ndcg@10", "recall@100", "mrr@10")]
+        heading = f"BEIR {path}: {result['records']} records, {result['queries']} test queries"
+    else:
+        result = evaluate_squad(path, settings)
+        rows = [(f"answer recall@{k}", result[f"answer_recall@{k}"]) for k in SQUAD_KS]
+        rows.append(("span overlap@1", result["span_overlap@1"]))
+        rows.append(("best sentence@1", result["best_sentence@1"]))
+        heading = (f"SQuAD {path}: {result['articles']} articles -> {result['passages']} passages, "
+                   f"{result['questions']} questions")
+    if as_json:
+        print(json.dumps(result))
+        return 0
+    print(heading)
+    for label, value in rows:
+        print(f"  {label:<18} {value:.4f}")
+    print("  settings: " + ", ".join(f"{key}={value}" for key, value in result["settings"].items())
+          + f"  ({result['seconds']:.1f} s)")
+    return 0
