@@ -129,7 +129,7 @@ def make_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**given)
     except ValueError as error:  # pydantic's ValidationError is a ValueError
-        raise ConfigError(_one_line(error)) from None
+        raise ConfigError(_error_line(error)) from None
 
 
 @lru_cache(maxsize=1)
@@ -138,7 +138,8 @@ def get_settings() -> Settings:
     return make_settings()
 
 
-def _one_line(error: ValueError) -> str:
+def _error_line(error: ValueError) -> str:
+    """pydantic's validation errors of the settings, said on one line."""
     errors = getattr(error, "errors", None)
     if callable(errors):
         parts = []

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qa.config import Settings
+from qa.corpus.extracted import one_line
 from qa.corpus.read import read_article
 from qa.corpus.scan import SINGLE_ARTICLE_SUFFIXES, scan_documents
 from qa.errors import DocumentNotFound, InvalidRequest
@@ -32,7 +33,6 @@ log = logging.getLogger("qa")
 
 RELOAD_CHECK_S = 0.2
 _ID_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]*")
-_FRONT_MATTER_VALUE = re.compile(r"[\r\n]")
 
 
 def check_document_id(document_id: str) -> str:
@@ -87,11 +87,11 @@ class LiveIndex:
         `origin` may give `date`, `url` and `author`, written as front matter so they reach citations.
         """
         document_id = check_document_id(id)
-        lines = ["---", f"title: {_one_line(title)}"]
+        lines = ["---", f"title: {one_line(title)}"]
         for key in ("date", "url", "author"):
             value = origin.get(key)
             if value:
-                lines.append(f"{key}: {_one_line(value)}")
+                lines.append(f"{key}: {one_line(value)}")
         content = "\n".join(lines) + "\n---\n\n" + text.strip() + "\n"
         return self._write(document_id, ".md", content.encode("utf-8"))
 
@@ -180,7 +180,3 @@ def _refuse_feed_record(info: ArticleInfo | None) -> None:
     if info is not None and info.source.lower().endswith(".jsonl"):
         raise InvalidRequest(f"document '{info.id}' is a record of {info.source}, which holds other articles too: "
                              "edit that file instead")
-
-
-def _one_line(value: str) -> str:
-    return _FRONT_MATTER_VALUE.sub(" ", value).strip()
