@@ -33,15 +33,17 @@ class Collection:
 
     def __init__(self, documents: str | Path | None = None, index_dir: str | Path | None = None, *,
                  settings: Settings | None = None, progress: bool = False,
-                 on_build: Callable[[BuildReport], None] | None = None, **overrides: Any) -> None:
+                 on_build: Callable[[BuildReport], None] | None = None, warm: bool = False,
+                 **overrides: Any) -> None:
         """`documents` and `index_dir` default to the settings' (`QA_DOCUMENTS`, `QA_INDEX_DIR`); `overrides` are
         any other setting (`chunk_words=300`, `top_k=5`, ...). `progress` shows a progress bar on a terminal
-        while a build runs; `on_build` is told about a build when one was needed."""
+        while a build runs; `on_build` is told about a build when one was needed. `warm` loads now what the first
+        question with a new word would otherwise load (the stemmer, about a second): for long-running services."""
         if settings is None:
             settings = make_settings(documents=Path(documents) if documents is not None else None,
                                      index_dir=Path(index_dir) if index_dir is not None else None, **overrides)
         self.settings = settings
-        self._live = LiveIndex(settings, progress=progress, on_build=on_build)
+        self._live = LiveIndex(settings, progress=progress, on_build=on_build, warm=warm)
         self._searcher = Searcher.from_settings(self._live.index, settings)
 
     @property

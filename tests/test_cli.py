@@ -140,3 +140,14 @@ def test_python_dash_m_qa_works(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "B2B" in json.loads(result.stdout)["passages"][0]["text"]
+
+
+def test_a_question_of_known_words_does_not_load_the_stemmer(tmp_path: Path) -> None:
+    """The index hands its word -> term cache back, so `qa ask` needs neither the stemmer nor NLTK's import (about a
+    second); only a server warms it up."""
+    args = ["ask", "Shusha Declaration", "--documents", str(SEED_DOCUMENTS), "--index-dir", str(tmp_path / "i")]
+    assert main(args) == 0  # builds the index
+    code = f"import sys; from qa.cli import main; main({args!r}); print('nltk' in sys.modules, file=sys.stderr)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("False")

@@ -48,8 +48,11 @@ class LiveIndex:
     """Owns the current `Index`; thread-safe for questions, serialises writes."""
 
     def __init__(self, settings: Settings, progress: bool = False,
-                 on_build: Callable[[BuildReport], None] | None = None) -> None:
+                 on_build: Callable[[BuildReport], None] | None = None, warm: bool = False) -> None:
+        """`warm`: load the stemmer with every index version (about a second, paid at start rather than by the
+        first question with a word never seen): for a server, not for a one-question command."""
         self.settings = settings
+        self._warm = warm
         self._write_lock = threading.Lock()
         self._swap(open_index(settings, progress=progress, on_build=on_build))
         self._checked = time.monotonic()
@@ -75,7 +78,8 @@ class LiveIndex:
             log.warning("could not load index version %s (%s); keeping the current one", folder.name, error)
 
     def _swap(self, index: Index) -> None:
-        index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
+        if self._warm:
+            index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
         self._index = index
         log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
 
