@@ -25,12 +25,15 @@ if TYPE_CHECKING:
     from qa.collection import Collection
     from qa.config import Settings
     from qa.errors import QAError
+    from qa.index.reader import ArticleInfo
     from qa.models import Answer, BestSentence, Citation, Passage
 
-__all__ = ["Answer", "BestSentence", "Citation", "Collection", "Passage", "QAError", "Settings", "__version__"]
+__all__ = ["Answer", "ArticleInfo", "BestSentence", "Citation", "Collection", "Passage", "QAError", "Settings",
+           "__version__"]
 
 _EXPORTS = {"Collection": "qa.collection", "Settings": "qa.config", "QAError": "qa.errors", "Answer": "qa.models",
-            "BestSentence": "qa.models", "Citation": "qa.models", "Passage": "qa.models"}
+            "BestSentence": "qa.models", "Citation": "qa.models", "Passage": "qa.models",
+            "ArticleInfo": "qa.index.reader"}
 
 
 def __getattr__(name: str) -> Any:

@@ -45,3 +45,9 @@ def seed_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def seed_index(seed_settings: Settings) -> Index:
     return open_index(seed_settings)
+
+
+CO_CHAIR = "Who co-chaired the first meeting of the digital transformation working group on the Azerbaijani side?"
+CO_CHAIR_ANSWER = "Azerbaijan's Digital Development and Transport Deputy Minister Rovshan Rustamov"
+CO_CHAIR_SOURCE = "000_8339c2265b0242b8.txt"
+"""The issue's question for every way in (Python, MCP, LangChain, LlamaIndex), what the article says, and where."""
