@@ -7,7 +7,9 @@
 
 The public Python API is what this module exports; the layers underneath (see docs/architecture.md):
 
-    web, cli          the HTTP service and the `qa` command
+    cli               the `qa` command
+    integrations      MCP server, LangChain and LlamaIndex retrievers, a client of a running server (extras)
+    web               the HTTP service
     collection        a documents folder you can ask questions of: what every way in calls
     answer            question -> ranked passages, their citations and evidence
     index             the on-disk index: build, open, live updates
