@@ -131,7 +131,7 @@ def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .
     failures = 0
     for path in files:
         try:
-            info = documents.add_file(path.name, _read_bytes(path))
+            info = documents.add(path)
         except QAError as error:
             failures += 1
             print(f"qa: error: {error}", file=sys.stderr)
@@ -139,13 +139,6 @@ def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .
         plural = "" if info.n_passages == 1 else "s"
         print(f"added {info.id} ({info.source}, {info.n_passages} passage{plural})")
     return 1 if failures else 0
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise QAError(f"cannot read {path}: {error.strerror or error}") from None
 
 
 @app.command()
@@ -188,6 +181,29 @@ def evaluate(
     if no_title:
         settings = settings.model_copy(update={"title_in_passages": False})
     return run_eval(dataset, path, settings, as_json=json)
+
+
+@app.command()
+@with_settings(*ALL_SETTINGS, "watch")
+def mcp(
+    url: Annotated[str | None, typer.Option(help="Answer from this running qa server instead of a folder (QA_API_KEY "
+                                            "is sent to it).", metavar="URL")] = None,
+    http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP at http://HOST:PORT/mcp instead of "
+                                       "stdio.")] = False,
+    host: Annotated[str, typer.Option(help="With --http: a loopback address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="With --http: the port.", min=1, max=65535)] = 8001,
+    *,
+    settings: Settings,
+) -> int:
+    """Serve the folder's questions and documents over the Model Context Protocol (pip install "qa[mcp]")."""
+    try:
+        from qa.integrations.mcp import run
+    except ImportError as error:  # its message says: pip install "qa[mcp]"
+        raise QAError(str(error)) from None
+    if url is not None and settings.model_fields_set & {"documents", "index_dir"}:
+        raise UsageError("give either --documents (a folder) or --url (a running qa server), not both")
+    run(settings, url=url, http=http, host=host, port=port)
+    return 0
 
 
 def report_build(report: BuildReport) -> None:
