@@ -28,7 +28,7 @@ from qa.answer.evidence import asked_kind, best_sentence, explain, explain_proxi
 from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, Settings
 from qa.errors import InvalidQuestion
-from qa.index.reader import Index
+from qa.index.reader import ArticleInfo, Index
 from qa.models import Answer, Citation, Filter, Passage, page_number
 
 MAX_QUESTION_TERMS = 64
@@ -101,6 +101,9 @@ class Searcher:
         chosen = self._diverse_top(term_ids, top_k, limit, allowed)
         if not chosen:
             scope = "the articles that match the filter" if where else "the articles"
+            if index.engine.top_k(term_ids, 1, allowed)[0].size:  # found, but weighing nothing (see _diverse_top)
+                return Ranking([], terms, unknown, f"No passages: the question's words occur in too many of the "
+                               f"passages of {scope} to tell them apart; add a word that is rarer.")
             return Ranking([], terms, unknown, f"No passages: none of the question's terms occur in {scope}.")
         ranked = [RankedPassage(rank, passage_id, score, reranked)
                   for rank, (passage_id, score, reranked) in enumerate(chosen, start=1)]
@@ -109,7 +112,11 @@ class Searcher:
     def _diverse_top(self, term_ids: list[int], top_k: int, limit: int,
                      allowed: np.ndarray | None) -> list[tuple[int, float, bool]]:
         """The best passages with no two overlapping passages of one article and at most `limit` per article:
-        (passage id, score, whether the proximity stage scored it)."""
+        (passage id, score, whether the proximity stage scored it).
+
+        Only passages with a score above zero: a passage whose matching words all weigh nothing (BM25's IDF is 0
+        or below for a word in half the passages or more of a small folder) answers nothing, and a score of zero
+        or below would say so to the reader."""
         index = self.index
         engine, passages = index.engine, index.passages
         fetch = min(top_k * 2 + 4, max(engine.n_docs, 1))  # room for dropped neighbours; more is fetched if needed
@@ -121,6 +128,8 @@ class Searcher:
             spans: dict[int, list[tuple[int, int]]] = {}
             rows = np.asarray(passages[doc_ids, :3]).tolist()  # one read of the memory map, not one per passage
             for passage_id, score, (article, start, end) in zip(doc_ids.tolist(), scores.tolist(), rows, strict=False):
+                if score <= 0.0:
+                    continue
                 taken = spans.setdefault(article, [])
                 if (limit and len(taken) >= limit) or any(start < e and s < end for s, e in taken):
                     continue
@@ -150,9 +159,10 @@ class Searcher:
                             source_url=meta.get("url"), date=meta.get("date"), author=meta.get("author"),
                             publisher=meta.get("publisher"),
                             page=page_number(pages, start) if pages else None,
-                            end_page=page_number(pages, end - 1) if pages else None)
+                            end_page=page_number(pages, end - 1) if pages else None,
+                            line=int(meta["line"]) if "line" in meta else None)
         return Passage(rank=ranked.rank, score=score, text=text[start - base : end - base], citation=citation,
-                       best_sentence=best_sentence(index, text, sentences, counts, tokens, article.title, kind,
+                       best_sentence=best_sentence(index, text, sentences, counts, tokens, _subject(article), kind,
                                                    base=base),
                        highlights=highlights(tokens),
                        explanation=explain(index, passage_id, counts, score) if explain_scores else None,
@@ -200,6 +210,11 @@ def validate_question(question: str, top_k: int) -> None:
         raise InvalidQuestion(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
     if not 1 <= top_k <= MAX_TOP_K:
         raise InvalidQuestion(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
+
+
+def _subject(article: ArticleInfo) -> str:
+    """The title that names the article's subject; none when it was made from the first sentence."""
+    return "" if article.meta.get("title_from") == "lead" else article.title
 
 
 def _ms(started: float) -> float:

@@ -30,6 +30,7 @@ from qa.logs import configure_cli_logging
 
 if TYPE_CHECKING:
     from qa.index import BuildReport
+    from qa.models import SkippedFile
 
 app = typer.Typer(name="qa", help="Ask questions over a folder of articles; get the passages that answer them, "
                   "with citations.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -95,10 +96,17 @@ def index(*, settings: Settings) -> int:
     print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s "
           f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}")
     if report.skipped:
-        print(f"skipped {len(report.skipped)} file(s):")
+        print(skipped_line(report.skipped) + ":")
         for skipped in report.skipped:
             print(f"  {skipped.source}: {skipped.reason}")
     return 0
+
+
+def skipped_line(skipped: list[SkippedFile]) -> str:
+    """"skipped 5 files (2 of an unsupported type)": how many files (or parts of one) are not in the index."""
+    unsupported = sum(item.reason.startswith("unsupported file type") for item in skipped)
+    plural = "" if len(skipped) == 1 else "s"
+    return f"skipped {len(skipped)} file{plural}" + (f" ({unsupported} of an unsupported type)" if unsupported else "")
 
 
 @app.command()
@@ -122,8 +130,9 @@ def serve(*, settings: Settings) -> int:
 
 @app.command()
 @with_settings(*ALL_SETTINGS)
-def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html, .pdf).",
-                                                    show_default=False)], *, settings: Settings) -> int:
+def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html, .htm, .pdf, .docx; put "
+                                                    ".jsonl feeds into the documents folder).", show_default=False)],
+        *, settings: Settings) -> int:
     """Copy articles into the documents folder and index them at once."""
     from qa.collection import Collection
 
@@ -207,9 +216,11 @@ def mcp(
 
 
 def report_build(report: BuildReport) -> None:
-    """One line on stderr when a command had to build the index first."""
-    print(f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s"
-          + (f", skipped {len(report.skipped)} file(s)" if report.skipped else ""), file=sys.stderr)
+    """One line on stderr when a command had to build or update the index first (the folder changed)."""
+    what = (f"qa: {report.changes} ({report.articles} articles, {report.passages} passages) in {report.seconds:.1f} s"
+            if report.changes is not None else
+            f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s")
+    print(what + (f"; {skipped_line(report.skipped)}" if report.skipped else ""), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

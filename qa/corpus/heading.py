@@ -31,6 +31,11 @@ MAX_TITLE_WORDS = 20
 MAX_TITLE_CHARS = 160
 LEAD_TITLE_CHARS = 90
 """A title made from the first sentence is cut (at a word boundary, with "…") to about this many characters."""
+LEAD = "lead"
+TITLE_FROM = "title_from"
+"""`Article.meta[TITLE_FROM] == LEAD` marks a title made from the first sentence: it is shown, but not indexed as
+a title (its words are the first passage's own; put before every passage they would drown what sets the article's
+passages apart), nor taken for the article's subject when the best sentence is chosen."""
 _HEADER_LINES = 5
 """At most this many lines are looked at before the body is taken to start."""
 

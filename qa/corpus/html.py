@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from qa.corpus.extracted import Extracted, checked_meta, compose, header_lines_out, one_line
-from qa.corpus.heading import lead_title, reads_like_title
+from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -72,6 +72,7 @@ def extract_html(data: bytes, source: str) -> Extracted:
     found = document.title or ""
     if not found and not reads_like_title(paragraphs[0]):
         found = lead_title("\n\n".join(paragraphs), 0)  # no title anywhere: the first sentence names the page
+        meta[TITLE_FROM] = LEAD
     title = _html_title(found, tree, paragraphs[0])
     log.debug("%s: %d paragraphs of main text", source, len(paragraphs))
     text, body_start = compose(title, paragraphs)

@@ -96,10 +96,7 @@ def _mask_inline(chars: list[str], line: str, base: int) -> None:
             in_code = not in_code
         elif in_code:
             continue  # markup inside inline code is code
-        if kind == "image_open":
-            _blank(chars, base + match.start(), base + match.end())
-        elif kind is not None:
-            _blank(chars, base + match.start(), base + match.end())
+        _blank(chars, base + match.start(), base + match.end())
 
 
 def _blank(chars: list[str], start: int, end: int) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qa.corpus.extracted import Extracted, checked_meta, compose, drop_title_line, one_line
-from qa.corpus.heading import lead_title, reads_like_title
+from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -61,6 +61,8 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     title = info.pop("title", "")
     if not title:
         title = first_line if reads_like_title(first_line) else lead_title(pages[first_page], 0)
+        if title != first_line:
+            info[TITLE_FROM] = LEAD
     pages[first_page] = drop_title_line(pages[first_page], title)
     info = checked_meta(info, source)
     head, body_start = compose(title, [])

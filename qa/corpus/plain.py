@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from qa.corpus.extracted import checked_meta
-from qa.corpus.heading import one_line, read_heading
+from qa.corpus.heading import LEAD, TITLE_FROM, one_line, read_heading
 from qa.corpus.markdown import mask_markdown
 from qa.errors import UnreadableFile
 from qa.models import Article
@@ -28,6 +28,8 @@ def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Articl
     for key, value in head.meta.items():
         meta.setdefault(key, value)  # front matter says it first
     title = head.title
+    if head.title_from == LEAD:
+        meta[TITLE_FROM] = LEAD
     if markdown:
         text = mask_markdown(text, content_start)
         title = one_line(mask_markdown(title)) or title
