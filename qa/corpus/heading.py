@@ -98,7 +98,8 @@ def read_heading(text: str, start: int, known_title: str | None = None, markdown
             meta.setdefault("date", day)
             i += 1
             continue
-        if title is None and reads_like_title(stripped) and _stands_alone(line, following):
+        if title is None and reads_like_title(stripped) and (_stands_alone(line, following)
+                                                             or _header_line(following)):
             title = one_line(stripped)
             i += 1
             continue
@@ -127,9 +128,16 @@ def reads_like_title(line: str) -> bool:
 def lead_title(text: str, start: int, limit: int = LEAD_TITLE_CHARS) -> str:
     """The first sentence from `start`, on one line, cut at a word boundary (with "…") when longer than `limit`."""
     for p_start, p_end in split_paragraphs(text, start, len(text)):
+        lines = text[p_start:p_end].splitlines()
+        if len(lines) > 1 and max(len(line.strip()) for line in lines) < _SHORT_LINES:
+            return shorten(one_line(lines[0]), limit)  # a list, an address, verse: its first line
         for s_start, s_end in split_sentences(text, p_start, p_end):
             return shorten(one_line(text[s_start:s_end]), limit)
     return ""
+
+
+_SHORT_LINES = 40
+"""A paragraph whose lines are all shorter than this is a list or verse, not a wrapped paragraph."""
 
 
 def shorten(value: str, limit: int) -> str:
@@ -159,6 +167,11 @@ def _lines(text: str, start: int) -> list[tuple[int, str]]:
 def _next_line(lines: list[tuple[int, str]], i: int) -> str | None:
     """The line after line `i`, or None at the end (a blank line is returned as it is)."""
     return lines[i + 1][1] if i + 1 < len(lines) else None
+
+
+def _header_line(line: str | None) -> bool:
+    """A byline or a date line: what may follow a title line directly."""
+    return line is not None and (read_byline(line.strip()) is not None or read_date_line(line.strip()) is not None)
 
 
 def _alone(lines: list[tuple[int, str]], i: int) -> bool:

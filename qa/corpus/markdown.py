@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
-_ATX_OPEN = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
+_ATX_OPEN = re.compile(r"( {0,3})(#{1,6})(?=[ \t]|$)")
 _ATX_CLOSE = re.compile(r"[ \t](#+)[ \t]*$")
 _RULE_OR_UNDERLINE = re.compile(r"^ {0,3}(?:(?:[-*_][ \t]*){3,}|=+[ \t]*)$")
 _QUOTE = re.compile(r"^( {0,3}>[ \t]?)+")
-_LIST = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(\[[ xX]\][ \t]+)?")
+_LIST = re.compile(r"([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(\[[ xX]\][ \t]+)?")
 _TABLE_SEPARATOR = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+.*$")
 
@@ -38,7 +38,7 @@ _INLINE = re.compile(
     r"|(?P<ref_close>\]\[[^\]]*\])"
     r"|(?P<link_open>\[)(?=[^\]\n]*\](?:\(|\[))"
     r"|(?P<code>`+)"
-    r"|(?P<escape>\\)(?=[\\`*_{}\[\]()#+\-.!|>~])"
+    r"|(?P<escape>\\[\\`*_{}\[\]()#+\-.!|>~])"
     r"|(?P<strike>~~)"
     r"|(?P<emphasis>(?<![\w*_])[*_]{1,3}(?=[^\s*_])|(?<=[^\s*_])[*_]{1,3}(?![\w*_]))",
     re.DOTALL,
@@ -79,8 +79,9 @@ def mask_markdown(text: str, start: int = 0) -> str:
                 _blank(chars, line_start + close.start(1), line_start + close.end(1))
         else:
             item = _LIST.match(content, cursor)
-            if item is not None:
+            while item is not None:  # "- 1. item": a list in a list
                 _blank(chars, line_start + item.start(2), line_start + item.end())
+                item = _LIST.match(content, item.end())
         if "|" in content and content.strip().startswith("|"):
             for pipe in re.finditer(r"(?<!\\)\|", content):
                 chars[line_start + pipe.start()] = " "
@@ -96,6 +97,9 @@ def _mask_inline(chars: list[str], line: str, base: int) -> None:
             in_code = not in_code
         elif in_code:
             continue  # markup inside inline code is code
+        if kind == "escape":
+            _blank(chars, base + match.start(), base + match.start() + 1)  # the backslash; the character stays
+            continue
         _blank(chars, base + match.start(), base + match.end())
 
 

@@ -105,7 +105,9 @@ def join_lines(lines: list[str]) -> list[str]:
             continue
         following = lines[i + 1] if i + 1 < len(lines) else ""
         if current and _HYPHENATED.search(current) and line[:1].islower():
-            current = current.rstrip("-\u00ad") + line
+            current = current.rstrip("-\u00ad") + line  # "transfor-" + "mation"
+        elif current.endswith("-") and line[:1].isalnum():
+            current += line  # "Baku-Tbilisi-" + "Ceyhan": a hyphen of the text, at the end of a line
         else:
             current = f"{current} {line}" if current else line
         heading = (len(line) < 0.6 * usual and reads_like_title(line) and following[:1].isupper()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from qa.corpus.extracted import checked_meta
-from qa.corpus.heading import LEAD, TITLE_FROM, one_line, read_heading
+from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, one_line, read_heading
 from qa.corpus.markdown import mask_markdown
 from qa.errors import UnreadableFile
 from qa.models import Article
@@ -32,7 +32,10 @@ def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Articl
         meta[TITLE_FROM] = LEAD
     if markdown:
         text = mask_markdown(text, content_start)
-        title = one_line(mask_markdown(title)) or title
+        if head.title_from == LEAD:
+            title = lead_title(text, head.body_start) or title  # the first sentence as shown: without markup
+        else:
+            title = one_line(mask_markdown(title)) or title
     return Article(id=doc_id, source=source, title=title, text=text, body_start=head.body_start,
                    meta=checked_meta(meta, source))
 
