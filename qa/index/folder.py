@@ -72,7 +72,8 @@ class Plan:
 
     def summary(self) -> str:
         """The one line a person reads: "3 added, 1 changed, 1 removed"."""
-        return f"{self.added} added, {self.changed} changed, {len(self.removed)} removed"
+        line = f"{self.added} added, {self.changed} changed, {len(self.removed)} removed"
+        return line + (f" ({len(self.restamped)} touched but unchanged)" if self.restamped else "")
 
 
 def plan_changes(state: FolderState, scan: Scan) -> Plan:
