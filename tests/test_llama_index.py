@@ -50,7 +50,7 @@ def test_the_bundled_documents_answer_who_co_chaired(index_dir: Path) -> None:
     assert top.node.metadata == {
         "document_id": "000_8339c2265b0242b8", "title": LEAD_TITLE, "author": "Ayya Lmahamad",
         "source": CO_CHAIR_SOURCE, "passage": 1,
-        "start": 18, "end": 1956, "url": "/documents/000_8339c2265b0242b8?start=18&end=1956",
+        "start": 18, "end": 422, "url": "/documents/000_8339c2265b0242b8?start=18&end=422",
         "score": expected.score, "rank": 1, "best_sentence": expected.best_sentence.text}  # type: ignore[union-attr]
     # What an LLM is shown: the title and source, then the passage; not the offsets, scores and links.
     assert top.node.get_content(MetadataMode.LLM) == (

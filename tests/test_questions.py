@@ -1,10 +1,10 @@
 """Reader questions about the two bundled articles (documents/), each with words the right passage holds.
 
 Done when (issue 15): every question answered in the top 3, and all but at most one at rank 1. Measured: all 20 in
-the top 3 and 18 at rank 1. The two others (`BELOW_RANK_1`) are asked with words that occur in exactly two of the
-folder's four passages, where BM25Okapi's IDF is ln((4 - 2 + 0.5) / (2 + 0.5)) = 0: only "Azerbaijan" and "Turkey"
-(in every passage, IDF floored at 0.25 x the mean) then weigh anything, and the shortest passage that has them wins.
-That is the ranking of a four-passage folder, not the reading of the articles; this test keeps it in view.
+the top 3 and 19 at rank 1. The folder is small, so its passages are cut shorter (`qa.corpus.chunking.passage_words`:
+eleven passages, not four): with four, BM25Okapi's IDF of a word in two of them is ln((4 - 2 + 0.5) / (2 + 0.5)) = 0
+and questions about the Shusha Declaration or the joint projects were answered by the wrong passage. The one below
+rank 1 (`BELOW_RANK_1`) asks about the Serbian meeting in words the Turkish meeting's passage shares.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ QUESTIONS = [  # (question, words of the answer the passage must hold)
     ("What was the trade turnover between Azerbaijan and Turkey in the first half of 2020?", "$2.2 billion"),
     ("What did the parties discuss at the meeting with the Serbian ambassador?", "support mechanisms"),
 ]
-BELOW_RANK_1 = {"Which infrastructure projects have Azerbaijan and Turkey completed together?",
-                "When did Azerbaijan and Turkey sign the Shusha Declaration?"}
+BELOW_RANK_1 = {"What did the parties discuss at the meeting with the Serbian ambassador?"}
 
 
 def rank_of_answer(searcher: Searcher, question: str, words: str) -> int | None:
@@ -56,4 +55,4 @@ def test_the_rest_are_answered_at_rank_1(seed_index: Index) -> None:
     searcher = Searcher(seed_index)
     ranks = {question: rank_of_answer(searcher, question, words) for question, words in QUESTIONS}
     assert {question for question, rank in ranks.items() if rank != 1} == BELOW_RANK_1
-    assert len(QUESTIONS) >= 15 and seed_index.engine.n_docs == 4
+    assert len(QUESTIONS) >= 15 and seed_index.engine.n_docs == 11

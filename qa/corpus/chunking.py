@@ -8,7 +8,12 @@ Rules, in order of precedence:
    divided by the passages they need), rather than full passages and a short tail. Each cut is made at the
    paragraph break nearest that length, if one lies between 60 % of it and the limit; otherwise at the sentence
    end nearest it.
-5. When a passage has to end inside a paragraph, the next one starts `chunk_overlap` sentences earlier, so an
+5. A small folder has shorter passages: at most its words divided by `MIN_PASSAGES`, and at least
+   `MIN_PASSAGE_WORDS` unless `chunk_words` is lower (`passage_words`). BM25's IDF tells rare words from common ones by counting passages:
+   with two passages (two short articles, each whole), a word found in one of them weighs nothing and every
+   score is zero or below, so the bundled two-article folder could answer nothing. From `MIN_PASSAGES` x
+   `chunk_words` words on (a dozen news stories), the limit is `chunk_words` itself.
+6. When a passage has to end inside a paragraph, the next one starts `chunk_overlap` sentences earlier, so an
    answer that straddles the cut is whole in one of them. After a paragraph break there is no overlap: the
    paragraph already is a natural boundary.
 
@@ -29,12 +34,32 @@ documents/ and the BBC corpus).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from qa.corpus.sentences import split_paragraphs, split_sentences
 from qa.models import Article, Chunk
 
 _WORD = re.compile(r"\S+")
+
+MIN_PASSAGES = 8
+"""A folder is cut into at least this many passages when its articles allow it (rule 5)."""
+MIN_PASSAGE_WORDS = 60
+"""...but no passage is made shorter than this to get there."""
+_MAX_CHARS_PER_WORD = 30  # no text averages longer words: above this many characters, a folder is not small
+
+
+def passage_words(chunk_words: int, size: int, bodies: Callable[[], Iterable[str]]) -> int:
+    """The passage limit of a folder (rule 5): `chunk_words`, or less for a small folder. `size` is the length of
+    its article bodies (characters, or bytes: no fewer); `bodies()` gives them, and is called only when `size`
+    says the folder may be small, so a big folder's texts are never read for this."""
+    large = MIN_PASSAGES * chunk_words
+    if size >= large * _MAX_CHARS_PER_WORD:
+        return chunk_words
+    words = sum(len(text.split()) for text in bodies())
+    if words >= large:
+        return chunk_words
+    return min(chunk_words, max(-(-words // MIN_PASSAGES), MIN_PASSAGE_WORDS))
 
 
 @dataclass(frozen=True, slots=True)

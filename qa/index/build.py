@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import Settings
-from qa.corpus.chunking import chunk_article, passage_spans
+from qa.corpus.chunking import chunk_article, passage_spans, passage_words
 from qa.corpus.read import read_articles
 from qa.corpus.scan import ARTICLE_SUFFIXES, FileRecord, Scan, scan_documents
 from qa.errors import EmptyCorpus, IndexFormatError
@@ -72,9 +72,12 @@ def build_locked(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
         raise EmptyCorpus(f"no readable article ({', '.join(ARTICLE_SUFFIXES)}) in {settings.documents}"
                           + (f" ({len(state.skipped())} file(s) skipped)" if state.skipped() else ""))
 
+    bodies = [article.text[article.body_start:] for article in read.articles]
+    words = passage_words(settings.chunk_words, sum(map(len, bodies)), lambda: bodies)
+
     def write(folder: Path) -> int:
-        with VersionWriter(folder, settings) as version:
-            with _chunked(read.articles, settings) as chunked:
+        with VersionWriter(folder, settings, words) as version:
+            with _chunked(read.articles, settings.chunk_overlap, words) as chunked:
                 bar = _progress_bar(len(read.articles), progress)
                 for article, passages in chunked:
                     version.add_article(article, passages)
@@ -185,13 +188,22 @@ def apply_change(settings: Settings, old: Index, change: Change) -> BuildReport:
     if change.scanned_ns is not None:
         state.scanned_ns = change.scanned_ns
     keep_articles = [n for n, info in enumerate(old.articles) if info.id not in drop]
+    added = [article.text[article.body_start:] for article in change.articles]
+    offsets = old.text_offsets
+    size = sum(int(offsets[n + 1] - offsets[n]) for n in keep_articles) + sum(map(len, added))
+    words = passage_words(settings.chunk_words, size, lambda: [
+        *(old.article_text(n)[old.articles[n].body_start:] for n in keep_articles), *added])
+    if words != old.manifest.get("passage_words"):  # the folder grew past or fell below small: cut it again
+        log.info("the folder's passage length changes (%s -> %s words); rebuilding", old.manifest.get(
+            "passage_words"), words)
+        return build_locked(settings, scan_documents(settings.documents), progress=False)
     keep = np.zeros(old.engine.n_docs, bool)
     for n in keep_articles:
         info = old.articles[n]
         keep[info.first_passage : info.first_passage + info.n_passages] = True
 
     def write(folder: Path) -> int:
-        with VersionWriter(folder, settings, analyzer=old.analyzer, vocab=dict(old.all_terms)) as version:
+        with VersionWriter(folder, settings, words, analyzer=old.analyzer, vocab=dict(old.all_terms)) as version:
             for n in keep_articles:
                 version.add_kept(old, n)
             for article in change.articles:
@@ -223,7 +235,7 @@ def _spans_of(number: int, chunk_words: int, overlap: int) -> list[tuple[int, in
 
 
 @contextmanager
-def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[tuple[Article, list[Chunk]]]]:
+def _chunked(articles: list[Article], overlap: int, cw: int) -> Iterator[Iterator[tuple[Article, list[Chunk]]]]:
     """Each article with its passages, in order.
 
     Chunking (sentence splitting) is about a third of a build's work and needs nothing from the rest, so for a big
@@ -232,7 +244,6 @@ def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[t
     back; and only from a single-threaded process (`qa index`, `qa eval`, a script), since forking a process with
     other threads (a server rebuilding in the background) can deadlock the child. Elsewhere, chunking runs here.
     """
-    cw, overlap = settings.chunk_words, settings.chunk_overlap
     if (len(articles) < PARALLEL_CHUNKING_MIN or (os.cpu_count() or 1) < 2 or threading.active_count() > 1
             or "fork" not in multiprocessing.get_all_start_methods()):
         yield ((article, chunk_article(article, cw, overlap)) for article in articles)

@@ -39,7 +39,7 @@ from qa.config import Settings
 from qa.errors import IndexFormatError
 from qa.ranking.analysis import ANALYZER_VERSION
 
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"

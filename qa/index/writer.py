@@ -32,11 +32,13 @@ PASSAGE_FIELDS = 4
 class VersionWriter:
     """Accumulates one index version: article texts and metadata, passage rows, and the engine's tokens."""
 
-    def __init__(self, folder: Path, settings: Settings, analyzer: Analyzer | None = None,
+    def __init__(self, folder: Path, settings: Settings, passage_words: int, analyzer: Analyzer | None = None,
                  vocab: dict[str, int] | None = None) -> None:
+        """`passage_words`: the folder's passage limit (`qa.corpus.chunking.passage_words`)."""
         folder.mkdir(parents=True)
         self.folder = folder
         self.settings = settings
+        self.passage_words = passage_words
         self.analyzer = analyzer or Analyzer()
         self.builder = EngineBuilder(vocab)
         self.rows = array("q")  # article, start, end, number; flattened
@@ -65,7 +67,7 @@ class VersionWriter:
         settings, analyzer = self.settings, self.analyzer
         number = len(self.infos)
         self._added = True
-        passages = chunks if chunks is not None else chunk_article(article, settings.chunk_words,
+        passages = chunks if chunks is not None else chunk_article(article, self.passage_words,
                                                                    settings.chunk_overlap)
         indexed_title = settings.title_in_passages and article.meta.get(TITLE_FROM) != LEAD  # see qa.corpus.heading
         title_ids = self.builder.ids_of(article.title, analyzer) if indexed_title else []
@@ -129,6 +131,7 @@ class VersionWriter:
             **folder_state.to_manifest(),
             "articles": len(self.infos),
             "passages": self._n_passages,
+            "passage_words": self.passage_words,
             "terms": len(self.builder.vocab),
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "checksums": checksums(folder),
