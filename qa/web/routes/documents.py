@@ -23,7 +23,12 @@ READ_ERRORS: dict[int | str, dict[str, object]] = {
 WRITE_ERRORS: dict[int | str, dict[str, object]] = {
     **READ_ERRORS,
     401: {"model": ErrorBody, "description": "Missing or wrong API key"},
-    403: {"model": ErrorBody, "description": "Writes are disabled (no QA_API_KEY configured)"}}
+    403: {"model": ErrorBody, "description": "Writes are disabled (no QA_API_KEY configured), or the documents or "
+          "index folder cannot be written (read-only, permission denied); nothing was changed"},
+    409: {"model": ErrorBody, "description": "The id clashes with the documents folder (a folder where the file "
+          "would go, a file where a folder must be)"},
+    507: {"model": ErrorBody, "description": "No space left on a disk for the file or the new index version; "
+          "nothing was changed"}}
 _UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
 
 router = APIRouter(tags=["documents"])
