@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.dates import parse_date
+from qa.index.live import DOCUMENT_ID_PATTERN
 from qa.models import Filter
 
 _EXAMPLE_QUESTION = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 """The schema's pattern of a date; `Day` also refuses days that do not exist (2024-02-30)."""
-NOT_BLANK = r"\S"
-"""A question must contain a non-space character (in the schema too, so clients can tell before sending)."""
+NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""A question (a title, an article's text) must contain a character that is not white space, in the schema too, so
+clients can tell before sending. White space is what the handlers' `str.strip` removes (the separators U+001C to
+U+001F and U+0085 included), spelt out: the shorthand for it means something else in each regex dialect (JSON
+Schema's ECMA-262, pydantic's Rust regex, Python's), and with it a question of U+001D passed the schema and was then
+refused as empty."""
 
 def _json_integer(value: object) -> object:
     """JSON Schema's integer: 3 and 3.0 are integers; true and "3" are not (pydantic's lax mode takes both)."""
@@ -135,20 +140,14 @@ class DocumentIn(BaseModel):
         "id": "business/port-strike", "title": "Port strike ends", "text": "Dock workers ended their strike...",
         "date": "2024-03-01", "url": "https://news.example/port-strike"}]})
 
-    id: str = Field(min_length=1, max_length=200, description="Document id; the file is saved as <id>.md in the "
-                    "documents folder ('/' makes sub-folders). An existing id is replaced.")
-    title: str = Field(min_length=1, max_length=1000)
-    text: str = Field(min_length=1, max_length=10_000_000)
+    id: str = Field(min_length=1, max_length=200, pattern=DOCUMENT_ID_PATTERN, description="Document id; the file "
+                    "is saved as <id>.md in the documents folder ('/' makes sub-folders). An existing id is replaced. "
+                    "Letters, digits, '.', '_', '-' and ' ', each folder name starting with a letter or digit.")
+    title: str = Field(min_length=1, max_length=1000, pattern=NOT_BLANK)
+    text: str = Field(min_length=1, max_length=10_000_000, pattern=NOT_BLANK)
     url: str | None = Field(None, max_length=2000)
     date: str | None = Field(None, max_length=100)
     author: str | None = Field(None, max_length=500)
-
-    @field_validator("title", "text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value
 
 
 class DocumentChange(BaseModel):
