@@ -13,6 +13,7 @@ still the current one.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -26,7 +27,7 @@ import typer
 from qa.cli.options import CORPUS_SETTINGS, RANKING_SETTINGS, with_settings
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import NoSpace, QAError, UsageError, disk_error
+from qa.errors import NoSpace, QAError, UsageError
 from qa.logs import configure_cli_logging
 
 if TYPE_CHECKING:
@@ -240,11 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `qa ask ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except OSError as error:  # a write no qa code expected to fail (a cache folder on a full or read-only disk)
-        found = disk_error(error, Path(error.filename or "the disk"), "")
-        if found is None:
+    except OSError as error:  # no qa code expected it (a cache folder on a full or read-only disk): still one line
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
             raise
-        print(error_line(found), file=sys.stderr)
+        where = f": {os.fsdecode(error.filename)}" if error.filename else ""
+        said = "no space left on device" if error.errno in (errno.ENOSPC, errno.EDQUOT) else error.strerror
+        print(f"qa: error: {said}{where}", file=sys.stderr)
         return 1
     except Stopped as stop:
         print(f"qa: {'interrupted' if stop.signum == signal.SIGINT else 'terminated'}", file=sys.stderr)

@@ -213,13 +213,32 @@ PARALLEL_CHUNKING_MIN = 200
 _FORKED_ARTICLES: list[Article] = []  # what a forked chunking process reads (inherited, never pickled)
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _chunker_start() -> None:
     """The chunking process ends with its parent, and leaves Ctrl-C and SIGTERM to it: a terminal (or `kill` of
     the process group) signals every process of the group, and the parent stops the build (the child's traceback
-    would only be noise). The parent's stopping ends the child: the pool is shut down, or the parent dies."""
+    would only be noise). The parent's stopping ends the child: the pool is shut down, or the parent dies.
+
+    The child is forked with these signals blocked (`_forked_without_stop_signals`), so one that arrives while
+    multiprocessing sets the child up, before this runs, waits; ignoring it here discards it."""
     die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+@contextmanager
+def _forked_without_stop_signals() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread while it forks the chunking process (the child inherits the mask
+    and the parent's handlers, which would raise `Stopped` in the child); they are delivered to this process as
+    soon as the fork is done."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _spans_of(number: int, chunk_words: int, overlap: int) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
@@ -246,7 +265,8 @@ def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[t
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_chunker_start) as pool:
-            spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), chunksize=16)
+            with _forked_without_stop_signals():  # the first submit forks the process
+                spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), chunksize=16)
             try:
                 yield ((article, [Chunk(article.id, number, start, end, article.text[start:end], sentences)
                                   for number, (start, end, sentences) in enumerate(rows, start=1)])

@@ -98,12 +98,17 @@ def build_lock(index_dir: Path) -> Iterator[None]:
     except BaseException as error:
         if current_version(index_dir) is None:
             _remove_if_unused(index_dir)
-        found = disk_error(error, index_dir, "index") if isinstance(error, OSError) else None
-        if found is not None:
-            raise found from None
+        if isinstance(error, OSError) and _writing_index(error, index_dir):
+            raise disk_error(error, index_dir, "index") or error from None
         raise
     finally:
         lock.close()  # closing the file releases the lock
+
+
+def _writing_index(error: OSError, index_dir: Path) -> bool:
+    """Whether `error` is one of a write into the index folder: it names a path there, or none (a write to an open
+    file, numpy's short write). A file of the documents folder that cannot be read is not."""
+    return error.filename is None or Path(os.fsdecode(error.filename)).is_relative_to(index_dir)
 
 
 def _locked(index_dir: Path) -> IO[str]:
