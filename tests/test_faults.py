@@ -236,6 +236,21 @@ def test_qa_add_on_a_full_disk_says_so_in_one_line(articles_dir: Path, tmp_path:
     assert not (articles_dir / "okapi.md").exists()
 
 
+def test_a_failed_run_leaves_no_folder_under_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    """Before: every failed first build (here: a folder with no article) left ~/.cache/qa/<name>-<hash>/."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("   \n")
+    assert main(["ask", "trade", "--documents", str(empty)]) == 1
+    assert capsys.readouterr().err.endswith(f"qa: error: no readable .txt or .md article in {empty} (1 file(s) "
+                                            "skipped)\n")
+    assert main(["index", "--documents", str(empty)]) == 1
+    cache = tmp_path / "home" / ".cache" / "qa"
+    assert cache.is_dir() and list(cache.iterdir()) == []
+
+
 # -- a process killed in the middle of a write -------------------------------------------------------------------
 
 WRITER = r"""
