@@ -14,7 +14,8 @@ from pydantic_core import PydanticCustomError
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.dates import parse_date
-from qa.index.live import DOCUMENT_ID_PATTERN
+from qa.errors import InvalidRequest
+from qa.index.live import DOCUMENT_ID_PATTERN, check_document_id
 from qa.models import Filter
 
 _EXAMPLE_QUESTION = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
@@ -35,6 +36,26 @@ def _json_integer(value: object) -> object:
         return int(value)
     return value
 
+
+def _document_id(value: str) -> str:
+    """The handler's own check of an id (`qa.index.live.check_document_id`), with its message."""
+    try:
+        return check_document_id(value)
+    except InvalidRequest as error:
+        raise PydanticCustomError("document_id", "{reason}", {"reason": str(error)}) from None
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("string_blank", "must not be blank")
+    return value
+
+
+DocumentId = Annotated[str, AfterValidator(_document_id), Field(json_schema_extra={"pattern": DOCUMENT_ID_PATTERN})]
+"""An id as the handler takes it: checked by the handler's function, stated in the schema by the same pattern, so
+every edge that validates with this model (HTTP, MCP) says why an id is refused in the same words."""
+NotBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})]
+"""A title or an article's text: refused when `str.strip` leaves nothing, which the schema's NOT_BLANK states."""
 
 Day = Annotated[str, Field(pattern=ISO_DATE, json_schema_extra={"format": "date"}), AfterValidator(parse_date)]
 
@@ -140,11 +161,11 @@ class DocumentIn(BaseModel):
         "id": "business/port-strike", "title": "Port strike ends", "text": "Dock workers ended their strike...",
         "date": "2024-03-01", "url": "https://news.example/port-strike"}]})
 
-    id: str = Field(min_length=1, max_length=200, pattern=DOCUMENT_ID_PATTERN, description="Document id; the file "
-                    "is saved as <id>.md in the documents folder ('/' makes sub-folders). An existing id is replaced. "
-                    "Letters, digits, '.', '_', '-' and ' ', each folder name starting with a letter or digit.")
-    title: str = Field(min_length=1, max_length=1000, pattern=NOT_BLANK)
-    text: str = Field(min_length=1, max_length=10_000_000, pattern=NOT_BLANK)
+    id: DocumentId = Field(min_length=1, max_length=200, description="Document id; the file is saved as <id>.md in "
+                           "the documents folder ('/' makes sub-folders). An existing id is replaced. Letters, digits, "
+                           "'.', '_', '-' and ' ', each folder name starting with a letter or digit.")
+    title: NotBlank = Field(min_length=1, max_length=1000)
+    text: NotBlank = Field(min_length=1, max_length=10_000_000)
     url: str | None = Field(None, max_length=2000)
     date: str | None = Field(None, max_length=100)
     author: str | None = Field(None, max_length=500)
