@@ -170,7 +170,7 @@ def test_write_tools_change_the_folder(articles_dir: Path, tmp_path: Path) -> No
         assert found.structured_content["passages"][0]["citation"]["document_id"] == "business/port-strike"
 
         refused = await client.call_tool("add_document", {"id": "../escape", "title": "X", "text": "Text."})
-        assert refused.is_error and text(refused).startswith("invalid document id '../escape'")
+        assert refused.is_error and text(refused).startswith("id: invalid document id '../escape'")
         assert not (articles_dir.parent / "escape.md").exists()
 
         removed = await client.call_tool("remove_document", {"document_id": "business/port-strike"})

@@ -6,12 +6,14 @@
     qa serve --port 8000                      # the HTTP API (see README)
 
 Built with Typer; every setting's option comes from the settings model (`qa.cli.options`). Errors print one line
-(`qa: error: ...`) on stderr, no traceback: exit status 2 for a usage error (a bad flag or value), 1 for anything
-else; Ctrl-C exits 130 and SIGTERM 143, with the previous index still the current one.
+(`qa: error: ...`, or `qa: no space left on PATH` for a full disk) on stderr, no traceback: exit status 2 for a
+usage error (a bad flag or value), 1 for anything else; Ctrl-C exits 130 and SIGTERM 143, with the previous index
+still the current one.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -25,7 +27,7 @@ import typer
 from qa.cli.options import CORPUS_SETTINGS, RANKING_SETTINGS, with_settings
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import QAError, UsageError
+from qa.errors import NoSpace, QAError, UsageError
 from qa.logs import configure_cli_logging
 
 if TYPE_CHECKING:
@@ -143,7 +145,7 @@ def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .
             info = documents.add(path)
         except QAError as error:
             failures += 1
-            print(f"qa: error: {error}", file=sys.stderr)
+            print(error_line(error), file=sys.stderr)
             continue
         plural = "" if info.n_passages == 1 else "s"
         print(f"added {info.id} ({info.source}, {info.n_passages} passage{plural})")
@@ -164,7 +166,7 @@ def remove(ids: Annotated[list[str], typer.Argument(help="Document ids, as `qa a
             info = documents.remove(document_id)
         except QAError as error:
             failures += 1
-            print(f"qa: error: {error}", file=sys.stderr)
+            print(error_line(error), file=sys.stderr)
             continue
         print(f"removed {info.id} ({info.source})")
     return 1 if failures else 0
@@ -234,16 +236,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qa: error: {error} (see 'qa {_command(argv)} --help')", file=sys.stderr)
         return 2
     except QAError as error:
-        print(f"qa: error: {error}", file=sys.stderr)
+        print(error_line(error), file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `qa ask ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as error:  # no qa code expected it (a cache folder on a full or read-only disk): still one line
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        where = f": {os.fsdecode(error.filename)}" if error.filename else ""
+        said = "no space left on device" if error.errno in (errno.ENOSPC, errno.EDQUOT) else error.strerror
+        print(f"qa: error: {said}{where}", file=sys.stderr)
         return 1
     except Stopped as stop:
         print(f"qa: {'interrupted' if stop.signum == signal.SIGINT else 'terminated'}", file=sys.stderr)
         return 128 + stop.signum
     except typer.Exit as done:
         return done.exit_code
-    except BrokenPipeError:  # `qa ask ... | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     except Exception as error:
         usage = _usage_error(error)
         if usage is None:
@@ -252,6 +261,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def error_line(error: QAError) -> str:
+    """The one line an error prints: `qa: error: ...`, or `qa: no space left on PATH` for a full disk."""
+    return f"qa: {error}" if isinstance(error, NoSpace) else f"qa: error: {error}"
 
 
 def _usage_error(error: Exception) -> int | None:
