@@ -25,7 +25,7 @@ import typer
 from qa.cli.options import CORPUS_SETTINGS, RANKING_SETTINGS, with_settings
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import QAError, UsageError
+from qa.errors import CorpusNotFound, QAError, UsageError
 from qa.logs import configure_cli_logging
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ app = typer.Typer(name="qa", help="Ask questions over a folder of articles; get 
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 ALL_SETTINGS = (*CORPUS_SETTINGS, *RANKING_SETTINGS)
+DOCUMENTS_HINT = "run qa from the folder that holds documents/, or give --documents DIR or QA_DOCUMENTS"
+"""The fix for a documents folder that is not there, said after the path qa looked at."""
 
 
 class Stopped(BaseException):
@@ -64,8 +66,10 @@ def ask(
     file: Annotated[Path | None, typer.Option("--file", help="Answer every line of FILE (one question a line).",
                                               metavar="FILE")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the HTTP API's response body instead.")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Show each question term's part of every score.")
+    explain: Annotated[bool, typer.Option("--explain", help="Show each question word's part of every score.")
                        ] = False,
+    full: Annotated[bool, typer.Option("--full", help="Print whole passages, not each one's best sentence with a "
+                                       "line of context.")] = False,
     source_prefix: Annotated[str | None, typer.Option(help="Only articles whose file path starts with this.",
                                                       metavar="PATH")] = None,
     date_from: Annotated[str | None, typer.Option(help="Only articles dated on or after (YYYY-MM-DD).",
@@ -81,7 +85,7 @@ def ask(
     if (question is None) == (file is None):
         raise UsageError("give either a question or --file FILE")
     return answer_questions(settings, question, file, as_json=json, explain=explain, source_prefix=source_prefix,
-                            date_from=date_from, date_to=date_to, on_build=report_build)
+                            date_from=date_from, date_to=date_to, on_build=report_build, full=full)
 
 
 @app.command()
@@ -92,12 +96,10 @@ def index(*, settings: Settings) -> int:
 
     report = build_index(settings, progress=True)
     size_mb = folder_size(report.path) / 1e6
+    skipped = f"; skipped {len(report.skipped)} file(s), named above" if report.skipped else ""
     print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s "
-          f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}")
-    if report.skipped:
-        print(f"skipped {len(report.skipped)} file(s):")
-        for skipped in report.skipped:
-            print(f"  {skipped.source}: {skipped.reason}")
+          f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}"
+          + skipped)
     return 0
 
 
@@ -177,6 +179,10 @@ def evaluate(
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     no_title: Annotated[bool, typer.Option("--no-title", help="Do not index passages with their article's title.")
                         ] = False,
+    split: Annotated[str | None, typer.Option(
+        "--split", metavar="SPLIT", show_default=False,
+        help="Which questions: squad 'report' (default: the held-out half of the articles), 'choose' (the half "
+        "defaults are tuned on) or 'all'; beir 'test' (default) or 'train' (qrels/train.tsv, to tune on).")] = None,
     *,
     settings: Settings,
 ) -> int:
@@ -187,13 +193,14 @@ def evaluate(
         raise typer.BadParameter(f"'{dataset}' is not one of: beir, squad")
     if no_title:
         settings = settings.model_copy(update={"title_in_passages": False})
-    return run_eval(dataset, path, settings, as_json=json)
+    return run_eval(dataset, path, settings, as_json=json, split=split)
 
 
 def report_build(report: BuildReport) -> None:
-    """One line on stderr when a command had to build the index first."""
+    """One line on stderr when a command had to build the index first (each skipped file was named as it was
+    skipped, by a warning: not again here)."""
     print(f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s"
-          + (f", skipped {len(report.skipped)} file(s)" if report.skipped else ""), file=sys.stderr)
+          + (f", skipped {len(report.skipped)} file(s), named above" if report.skipped else ""), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,6 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"qa: error: {error} (see 'qa {_command(argv)} --help')", file=sys.stderr)
         return 2
+    except CorpusNotFound as error:
+        print(f"qa: error: {error} ({DOCUMENTS_HINT})", file=sys.stderr)
+        return 1
     except QAError as error:
         print(f"qa: error: {error}", file=sys.stderr)
         return 1
