@@ -68,7 +68,7 @@ class Searcher:
             return Answer(question, [], _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
                           suggestions=ranking.suggestions, message=ranking.message)
         index = self.index
-        asked = read_question(index.analyzer, question, [(t.word, t.term) for t in ranking.terms])
+        asked = read_question(index.analyzer, question, [(t.word, t.term) for t in ranking.terms]).with_idf(index)
         searched = {index.vocab[t.term]: t.term for t in ranking.terms if t.term in index.vocab} if explain_scores \
             else None
         passages = [self._passage(ranked, asked, searched if ranked.reranked else None, explain_scores)

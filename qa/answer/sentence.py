@@ -30,7 +30,7 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qa.index.reader import Index
 from qa.models import BestSentence
@@ -53,6 +53,14 @@ class AskedQuestion:
     """The question's searchable words, lowercased -> their terms."""
     kind: str | None
     """What it asks for (`asked_kind`)."""
+    idf: dict[str, float] = field(default_factory=dict)
+    """Term -> its IDF in the index, for the terms the index holds (`with_idf`; read once per question)."""
+
+    def with_idf(self, index: Index) -> AskedQuestion:
+        """The same question with the IDF of its terms in `index`."""
+        engine, vocab = index.engine, index.vocab
+        idf = {term: float(engine.idf[vocab[term]]) for term in self.counts if term in vocab}
+        return AskedQuestion(self.counts, self.words, self.spelled, self.kind, idf)
 
 
 def read_question(analyzer: Analyzer, question: str,
@@ -81,12 +89,13 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
     if not sentences:
         return None
     count = len(sentences)
-    engine, vocab = index.engine, index.vocab
+    if not question.idf and question.counts:
+        question = question.with_idf(index)
     subject = index.subject_terms(title) if title else frozenset()
     asked = {word for word, term in question.spelled.items() if term not in subject}
     found, spelled = _by_sentence(sentences, tokens, article_text, base, asked)
     in_sentences = Counter(term for terms in found.values() for term in terms)
-    idf = {term: float(engine.idf[vocab[term]]) for term in question.counts if term in vocab and term not in subject}
+    idf = {term: value for term, value in question.idf.items() if term not in subject}
     weights = {term: times * idf[term] * math.log(1 + count / in_sentences[term])
                for term, times in question.counts.items() if term in idf and in_sentences[term]}
     if not weights and subject:  # the question only names the article's subject: let its words choose
@@ -95,23 +104,24 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
     top = max(matched.values(), default=0.0) or 1.0
     total_idf = sum(idf.values()) or 1.0
     asked_words = len(asked) or 1
-    bonus = KIND_BONUS.get(question.kind or "", 0.0)
     nothing: frozenset[str] = frozenset()
-    best: tuple[float, int, int] | None = None  # (score, distinct matched terms, -position)
+    scored = []  # (score without the bonus, distinct matched terms, -position)
     for position in _candidates(found, count):
         terms = found.get(position, nothing)
         window = terms | found.get(position - 1, nothing) | found.get(position + 1, nothing)
         score = (matched.get(position, 0.0) / top + SPELLED_WEIGHT * len(spelled.get(position, nothing)) / asked_words
                  + WINDOW_WEIGHT * sum(idf.get(term, 0.0) for term in window) / total_idf)
-        if (bonus and (best is None or score + bonus >= best[0])  # a sentence that cannot win is not read
-                and holds_kind(index, article_text, *sentences[position], question.kind or "", question.counts,
-                               base=base)):
-            score += bonus
-        key = (score, len(terms.intersection(weights)), -position)
-        if best is None or key > best:
-            best = key
-    if best is None:  # no question word in the passage: its first sentence
-        best = (0.0, 0, 0)
+        scored.append((score, len(terms.intersection(weights)), -position))
+    if not scored:  # no question word in the passage: its first sentence
+        scored.append((0.0, 0, 0))
+    scored.sort(reverse=True)
+    bonus = KIND_BONUS.get(question.kind or "", 0.0)
+    best = scored[0]
+    for score, distinct, negative in scored if bonus else ():  # best first: stop where even a bonus cannot win
+        if score + bonus < best[0]:
+            break
+        if holds_kind(index, article_text, *sentences[-negative], question.kind or "", question.counts, base=base):
+            best = max(best, (score + bonus, distinct, negative))
     a, z = sentences[-best[2]]
     return BestSentence(article_text[a - base : z - base], a, z, round(best[0], 6))
 
