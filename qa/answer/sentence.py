@@ -115,8 +115,9 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
         score = (matched.get(position, 0.0) / top + SPELLED_WEIGHT * len(spelled.get(position, nothing)) / asked_words
                  + WINDOW_WEIGHT * sum(idf.get(term, 0.0) for term in window) / total_idf)
         scored.append((score, len(terms.intersection(weights)), -position))
-    if not scored:  # no question word in the passage: its first sentence
-        scored.append((0.0, 0, 0))
+    if not scored:  # no question word in the passage: its first sentence, which says nothing asked for
+        a, z = sentences[0]
+        return BestSentence(article_text[a - base : z - base], a, z, 0.0)
     scored.sort(reverse=True)
     bonus = KIND_BONUS.get(question.kind or "", 0.0)
     best = scored[0]
