@@ -38,11 +38,15 @@ MAX_WORDS_SUGGESTED = 5
 
 @dataclass(frozen=True, slots=True)
 class _Vocabulary:
-    """The articles' words of one index version, lowercased, each with its term and in how many passages."""
+    """The articles' words of one index version (lowercased, without digits), sorted by length, each with its term
+    and in how many passages; where each length starts, so that a word is compared only with words of a length
+    within its allowed edits."""
 
     words: list[str]
     terms: list[str]
     passages: list[int]
+    lengths: dict[int, tuple[int, int]]
+    """Word length -> (first, last + 1) position of the words of that length."""
     dates: tuple[str, str] | None
     """The first and last publication date (YYYY-MM-DD) of the dated articles; None when none is dated."""
 
@@ -64,12 +68,16 @@ def _read_vocabulary(index: Index) -> _Vocabulary:
     vocab, engine = index.vocab, index.engine
     spellings: dict[str, str] = {}
     for word, term in index.analyzer.export_cache().items():  # every word the articles were analysed from
-        if term and term in vocab:
+        if term and term in vocab and not any(char.isdigit() for char in word):
             spellings.setdefault(unicodedata.normalize("NFKC", word).lower(), term)
-    words = sorted(spellings)
+    words = sorted(spellings, key=lambda word: (len(word), word))
+    lengths: dict[int, tuple[int, int]] = {}
+    for position, word in enumerate(words):
+        first, _ = lengths.get(len(word), (position, position))
+        lengths[len(word)] = (first, position + 1)
     days = [day for info in index.articles if (day := date_prefix(info.meta.get("date"))) is not None]
     return _Vocabulary(words, [spellings[word] for word in words],
-                       [engine.doc_freq(vocab[spellings[word]]) for word in words],
+                       [engine.doc_freq(vocab[spellings[word]]) for word in words], lengths,
                        (min(days), max(days)) if days else None)
 
 
@@ -82,11 +90,13 @@ def suggest(index: Index, words: list[str]) -> list[Suggestion]:
     found = []
     for word in words[:MAX_WORDS_SUGGESTED]:
         asked = unicodedata.normalize("NFKC", word).lower()
-        if not max_edits(asked):
-            found.append(Suggestion(word, []))
-            continue
-        matches = process.extract(asked, vocabulary.words, scorer=OSA.distance, score_cutoff=max_edits(asked),
-                                  limit=MAX_SUGGESTIONS * 4)
+        edits = max_edits(asked)
+        matches = []
+        for length in range(len(asked) - edits, len(asked) + edits + 1) if edits else ():
+            first, last = vocabulary.lengths.get(length, (0, 0))
+            matches += [(spelled, distance, first + position) for spelled, distance, position in process.extract(
+                asked, vocabulary.words[first:last], scorer=OSA.distance, score_cutoff=edits,
+                limit=MAX_SUGGESTIONS * 4)]
         ranked = sorted(matches, key=lambda match: (match[1], -vocabulary.passages[match[2]], match[0]))
         chosen: dict[str, str] = {}
         for spelled, _score, position in ranked:
