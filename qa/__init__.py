@@ -7,7 +7,9 @@
 
 The public Python API is what this module exports; the layers underneath (see docs/architecture.md):
 
-    web, cli          the HTTP service and the `qa` command
+    cli               the `qa` command
+    integrations      MCP server, LangChain and LlamaIndex retrievers, a client of a running server (extras)
+    web               the HTTP service
     collection        a documents folder you can ask questions of: what every way in calls
     answer            question -> ranked passages, their citations and evidence
     index             the on-disk index: build, open, live updates
@@ -25,12 +27,15 @@ if TYPE_CHECKING:
     from qa.collection import Collection
     from qa.config import Settings
     from qa.errors import QAError
+    from qa.index.reader import ArticleInfo
     from qa.models import Answer, BestSentence, Citation, Passage
 
-__all__ = ["Answer", "BestSentence", "Citation", "Collection", "Passage", "QAError", "Settings", "__version__"]
+__all__ = ["Answer", "ArticleInfo", "BestSentence", "Citation", "Collection", "Passage", "QAError", "Settings",
+           "__version__"]
 
 _EXPORTS = {"Collection": "qa.collection", "Settings": "qa.config", "QAError": "qa.errors", "Answer": "qa.models",
-            "BestSentence": "qa.models", "Citation": "qa.models", "Passage": "qa.models"}
+            "BestSentence": "qa.models", "Citation": "qa.models", "Passage": "qa.models",
+            "ArticleInfo": "qa.index.reader"}
 
 
 def __getattr__(name: str) -> Any:

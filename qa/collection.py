@@ -8,8 +8,12 @@
 
 Opening a collection opens the folder's index (building it when the folder or the settings changed). Questions are
 answered from the newest index version: a write by this collection, another process or `qa index` is picked up
-before the next question. Writes (`add_file`, `add_document`, `remove`) change the documents folder, which stays
-the source of truth, and update the index incrementally.
+before the next question. Writes (`add`, `add_file`, `add_document`, `remove`) change the documents folder, which
+stays the source of truth, and update the index incrementally. Questions may be asked from several threads at once;
+writes wait for each other.
+
+What a question returns (`Answer`, `Passage`, `Citation`, `BestSentence`) is plain data from `qa.models`: the same
+objects `qa ask --json` prints and the HTTP API sends, field for field.
 """
 
 from __future__ import annotations
@@ -29,19 +33,26 @@ from qa.models import Answer, Filter
 
 
 class Collection:
-    """The articles of one documents folder, and the questions they answer."""
+    """The articles of one documents folder, and the questions they answer.
+
+        >>> with Collection("documents", index_dir="/tmp/qa-index") as docs:                # doctest: +SKIP
+        ...     answer = docs.ask("Who co-chaired the first meeting?", top_k=1)
+        ...     info = docs.add("notes/port-strike.md")     # answerable at once; docs.remove(info.id) undoes it
+    """
 
     def __init__(self, documents: str | Path | None = None, index_dir: str | Path | None = None, *,
                  settings: Settings | None = None, progress: bool = False,
-                 on_build: Callable[[BuildReport], None] | None = None, **overrides: Any) -> None:
+                 on_build: Callable[[BuildReport], None] | None = None, warm: bool = False,
+                 **overrides: Any) -> None:
         """`documents` and `index_dir` default to the settings' (`QA_DOCUMENTS`, `QA_INDEX_DIR`); `overrides` are
         any other setting (`chunk_words=300`, `top_k=5`, ...). `progress` shows a progress bar on a terminal
-        while a build runs; `on_build` is told about a build when one was needed."""
+        while a build runs; `on_build` is told about a build when one was needed. `warm` loads now what the first
+        question with a new word would otherwise load (the stemmer, about a second): for long-running services."""
         if settings is None:
             settings = make_settings(documents=Path(documents) if documents is not None else None,
                                      index_dir=Path(index_dir) if index_dir is not None else None, **overrides)
         self.settings = settings
-        self._live = LiveIndex(settings, progress=progress, on_build=on_build)
+        self._live = LiveIndex(settings, progress=progress, on_build=on_build, warm=warm)
         self._searcher = Searcher.from_settings(self._live.index, settings)
 
     @property
@@ -63,16 +74,33 @@ class Collection:
         """The passages that best answer `question`, best first, each with its citation and best sentence.
 
         `top_k` defaults to the settings' (3); `source_prefix` keeps articles whose file path starts with it;
-        `date_from`/`date_to` (YYYY-MM-DD, inclusive) keep articles dated in that range. An invalid question or
-        filter raises `InvalidRequest` (or its subclass `InvalidQuestion`) saying what to change.
+        `date_from`/`date_to` (YYYY-MM-DD, inclusive) keep articles dated in that range (undated ones are then left
+        out); `max_per_article` caps the passages of one article (0: no limit); `explain` adds every term's part
+        of each score. An invalid question or filter raises `InvalidRequest` (or its subclass `InvalidQuestion`)
+        saying what to change. A question that matches nothing is not an error: the answer has no passages and a
+        `message` saying why.
         """
         where = make_filter(source_prefix, date_from, date_to)
         return self.searcher.ask(question, self.settings.top_k if top_k is None else top_k, explain_scores=explain,
                                  max_per_article=max_per_article, where=where)
 
     def documents(self) -> list[ArticleInfo]:
-        """Every indexed article, in the folder's order."""
+        """Every indexed article (id, title, source file, passage count, `meta`), in the folder's order."""
         return list(self.index.articles)
+
+    def add(self, path: str | Path) -> ArticleInfo:
+        """Copy the article file at `path` into the documents folder under its own name and index it; an article
+        with the same id (the name without its extension) is replaced. What `qa add FILE` does.
+
+        A file that cannot be read, or is not an article qa can index, raises `InvalidRequest` saying why, and
+        nothing changes.
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InvalidRequest(f"cannot read {path}: {error.strerror or error}") from None
+        return self.add_file(path.name, data)
 
     def add_file(self, filename: str, data: bytes) -> ArticleInfo:
         """Save a file's bytes into the documents folder under its own name and index it (same id: replaced)."""

@@ -128,6 +128,8 @@ class Citation:
     page: Annotated[int | None, Field(description="PDF: the page the passage starts on.")] = None
     end_page: Annotated[int | None, Field(description="PDF: the page it ends on (differs when it crosses pages).")
                         ] = None
+    line: Annotated[int | None, Field(description="JSONL: the line of the record in its file (`document_id` ends "
+                                      "with the record's id).")] = None
 
 
 @dataclass(slots=True)

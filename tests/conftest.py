@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,37 @@ def seed_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def seed_index(seed_settings: Settings) -> Index:
     return open_index(seed_settings)
+
+
+SERVER_KEY = "test-server-key"
+CO_CHAIR = "Who co-chaired the first meeting of the digital transformation working group on the Azerbaijani side?"
+CO_CHAIR_ANSWER = "Azerbaijan's Digital Development and Transport Deputy Minister Rovshan Rustamov"
+CO_CHAIR_SOURCE = "000_8339c2265b0242b8.txt"
+"""The issue's question for every way in (Python, MCP, LangChain, LlamaIndex), what the article says, and where."""
+
+
+@dataclass(frozen=True)
+class Served:
+    """A real `uvicorn service:app` process: its address and the documents folder it answers from (writable)."""
+
+    url: str
+    documents: Path
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for the whole run, over a copy of the seed articles, writes enabled with SERVER_KEY. Tests that
+    write to it remove what they add."""
+    from .test_server import UVICORN, start
+
+    folder = tmp_path_factory.mktemp("served")
+    documents = folder / "documents"
+    shutil.copytree(SEED_DOCUMENTS, documents)
+    with pytest.MonkeyPatch.context() as patch:  # only the server's environment: it is read when it starts
+        patch.setenv("QA_API_KEY", SERVER_KEY)
+        process, url = start(UVICORN, folder, documents)
+    try:
+        yield Served(url, documents)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

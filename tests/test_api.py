@@ -21,6 +21,9 @@ from .conftest import TESTS, settings_for
 
 FORMATS = TESTS / "data" / "formats"
 SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+CO_CHAIRS = "Who co-chaired the meeting of Azerbaijan and Turkey on digital transformation?"
+"""Answered at rank 1 (by Rovshan Rustamov's passage). SHUSHA's words occur in two of the seed corpus's four
+passages, where BM25Okapi's IDF is 0 (tests/test_questions.py): what is asked of rank 1 is asked with this one."""
 
 
 @pytest.fixture
@@ -30,17 +33,19 @@ def client(seed_settings: Settings) -> Iterator[TestClient]:
 
 
 def test_post_ask_returns_cited_passages(client: TestClient) -> None:
-    response = client.post("/ask", json={"question": SHUSHA, "top_k": 2})
+    response = client.post("/ask", json={"question": CO_CHAIRS, "top_k": 2})
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"question", "passages", "took_ms", "terms", "unknown_terms", "suggestions", "message"}
-    assert body["question"] == SHUSHA and body["message"] is None
+    assert body["question"] == CO_CHAIRS and body["message"] is None
     assert len(body["passages"]) == 2
     top = body["passages"][0]
-    assert top["rank"] == 1 and "June 15" in top["text"]
+    assert top["rank"] == 1 and "Rovshan Rustamov" in top["text"]
     citation = top["citation"]
     assert set(citation) == {"document_id", "title", "source", "passage", "start", "end", "url", "source_url", "date",
-                             "author", "publisher", "page", "end_page"}
+                             "author", "publisher", "page", "end_page", "line"}
+    assert citation["author"] == "Ayya Lmahamad"  # the byline, not the title
+    assert citation["title"].startswith("The first meeting of the Azerbaijani-Turkish working group")
     assert citation["url"] == f"/documents/{citation['document_id']}?start={citation['start']}&end={citation['end']}"
     assert citation["source"] == "000_8339c2265b0242b8.txt"
     document = client.get(f"/documents/{citation['document_id']}").json()
@@ -61,11 +66,11 @@ def test_default_top_k_is_three(client: TestClient) -> None:
 
 
 def test_batch(client: TestClient) -> None:
-    response = client.post("/ask/batch", json={"questions": [SHUSHA, "Serbian ambassador"], "top_k": 1})
+    response = client.post("/ask/batch", json={"questions": [CO_CHAIRS, "Serbian ambassador"], "top_k": 1})
     assert response.status_code == 200
     answers = response.json()["answers"]
-    assert [a["question"] for a in answers] == [SHUSHA, "Serbian ambassador"]
-    assert "June 15" in answers[0]["passages"][0]["text"]
+    assert [a["question"] for a in answers] == [CO_CHAIRS, "Serbian ambassador"]
+    assert "Rovshan Rustamov" in answers[0]["passages"][0]["text"]
     assert "Serbian" in answers[1]["passages"][0]["text"]
 
 
@@ -181,9 +186,12 @@ def test_batch_with_an_empty_question_is_refused(client: TestClient) -> None:
 def test_documents_list_and_detail(client: TestClient) -> None:
     documents = client.get("/documents").json()["documents"]
     assert [d["id"] for d in documents] == ["000_8339c2265b0242b8", "004_7d268188ac327656"]
-    assert documents[0]["title"] == "By Ayya Lmahamad" and documents[0]["passages"] >= 2
+    assert documents[0]["title"] == ("The first meeting of the Azerbaijani-Turkish working group on digital "
+                                     "transformation has…")  # no title line: the first sentence, cut at a word
+    assert documents[0]["author"] == "Ayya Lmahamad" and documents[0]["passages"] >= 2
     detail = client.get("/documents/004_7d268188ac327656").json()
     assert detail["title"].startswith("Azerbaijan’s Agency for Development")
+    assert detail["text"][detail["body_start"] :].startswith("Azerbaijan’s Agency for Development")  # the lead
     assert detail["source"] == "004_7d268188ac327656.txt"
     assert len(detail["passages"]) == documents[1]["passages"]
 

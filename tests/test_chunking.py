@@ -42,8 +42,9 @@ def test_overlap_repeats_whole_sentences_inside_a_paragraph() -> None:
     sentences = [f"Sentence number {i} has exactly seven words." for i in range(6)]
     article = _article("Title\n\n" + " ".join(sentences))
     passages = chunk_article(article, chunk_words=21, overlap=1)
+    # 42 words need two passages of 21; the repeated sentence makes the rest 28 words, two passages of 14
     assert [p.text for p in passages] == [
-        " ".join(sentences[0:3]), " ".join(sentences[2:5]), " ".join(sentences[4:6])]
+        " ".join(sentences[0:3]), " ".join(sentences[2:4]), " ".join(sentences[3:6])]
     assert [p.number for p in passages] == [1, 2, 3]
 
 
@@ -95,3 +96,24 @@ def test_every_passage_span_is_exact_in_bbc_news() -> None:
     categories = sorted(p for p in bbc.iterdir() if p.is_dir())  # README.TXT and SOURCE.md are not articles
     assert sum(len(read_articles(scan_documents(c)).articles) for c in categories) == 2225
     assert sum(_assert_spans_exact(c) for c in categories) > 2225
+
+
+def test_an_article_that_fits_is_one_passage() -> None:
+    """A story of several paragraphs within the limit stays whole (the old rule cut it at the first paragraph
+    break past half the limit, so its second half lost the lead's words)."""
+    paragraphs = [" ".join(f"Word{p}x{i}" for i in range(30)) + "." for p in range(5)]
+    article = _article("Title\n\n" + "\n\n".join(paragraphs))
+    passages = chunk_article(article, chunk_words=200, overlap=1)
+    assert len(passages) == 1 and passages[0].text == article.text[article.body_start:].strip()
+
+
+def test_a_long_article_is_cut_into_balanced_passages_at_paragraph_breaks() -> None:
+    """250 words in paragraphs of 50 with a limit of 200: two passages of 100 and 150 words (at the paragraph break
+    nearest 125), never 200 and a tail of 50."""
+    paragraphs = [" ".join(f"p{p}w{i}" for i in range(50)) + "." for p in range(5)]
+    article = _article("Title\n\n" + "\n\n".join(paragraphs))
+    passages = chunk_article(article, chunk_words=200, overlap=1)
+    assert [len(p.text.split()) for p in passages] == [100, 150]
+    assert [p.text for p in passages] == ["\n\n".join(paragraphs[:2]), "\n\n".join(paragraphs[2:])]
+    for passage in passages:
+        assert article.text[passage.start : passage.end] == passage.text

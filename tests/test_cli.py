@@ -16,6 +16,7 @@ from qa.cli import main
 from .conftest import SEED_DOCUMENTS
 
 SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+CO_CHAIRS = "Who co-chaired the meeting of Azerbaijan and Turkey on digital transformation?"  # see tests/test_api.py
 
 
 @pytest.fixture
@@ -32,23 +33,23 @@ def run_qa(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
 
 
 def test_ask_prints_ranked_passages_with_citations(corpus_args: list[str], capsys: pytest.CaptureFixture) -> None:
-    assert main(["ask", SHUSHA, *corpus_args]) == 0
+    assert main(["ask", CO_CHAIRS, *corpus_args]) == 0
     out = capsys.readouterr().out
     blocks = out.split("\n\n")
     assert len(blocks) == 3
     first = blocks[0].splitlines()
-    assert first[0].startswith("1. By Ayya Lmahamad ") and first[0].rstrip().endswith("score 0.377")
-    assert first[1] == "   000_8339c2265b0242b8.txt · passage 1"
-    assert first[3].startswith(" » On June 15, Azerbaijan and Turkey signed the Shusha")  # the best sentence, once
-    assert out.count("On June 15, Azerbaijan and Turkey") == 1
+    assert first[0].startswith("1. The first meeting of the Azerbaijani-Turkish working group")
+    assert first[1].startswith("   000_8339c2265b0242b8.txt · passage ")
+    assert first[3].startswith(" » The meeting was co-chaired by Azerbaijan's Digital Development")  # once
+    assert out.count("The meeting was co-chaired by") == 1 and "Rovshan Rustamov" in blocks[0]
     assert "\x1b[" not in out  # captured output is not a terminal: plain text
 
 
 def test_ask_json_prints_the_http_body(corpus_args: list[str], capsys: pytest.CaptureFixture) -> None:
-    assert main(["ask", SHUSHA, "--top-k", "2", "--json", *corpus_args]) == 0
+    assert main(["ask", CO_CHAIRS, "--top-k", "2", "--json", *corpus_args]) == 0
     body = json.loads(capsys.readouterr().out)
     assert set(body) == {"question", "passages", "took_ms", "terms", "unknown_terms", "suggestions", "message"}
-    assert len(body["passages"]) == 2 and "June 15" in body["passages"][0]["text"]
+    assert len(body["passages"]) == 2 and "Rovshan Rustamov" in body["passages"][0]["text"]
 
 
 def test_ask_file_answers_each_line_as_json_lines(corpus_args: list[str], tmp_path: Path,
@@ -94,7 +95,8 @@ def test_errors_are_one_line_and_non_zero(args: list[str], status: int, message:
 def test_empty_corpus_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "docs").mkdir()
     assert main(["ask", "trade", "--documents", str(tmp_path / "docs"), "--index-dir", str(tmp_path / "i")]) == 1
-    assert capsys.readouterr().err == f"qa: error: no readable .txt or .md article in {tmp_path / 'docs'}\n"
+    assert capsys.readouterr().err == ("qa: error: no readable article (.txt, .md, .html, .htm, .pdf, .docx, "
+                                       f".jsonl) in {tmp_path / 'docs'}\n")
 
 
 def test_bad_flag_is_one_line_exit_2(capsys: pytest.CaptureFixture) -> None:
@@ -122,9 +124,10 @@ def test_index_command_builds_and_reports(corpus_args: list[str], capsys: pytest
 
 
 def test_installed_script_asks_and_fails_cleanly(tmp_path: Path) -> None:
-    ok = run_qa("ask", SHUSHA, "--top-k", "1", "--documents", str(SEED_DOCUMENTS), "--index-dir", str(tmp_path / "i"))
+    ok = run_qa("ask", CO_CHAIRS, "--top-k", "1", "--documents", str(SEED_DOCUMENTS), "--index-dir",
+                str(tmp_path / "i"))
     assert ok.returncode == 0, ok.stderr
-    assert "June 15" in ok.stdout and "   000_8339c2265b0242b8.txt · passage 1" in ok.stdout
+    assert "Rovshan Rustamov" in ok.stdout and "   000_8339c2265b0242b8.txt · passage " in ok.stdout
     assert ok.stderr.startswith("qa: indexed 2 articles")
     bad = run_qa("ask", "trade", "--documents", str(tmp_path / "missing"))
     assert bad.returncode == 1
@@ -143,3 +146,14 @@ def test_python_dash_m_qa_works(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "B2B" in json.loads(result.stdout)["passages"][0]["text"]
+
+
+def test_a_question_of_known_words_does_not_load_the_stemmer(tmp_path: Path) -> None:
+    """The index hands its word -> term cache back, so `qa ask` needs neither the stemmer nor NLTK's import (about a
+    second); only a server warms it up."""
+    args = ["ask", "Shusha Declaration", "--documents", str(SEED_DOCUMENTS), "--index-dir", str(tmp_path / "i")]
+    assert main(args) == 0  # builds the index
+    code = f"import sys; from qa.cli import main; main({args!r}); print('nltk' in sys.modules, file=sys.stderr)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("False")

@@ -125,11 +125,13 @@ def test_squad_metrics_match_hand_computed_values() -> None:
     assert result["span_mismatches"] == 0
 
 
-def test_squad_answers_are_found_in_bigger_passages() -> None:
-    # One passage per article: t4's answer is in the Big River passage, t1/t2 in the Tiny Town one.
+def test_squad_of_two_passages_answers_nothing() -> None:
+    # One passage per article: with 2 passages BM25Okapi's IDF is ln(1.5 / 1.5) = 0 for a word of one passage
+    # and below 0 for a word of both (the floor is a share of a mean that is not positive): every score is 0 or
+    # below, and such passages are never returned (qa.answer.search).
     result = evaluate_squad(SQUAD_TINY, FIXED.model_copy(update={"chunk_words": 500}), split="all")
     assert result["passages"] == 2
-    assert result["answer_recall@1"] == 0.75 and result["span_overlap@1"] == 0.75
+    assert result["answer_recall@1"] == 0.0 and result["answer_recall@20"] == 0.0
 
 
 def test_ranking_is_searcher_ask_s(tmp_path: Path) -> None:

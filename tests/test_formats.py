@@ -289,8 +289,8 @@ def test_pdf_text_keeps_pages_and_where_each_starts() -> None:
     assert pdf.title == "Caspian Energy Report"  # no /Title: the first line, not repeated in the body
     assert pdf.text == (
         "Caspian Energy Report\n\n"
-        "The Baku-Tbilisi-Ceyhan pipeline opened in 2006.\nIt carries oil to the coast.\n\n"
-        "Gas exports to Europe started in 2020.\nTANAP crosses Turkey.\n\n"
+        "The Baku-Tbilisi-Ceyhan pipeline opened in 2006. It carries oil to the coast.\n\n"  # lines joined
+        "Gas exports to Europe started in 2020. TANAP crosses Turkey.\n\n"
         "The report ends with a forecast for 2030."
     )
     assert pdf.body_start == 23
@@ -314,8 +314,8 @@ def test_pdf_title_author_and_date_from_its_metadata() -> None:
     pdf = extract_pdf(make_pdf(REPORT, info), "reports/energy.pdf")
     assert pdf.title == "Energy Outlook 2021"
     assert pdf.meta == {"author": "Ministry of Energy", "date": "2021-06-18"}
-    assert pdf.text.startswith("Energy Outlook 2021\n\nCaspian Energy Report\nThe Baku-Tbilisi-Ceyhan")
-    assert pdf.page_starts == (21, 122, 184)
+    assert pdf.text.startswith("Energy Outlook 2021\n\nCaspian Energy Report\n\nThe Baku-Tbilisi-Ceyhan")
+    assert pdf.page_starts == (21, 123, 185)  # the first line, a heading, is a paragraph of its own
     assert pdf.text[pdf.page_starts[1] :].startswith("Gas exports")
 
 
@@ -379,7 +379,7 @@ def test_broken_or_textless_pdf_is_a_format_error(data: bytes, reason: str) -> N
 # --- JSONL ------------------------------------------------------------------------------------------------------
 
 
-def test_jsonl_keeps_good_lines_and_warns_about_each_bad_one() -> None:
+def test_jsonl_keeps_good_lines_and_warns_about_each_bad_one(caplog: pytest.LogCaptureFixture) -> None:
     articles, warnings = extract_jsonl((FORMATS / "feed.jsonl").read_bytes(), "feeds/wire.jsonl")
     assert warnings == [
         "line 4: invalid JSON (Expecting ',' delimiter at column 70)",
@@ -399,12 +399,15 @@ def test_jsonl_keeps_good_lines_and_warns_about_each_bad_one() -> None:
         "The declaration focuses on defence cooperation.",
         body_start=27,
         meta={"url": "https://news.example.com/shusha", "date": "2021-06-15", "publisher": "Example Wire"},
+        line=1,  # a citation names the record's id and its line
     )
+    assert (harbour.line, caviar.line) == (3, 11)
     assert harbour.title == "New harbour opens"  # one line
     assert harbour.text == "New harbour opens\n\nThe new harbour at Alat opened on Monday."
     assert harbour.meta == {}
     assert caviar.text == "Caviar festival\n\nThe first caviar festival opened in Baku."  # title not repeated
-    assert caviar.meta == {"date": "June 2021"}  # dates kept as given; null url ignored
+    assert caviar.meta == {}  # "June 2021" is no day: ignored, with a warning naming the record; null url ignored
+    assert "feeds/wire.jsonl line 11: ignored the date 'June 2021' of its metadata: not a real date" in caplog.text
 
 
 def test_jsonl_bad_bytes_bom_crlf_and_an_empty_file() -> None:

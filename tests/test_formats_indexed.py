@@ -51,6 +51,9 @@ def test_jsonl_records_are_articles_and_bad_lines_are_reported(mixed: Path, tmp_
     assert len(reasons) == 1 and reasons[0].startswith("line 3: invalid JSON")
     hit = Searcher(index).ask("grain prices Rotterdam", top_k=1).passages[0]
     assert hit.citation.document_id == "wire/101" and hit.citation.source == "wire.jsonl"
+    assert hit.citation.line == 1  # the record's id ends the document id; its line is named too
+    copper = Searcher(index).ask("copper slipped", top_k=1).passages[0].citation
+    assert (copper.document_id, copper.line) == ("wire/102", 2)
     assert (hit.citation.source_url, hit.citation.date, hit.citation.publisher) == \
         ("https://wire.example/101", "2024-02-01", "Wire Service")
 

@@ -53,6 +53,7 @@ EXPECTED_SKIPS = {
     "empty.txt": "empty file",
     "huge.txt": "50.0 MB, larger than the 20 MB limit (QA_MAX_FILE_MB)",
     "escape.txt": "links outside the documents folder",
+    "escape-dir/": "link to a folder (not followed)",
 }
 
 

@@ -77,9 +77,9 @@ def test_one_character(client: TestClient) -> None:
 
 
 def test_exactly_at_the_limit_is_answered(client: TestClient) -> None:
-    question = ("Shusha Declaration " * 200)[:MAX_QUESTION_CHARS]
+    question = ("Rovshan Rustamov " * 200)[:MAX_QUESTION_CHARS]
     body = ask_both(client, question)
-    assert "June 15" in body["passages"][0]["text"]
+    assert "co-chaired" in body["passages"][0]["text"]
 
 
 def test_as_many_distinct_words_as_fit_are_answered_quickly(client: TestClient) -> None:
@@ -125,9 +125,9 @@ def test_only_stopwords(client: TestClient) -> None:
 
 @pytest.mark.parametrize(("question", "terms"), [
     ("🚀🔥 Azerbaijan 🇦🇿", ["azerbaijan"]),
-    ("Shusha\x00Declaration", ["shusha", "declar"]),
+    ("Rovshan\x00Rustamov", ["rovshan", "rustamov"]),
     ("trade\x07\x1b[31m turnover", ["trade", "31m", "turnov"]),
-    ("\u202eShusha", ["shusha"]),  # right-to-left override
+    ("\u202eVladisavljevic", ["vladisavljev"]),  # right-to-left override
 ])
 def test_words_among_odd_characters_are_found(client: TestClient, question: str, terms: list[str]) -> None:
     body = ask_both(client, question)
@@ -173,7 +173,7 @@ def test_lone_surrogate_in_json_is_422(client: TestClient) -> None:
 
 
 def test_batch_of_hostile_questions(client: TestClient) -> None:
-    questions = ["🚀", "\x00", "'; DROP TABLE x; --", "阿塞拜疆", "Shusha Declaration", "a"]
+    questions = ["🚀", "\x00", "'; DROP TABLE x; --", "阿塞拜疆", "Rovshan Rustamov", "a"]
     response = client.post("/ask/batch", json={"questions": questions})
     assert response.status_code == 200
     answers = response.json()["answers"]

@@ -94,7 +94,8 @@ def test_corrupt_index_is_rebuilt_with_a_warning(articles_dir: Path, tmp_path: P
 def test_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "empty.txt").write_text("")
-    with pytest.raises(EmptyCorpus, match=r"no readable \.txt or \.md article .*1 file\(s\) skipped"):
+    with pytest.raises(EmptyCorpus, match=r"no readable article \(\.txt, \.md, \.html, \.htm, \.pdf, \.docx, "
+                                          r"\.jsonl\) in .*\(1 file\(s\) skipped\)"):
         open_index(settings_for(tmp_path / "docs", tmp_path / "index"))
 
 

@@ -17,7 +17,8 @@ def test_articles_ids_titles_and_sources(articles_dir: Path) -> None:
     pipeline = by_id["energy/pipeline"]
     assert pipeline.title == "The Caspian pipeline opens"  # markdown '#' stripped
     assert pipeline.source == "energy/pipeline.md"
-    assert pipeline.text.startswith("# The Caspian")
+    assert pipeline.text.startswith("  The Caspian")  # Markdown syntax blanked: the file's length and offsets
+    assert len(pipeline.text) == len((articles_dir / "energy" / "pipeline.md").read_text())
     assert pipeline.text[pipeline.body_start :].lstrip().startswith("The Baku-Tbilisi-Ceyhan pipeline")
     assert by_id["markets"].title == "Trade targets for 2023"
 
@@ -29,22 +30,25 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(
     (articles_dir / "blank.md").write_text("  \n\n ")
     (articles_dir / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01")
     (articles_dir / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
-    (articles_dir / "markets.md").write_text("Same id as markets.txt\n\nText.")
+    (articles_dir / "markets.md").write_text("Beside markets.txt\n\nText.")  # neither hides the other
     (articles_dir / "notes.pdf").write_bytes(b"%PDF-1.4")
-    (articles_dir / "notes.docx").write_bytes(b"PK\x03\x04")  # not an article type: ignored silently
+    (articles_dir / "notes.docx").write_bytes(b"PK\x03\x04")
+    (articles_dir / "sheet.xlsx").write_bytes(b"PK\x03\x04")  # not an article type: listed once as skipped
     (articles_dir / ".hidden.txt").write_text("Hidden\n\nNot indexed.")
     with caplog.at_level(logging.WARNING, logger="qa"):
         read = read_articles(scan_documents(articles_dir))
-    assert sorted(a.id for a in read.articles) == ["energy/pipeline", "harbour", "markets"]
+    assert sorted(a.id for a in read.articles) == ["energy/pipeline", "harbour", "markets.md", "markets.txt"]
     reasons = {s.source: s.reason for s in read.skipped}
     assert reasons == {
         "binary.txt": "binary file (contains NUL bytes)",
         "blank.md": "empty file",
         "empty.txt": "empty file",
         "latin1.txt": "not UTF-8 (invalid byte at offset 3)",
-        "markets.txt": "same document id 'markets' as markets.md",
+        "notes.docx": "not a readable .docx file (BadZipFile: File is not a zip file)",
         "notes.pdf": "not a valid PDF (PdfStreamError: Stream has ended unexpectedly)",
+        "sheet.xlsx": "unsupported file type (.xlsx)",
     }
+    assert len(read.skipped) == len(reasons)  # each once
     for source in reasons:
         assert any(source in record.getMessage() for record in caplog.records)
 

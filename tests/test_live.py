@@ -84,7 +84,7 @@ def test_random_adds_and_deletes_score_exactly_as_a_full_rebuild(tmp_path: Path)
 
 def _sentences_by_passage(index: Index) -> dict[tuple[str, int], tuple[list[tuple[int, int]], list[str]]]:
     """Each passage's stored sentences and term sequence (as terms: ids differ between indexes)."""
-    terms = list(index.vocab)
+    terms = list(index.all_terms)  # by id, removed articles' terms included
     found = {}
     for passage_id in range(index.engine.n_docs):
         article, start, _, number = index.passage(passage_id)

@@ -42,6 +42,12 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f"It opened in 2018, said Taleh Ziyadov.\n\n{filler}\n", encoding="utf-8")
     (docs / "sport" / "match.md").write_text("---\ntitle: Cup final\ndate: 2023-05-02\n---\n\nThe match ended 2-1.\n",
                                              encoding="utf-8")
+    topics = ["wheat harvest in the north", "tea prices at the bazaar", "a chess final in Shamakhi", "rain over Baku",
+              "a new metro line", "carpet weavers of Guba", "a jazz festival", "pomegranate exports", "a film premiere",
+              "the national library", "mountain roads in winter", "a football derby"]
+    for n, topic in enumerate(topics):  # other news, so that the harbour's words are rare enough to weigh
+        (docs / "sport" / f"other{n}.md").write_text(f"---\ntitle: Other news {n}\n---\n\nA short report on {topic}.\n",
+                                                    encoding="utf-8")
     return docs
 
 
@@ -103,9 +109,11 @@ def test_cli_full_and_explain_show_words_as_asked(tmp_path: Path, capsys: pytest
     assert main(["ask", "How do Azerbaijan and Turkey cooperate?", "--top-k", "1", "--explain", *args]) == 0
     out = capsys.readouterr().out
     assert "     cooperate [cooper]: tf=" in out and "     Azerbaijan: tf=" in out
+    assert main(["ask", SHUSHA, "--top-k", "1", "--json", *args]) == 0
+    passage = json.loads(capsys.readouterr().out)["passages"][0]["text"]
     assert main(["ask", SHUSHA, "--top-k", "1", "--full", *args]) == 0
     full = capsys.readouterr().out
-    assert "Baku-Tbilisi-Ceyhan" in full and "The first meeting of the Azerbaijani-Turkish working group" in full
+    assert " ".join(passage.split()) in " ".join(full.split())  # the whole passage, every word in order
 
 
 # -- empty answers and suggestions ---------------------------------------------------------------------------
@@ -176,8 +184,12 @@ def test_skipped_files_are_named_once(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["index", "--documents", str(docs), "--index-dir", str(tmp_path / "i")]) == 0
     captured = capsys.readouterr()
     said = captured.out + captured.err
-    assert said.count("empty.txt") == 1 and "empty file" in said
-    assert captured.out.rstrip().endswith("; skipped 1 file(s), named above")
+    assert said.count("empty.txt") == 1 and captured.err == ""  # the summary names it; no warning besides
+    assert captured.out.splitlines()[1:] == ["skipped 1 file:", "  empty.txt: empty file"]
+    (docs / "blank.md").write_text("   \n")
+    assert main(["ask", "harbour", "--documents", str(docs), "--index-dir", str(tmp_path / "i")]) == 0
+    err = capsys.readouterr().err  # a build a question needed: one line, then each skipped file once
+    assert err.count("blank.md") == 1 and err.count("empty.txt") == 1 and "WARNING" not in err
 
 
 # -- held-out splits -----------------------------------------------------------------------------------------

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa.answer.search import Searcher
+from qa.config import Settings
 from qa.errors import InvalidQuestion
-from qa.index import Index
+from qa.index import Index, open_index
 
 SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+CO_CHAIRS = "Who co-chaired the meeting of Azerbaijan and Turkey on digital transformation?"
 SMB = "Who did the SMB agency chairman meet?"
 
 
@@ -15,11 +19,11 @@ def searcher(seed_index: Index) -> Searcher:
     return Searcher(seed_index)
 
 
-def test_shusha_question_finds_june_15(searcher: Searcher, seed_index: Index) -> None:
-    answer = searcher.ask(SHUSHA, top_k=3)
+def test_co_chairs_question_finds_them(searcher: Searcher, seed_index: Index) -> None:
+    answer = searcher.ask(CO_CHAIRS, top_k=3)
     top = answer.passages[0]
-    assert "June 15" in top.text
-    assert "Shusha Declaration" in top.text
+    assert "Rovshan Rustamov" in top.text
+    assert "Yavuz Emir Beyribey" in top.text
     article = seed_index.article_text(seed_index.article_number(top.citation.document_id))
     assert article[top.citation.start : top.citation.end] == top.text
     assert [h.rank for h in answer.passages] == [1, 2, 3]
@@ -30,27 +34,47 @@ def test_smb_question_finds_the_turkish_ambassador_in_the_second_seed(searcher: 
     top = searcher.ask(SMB, top_k=3).passages[0]
     assert top.citation.document_id == "004_7d268188ac327656"
     assert top.citation.source == "004_7d268188ac327656.txt"
-    assert "Bagchi" in top.text  # Jahit Bagchi, the Turkish ambassador (named in the article's title line)
-    assert "Turkish Ambassador Jahit Bagchi" in top.citation.title
+    assert "Turkish Ambassador Jahit Bagchi" in top.text  # in the lead paragraph, which is body text
+    assert top.citation.title.startswith("Azerbaijan’s Agency for Development of Small and Medium-sized")
     article = seed_index.article_text(seed_index.article_number(top.citation.document_id))
     assert article[top.citation.start : top.citation.end] == top.text
-    assert top.citation.start == article.index("During the meeting with Bagchi")
+    assert top.citation.start == 0 and top.text.startswith("Azerbaijan’s Agency")  # the passage starts at the lead
 
 
 def test_highlights_point_at_matching_words(searcher: Searcher, seed_index: Index) -> None:
-    top = searcher.ask(SHUSHA, top_k=1).passages[0]
+    top = searcher.ask(CO_CHAIRS, top_k=1).passages[0]
     article = seed_index.article_text(seed_index.article_number(top.citation.document_id))
     words = [article[s.start : s.end] for s in top.highlights]
-    assert {"Shusha", "Declaration", "signed", "Azerbaijan", "Turkey"} <= set(words)
+    assert {"co", "chaired", "meeting", "Digital", "transformation"} <= set(words)
     assert all(top.citation.start <= s.start < s.end <= top.citation.end for s in top.highlights)
 
 
-@pytest.mark.parametrize("money", ["$15 billion", "15 billion in 2023", "B2B", "Baku-Tbilisi-Ceyhan", "ceyhan"])
+@pytest.mark.parametrize("money", ["$15 billion", "15 billion in 2023", "B2B", "2022-23", "co-chaired"])
 def test_numbers_money_and_mixed_tokens_are_findable(searcher: Searcher, money: str) -> None:
     top = searcher.ask(money, top_k=1).passages[0]
     needle = {"$15 billion": "$15 billion", "15 billion in 2023": "$15 billion in 2023", "B2B": "B2B",
-              "Baku-Tbilisi-Ceyhan": "Baku-Tbilisi-Ceyhan", "ceyhan": "Ceyhan"}[money]
+              "2022-23": "2022-23", "co-chaired": "co-chaired"}[money]
     assert needle in top.text
+
+
+def test_no_passage_with_a_score_of_zero_or_below(searcher: Searcher, tmp_path: Path) -> None:
+    """Four one-passage articles; a word in exactly 2 of them has BM25Okapi IDF ln(2.5 / 2.5) = 0, so a passage
+    matching only such words scores 0: it is not returned, and the message says why."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in (("a", "Harbour cranes lift steel."), ("b", "Harbour cranes rest at night."),
+                       ("c", "Farmers sell grain in spring."), ("d", "Bakers sell bread at dawn.")):
+        (docs / f"{name}.txt").write_text(f"Notes {name}\n\n{text}\n")
+    small = Searcher(open_index(Settings(documents=docs, index_dir=tmp_path / "index")))
+    assert small.index.engine.n_docs == 4
+    answer = small.ask("harbour cranes", top_k=3)
+    assert answer.passages == [] and [t.term for t in answer.terms] == ["harbour", "crane"]
+    assert answer.unknown_terms == []
+    assert answer.message == ("No passages: the question's words occur in too many of the passages of the articles "
+                              "to tell them apart; add a word that is rarer.")
+    for question in (SHUSHA, CO_CHAIRS, SMB, "Azerbaijan", "trade turnover Serbia"):
+        scores = [p.score for p in searcher.ask(question, top_k=4).passages]
+        assert scores and min(scores) > 0, question
 
 
 def test_stopword_only_question_returns_nothing_and_says_why(searcher: Searcher) -> None:

@@ -17,6 +17,7 @@ import pytest
 from .conftest import REPO, SEED_DOCUMENTS
 
 SHUSHA = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
+CO_CHAIRS = "Who co-chaired the meeting of Azerbaijan and Turkey on digital transformation?"  # see tests/test_api.py
 
 
 def free_port() -> int:
@@ -77,10 +78,10 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def test_real_server_answers_over_http(server: str) -> None:
-    response = httpx.post(server + "/ask", json={"question": SHUSHA, "top_k": 1}, timeout=10)
+    response = httpx.post(server + "/ask", json={"question": CO_CHAIRS, "top_k": 1}, timeout=10)
     assert response.status_code == 200
     top = response.json()["passages"][0]
-    assert "June 15" in top["text"]
+    assert "Rovshan Rustamov" in top["text"]
     assert top["citation"]["source"] == "000_8339c2265b0242b8.txt"
     assert httpx.get(server + "/ask", params={"q": ""}, timeout=10).status_code == 422
     health = httpx.get(server + "/health", timeout=10).json()

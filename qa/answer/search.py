@@ -29,7 +29,7 @@ from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, Settings
 from qa.errors import InvalidQuestion
-from qa.index.reader import Index
+from qa.index.reader import ArticleInfo, Index
 from qa.models import Answer, Citation, Filter, Passage, QuestionTerm, Suggestion, page_number
 
 MAX_QUESTION_TERMS = 64
@@ -105,6 +105,10 @@ class Searcher:
             terms = [t for t in terms if index.vocab.get(t.term) in rarest]
         chosen = self._diverse_top(term_ids, top_k, limit, allowed)
         if not chosen:
+            scope = "the articles that match the filter" if where else "the articles"
+            if index.engine.top_k(term_ids, 1, allowed)[0].size:  # found, but weighing nothing (see _diverse_top)
+                return Ranking([], terms, unknown, f"No passages: the question's words occur in too many of the "
+                               f"passages of {scope} to tell them apart; add a word that is rarer.", suggestions)
             words = list(dict.fromkeys(t.word for t in terms))
             return Ranking([], terms, unknown, no_match_message(words, suggestions, where), suggestions)
         ranked = [RankedPassage(rank, passage_id, score, reranked)
@@ -114,7 +118,11 @@ class Searcher:
     def _diverse_top(self, term_ids: list[int], top_k: int, limit: int,
                      allowed: np.ndarray | None) -> list[tuple[int, float, bool]]:
         """The best passages with no two overlapping passages of one article and at most `limit` per article:
-        (passage id, score, whether the proximity stage scored it)."""
+        (passage id, score, whether the proximity stage scored it).
+
+        Only passages with a score above zero: a passage whose matching words all weigh nothing (BM25's IDF is 0
+        or below for a word in half the passages or more of a small folder) answers nothing, and a score of zero
+        or below would say so to the reader."""
         index = self.index
         engine, passages = index.engine, index.passages
         fetch = min(top_k * 2 + 4, max(engine.n_docs, 1))  # room for dropped neighbours; more is fetched if needed
@@ -126,6 +134,8 @@ class Searcher:
             spans: dict[int, list[tuple[int, int]]] = {}
             rows = np.asarray(passages[doc_ids, :3]).tolist()  # one read of the memory map, not one per passage
             for passage_id, score, (article, start, end) in zip(doc_ids.tolist(), scores.tolist(), rows, strict=False):
+                if score <= 0.0:
+                    continue
                 taken = spans.setdefault(article, [])
                 if (limit and len(taken) >= limit) or any(start < e and s < end for s, e in taken):
                     continue
@@ -155,9 +165,11 @@ class Searcher:
                             source_url=meta.get("url"), date=meta.get("date"), author=meta.get("author"),
                             publisher=meta.get("publisher"),
                             page=page_number(pages, start) if pages else None,
-                            end_page=page_number(pages, end - 1) if pages else None)
+                            end_page=page_number(pages, end - 1) if pages else None,
+                            line=int(meta["line"]) if "line" in meta else None)
         return Passage(rank=ranked.rank, score=score, text=text[start - base : end - base], citation=citation,
-                       best_sentence=best_sentence(index, text, sentences, asked, tokens, article.title, base=base),
+                       best_sentence=best_sentence(index, text, sentences, asked, tokens, subject_title(article),
+                                                   base=base),
                        highlights=highlights(tokens),
                        explanation=explain(index, passage_id, asked, score) if explain_scores else None,
                        proximity=explain_proximity(index, searched, passage_id, self.proximity_weight,
@@ -207,6 +219,11 @@ def validate_question(question: str, top_k: int) -> None:
         raise InvalidQuestion(question_too_long(len(question)))
     if not 1 <= top_k <= MAX_TOP_K:
         raise InvalidQuestion(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
+
+
+def subject_title(article: ArticleInfo) -> str:
+    """The title that names the article's subject; none when it was made from the first sentence."""
+    return "" if article.meta.get("title_from") == "lead" else article.title
 
 
 def question_too_long(length: int) -> str:

@@ -12,10 +12,12 @@ else; Ctrl-C exits 130 and SIGTERM 143, with the previous index still the curren
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -30,6 +32,7 @@ from qa.logs import configure_cli_logging
 
 if TYPE_CHECKING:
     from qa.index import BuildReport
+    from qa.models import SkippedFile
 
 app = typer.Typer(name="qa", help="Ask questions over a folder of articles; get the passages that answer them, "
                   "with citations.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -84,8 +87,10 @@ def ask(
 
     if (question is None) == (file is None):
         raise UsageError("give either a question or --file FILE")
-    return answer_questions(settings, question, file, as_json=json, explain=explain, source_prefix=source_prefix,
-                            date_from=date_from, date_to=date_to, on_build=report_build, full=full)
+    with skips_named_once():  # a build the question needs names its skipped files once, in `report_build`
+        return answer_questions(settings, question, file, as_json=json, explain=explain,
+                                source_prefix=source_prefix, date_from=date_from, date_to=date_to,
+                                on_build=report_build, full=full)
 
 
 @app.command()
@@ -94,13 +99,23 @@ def index(*, settings: Settings) -> int:
     """Build (or rebuild) the index of the documents folder."""
     from qa.index import build_index, folder_size
 
-    report = build_index(settings, progress=True)
+    with skips_named_once():
+        report = build_index(settings, progress=True)
     size_mb = folder_size(report.path) / 1e6
-    skipped = f"; skipped {len(report.skipped)} file(s), named above" if report.skipped else ""
     print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s "
-          f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}"
-          + skipped)
+          f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}")
+    if report.skipped:
+        print(skipped_line(report.skipped) + ":")
+        for skipped in report.skipped:
+            print(f"  {skipped.source}: {skipped.reason}")
     return 0
+
+
+def skipped_line(skipped: list[SkippedFile]) -> str:
+    """"skipped 5 files (2 of an unsupported type)": how many files (or parts of one) are not in the index."""
+    unsupported = sum(item.reason.startswith("unsupported file type") for item in skipped)
+    plural = "" if len(skipped) == 1 else "s"
+    return f"skipped {len(skipped)} file{plural}" + (f" ({unsupported} of an unsupported type)" if unsupported else "")
 
 
 @app.command()
@@ -110,7 +125,8 @@ def serve(*, settings: Settings) -> int:
     from qa.index import open_index
     from qa.web.serving import serve as run_server
 
-    index = open_index(settings, progress=True, on_build=report_build)  # build once, before workers start
+    with skips_named_once():
+        index = open_index(settings, progress=True, on_build=report_build)  # build once, before workers start
     print(f"qa: serving {index.manifest['articles']} articles ({index.manifest['passages']} passages) "
           f"on http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr)
     del index
@@ -124,8 +140,9 @@ def serve(*, settings: Settings) -> int:
 
 @app.command()
 @with_settings(*ALL_SETTINGS)
-def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html, .pdf).",
-                                                    show_default=False)], *, settings: Settings) -> int:
+def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html, .htm, .pdf, .docx; put "
+                                                    ".jsonl feeds into the documents folder).", show_default=False)],
+        *, settings: Settings) -> int:
     """Copy articles into the documents folder and index them at once."""
     from qa.collection import Collection
 
@@ -133,7 +150,7 @@ def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .
     failures = 0
     for path in files:
         try:
-            info = documents.add_file(path.name, _read_bytes(path))
+            info = documents.add(path)
         except QAError as error:
             failures += 1
             print(f"qa: error: {error}", file=sys.stderr)
@@ -141,13 +158,6 @@ def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .
         plural = "" if info.n_passages == 1 else "s"
         print(f"added {info.id} ({info.source}, {info.n_passages} passage{plural})")
     return 1 if failures else 0
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise QAError(f"cannot read {path}: {error.strerror or error}") from None
 
 
 @app.command()
@@ -196,11 +206,58 @@ def evaluate(
     return run_eval(dataset, path, settings, as_json=json, split=split)
 
 
+@app.command()
+@with_settings(*ALL_SETTINGS, "watch")
+def mcp(
+    url: Annotated[str | None, typer.Option(help="Answer from this running qa server instead of a folder (QA_API_KEY "
+                                            "is sent to it).", metavar="URL")] = None,
+    http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP at http://HOST:PORT/mcp instead of "
+                                       "stdio.")] = False,
+    host: Annotated[str, typer.Option(help="With --http: a loopback address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="With --http: the port.", min=1, max=65535)] = 8001,
+    *,
+    settings: Settings,
+) -> int:
+    """Serve the folder's questions and documents over the Model Context Protocol (pip install "qa[mcp]")."""
+    try:
+        from qa.integrations.mcp import run
+    except ImportError as error:  # its message says: pip install "qa[mcp]"
+        raise QAError(str(error)) from None
+    if url is not None and settings.model_fields_set & {"documents", "index_dir"}:
+        raise UsageError("give either --documents (a folder) or --url (a running qa server), not both")
+    run(settings, url=url, http=http, host=host, port=port)
+    return 0
+
+
 def report_build(report: BuildReport) -> None:
-    """One line on stderr when a command had to build the index first (each skipped file was named as it was
-    skipped, by a warning: not again here)."""
-    print(f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s"
-          + (f", skipped {len(report.skipped)} file(s), named above" if report.skipped else ""), file=sys.stderr)
+    """One line on stderr when a command had to build or update the index first (the folder changed), then each
+    file it skipped, once (`skips_named_once` holds back the reader's own warning about it)."""
+    what = (f"qa: {report.changes} ({report.articles} articles, {report.passages} passages) in {report.seconds:.1f} s"
+            if report.changes is not None else
+            f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s")
+    print(what + (f"; {skipped_line(report.skipped)}:" if report.skipped else ""), file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"  {skipped.source}: {skipped.reason}", file=sys.stderr)
+
+
+@contextmanager
+def skips_named_once() -> Iterator[None]:
+    """While a command builds an index whose skipped files it names itself (`qa index`'s summary,
+    `report_build`), the reader's warning for each skipped file is held back, so that each is named once."""
+    held = _SkipWarnings()
+    log = logging.getLogger("qa")
+    log.addFilter(held)
+    try:
+        yield
+    finally:
+        log.removeFilter(held)
+
+
+class _SkipWarnings(logging.Filter):
+    """Drops the reader's "skipped ..." warnings (the command names those files in its summary)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and record.getMessage().startswith("skipped "))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,13 @@ body. A first body line equal to the title (an HTML `<h1>`, a PDF's first line) 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+
+from qa.corpus.bylines import find_date, read_byline, read_date_line
+from qa.dates import date_prefix
+
+log = logging.getLogger("qa")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,8 @@ class Extracted:
     """Any of: url, date, author, publisher (JSONL `source` goes to `publisher`)."""
     page_starts: tuple[int, ...] = ()
     """PDF: offset in `text` where each page (1, 2, ...) starts."""
+    line: int | None = None
+    """JSONL: the 1-based line of the record in its file."""
 
 
 def one_line(value: str) -> str:
@@ -46,3 +54,39 @@ def compose(title: str, paragraphs: list[str]) -> tuple[str, int]:
         paragraphs = paragraphs[1:]
     head = f"{title}\n\n"
     return head + "\n\n".join(paragraphs), len(head)
+
+
+def checked_meta(meta: dict[str, str], source: str) -> dict[str, str]:
+    """`meta` with its date as a real YYYY-MM-DD day; an impossible or unreadable date is left out with a warning
+    naming the file (2024-02-30 is no day: filters and citations would otherwise carry it)."""
+    value = meta.get("date")
+    if value is None:
+        return meta
+    day = date_prefix(value.strip())
+    if day is None:
+        found = find_date(value)
+        day = found[0] if found is not None and len(value) <= 60 else None
+    result = {key: item for key, item in meta.items() if key != "date"}
+    if day is None:
+        log.warning("%s: ignored the date '%s' of its metadata: not a real date", source, value[:60])
+    else:
+        result["date"] = day
+    return result
+
+
+def header_lines_out(paragraphs: list[str], meta: dict[str, str]) -> list[str]:
+    """`paragraphs` without the byline and date lines at their top (at most three), whose author, publisher and date
+    go to `meta` where it has none; never the last paragraph."""
+    dropped = 0
+    while dropped < min(3, len(paragraphs) - 1):
+        line = one_line(paragraphs[dropped])
+        found = read_byline(line)
+        if found is None:
+            day = read_date_line(line)
+            found = {"date": day} if day is not None else None
+        if found is None:
+            break
+        for key, value in found.items():
+            meta.setdefault(key, value)
+        dropped += 1
+    return paragraphs[dropped:]

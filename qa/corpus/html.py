@@ -17,7 +17,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from qa.corpus.extracted import Extracted, compose, one_line
+from qa.corpus.extracted import Extracted, checked_meta, compose, header_lines_out, one_line
+from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -55,9 +56,10 @@ def extract_html(data: bytes, source: str) -> Extracted:
     paragraphs = _paragraphs(document.body) if document.body is not None else []
     if not paragraphs:
         raise UnreadableFile("no main text found in the HTML page")
-    title = _html_title(document.title or "", tree, paragraphs[0])
+    if not has_main_text(paragraphs):
+        raise UnreadableFile("no main text in the HTML page (only navigation, links, notices or boilerplate)")
     meta = {
-        name: value
+        name: value.strip()
         for name, value in (
             ("url", document.url),
             ("date", document.date),  # htmldate gives ISO YYYY-MM-DD
@@ -66,9 +68,26 @@ def extract_html(data: bytes, source: str) -> Extracted:
         )
         if value and value.strip()
     }
+    paragraphs = header_lines_out(paragraphs, meta)
+    found = document.title or ""
+    if not found and not reads_like_title(paragraphs[0]):
+        found = lead_title("\n\n".join(paragraphs), 0)  # no title anywhere: the first sentence names the page
+        meta[TITLE_FROM] = LEAD
+    title = _html_title(found, tree, paragraphs[0])
     log.debug("%s: %d paragraphs of main text", source, len(paragraphs))
     text, body_start = compose(title, paragraphs)
-    return Extracted(key=None, title=title, text=text, body_start=body_start, meta=meta)
+    return Extracted(key=None, title=title, text=text, body_start=body_start, meta=checked_meta(meta, source))
+
+
+_BOILERPLATE = re.compile(r"cookie|all rights reserved|privacy (?:policy|notice)|terms (?:of|and) (?:use|service|"
+                          r"conditions)|sign up for|subscribe to|newsletter|javascript", re.I)
+_PROSE_SENTENCE = re.compile(r"(?:\S+\s+){5,}\S*[.!?…][\"'”’)]*(?:\s|$)")
+
+
+def has_main_text(paragraphs: list[str]) -> bool:
+    """Whether a page has text to read: a sentence of six words or more, ending as sentences do, outside notices
+    about cookies, copyright or newsletters. Navigation, link lists and footers have none."""
+    return any(_PROSE_SENTENCE.search(paragraph) and not _BOILERPLATE.search(paragraph) for paragraph in paragraphs)
 
 
 def _html_title(found: str, tree: Any, first_paragraph: str) -> str:

@@ -1,5 +1,7 @@
 """JSONL feeds -> one article per line; a bad line is skipped with a warning naming it, the good lines are kept.
 
+Each article remembers its line (`Extracted.line`), so a citation names the record's id and line.
+
     >>> articles, warnings = extract_jsonl(Path("feed.jsonl").read_bytes(), "feed.jsonl")  # doctest: +SKIP
     >>> warnings                                                                         # doctest: +SKIP
     ["line 7: missing 'text'"]
@@ -9,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
-from qa.corpus.extracted import Extracted, compose, drop_title_line, one_line
+from qa.corpus.extracted import Extracted, checked_meta, compose, drop_title_line, one_line
 
 log = logging.getLogger("qa")
 
@@ -34,7 +37,7 @@ def extract_jsonl(data: bytes, source: str) -> tuple[list[Extracted], list[str]]
         if not raw.strip():
             continue
         try:
-            article = _jsonl_article(raw)
+            article = _jsonl_article(raw, f"{source} line {number}")
         except _BadLine as bad:
             warnings.append(f"line {number}: {bad}")
             continue
@@ -43,7 +46,7 @@ def extract_jsonl(data: bytes, source: str) -> tuple[list[Extracted], list[str]]
             warnings.append(f"line {number}: duplicate id '{article.key}' (first on line {first_line_of[article.key]})")
             continue
         first_line_of[article.key] = number
-        articles.append(article)
+        articles.append(replace(article, line=number))
     log.debug("%s: %d articles, %d bad lines", source, len(articles), len(warnings))
     return articles, warnings
 
@@ -52,7 +55,7 @@ class _BadLine(Exception):
     """Why one JSONL line is not an article."""
 
 
-def _jsonl_article(raw: bytes) -> Extracted:
+def _jsonl_article(raw: bytes, where: str) -> Extracted:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -77,7 +80,7 @@ def _jsonl_article(raw: bytes) -> Extracted:
             raise _BadLine(f"'{name}' must be a string, not {_json_type(record[name])}")
         if not record[name].strip():
             raise _BadLine(f"empty '{name}'")
-    meta = {}
+    meta: dict[str, str] = {}
     for name, meta_name in _JSONL_OPTIONAL:
         value = record.get(name)
         if value is None:
@@ -89,7 +92,7 @@ def _jsonl_article(raw: bytes) -> Extracted:
     title = one_line(record["title"])
     body = drop_title_line(record["text"].strip(), title)
     text, body_start = compose(title, [body])
-    return Extracted(key=key, title=title, text=text, body_start=body_start, meta=meta)
+    return Extracted(key=key, title=title, text=text, body_start=body_start, meta=checked_meta(meta, where))
 
 
 def _json_type(value: object) -> str:

@@ -1,17 +1,22 @@
 """PDF files -> the text of every page, with where each page starts (pypdf). Bytes in.
 
-Pages are separated by a blank line; `page_starts[n - 1]` is where page n starts, so `qa.models.page_number`
-names the page of any offset. Metadata: `/Title`, `/Author`, `/CreationDate`.
+A PDF knows lines, not sentences: each page's lines are joined into paragraphs (`join_lines`), a word hyphenated
+at a line end is made whole again, and a paragraph ends at a blank line, a short line that ends a sentence, or a
+heading. Pages are separated by a blank line; `page_starts[n - 1]` is where page n starts, so
+`qa.models.page_number` names the page of any offset. Metadata: `/Title`, `/Author`, and the date: `/ModDate`,
+else `/CreationDate` (an impossible date is ignored with a warning naming the file).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
-from qa.corpus.extracted import Extracted, compose, drop_title_line, one_line
+from qa.corpus.extracted import Extracted, checked_meta, compose, drop_title_line, one_line
+from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -52,8 +57,14 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
         raise UnreadableFile("no text in the PDF (scanned pages need OCR first)")
 
     first_page = next(index for index, page_text in enumerate(pages) if page_text)
-    title = info.pop("title", "") or one_line(pages[first_page].split("\n", 1)[0])
+    first_line = one_line(pages[first_page].split("\n", 1)[0])
+    title = info.pop("title", "")
+    if not title:
+        title = first_line if reads_like_title(first_line) else lead_title(pages[first_page], 0)
+        if title != first_line:
+            info[TITLE_FROM] = LEAD
     pages[first_page] = drop_title_line(pages[first_page], title)
+    info = checked_meta(info, source)
     head, body_start = compose(title, [])
     page_starts = []
     offset = body_start
@@ -66,13 +77,66 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
 
 
 def _page_text(raw: str) -> str:
-    """One page's text: line endings unified, trailing spaces and surrounding blank lines removed."""
+    """One page's text as paragraphs separated by blank lines (see `join_lines`)."""
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
+    return "\n\n".join(join_lines([line.strip() for line in lines]))
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?:…][\"'”’)\]]*$")
+_HYPHENATED = re.compile(r"[^\W\d_]-$|\u00ad$")
+
+
+def join_lines(lines: list[str]) -> list[str]:
+    """The paragraphs of a page given as lines: lines of one paragraph are joined with a space, and a word split
+    by a hyphen at a line end ("transfor-" + "mation") is joined without it when the next line goes on in lower
+    case. A paragraph ends at a blank line, after a short line (under 3/4 of the page's usual line) that ends a
+    sentence, and around a heading (a short line that reads like a title, followed by a capitalised line)."""
+    widths = sorted(len(line) for line in lines if line)
+    if not widths:
+        return []
+    usual = widths[min(len(widths) - 1, (3 * len(widths)) // 4)]
+    paragraphs: list[str] = []
+    current = ""
+    for i, line in enumerate(lines):
+        if not line:
+            if current:
+                paragraphs.append(current)
+            current = ""
+            continue
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if current and _HYPHENATED.search(current) and line[:1].islower():
+            current = current.rstrip("-\u00ad") + line  # "transfor-" + "mation"
+        elif current.endswith("-") and line[:1].isalnum():
+            current += line  # "Baku-Tbilisi-" + "Ceyhan": a hyphen of the text, at the end of a line
+        else:
+            current = f"{current} {line}" if current else line
+        heading = (len(line) < 0.6 * usual and reads_like_title(line) and following[:1].isupper()
+                   and current == line)
+        if heading or (_ENDS_SENTENCE.search(line) and len(line) < 0.75 * usual):
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+_PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
+
+
+def _pdf_day(value: object) -> str | None:
+    """The day of a PDF date string ("D:20210618093000+04'00'") as YYYY-MM-DD; the raw value when it is no real
+    day (`checked_meta` then leaves it out with a warning); None when absent."""
+    if not value:
+        return None
+    raw = str(value).strip()
+    match = _PDF_DATE.match(raw)
+    if match is None or match.group(2) is None:
+        return raw
+    return f"{match.group(1)}-{match.group(2)}-{match.group(3) or '01'}"
 
 
 def _pdf_info(reader: Any) -> dict[str, str]:
-    """title, author and date (ISO, from /CreationDate) of the document information dictionary, where present.
+    """title, author and date (ISO, from /ModDate, else /CreationDate) of the document information dictionary.
 
     A broken information dictionary is no reason to lose the text: a field that cannot be read is left out.
     """
@@ -81,7 +145,7 @@ def _pdf_info(reader: Any) -> dict[str, str]:
     for name, read in (
         ("title", lambda info: info.title),
         ("author", lambda info: info.author),
-        ("date", lambda info: info.creation_date and info.creation_date.strftime("%Y-%m-%d")),
+        ("date", lambda info: _pdf_day(info.get("/ModDate")) or _pdf_day(info.get("/CreationDate"))),
     ):
         try:
             info = reader.metadata

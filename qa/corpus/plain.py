@@ -1,13 +1,21 @@
-"""Plain-text and Markdown files -> `Article`s: the title line, front matter, and where the body starts."""
+"""Plain-text and Markdown files -> `Article`s: front matter, title, byline and date lines, where the body starts.
+
+The text is stored as read from the file, with one exception: Markdown syntax is blanked out character for
+character (`qa.corpus.markdown`), so offsets are the file's and what is shown has no markup. The title, byline and
+body rules are `qa.corpus.heading`'s.
+"""
 
 from __future__ import annotations
 
 import re
 
+from qa.corpus.extracted import checked_meta
+from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, one_line, read_heading
+from qa.corpus.markdown import mask_markdown
 from qa.errors import UnreadableFile
 from qa.models import Article
 
-FRONT_MATTER_KEYS = ("title", "date", "url", "author")
+FRONT_MATTER_KEYS = ("title", "date", "url", "author", "publisher")
 _FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", re.DOTALL)
 
 
@@ -16,17 +24,27 @@ def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Articl
     if not text.strip():
         raise UnreadableFile("empty file")
     meta, content_start = parse_front_matter(text) if markdown else ({}, 0)
-    title, body_start = _title(text, content_start, markdown)
-    if meta.get("title"):
-        title, body_start = meta.pop("title"), content_start
-    return Article(id=doc_id, source=source, title=title, text=text, body_start=body_start, meta=meta)
+    head = read_heading(text, content_start, known_title=meta.pop("title", None), markdown=markdown)
+    for key, value in head.meta.items():
+        meta.setdefault(key, value)  # front matter says it first
+    title = head.title
+    if head.title_from == LEAD:
+        meta[TITLE_FROM] = LEAD
+    if markdown:
+        text = mask_markdown(text, content_start)
+        if head.title_from == LEAD:
+            title = lead_title(text, head.body_start) or title  # the first sentence as shown: without markup
+        else:
+            title = one_line(mask_markdown(title)) or title
+    return Article(id=doc_id, source=source, title=title, text=text, body_start=head.body_start,
+                   meta=checked_meta(meta, source))
 
 
 def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
     """`key: value` lines between `---` fences at the very top of a markdown file, and where the content starts.
 
-    Only the keys qa uses are kept (title, date, url, author); quotes around values are removed. A file without
-    front matter gives ({}, 0).
+    Only the keys qa uses are kept (title, date, url, author, publisher); quotes around values are removed. A file
+    without front matter gives ({}, 0).
     """
     match = _FRONT_MATTER.match(text)
     if not match:
@@ -38,16 +56,3 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
         if sep and key in FRONT_MATTER_KEYS and value:
             meta[key] = value
     return meta, match.end()
-
-
-def _title(text: str, start: int, markdown: bool) -> tuple[str, int]:
-    """The first non-empty line from `start` (markdown '#' stripped) and the offset just after it."""
-    offset = start
-    for line in text[start:].splitlines(keepends=True):
-        stripped = line.strip()
-        offset += len(line)
-        if stripped:
-            if markdown:
-                stripped = stripped.lstrip("#").strip() or stripped
-            return stripped, offset
-    return "", len(text)

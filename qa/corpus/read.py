@@ -4,13 +4,16 @@
     >>> [a.id for a in read_articles(scan).articles]       # doctest: +SKIP
     ['000_8339c2265b0242b8', '004_7d268188ac327656']
 
-A file is skipped, with a warning naming it, when it is empty, binary, not UTF-8, unreadable, a link pointing
-outside the folder, or has the same document id as a file read before it. Skipping one file never stops the
-others from being indexed.
+A file is skipped, with a warning naming it, when it is empty, binary, not UTF-8, unreadable (permissions, an I/O
+error, a folder, a link loop), a link pointing outside the folder, broken in its format, or has the same document
+id as a file read before it. Skipping one file never stops the others from being indexed. Every file read gets a
+`FileRecord` (its stamp, the SHA-256 of the bytes read, why parts were skipped): what an index keeps to tell later
+whether the file changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from qa.corpus.extracted import Extracted
 from qa.corpus.plain import plain_article
-from qa.corpus.scan import Scan
+from qa.corpus.scan import FileRecord, FileStamp, Scan
 from qa.errors import UnreadableFile
 from qa.models import Article, SkippedFile
 
@@ -33,39 +36,85 @@ _BINARY_SNIFF_BYTES = 8192
 class ReadResult:
     articles: list[Article] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    records: list[FileRecord] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SourceRead:
+    """What one file gave: its articles and its record (whose `skipped` says what was left out, and why)."""
+
+    articles: list[Article]
+    record: FileRecord
 
 
 def read_articles(scan: Scan, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
-    """Read every scanned file into an `Article`, collecting the ones that cannot be used."""
+    """Read every scanned file into `Article`s, collecting the ones that cannot be used."""
     result = ReadResult()
-    seen_ids: dict[str, str] = {}
-    root = scan.root.resolve()
-    for source in scan.irregular:
-        result.skipped.append(SkippedFile(source, "not a regular file"))
-        log.warning("skipped %s: not a regular file", source)
-    for path, stamp in scan.files:
-        try:
-            articles, warnings = read_file(path, stamp.source, root, max_bytes)
-        except UnreadableFile as skip:
-            result.skipped.append(SkippedFile(stamp.source, str(skip)))
-            log.warning("skipped %s: %s", stamp.source, skip)
-            continue
-        for warning in warnings[:_MAX_LINE_WARNINGS]:  # bad lines of a JSONL file; the good lines are kept
-            result.skipped.append(SkippedFile(stamp.source, warning))
-            log.warning("skipped part of %s: %s", stamp.source, warning)
-        if len(warnings) > _MAX_LINE_WARNINGS:
-            more = f"and {len(warnings) - _MAX_LINE_WARNINGS} more bad lines"
-            result.skipped.append(SkippedFile(stamp.source, more))
-            log.warning("skipped part of %s: %s", stamp.source, more)
-        for article in articles:
-            if article.id in seen_ids:
-                reason = f"same document id '{article.id}' as {seen_ids[article.id]}"
-                result.skipped.append(SkippedFile(stamp.source, reason))
-                log.warning("skipped %s: %s", stamp.source, reason)
-                continue
-            seen_ids[article.id] = stamp.source
-            result.articles.append(article)
+    result.skipped.extend(scan.others)
+    for skipped in scan.others:
+        log.warning("skipped %s: %s", skipped.source, skipped.reason)
+    bases = scan.base_ids()
+    read = [read_source(path, stamp, scan.root.resolve(), bases[stamp.source], max_bytes)
+            for path, stamp in scan.files]
+    for item in unique_ids(read):
+        result.articles.extend(item.articles)
+        result.records.append(item.record)
+        result.skipped.extend(SkippedFile(item.record.source, reason) for reason in item.record.skipped)
     return result
+
+
+def read_source(path: Path, stamp: FileStamp, root: Path, base: str,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> SourceRead:
+    """One file's articles and record; never raises for a bad file (the record says why it was skipped)."""
+    source = stamp.source
+    digest: str | None = None
+    try:
+        data = read_bytes(path, root, max_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        articles, warnings = parse_file(data, source, base)
+    except UnreadableFile as skip:
+        log.warning("skipped %s: %s", source, skip)
+        return SourceRead([], FileRecord(source, stamp.size, stamp.mtime_ns, digest, base, (str(skip),)))
+    reasons = list(warnings[:_MAX_LINE_WARNINGS])  # bad lines of a JSONL file; the good lines are kept
+    if len(warnings) > _MAX_LINE_WARNINGS:
+        reasons.append(f"and {len(warnings) - _MAX_LINE_WARNINGS} more bad lines")
+    for reason in reasons:
+        log.warning("skipped part of %s: %s", source, reason)
+    return SourceRead(articles, FileRecord(source, stamp.size, stamp.mtime_ns, digest, base, tuple(reasons)))
+
+
+def unique_ids(read: list[SourceRead], taken: dict[str, str] | None = None) -> list[SourceRead]:
+    """`read` with a file skipped when one of its ids is already `taken` (id -> source), by an earlier file here
+    or by an article kept from before; `taken` is updated."""
+    seen = {} if taken is None else taken
+    result = []
+    for item in read:
+        clash = next((article.id for article in item.articles if article.id in seen), None)
+        if clash is not None:
+            reason = f"same document id '{clash}' as {seen[clash]}"
+            log.warning("skipped %s: %s", item.record.source, reason)
+            record = item.record
+            item = SourceRead([], FileRecord(record.source, record.size, record.mtime_ns, record.digest,
+                                             record.base, (reason,)))
+        for article in item.articles:
+            seen[article.id] = item.record.source
+        result.append(item)
+    return result
+
+
+def read_bytes(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a file inside `root`; UnreadableFile with the reason (outside, too big, any OSError)."""
+    try:
+        if not path.resolve(strict=True).is_relative_to(root):
+            raise UnreadableFile("links outside the documents folder")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise UnreadableFile(f"{size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:g} MB limit (QA_MAX_FILE_MB)")
+        return path.read_bytes()
+    except OSError as error:
+        raise UnreadableFile(f"unreadable ({error.strerror or error})") from None
+    except RuntimeError as error:  # Path.resolve on a symbolic link loop (Python < 3.13)
+        raise UnreadableFile(f"unreadable ({error})") from None
 
 
 def decode(data: bytes) -> str:
@@ -89,35 +138,22 @@ def decode(data: bytes) -> str:
     return text
 
 
-def read_file(path: Path, source: str, root: Path,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Article], list[str]]:
-    """The articles of one file (a JSONL file holds many), and warnings for parts that were left out.
-
-    Raises `UnreadableFile` with the reason when nothing of the file can be used.
-    """
-    try:
-        if not path.resolve().is_relative_to(root):
-            raise UnreadableFile("links outside the documents folder")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise UnreadableFile(f"{size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:g} MB limit (QA_MAX_FILE_MB)")
-        data = path.read_bytes()
-    except OSError as error:
-        raise UnreadableFile(f"unreadable ({error.strerror or error})") from None
+def parse_file(data: bytes, source: str, base: str) -> tuple[list[Article], list[str]]:
+    """The articles of one file's bytes (a JSONL file holds many, with ids `<base>/<record id>`), and warnings for
+    parts that were left out. Raises `UnreadableFile` with the reason when nothing of the file can be used."""
     if not data.strip():
         raise UnreadableFile("empty file")
-    suffix = Path(source).suffix.lower()  # `source` names the format (`path` may be a staging file)
-    doc_id = source.rsplit(".", 1)[0]
+    suffix = Path(source).suffix.lower()  # `source` names the format (the bytes may come from a staging file)
     if suffix in (".txt", ".md"):
-        return [plain_article(decode(data), doc_id, source, markdown=suffix == ".md")], []
+        return [plain_article(decode(data), base, source, markdown=suffix == ".md")], []
     if suffix == ".jsonl":
         from qa.corpus.jsonl import extract_jsonl
 
         extracted, warnings = extract_jsonl(data, source)
         if not extracted:
             raise UnreadableFile("no usable line (" + "; ".join(warnings[:3]) + ")" if warnings else "no articles")
-        return [_from_extracted(item, f"{doc_id}/{item.key}", source) for item in extracted], warnings
-    return [_from_extracted(_extractor(suffix)(data, source), doc_id, source)], []
+        return [_from_extracted(item, f"{base}/{item.key}", source) for item in extracted], warnings
+    return [_from_extracted(_extractor(suffix)(data, source), base, source)], []
 
 
 def _extractor(suffix: str) -> Callable[[bytes, str], Extracted]:
@@ -126,19 +162,30 @@ def _extractor(suffix: str) -> Callable[[bytes, str], Extracted]:
         from qa.corpus.pdf import extract_pdf
 
         return extract_pdf
+    if suffix == ".docx":
+        from qa.corpus.word import extract_docx
+
+        return extract_docx
     from qa.corpus.html import extract_html
 
     return extract_html
 
 
-def read_article(path: Path, source: str, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
-    """Read a file that holds one article (anything but JSONL); raise `UnreadableFile` with a reason when it cannot."""
-    articles, _ = read_file(path, source, root, max_bytes)
+def read_article(path: Path, source: str, root: Path, max_bytes: int = DEFAULT_MAX_BYTES,
+                 base: str | None = None) -> Article:
+    """Read a file that holds one article (anything but JSONL); raise `UnreadableFile` with a reason when it cannot.
+
+    `base` is its document id (default: `source` without its extension)."""
+    data = read_bytes(path, root, max_bytes)
+    articles, _ = parse_file(data, source, base if base is not None else source.rsplit(".", 1)[0])
     if len(articles) != 1:
         raise UnreadableFile(f"holds {len(articles)} articles; expected one")
     return articles[0]
 
 
 def _from_extracted(item: Extracted, doc_id: str, source: str) -> Article:
+    meta = dict(item.meta)
+    if item.line is not None:
+        meta["line"] = str(item.line)
     return Article(id=doc_id, source=source, title=item.title, text=item.text, body_start=item.body_start,
-                   meta=dict(item.meta), page_starts=tuple(item.page_starts))
+                   meta=meta, page_starts=tuple(item.page_starts))

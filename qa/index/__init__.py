@@ -2,7 +2,8 @@
 
     store      the folder on disk: versions, the CURRENT pointer, checksums, the build lock
     writer     one version being written          reader     a version, opened (memory-mapped)
-    build      full builds and live updates       reconcile  open the index of a folder, building when needed
+    build      full builds and live updates       reconcile  open the index of a folder, equal to the folder
+    folder     what a version holds of the folder (file records) and what changed since
     live       the index a service answers from: reloads, writes, watching the folder
 """
 

@@ -18,21 +18,22 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
 from qa.config import Settings
-from qa.corpus.chunking import chunk_article, passage_spans
+from qa.corpus.chunking import chunk_article, passage_spans, passage_words
 from qa.corpus.read import read_articles
-from qa.corpus.scan import Scan, scan_documents
+from qa.corpus.scan import ARTICLE_SUFFIXES, FileRecord, Scan, scan_documents
 from qa.errors import EmptyCorpus, IndexFormatError
-from qa.index.reader import load_index
+from qa.index.folder import FolderState, file_digest
+from qa.index.reader import Index, load_index
 from qa.index.store import build_lock, current_version, fingerprint, swap_in
 from qa.index.writer import VersionWriter
 from qa.models import Article, Chunk, SkippedFile
@@ -49,6 +50,8 @@ class BuildReport:
     skipped: list[SkippedFile]
     seconds: float
     path: Path
+    changes: str | None = None
+    """For an incremental update of an index opened on a changed folder: "3 added, 1 changed, 1 removed"."""
 
 
 def build_index(settings: Settings, scan: Scan | None = None, progress: bool = False) -> BuildReport:
@@ -63,13 +66,18 @@ def build_locked(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
     """A full build (the caller holds the build lock)."""
     started = time.perf_counter()
     read = read_articles(scan, max_bytes=settings.max_file_bytes)
+    state = FolderState(str(scan.root.resolve()), {record.source: record for record in read.records}, scan.others,
+                        scan.started_ns)
     if not read.articles:
-        raise EmptyCorpus(f"no readable .txt or .md article in {settings.documents}"
-                          + (f" ({len(read.skipped)} file(s) skipped)" if read.skipped else ""))
+        raise EmptyCorpus(f"no readable article ({', '.join(ARTICLE_SUFFIXES)}) in {settings.documents}"
+                          + (f" ({len(state.skipped())} file(s) skipped)" if state.skipped() else ""))
+
+    bodies = [article.text[article.body_start:] for article in read.articles]
+    words = passage_words(settings.chunk_words, sum(map(len, bodies)), lambda: bodies)
 
     def write(folder: Path) -> int:
-        with VersionWriter(folder, settings) as version:
-            with _chunked(read.articles, settings) as chunked:
+        with VersionWriter(folder, settings, words) as version:
+            with _chunked(read.articles, settings.chunk_overlap, words) as chunked:
                 bar = _progress_bar(len(read.articles), progress)
                 for article, passages in chunked:
                     version.add_article(article, passages)
@@ -80,52 +88,133 @@ def build_locked(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
                 if bar is not None:
                     bar.close()
             engine = version.builder.build(BM25Params(settings.k1, settings.b, settings.epsilon))
-            return version.finish(engine, scan, read.skipped)
+            return version.finish(engine, state)
 
     folder, n_passages = swap_in(settings.resolved_index_dir(), write)
-    return BuildReport(len(read.articles), n_passages, read.skipped, time.perf_counter() - started, folder)
+    return BuildReport(len(read.articles), n_passages, state.skipped(), time.perf_counter() - started, folder)
 
 
-def update_index(settings: Settings, added: list[Article], removed: list[str]) -> BuildReport:
+@dataclass(slots=True)
+class Change:
+    """What changes between the live version and the next: new articles (an article with the id of an old one
+    replaces it), article ids to drop, files read again (all their old articles go), files gone, and the file
+    records to set. `others` and `scanned_ns` replace the recorded ones when given (a scan of the whole folder);
+    an API write gives neither, so it records only what it wrote."""
+
+    articles: list[Article] = field(default_factory=list)
+    removed_ids: set[str] = field(default_factory=set)
+    reread_sources: set[str] = field(default_factory=set)
+    removed_sources: set[str] = field(default_factory=set)
+    records: dict[str, FileRecord] = field(default_factory=dict)
+    others: list[SkippedFile] | None = None
+    scanned_ns: int | None = None
+
+
+def update_index(settings: Settings, added: list[Article], removed: list[str],
+                 records: list[FileRecord] | None = None) -> BuildReport:
     """Apply added (or replaced: same id) and removed articles to the live index without re-reading the others.
 
-    The caller has already written or deleted the files in the documents folder; the new version records the
-    folder as it now is. Kept passages keep their tokens (only the new articles are analysed); IDF, average
-    length and weights are recomputed, so every score equals a full rebuild's. Without a usable live index
-    built with these settings, this is a full build.
+    The caller has already written or deleted the files in the documents folder. The new version records only
+    those files: `records` (by default each added article's file as it is now on disk), and the files of removed
+    articles are forgotten; any other change in the folder is left for the next reconcile
+    (`qa.index.reconcile.open_index`) to find. Kept passages keep their tokens (only the new articles are
+    analysed); IDF, average length and weights are recomputed, so every score equals a full rebuild's. Without
+    a usable live index built with these settings, this is a full build.
     """
-    started = time.perf_counter()
     index_dir = settings.resolved_index_dir()
     index_dir.mkdir(parents=True, exist_ok=True)
     with build_lock(index_dir):
-        scan = scan_documents(settings.documents)
-        folder = current_version(index_dir)
+        old = usable_index(settings)
+        if old is None:
+            return build_locked(settings, scan_documents(settings.documents), progress=False)
+        if records is None:
+            records = [record for record in map(_record_on_disk(settings, old), added) if record is not None]
+        dropped = set(removed) | {article.id for article in added}
+        kept_sources = {info.source for info in old.articles if info.id not in dropped}
+        kept_sources |= {article.source for article in added}
+        gone = {info.source for info in old.articles if info.id in dropped} - kept_sources  # notes.txt -> notes.md
+        change = Change(list(added), set(removed), removed_sources=gone,
+                        records={record.source: record for record in records})
+        return apply_change(settings, old, change)
+
+
+def _record_on_disk(settings: Settings, old: Index) -> Callable[[Article], FileRecord | None]:
+    """The record of an added article's file as it is now (stat and SHA-256); None when it is gone."""
+    state = FolderState.of(old.manifest)
+
+    def record(article: Article) -> FileRecord | None:
+        path = settings.documents / article.source
         try:
-            old = load_index(folder) if folder is not None else None
-        except IndexFormatError as error:
-            log.warning("%s; rebuilding", error)
-            old = None
-        if old is None or old.manifest.get("settings") != fingerprint(settings):
-            return build_locked(settings, scan, progress=False)
-        drop = set(removed) | {article.id for article in added}
-        keep_articles = [n for n, info in enumerate(old.articles) if info.id not in drop]
-        keep = np.zeros(old.engine.n_docs, bool)
-        for n in keep_articles:
-            info = old.articles[n]
-            keep[info.first_passage : info.first_passage + info.n_passages] = True
+            info = path.stat()
+        except OSError:
+            return None
+        digest = file_digest(path)
+        previous = state.records.get(article.source)
+        base = article.id if previous is None or article.id == previous.base else previous.base
+        return FileRecord(article.source, info.st_size, info.st_mtime_ns, digest, base)
 
-        def write(folder: Path) -> int:
-            with VersionWriter(folder, settings, analyzer=old.analyzer, vocab=dict(old.vocab)) as version:
-                for n in keep_articles:
-                    version.add_kept(old, n)
-                for article in added:
-                    version.add_article(article)
-                tokens, lengths = version.builder.arrays()
-                engine = old.engine.updated(keep, tokens, lengths, len(version.builder.vocab))
-                return version.finish(engine, scan, old.skipped)
+    return record
 
-        folder, n_passages = swap_in(index_dir, write)
-    return BuildReport(len(keep_articles) + len(added), n_passages, old.skipped, time.perf_counter() - started, folder)
+
+def usable_index(settings: Settings) -> Index | None:
+    """The live version when it can be updated in place: same format, settings and documents folder."""
+    folder = current_version(settings.resolved_index_dir())
+    if folder is None:
+        return None
+    try:
+        index = load_index(folder)
+    except IndexFormatError as error:
+        log.warning("%s; rebuilding", error)
+        return None
+    if (index.manifest.get("settings") != fingerprint(settings)
+            or index.manifest.get("documents") != str(settings.documents.resolve())):
+        log.info("index in %s was built with other settings or for another folder; rebuilding", folder)
+        return None
+    return index
+
+
+def apply_change(settings: Settings, old: Index, change: Change) -> BuildReport:
+    """Write the next version from the live one (`old`) and `change`; the caller holds the build lock."""
+    started = time.perf_counter()
+    state = FolderState.of(old.manifest)
+    gone = change.reread_sources | change.removed_sources
+    drop = change.removed_ids | {article.id for article in change.articles}
+    drop |= {info.id for info in old.articles if info.source in gone}
+    for source in change.removed_sources:
+        state.records.pop(source, None)
+    state.records.update(change.records)
+    if change.others is not None:
+        state.others = list(change.others)
+    if change.scanned_ns is not None:
+        state.scanned_ns = change.scanned_ns
+    keep_articles = [n for n, info in enumerate(old.articles) if info.id not in drop]
+    added = [article.text[article.body_start:] for article in change.articles]
+    offsets = old.text_offsets
+    size = sum(int(offsets[n + 1] - offsets[n]) for n in keep_articles) + sum(map(len, added))
+    words = passage_words(settings.chunk_words, size, lambda: [
+        *(old.article_text(n)[old.articles[n].body_start:] for n in keep_articles), *added])
+    if words != old.manifest.get("passage_words"):  # the folder grew past or fell below small: cut it again
+        log.info("the folder's passage length changes (%s -> %s words); rebuilding", old.manifest.get(
+            "passage_words"), words)
+        return build_locked(settings, scan_documents(settings.documents), progress=False)
+    keep = np.zeros(old.engine.n_docs, bool)
+    for n in keep_articles:
+        info = old.articles[n]
+        keep[info.first_passage : info.first_passage + info.n_passages] = True
+
+    def write(folder: Path) -> int:
+        with VersionWriter(folder, settings, words, analyzer=old.analyzer, vocab=dict(old.all_terms)) as version:
+            for n in keep_articles:
+                version.add_kept(old, n)
+            for article in change.articles:
+                version.add_article(article)
+            tokens, lengths = version.builder.arrays()
+            engine = old.engine.updated(keep, tokens, lengths, len(version.builder.vocab))
+            return version.finish(engine, state)
+
+    folder, n_passages = swap_in(settings.resolved_index_dir(), write)
+    return BuildReport(len(keep_articles) + len(change.articles), n_passages, state.skipped(),
+                       time.perf_counter() - started, folder)
 
 
 PARALLEL_CHUNKING_MIN = 200
@@ -146,7 +235,7 @@ def _spans_of(number: int, chunk_words: int, overlap: int) -> list[tuple[int, in
 
 
 @contextmanager
-def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[tuple[Article, list[Chunk]]]]:
+def _chunked(articles: list[Article], overlap: int, cw: int) -> Iterator[Iterator[tuple[Article, list[Chunk]]]]:
     """Each article with its passages, in order.
 
     Chunking (sentence splitting) is about a third of a build's work and needs nothing from the rest, so for a big
@@ -155,7 +244,6 @@ def _chunked(articles: list[Article], settings: Settings) -> Iterator[Iterator[t
     back; and only from a single-threaded process (`qa index`, `qa eval`, a script), since forking a process with
     other threads (a server rebuilding in the background) can deadlock the child. Elsewhere, chunking runs here.
     """
-    cw, overlap = settings.chunk_words, settings.chunk_overlap
     if (len(articles) < PARALLEL_CHUNKING_MIN or (os.cpu_count() or 1) < 2 or threading.active_count() > 1
             or "fork" not in multiprocessing.get_all_start_methods()):
         yield ((article, chunk_article(article, cw, overlap)) for article in articles)

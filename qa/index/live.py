@@ -6,12 +6,14 @@
   answered entirely by the index it started with.
 - **Writes.** `add` and `remove` change the documents folder (the source of truth: a restart finds the same
   corpus) and apply the change to the index incrementally (`qa.index.build.update_index`), then swap.
-- **Watch.** `watch()` polls the documents folder and rebuilds in the background when files are added,
-  changed or removed; questions keep being answered from the old index until the new one is swapped in.
+- **Watch.** `start_watching()` is told of changes to the documents folder by the operating system (the
+  `watchfiles` package) and reconciles the index with the folder in the background (only changed files are
+  read); questions keep being answered from the old index until the new one is swapped in.
 """
 
 from __future__ import annotations
 
+import glob
 import logging
 import re
 import threading
@@ -22,7 +24,7 @@ from pathlib import Path
 from qa.config import Settings
 from qa.corpus.extracted import one_line
 from qa.corpus.read import read_article
-from qa.corpus.scan import SINGLE_ARTICLE_SUFFIXES, scan_documents
+from qa.corpus.scan import SINGLE_ARTICLE_SUFFIXES
 from qa.errors import DocumentNotFound, InvalidRequest
 from qa.index.build import BuildReport, update_index
 from qa.index.reader import ArticleInfo, Index, load_index
@@ -48,8 +50,11 @@ class LiveIndex:
     """Owns the current `Index`; thread-safe for questions, serialises writes."""
 
     def __init__(self, settings: Settings, progress: bool = False,
-                 on_build: Callable[[BuildReport], None] | None = None) -> None:
+                 on_build: Callable[[BuildReport], None] | None = None, warm: bool = False) -> None:
+        """`warm`: load the stemmer with every index version (about a second, paid at start rather than by the
+        first question with a word never seen): for a server, not for a one-question command."""
         self.settings = settings
+        self._warm = warm
         self._write_lock = threading.Lock()
         self._swap(open_index(settings, progress=progress, on_build=on_build))
         self._checked = time.monotonic()
@@ -75,7 +80,8 @@ class LiveIndex:
             log.warning("could not load index version %s (%s); keeping the current one", folder.name, error)
 
     def _swap(self, index: Index) -> None:
-        index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
+        if self._warm:
+            index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
         self._index = index
         log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
 
@@ -113,18 +119,19 @@ class LiveIndex:
             target.parent.mkdir(parents=True, exist_ok=True)
             staging = target.with_name(f".{target.name}.upload")
             staging.write_bytes(data)
+            source = target.relative_to(root).as_posix()
             try:
-                article = read_article(staging, target.relative_to(root).as_posix(), root.resolve(),
-                                       max_bytes=self.settings.max_file_bytes)
+                article = read_article(staging, source, root.resolve(), max_bytes=self.settings.max_file_bytes,
+                                       base=_base_id(root, source, previous))
             except Exception as error:  # the reason it cannot be indexed, said to the client
                 staging.unlink(missing_ok=True)
                 raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
             staging.replace(target)
             if previous is not None and previous.source != article.source:
                 (root / previous.source).unlink(missing_ok=True)
-            update_index(self.settings, added=[article], removed=[])
+            update_index(self.settings, added=[article], removed=[])  # records only this file
             self._reload_if_newer()
-            return self._index.articles[self._index.article_number(document_id)]
+            return self._index.articles[self._index.article_number(article.id)]
 
     def remove(self, document_id: str) -> ArticleInfo:
         """Delete the article's file from the documents folder and from the index."""
@@ -152,7 +159,9 @@ class LiveIndex:
     # -- watching -------------------------------------------------------------------------------------------
 
     def start_watching(self, interval: float) -> None:
-        """Poll the documents folder every `interval` seconds in a background thread."""
+        """Watch the documents folder (watchfiles: inotify, FSEvents or ReadDirectoryChangesW; polling where the
+        file system has no notifications, or with WATCHFILES_FORCE_POLLING=1) and reconcile the index with it
+        after each burst of changes, in a background thread. `interval` (seconds) is how long a burst may last."""
         self._watcher = threading.Thread(target=self._watch, args=(interval,), name="qa-watch", daemon=True)
         self._watcher.start()
 
@@ -162,17 +171,57 @@ class LiveIndex:
             self._watcher.join(timeout=10)
 
     def _watch(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            try:
-                scan = scan_documents(self.settings.documents)
-                if scan.fingerprint() == self._index.manifest.get("files"):
-                    continue
-                with self._write_lock:
-                    index = open_index(self.settings)  # rebuilds (in this thread) unless someone already did
-                    if index.path != self._index.path:
-                        self._swap(index)
-            except Exception as error:  # keep watching, keep answering from the index we have
-                log.warning("watch: rebuild failed (%s); still answering from the previous index", error)
+        from watchfiles import watch
+
+        settle = max(int(interval * 1000), 50)
+        checked = False
+        try:
+            root = self.settings.documents.resolve()
+            for changes in watch(root, watch_filter=_Visible(root), debounce=settle, step=50,
+                                 stop_event=self._stop, rust_timeout=settle, yield_on_timeout=True,
+                                 raise_interrupt=False):
+                if changes or not checked:  # the first timeout: changes made before the watch began
+                    checked = True
+                    self._reconcile()
+        except Exception as error:  # the folder itself went away: keep answering from the index we have
+            log.warning("watch: stopped watching %s (%s)", self.settings.documents, error)
+
+    def _reconcile(self) -> None:
+        try:
+            with self._write_lock:
+                index = open_index(self.settings)  # reads only what changed (qa.index.reconcile)
+                if index.path != self._index.path:
+                    self._swap(index)
+        except Exception as error:  # keep watching, keep answering from the index we have
+            log.warning("watch: update failed (%s); still answering from the previous index", error)
+
+
+class _Visible:
+    """The changes worth a look: not of hidden files or folders inside the documents folder (an upload's
+    `.name.upload` staging file, editors' swap files)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __call__(self, change: object, path: str) -> bool:
+        try:
+            parts = Path(path).relative_to(self.root).parts
+        except ValueError:
+            return True
+        return not any(part.startswith(".") for part in parts)
+
+
+def _base_id(root: Path, source: str, previous: ArticleInfo | None) -> str:
+    """The document id a written file gets (`qa.corpus.scan.base_ids`): its path without extension, unless
+    another file beside it shares that (then its whole path), the file it replaces aside."""
+    stem = source.rsplit(".", 1)[0]
+    folder = (root / source).parent
+    name = Path(stem).name
+    others = [path.relative_to(root).as_posix() for path in folder.glob(f"{glob.escape(name)}.*")
+              if not path.name.startswith(".") and path.is_file()]
+    others = [other for other in others if other.rsplit(".", 1)[0] == stem and other != source
+              and (previous is None or other != previous.source)]
+    return source if others else stem
 
 
 def _refuse_feed_record(info: ArticleInfo | None) -> None:

@@ -59,7 +59,11 @@ class Index:
         self.sequences = sequences
         self.sequence_ptr = sequence_ptr
         self.title_terms = np.fromiter((info.title_terms for info in articles), np.int64, len(articles))
-        self.vocab = vocab
+        self.all_terms = vocab
+        """Every term id of the stored vocabulary, those of removed articles included: what a writer extends."""
+        present = np.diff(np.asarray(engine.indptr)) > 0
+        self.vocab = vocab if present.all() else {term: n for term, n in vocab.items() if present[n]}
+        """The terms some passage holds: a word only a removed article had is unknown again."""
         self.engine = engine
         self.analyzer = analyzer
         self._by_id = {info.id: number for number, info in enumerate(articles)}

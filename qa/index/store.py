@@ -4,8 +4,10 @@
       CURRENT                 -> "v-20261124T211500-1234"  (replaced atomically with os.replace)
       build.lock              one builder per index folder (flock)
       v-20261124T211500-1234/
-        manifest.json         format, settings fingerprint, file stamps, counts, build time, and the size and
-                              CRC-32 of every other file (checked on load: a damaged version is rebuilt)
+        manifest.json         format, settings fingerprint, the folder as this version holds it (each article
+                              file's size, mtime, SHA-256 and id base; entries not opened; skipped files; when
+                              the scan began: qa.index.folder), counts, build time, and the size and CRC-32 of
+                              every other file (checked on load: a damaged version is rebuilt)
         articles.json         id, title, source, body_start, first passage, metadata
         texts.bin             every article's text, UTF-8, concatenated; text_offsets.npy: where each starts
         passages.npy          per passage: article, start, end (character offsets), number
@@ -37,7 +39,7 @@ from qa.config import Settings
 from qa.errors import IndexFormatError
 from qa.ranking.analysis import ANALYZER_VERSION
 
-INDEX_FORMAT = 6
+INDEX_FORMAT = 8
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"

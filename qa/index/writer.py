@@ -17,10 +17,11 @@ import numpy as np
 
 from qa.config import Settings
 from qa.corpus.chunking import chunk_article
-from qa.corpus.scan import Scan
+from qa.corpus.heading import LEAD, TITLE_FROM
+from qa.index.folder import FolderState
 from qa.index.reader import Index
 from qa.index.store import INDEX_FORMAT, MANIFEST, checksums, fingerprint, write_json
-from qa.models import Article, Chunk, SkippedFile
+from qa.models import Article, Chunk
 from qa.ranking.analysis import Analyzer
 from qa.ranking.engine import EngineBuilder, SparseBM25
 
@@ -31,11 +32,13 @@ PASSAGE_FIELDS = 4
 class VersionWriter:
     """Accumulates one index version: article texts and metadata, passage rows, and the engine's tokens."""
 
-    def __init__(self, folder: Path, settings: Settings, analyzer: Analyzer | None = None,
+    def __init__(self, folder: Path, settings: Settings, passage_words: int, analyzer: Analyzer | None = None,
                  vocab: dict[str, int] | None = None) -> None:
+        """`passage_words`: the folder's passage limit (`qa.corpus.chunking.passage_words`)."""
         folder.mkdir(parents=True)
         self.folder = folder
         self.settings = settings
+        self.passage_words = passage_words
         self.analyzer = analyzer or Analyzer()
         self.builder = EngineBuilder(vocab)
         self.rows = array("q")  # article, start, end, number; flattened
@@ -64,9 +67,10 @@ class VersionWriter:
         settings, analyzer = self.settings, self.analyzer
         number = len(self.infos)
         self._added = True
-        passages = chunks if chunks is not None else chunk_article(article, settings.chunk_words,
+        passages = chunks if chunks is not None else chunk_article(article, self.passage_words,
                                                                    settings.chunk_overlap)
-        title_ids = self.builder.ids_of(article.title, analyzer) if settings.title_in_passages else []
+        indexed_title = settings.title_in_passages and article.meta.get(TITLE_FROM) != LEAD  # see qa.corpus.heading
+        title_ids = self.builder.ids_of(article.title, analyzer) if indexed_title else []
         self.infos.append({"id": article.id, "source": article.source, "title": article.title,
                            "body_start": article.body_start, "first_passage": self._n_passages,
                            "n_passages": len(passages), "meta": article.meta,
@@ -101,7 +105,8 @@ class VersionWriter:
         start, end = old.text_offsets[old_number], old.text_offsets[old_number + 1]
         self._add_text(bytes(old.texts[start:end]))
 
-    def finish(self, engine: SparseBM25, scan: Scan, skipped: list[SkippedFile]) -> int:
+    def finish(self, engine: SparseBM25, folder_state: FolderState) -> int:
+        """Save everything; the manifest, written last, records the folder as this version holds it."""
         self._texts.close()
         folder = self.folder
         engine.save(folder / "engine")
@@ -123,12 +128,11 @@ class VersionWriter:
         manifest = {
             "format": INDEX_FORMAT,
             "settings": fingerprint(self.settings),
-            "documents": str(scan.root.resolve()),
-            "files": scan.fingerprint(),
+            **folder_state.to_manifest(),
             "articles": len(self.infos),
             "passages": self._n_passages,
+            "passage_words": self.passage_words,
             "terms": len(self.builder.vocab),
-            "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "checksums": checksums(folder),
         }

@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         chosen = settings or get_settings()
         app.state.settings = chosen
-        app.state.collection = collection = Collection(settings=chosen)
+        app.state.collection = collection = Collection(settings=chosen, warm=True)
         gc.collect()
         gc.freeze()  # the loaded index's objects leave the collector's sight: full collections stop pausing questions
         if chosen.watch:

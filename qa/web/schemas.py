@@ -159,13 +159,21 @@ class DocumentChange(BaseModel):
     status: str = Field(description="'indexed' or 'removed'.")
 
 
+class SkippedOut(BaseModel):
+    source: str = Field(description="The file (or folder, ending in '/'), relative to the documents folder.")
+    reason: str
+
+
 class Health(BaseModel):
     status: str = "ok"
     articles: int
     passages: int
     terms: int
     built_at: str = Field(description="When the index was built (UTC, ISO 8601).")
-    skipped_files: int
+    skipped_files: int = Field(description="Files (or parts of a JSONL feed) not in the index, unsupported types "
+                               "included.")
+    skipped: list[SkippedOut] = Field(default_factory=list, description="The first 100 of them, each once, with "
+                                      "the reason.")
 
 
 class ErrorBody(BaseModel):

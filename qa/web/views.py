@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qa.errors import InvalidRequest
 from qa.index.reader import Index
-from qa.web.schemas import DocumentDetail, DocumentList, DocumentSummary, Health, PassageSpan, SpanInContext
+from qa.web.schemas import DocumentDetail, DocumentList, DocumentSummary, Health, PassageSpan, SkippedOut, SpanInContext
 
 
 def document_summaries(index: Index) -> DocumentList:
@@ -54,5 +54,11 @@ def span_in_context(text: str, start: int | None, end: int | None) -> SpanInCont
 
 def health(index: Index) -> Health:
     manifest = index.manifest
+    skipped = manifest.get("skipped", [])
     return Health(articles=manifest["articles"], passages=manifest["passages"], terms=manifest["terms"],
-                  built_at=manifest["built_at"], skipped_files=len(manifest.get("skipped", [])))
+                  built_at=manifest["built_at"], skipped_files=len(skipped),
+                  skipped=[SkippedOut(**item) for item in skipped[:HEALTH_SKIPPED]])
+
+
+HEALTH_SKIPPED = 100
+"""GET /health lists at most this many skipped files (`skipped_files` counts them all)."""

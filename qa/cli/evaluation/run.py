@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answer.evidence import best_sentence, matched_tokens, read_question
-from qa.answer.search import RankedPassage, Searcher
+from qa.answer.search import RankedPassage, Searcher, subject_title
 from qa.cli.evaluation.data import (
     BEIR_SPLITS,
     SQUAD_SPLITS,
@@ -170,7 +170,7 @@ def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None
                 asked = read_question(index.analyzer, question.question)
                 tokens = matched_tokens(index, article, top.start, top.end, asked.counts)
                 best = best_sentence(index, article, index.passage_sentences(top.passage_id, top.start), asked,
-                                     tokens, index.articles[index.article_number(top.document_id)].title)
+                                     tokens, subject_title(index.articles[index.article_number(top.document_id)]))
                 best_found += best is not None and contains_answer(best.text, question.answers)
         passages = int(index.manifest["passages"])
         del searcher, index

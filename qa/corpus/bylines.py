@@ -1,0 +1,135 @@
+"""Header lines that are not the article: bylines ("By NAME", "By NAME, role", "NAME | Publisher") and date lines.
+
+    >>> read_byline("By Leyla Mammadova, 18 June 2021")
+    {'author': 'Leyla Mammadova', 'date': '2021-06-18'}
+    >>> read_byline("Ayya Lmahamad | Azernews")
+    {'author': 'Ayya Lmahamad', 'publisher': 'Azernews'}
+    >>> read_date_line("Published: Monday, June 18, 2021 10:30 GMT")
+    '2021-06-18'
+
+Each function looks at one line and says what it holds, or None when the line is something else (a title, a
+sentence of the body). They are strict on purpose: a line they accept leaves the body, so a headline must never
+look like one. Dates are real calendar days (`qa.dates.parse_date`); a line naming an impossible day is no date line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.dates import parse_date
+
+_MONTHS = {name: number for number, names in enumerate((
+    "january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul",
+    "august aug", "september sep sept", "october oct", "november nov", "december dec"), start=1)
+    for name in names.split()}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+_DATE_FORMS = (
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?", re.I),
+    re.compile(_DAY + r"\s+" + _MONTH + r",?\s+" + _YEAR, re.I),
+    re.compile(_MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR, re.I),
+)
+_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
+_DATE_PREFIX = re.compile(r"^\s*(?:(?:published|posted|updated|last updated|first published|date|dated)"
+                          r"(?:\s+on)?\s*:?\s*)?(?:" + _WEEKDAY + r",?\s+)?(?:the\s+)?", re.I)
+_TIME_SUFFIX = re.compile(r"^\s*(?:,|\||-|–|—|at)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,5})?\s*$"
+                          r"|^\s*$", re.I)
+
+_NAME_WORD = r"(?:[A-Z][\w'’.-]*|(?:de|da|di|del|van|von|der|den|bin|al|el|la|le|du|dos|ter|mac)\b)"
+_NAME = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,4}}"
+_NAMES = rf"{_NAME}(?:(?:,[ \t]*{_NAME})*,?[ \t]+(?:and|&)[ \t]+{_NAME})?"
+_BY = re.compile(rf"^\s*(?i:by|written by|words by|text by|story by|reporting by|author:|authors:)[ \t]+"
+                 rf"(?P<names>{_NAMES})(?P<rest>.*)$")
+_NAME_ONLY = re.compile(rf"^{_NAME}$")
+_PIPE = re.compile(r"^\s*(?P<name>[^|]{3,60}?)\s+\|\s+(?P<publisher>[^|]{2,80}?)\s*$")
+_MAX_BYLINE_CHARS = 160
+
+
+def find_date(text: str) -> tuple[str, int, int] | None:
+    """The first real day written in `text` (ISO, "18 June 2021", "June 18, 2021"): (YYYY-MM-DD, start, end)."""
+    best: tuple[str, int, int] | None = None
+    for form in _DATE_FORMS:
+        for match in form.finditer(text):
+            day = _iso(match)
+            if day is not None and (best is None or match.start() < best[1]):
+                best = (day, match.start(), match.end())
+                break
+    return best
+
+
+def _iso(match: re.Match[str]) -> str | None:
+    month = match.group("month")
+    number = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."))
+    if number is None:
+        return None
+    try:
+        return parse_date(f"{int(match.group('year')):04d}-{number:02d}-{int(match.group('day')):02d}")
+    except ValueError:
+        return None
+
+
+def read_date_line(line: str) -> str | None:
+    """The day a line holds when the line is only a date ("18 June 2021", "Published: Mon, June 18, 2021 10:30")."""
+    if len(line) > 80:
+        return None
+    found = find_date(line)
+    if found is None:
+        return None
+    day, start, end = found
+    prefix = _DATE_PREFIX.match(line[:start])
+    if prefix is None or prefix.end() != start or not _TIME_SUFFIX.match(line[end:]):
+        return None
+    return day
+
+
+def read_byline(line: str) -> dict[str, str] | None:
+    """author (and publisher, date) of a byline; None when the line is not one.
+
+    Accepted: "By NAME", "By NAME and NAME", "By NAME, role", "By NAME | Publisher", "By NAME, 18 June 2021"
+    (also "Written by", "Author:"), and "NAME | Publisher" where NAME is two to five capitalised words.
+    """
+    line = line.strip()
+    if not line or len(line) > _MAX_BYLINE_CHARS:
+        return None
+    match = _BY.match(line)
+    if match is not None:
+        found = {"author": match.group("names").strip().rstrip(",")}
+        rest = match.group("rest").strip()
+        if rest and rest[0] not in ",|–—-(/":
+            return None  # "By the end of the year, ..." is a sentence, not a byline
+        return _with_rest(found, rest.lstrip(",|–—-/ ").strip())
+    pipe = _PIPE.match(line)
+    if pipe is not None and _NAME_ONLY.match(pipe.group("name")) and not pipe.group("name").isupper():
+        found = {"author": pipe.group("name")}
+        return _with_rest(found, pipe.group("publisher"))
+    return None
+
+
+def _with_rest(found: dict[str, str], rest: str) -> dict[str, str]:
+    """Whatever follows the name, in pieces separated by '|' or ',': a date, a publisher, or a role (left out:
+    the author is the name). A piece after '|' is the publisher; after ',' it is one unless it reads like a role."""
+    dated = find_date(rest)
+    if dated is not None:
+        found["date"] = dated[0]
+        rest = f"{rest[: dated[1]]}|{rest[dated[2] :]}"
+    for separator, piece in re.findall(r"(^|\||,|–|—| - )\s*([^|,–—]*)", rest):
+        piece = piece.strip(" -")
+        if not piece:
+            continue
+        if "publisher" in found or piece.endswith(".") or len(piece.split()) > 6:
+            continue
+        if separator == "|" or not _looks_like_role(piece):
+            found["publisher"] = piece
+    return found
+
+
+_ROLE_WORDS = frozenset("""correspondent editor reporter writer columnist staff contributor analyst journalist
+    producer chief senior political business sports science technology economics diplomatic special news
+    foreign home affairs bureau desk""".split())
+
+
+def _looks_like_role(text: str) -> bool:
+    """"BBC News correspondent", "Senior Editor": a role, said after the name, not the publisher."""
+    words = {word.strip(".").lower() for word in text.split()}
+    return bool(words & _ROLE_WORDS) or text[:1].islower()
