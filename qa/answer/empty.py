@@ -106,10 +106,11 @@ def suggest(index: Index, words: list[str]) -> list[Suggestion]:
 
 
 def max_edits(word: str) -> int:
-    """Edits a suggestion may be away from `word`: none for words of one or two characters or with a digit (a
-    year or a code is not misspelt), 1 up to 5 characters, 2 up to 9, 3 beyond ("pipline" -> "pipeline" is 1;
-    "cooperashun" -> "cooperation" is 3; "zeppelin" -> "pipeline" is 4: not suggested)."""
-    if len(word) <= 2 or any(char.isdigit() for char in word):
+    """Edits a suggestion may be away from `word`: none for words of up to three characters (one edit makes
+    another real word of most: "met" is not a typo of "set") or with a digit (a year or a code is not misspelt), 1
+    up to 5 characters, 2 up to 9, 3 beyond ("pipline" -> "pipeline" is 1; "cooperashun" -> "cooperation" is 3;
+    "zeppelin" -> "pipeline" is 4: not suggested)."""
+    if len(word) <= 3 or any(char.isdigit() for char in word):
         return 0
     return 1 if len(word) <= 5 else 2 if len(word) <= 9 else 3
 
