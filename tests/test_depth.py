@@ -153,7 +153,7 @@ def test_passage_spans_match_the_article_file_and_its_sentences(tmp_path: Path, 
             assert hit.highlights
             for span in hit.highlights:  # each highlight is a word of the question, where the file has it
                 assert citation.start <= span.start < span.end <= citation.end
-                assert index.analyzer.terms(own[span.start : span.end])[0] in answer.terms
+                assert index.analyzer.terms(own[span.start : span.end])[0] in {term.term for term in answer.terms}
 
 
 # -- an unreadable file ---------------------------------------------------------------------------------------------

@@ -263,7 +263,8 @@ def test_over_streamable_http(mcp_over_http: str) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--http", "--host", "0.0.0.0"], "qa: error: qa mcp --http serves this machine only (127.0.0.1, ::1 or "
      "localhost), not 0.0.0.0: its write tools would be open to anyone who can reach the port\n"),
-    (["--documents", "/nonexistent/articles"], "qa: error: documents folder not found: /nonexistent/articles\n"),
+    (["--documents", "/nonexistent/articles"], "qa: error: documents folder not found: /nonexistent/articles (run qa "
+     "from the folder that holds documents/, or give --documents DIR or QA_DOCUMENTS)\n"),
     (["--documents", "documents", "--url", "http://127.0.0.1:8000"],
      "qa: error: give either --documents (a folder) or --url (a running qa server), not both (see 'qa mcp --help')\n"),
     (["--url", "localhost:8000"],

@@ -12,8 +12,7 @@ Rules, in order of precedence:
    `MIN_PASSAGE_WORDS` unless `chunk_words` is lower (`passage_words`). BM25's IDF tells rare words from common
    ones by counting passages: with two passages (two short articles, each whole), a word found in one of them
    weighs nothing and every score is zero or below, so the bundled two-article folder could answer nothing. From
-   `MIN_PASSAGES` x
-   `chunk_words` words on (a dozen news stories), the limit is `chunk_words` itself.
+   `MIN_PASSAGES` x `chunk_words` words on (a dozen news stories), the limit is `chunk_words` itself.
 6. When a passage has to end inside a paragraph, the next one starts `chunk_overlap` sentences earlier, so an
    answer that straddles the cut is whole in one of them. After a paragraph break there is no overlap: the
    paragraph already is a natural boundary.

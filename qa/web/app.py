@@ -19,8 +19,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from qa.answer.search import question_too_long
 from qa.collection import Collection
-from qa.config import Settings, get_settings
+from qa.config import MAX_QUESTION_CHARS, Settings, get_settings
 from qa.errors import (
     Conflict,
     DocumentNotFound,
@@ -83,6 +84,9 @@ def _add_error_handlers(app: FastAPI) -> None:
             message = item.get("msg", "invalid")
             if item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK:
                 message = "the question is empty"  # the NOT_BLANK pattern, said in words
+            elif (item.get("type") == "string_too_long" and isinstance(item.get("input"), str)
+                  and (item.get("ctx") or {}).get("max_length") == MAX_QUESTION_CHARS):
+                message = question_too_long(len(item["input"]))  # as `qa ask` says it, not pydantic's words
             problems.append(f"{where}: {message}")
         details = [{k: v for k, v in item.items() if k in ("loc", "msg", "type")} for item in error.errors()]
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",
