@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     k1: float = Field(1.2, ge=0.0, le=10.0, description="BM25 term-frequency saturation.")
     b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
     epsilon: float = Field(0.25, ge=0.0, le=10.0, description="Floor for negative IDFs, as a share of the mean IDF.")
+    language: str = Field(
+        "auto", pattern=r"^(auto|[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*)$", description="The language articles are "
+        "analysed in: auto (each article's own: its metadata's lang, else detected), or a language tag (en, de, "
+        "zh...) for every article.")
     title_in_passages: bool = Field(
         True, description="Index each passage together with its article's title (the text and spans are unchanged)."
     )

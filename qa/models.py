@@ -130,6 +130,8 @@ class Citation:
                         ] = None
     line: Annotated[int | None, Field(description="JSONL: the line of the record in its file (`document_id` ends "
                                       "with the record's id).")] = None
+    language: Annotated[str | None, Field(description="The language the article was analysed in (\"en\", "
+                                          "\"zh\"...: its metadata's, else detected; \"und\": no letters).")] = None
 
 
 @dataclass(slots=True)

@@ -43,8 +43,9 @@ def test_post_ask_returns_cited_passages(client: TestClient) -> None:
     assert top["rank"] == 1 and "Rovshan Rustamov" in top["text"]
     citation = top["citation"]
     assert set(citation) == {"document_id", "title", "source", "passage", "start", "end", "url", "source_url", "date",
-                             "author", "publisher", "page", "end_page", "line"}
+                             "author", "publisher", "page", "end_page", "line", "language"}
     assert citation["author"] == "Ayya Lmahamad"  # the byline, not the title
+    assert citation["language"] == "en"  # detected: the article has no language in its metadata
     assert citation["title"].startswith("The first meeting of the Azerbaijani-Turkish working group")
     assert citation["url"] == f"/documents/{citation['document_id']}?start={citation['start']}&end={citation['end']}"
     assert citation["source"] == "000_8339c2265b0242b8.txt"

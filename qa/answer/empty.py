@@ -67,9 +67,10 @@ def _vocabulary(index: Index) -> _Vocabulary:
 def _read_vocabulary(index: Index) -> _Vocabulary:
     vocab, engine = index.vocab, index.engine
     spellings: dict[str, str] = {}
-    for word, term in index.analyzer.export_cache().items():  # every word the articles were analysed from
-        if term and term in vocab and not any(char.isdigit() for char in word):
-            spellings.setdefault(unicodedata.normalize("NFKC", word).lower(), term)
+    for cache in index.languages.analyzers.export_caches().values():  # every word the articles were analysed from
+        for word, term in cache.items():
+            if term and term in vocab and not any(char.isdigit() for char in word):
+                spellings.setdefault(unicodedata.normalize("NFKC", word).lower(), term)
     words = sorted(spellings, key=lambda word: (len(word), word))
     lengths: dict[int, tuple[int, int]] = {}
     for position, word in enumerate(words):

@@ -17,25 +17,34 @@ from qa.answer.proximity import pair_contributions
 from qa.answer.sentence import AskedQuestion, asked_kind, best_sentence, holds_kind, read_question
 from qa.index.reader import Index
 from qa.models import ProximityExplanation, Span, TermExplanation
-from qa.ranking.analysis import Token
+from qa.ranking.analysis import TextAnalyzer, Token
 
 __all__ = ["AskedQuestion", "asked_kind", "best_sentence", "explain", "explain_proximity", "highlights",
            "holds_kind", "matched_tokens", "read_question"]
 
 
 def matched_tokens(index: Index, article_text: str, start: int, end: int, question_terms: Counter[str], *,
-                   base: int = 0) -> list[Token]:
+                   base: int = 0, analyzer: TextAnalyzer | None = None) -> list[Token]:
     """The words of the passage `article_text[start:end]` whose term is a question term, with article offsets.
 
     `base`: `article_text` is the article's text from that offset on (`Index.article_window`); offsets (`start`,
     `end` and the tokens') are still the article's. The same holds for `best_sentence` and `holds_kind`.
+    `analyzer`: the article's (`Index.analyzer_of`); the folder's main one by default.
     """
-    return index.analyzer.matching(article_text[start - base : end - base], question_terms, offset=start)
+    return (analyzer or index.analyzer).matching(article_text[start - base : end - base], question_terms,
+                                                 offset=start)
 
 
 def highlights(tokens: list[Token]) -> list[Span]:
-    """Spans of the matched words (`matched_tokens`)."""
-    return [Span(token.start, token.end) for token in tokens]
+    """Spans of the matched words (`matched_tokens`); overlapping ones (a CJK run's bigrams: 最长, 长的, 的隧)
+    become one span (最长的隧)."""
+    spans: list[Span] = []
+    for token in tokens:  # in text order
+        if spans and token.start < spans[-1].end:
+            spans[-1] = Span(spans[-1].start, max(spans[-1].end, token.end))
+        else:
+            spans.append(Span(token.start, token.end))
+    return spans
 
 
 def explain(index: Index, passage_id: int, question: AskedQuestion, score: float) -> list[TermExplanation]:

@@ -84,15 +84,15 @@ class Searcher:
         """
         validate_question(question, top_k)
         index = self.index
-        analyzer = index.analyzer
-        tokens = analyzer.tokens(question)
+        tokens = index.languages.question_tokens(question, known=index.vocab)  # its language(s): qa.lang.folder
         terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
         if not terms:
-            dropped = analyzer.stopword_words(question)
+            dropped = index.languages.stopword_words(question)
             why = (f"the question has only stopwords ({', '.join(dropped)}), which are not searched"
                    if dropped else "the question has no words to search for")
             return Ranking([], [], [], f"No passages: {why}.")
-        unknown = list(dict.fromkeys(t.word for t in terms if t.term not in index.vocab))
+        found = {t.word for t in terms if t.term in index.vocab}  # a word is known when any of its analyses is
+        unknown = list(dict.fromkeys(t.word for t in terms if t.word not in found))
         suggestions = suggest(index, unknown)
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None
@@ -156,7 +156,8 @@ class Searcher:
         article_number, start, end, number = index.passage(passage_id)
         article = index.articles[article_number]
         text, base = index.article_window(article_number, start, end)  # the passage, not the whole article
-        tokens = matched_tokens(index, text, start, end, asked.counts, base=base)
+        analyzer = index.analyzer_of(article_number)  # the article's language's, as its passages were indexed
+        tokens = matched_tokens(index, text, start, end, asked.counts, base=base, analyzer=analyzer)
         sentences = index.passage_sentences(passage_id, start)
         pages = article.page_starts
         meta = article.meta
@@ -166,10 +167,10 @@ class Searcher:
                             publisher=meta.get("publisher"),
                             page=page_number(pages, start) if pages else None,
                             end_page=page_number(pages, end - 1) if pages else None,
-                            line=int(meta["line"]) if "line" in meta else None)
+                            line=int(meta["line"]) if "line" in meta else None, language=article.language)
         return Passage(rank=ranked.rank, score=score, text=text[start - base : end - base], citation=citation,
                        best_sentence=best_sentence(index, text, sentences, asked, tokens, subject_title(article),
-                                                   base=base),
+                                                   base=base, analyzer=analyzer),
                        highlights=highlights(tokens),
                        explanation=explain(index, passage_id, asked, score) if explain_scores else None,
                        proximity=explain_proximity(index, searched, passage_id, self.proximity_weight,

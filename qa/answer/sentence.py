@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from qa.index.reader import Index
 from qa.models import BestSentence
-from qa.ranking.analysis import Analyzer, Token
+from qa.ranking.analysis import TextAnalyzer, Token
 
 SPELLED_WEIGHT = 1.0
 WINDOW_WEIGHT = 0.9
@@ -68,7 +68,7 @@ class AskedQuestion:
         return AskedQuestion(self.counts, self.words, self.spelled, self.kind, idf)
 
 
-def read_question(analyzer: Analyzer, question: str,
+def read_question(analyzer: TextAnalyzer, question: str,
                   searched: Iterable[tuple[str, str]] | None = None) -> AskedQuestion:
     """`question` read once for the evidence of all its passages; `searched`: its (word as asked, term) pairs
     when already found (as `Searcher.rank` keeps them), else the analyzer finds them."""
@@ -83,20 +83,22 @@ def read_question(analyzer: Analyzer, question: str,
 
 
 def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, int]], question: AskedQuestion,
-                  tokens: list[Token], title: str = "", *, base: int = 0) -> BestSentence | None:
+                  tokens: list[Token], title: str = "", *, base: int = 0,
+                  analyzer: TextAnalyzer | None = None) -> BestSentence | None:
     """The sentence (of `sentences`, a passage's, in order) that most likely answers the question.
 
     `tokens` are the passage's words that match a question term (`qa.answer.evidence.matched_tokens`): only the
     sentences holding them, and their neighbours, can score. Question terms of the article's `title` do not count
     for the matched terms' part: the whole article is about them. `base`: `article_text` is the article's text
-    from that offset on (`Index.article_window`); offsets are the article's.
+    from that offset on (`Index.article_window`); offsets are the article's. `analyzer`: the article's
+    (`Index.analyzer_of`), for its title's terms; the folder's main one by default.
     """
     if not sentences:
         return None
     count = len(sentences)
     if not question.idf and question.counts:
         question = question.with_idf(index)
-    subject = index.subject_terms(title) if title else frozenset()
+    subject = index.subject_terms(title, analyzer) if title else frozenset()
     asked = {word: 1 << number for number, word in enumerate(
         word for word, term in question.spelled.items() if term not in subject)}
     bits = {term: 1 << number for number, term in enumerate(question.counts)}
@@ -108,7 +110,7 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
         if present:
             weights[term] = times * idf[term] * math.log(1 + count / present)
     if not weights and subject:  # the question only names the article's subject: let its words choose
-        return best_sentence(index, article_text, sentences, question, tokens, "", base=base)
+        return best_sentence(index, article_text, sentences, question, tokens, "", base=base, analyzer=analyzer)
     weighed = [(bits[term], weight) for term, weight in weights.items()]  # in the question's order
     valued = [(bits[term], value) for term, value in idf.items()]
     matched = {position: sum(weight for bit, weight in weighed if mask & bit) for position, mask in found.items()}
@@ -136,7 +138,8 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
     for score, distinct, negative in scored if bonus else ():  # best first: stop where even a bonus cannot win
         if score + bonus < best[0]:
             break
-        if holds_kind(index, article_text, *sentences[-negative], question.kind or "", question.counts, base=base):
+        if holds_kind(index, article_text, *sentences[-negative], question.kind or "", question.counts, base=base,
+                      analyzer=analyzer):
             best = max(best, (score + bonus, distinct, negative))
     a, z = sentences[-best[2]]
     return BestSentence(article_text[a - base : z - base], a, z, round(best[0], 6))
@@ -190,7 +193,7 @@ def asked_kind(question: str) -> str | None:
 
 
 def holds_kind(index: Index, text: str, start: int, end: int, kind: str, question_terms: Counter[str], *,
-               base: int = 0) -> bool:
+               base: int = 0, analyzer: TextAnalyzer | None = None) -> bool:
     """Whether the sentence `text[start:end]` holds a thing of that kind which the question does not already say
     (a year or month, a number, an amount of money, a percentage, a capitalised word that does not start the
     sentence). `base`: as for `best_sentence` (the text must hold the character before the sentence, which the
@@ -199,6 +202,6 @@ def holds_kind(index: Index, text: str, start: int, end: int, kind: str, questio
     for match in _HOLDS[kind].finditer(text, start - base, end - base):
         if kind == "name" and match.start() == start - base:
             continue  # every sentence starts with a capital
-        if asked.isdisjoint(index.analyzer.terms(match.group())):
+        if asked.isdisjoint((analyzer or index.analyzer).terms(match.group())):
             return True
     return False

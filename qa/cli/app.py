@@ -185,24 +185,27 @@ def remove(ids: Annotated[list[str], typer.Argument(help="Document ids, as `qa a
 @app.command(name="eval")
 @with_settings("chunk_words", "chunk_overlap", *RANKING_SETTINGS)
 def evaluate(
-    dataset: Annotated[str, typer.Argument(help="Benchmark format: beir or squad.", show_default=False)],
-    path: Annotated[Path, typer.Argument(help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) or SQuAD "
-                                         "v1.1 json file.", show_default=False)],
+    dataset: Annotated[str, typer.Argument(help="Benchmark format: beir, squad or multilingual.",
+                                           show_default=False)],
+    path: Annotated[Path, typer.Argument(help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv), SQuAD "
+                                         "v1.1 json file, or multilingual folder (<lang>/ articles, questions.jsonl: "
+                                         "tests/data/multilingual).", show_default=False)],
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     no_title: Annotated[bool, typer.Option("--no-title", help="Do not index passages with their article's title.")
                         ] = False,
     split: Annotated[str | None, typer.Option(
         "--split", metavar="SPLIT", show_default=False,
-        help="Which questions: squad 'report' (default: the held-out half of the articles), 'choose' (the half "
+        help="Which questions: squad and multilingual 'report' (default: the held-out half), 'choose' (the half "
         "defaults are tuned on) or 'all'; beir 'test' (default) or 'train' (qrels/train.tsv, to tune on).")] = None,
     *,
     settings: Settings,
 ) -> int:
-    """Measure retrieval quality on a public benchmark (BEIR, SQuAD) through qa's own pipeline."""
+    """Measure retrieval quality on a public benchmark (BEIR, SQuAD) or our multilingual news, through qa's own
+    pipeline."""
     from qa.cli.evaluation import run_eval
 
-    if dataset not in ("beir", "squad"):
-        raise typer.BadParameter(f"'{dataset}' is not one of: beir, squad")
+    if dataset not in ("beir", "squad", "multilingual"):
+        raise typer.BadParameter(f"'{dataset}' is not one of: beir, squad, multilingual")
     if no_title:
         settings = settings.model_copy(update={"title_in_passages": False})
     return run_eval(dataset, path, settings, as_json=json, split=split)

@@ -1,7 +1,8 @@
 """Article -> passages of whole sentences, each with its exact character span in the article.
 
 Rules, in order of precedence:
-1. A passage is a run of whole sentences of at most `chunk_words` words (whitespace-separated words).
+1. A passage is a run of whole sentences of at most `chunk_words` words (whitespace-separated words; in Chinese
+   and Japanese, written without spaces, two Han or Kana characters count as a word: `count_words`).
 2. A sentence longer than `chunk_words` on its own is cut at word boundaries into pieces that fit.
 3. An article whose body fits in one passage is one passage: what belongs together stays together.
 4. A longer article is cut into as few passages as the limit allows, of about equal length (the words left,
@@ -40,7 +41,21 @@ from dataclasses import dataclass
 from qa.corpus.sentences import split_paragraphs, split_sentences
 from qa.models import Article, Chunk
 
-_WORD = re.compile(r"\S+")
+# Han and Kana: scripts written without spaces, where two characters carry about what one English word does (a
+# Chinese news sentence of 24 characters says what 12-15 English words say). Hangul is written with spaces: its
+# words count as words.
+_WIDE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_HAS_WIDE = re.compile(f"[{_WIDE}]")
+_WORD = re.compile(rf"[{_WIDE}]{{1,2}}|[^\s{_WIDE}\u3000-\u303f\uff01-\uff0f]+")
+"""A word: two Han or Kana characters (or one left over), or a run of other non-space characters but CJK
+punctuation ("，", "。"); `\\S+` in text without them."""
+
+
+def count_words(text: str) -> int:
+    """The words of `text` as the chunker counts them: whitespace-separated, two Han or Kana characters a word."""
+    if text.isascii() or not _HAS_WIDE.search(text):
+        return len(text.split())  # at C speed
+    return len(_WORD.findall(text))
 
 MIN_PASSAGES = 8
 """A folder is cut into at least this many passages when its articles allow it (rule 5)."""
@@ -56,7 +71,7 @@ def passage_words(chunk_words: int, size: int, bodies: Callable[[], Iterable[str
     large = MIN_PASSAGES * chunk_words
     if size >= large * _MAX_CHARS_PER_WORD:
         return chunk_words
-    words = sum(len(text.split()) for text in bodies())
+    words = sum(map(count_words, bodies()))
     if words >= large:
         return chunk_words
     return min(chunk_words, max(-(-words // MIN_PASSAGES), MIN_PASSAGE_WORDS))
@@ -77,7 +92,7 @@ def _units(article: Article, chunk_words: int) -> list[_Unit]:
     units: list[_Unit] = []
     for paragraph, (p_start, p_end) in enumerate(split_paragraphs(text, article.body_start, len(text))):
         for s_start, s_end in split_sentences(text, p_start, p_end):
-            count = len(text[s_start:s_end].split())  # the same words as _WORD finds, counted at C speed
+            count = count_words(text[s_start:s_end])  # the same words as _WORD finds
             if count <= chunk_words:  # a sentence is trimmed: its first word starts it, its last ends it
                 units.append(_Unit(s_start, s_end, count, paragraph))
                 continue

@@ -18,11 +18,12 @@ from qa.corpus.extracted import Extracted, checked_meta, compose, drop_title_lin
 log = logging.getLogger("qa")
 
 
-_JSONL_OPTIONAL = (("url", "url"), ("date", "date"), ("source", "publisher"))
+_JSONL_OPTIONAL = (("url", "url"), ("date", "date"), ("source", "publisher"), ("lang", "lang"), ("language", "lang"))
 
 
 def extract_jsonl(data: bytes, source: str) -> tuple[list[Extracted], list[str]]:
-    """One article per line (`id`, `title`, `text`; optional `url`, `date`, `source`), and a warning per bad line.
+    """One article per line (`id`, `title`, `text`; optional `url`, `date`, `source`, `lang`), and a warning per bad
+    line.
 
     Blank lines are ignored. A line that is not UTF-8, not a JSON object, lacks a required field, has an empty
     one or one of the wrong type is skipped, as is a line repeating an id of an earlier line. Line numbers are

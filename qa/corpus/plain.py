@@ -15,7 +15,8 @@ from qa.corpus.markdown import mask_markdown
 from qa.errors import UnreadableFile
 from qa.models import Article
 
-FRONT_MATTER_KEYS = ("title", "date", "url", "author", "publisher")
+FRONT_MATTER_KEYS = ("title", "date", "url", "author", "publisher", "lang")
+_SYNONYMS = {"language": "lang"}
 _FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", re.DOTALL)
 
 
@@ -43,8 +44,8 @@ def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Articl
 def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
     """`key: value` lines between `---` fences at the very top of a markdown file, and where the content starts.
 
-    Only the keys qa uses are kept (title, date, url, author, publisher); quotes around values are removed. A file
-    without front matter gives ({}, 0).
+    Only the keys qa uses are kept (title, date, url, author, publisher, lang, or language for lang); quotes around
+    values are removed. A file without front matter gives ({}, 0).
     """
     match = _FRONT_MATTER.match(text)
     if not match:
@@ -53,6 +54,7 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
     for line in match.group(1).splitlines():
         key, sep, value = line.partition(":")
         key, value = key.strip().lower(), value.strip().strip("\"'")
+        key = _SYNONYMS.get(key, key)
         if sep and key in FRONT_MATTER_KEYS and value:
             meta[key] = value
     return meta, match.end()

@@ -2,11 +2,15 @@
 
 Paragraphs end at a blank line. A sentence ends at terminal punctuation (with closing quotes or brackets) followed
 by whitespace and something that can start a sentence; common abbreviations ("Dr.", "e.g.") and initials ("J.
-Smith") do not end one.
+Smith") do not end one. Chinese and Japanese sentences end at 。！？ whatever follows (no space is written after
+them).
 
     >>> text = "Dr. Smith arrived. He spoke.\n\nThen he left."
     >>> [text[a:b] for a, b in split_sentences(text, 0, 28)]
     ['Dr. Smith arrived.', 'He spoke.']
+    >>> text = "高铁今天开通。全程只需两小时！"
+    >>> [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+    ['高铁今天开通。', '全程只需两小时！']
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from __future__ import annotations
 import re
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-# End of a sentence: terminal punctuation, optional closing quotes/brackets, then whitespace or the end.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
+# End of a sentence: terminal punctuation (Latin, the Devanagari danda, the Arabic question mark and Urdu full
+# stop), optional closing quotes/brackets, then whitespace or the end; or Chinese and Japanese terminal punctuation,
+# which no space follows (group "wide": a sentence end wherever it stands).
+_SENTENCE_END = re.compile(r"[.!?…।॥؟۔]+[\"'”’)\]]*(?=\s|$)|(?P<wide>[。！？｡]+[」』”’）)\]]*)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]*[^\W_a-z]", re.UNICODE)
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st jr sr gen gov sen rep col lt sgt capt cmdr adm rev hon pres vs etc inc ltd co corp
@@ -41,6 +47,10 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
         boundary = match.end()
+        if match.lastgroup == "wide":
+            spans.append((cursor, boundary))
+            cursor = boundary
+            continue
         if boundary < end and not _NEXT_STARTS_SENTENCE.match(text, boundary, end):
             continue
         last_word = text[cursor : match.start() + 1].rsplit(None, 1)  # the word the punctuation ends

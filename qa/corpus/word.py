@@ -80,10 +80,10 @@ def _blocks(document: Any) -> Iterator[tuple[str, str]]:
 
 
 def _core_properties(document: Any, source: str) -> dict[str, str]:
-    """title and author of the core properties; an unreadable one is left out."""
+    """title, author and language of the core properties; an unreadable one is left out."""
     meta: dict[str, str] = {}
     properties = document.core_properties
-    for name in ("title", "author"):
+    for name in ("title", "author", "language"):
         try:
             value = one_line(str(getattr(properties, name) or ""))
         except Exception as error:  # noqa: BLE001 - malformed XML values

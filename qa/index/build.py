@@ -36,6 +36,7 @@ from qa.index.folder import FolderState, file_digest
 from qa.index.reader import Index, load_index
 from qa.index.store import build_lock, current_version, fingerprint, swap_in
 from qa.index.writer import VersionWriter
+from qa.lang import Guess, article_language
 from qa.models import Article, Chunk, SkippedFile
 from qa.processes import die_with_parent
 from qa.ranking.bm25 import BM25Params
@@ -75,10 +76,10 @@ def build_locked(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
 
     def write(folder: Path) -> int:
         with VersionWriter(folder, settings, words) as version:
-            with _chunked(read.articles, settings.chunk_overlap, words) as chunked:
+            with _chunked(read.articles, settings.chunk_overlap, words, settings.language) as chunked:
                 bar = _progress_bar(len(read.articles), progress)
-                for article, passages in chunked:
-                    version.add_article(article, passages)
+                for article, passages, language in chunked:
+                    version.add_article(article, passages, language)
                     if bar is not None:
                         bar.update(1)
                         if bar.n % 50 == 0 or bar.n == bar.total:
@@ -205,7 +206,8 @@ def apply_change(settings: Settings, old: Index, change: Change) -> BuildReport:
         keep[info.first_passage : info.first_passage + info.n_passages] = True
 
     def write(folder: Path) -> int:
-        with VersionWriter(folder, settings, words, analyzer=old.analyzer, vocab=dict(old.all_terms)) as version:
+        with VersionWriter(folder, settings, words, analyzers=old.languages.analyzers,
+                           vocab=dict(old.all_terms)) as version:
             for n in keep_articles:
                 version.add_kept(old, n)
             for article in change.articles:
@@ -253,23 +255,28 @@ def _forked_without_stop_signals() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _spans_of(number: int, chunk_words: int, overlap: int) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
-    return passage_spans(_FORKED_ARTICLES[number], chunk_words, overlap)
+def _spans_of(number: int, chunk_words: int, overlap: int, language: str
+              ) -> tuple[list[tuple[int, int, tuple[tuple[int, int], ...]]], Guess]:
+    article = _FORKED_ARTICLES[number]
+    return (passage_spans(article, chunk_words, overlap),
+            article_language(article.title, article.text[article.body_start:], article.meta, setting=language))
 
 
 @contextmanager
-def _chunked(articles: list[Article], overlap: int, cw: int) -> Iterator[Iterator[tuple[Article, list[Chunk]]]]:
-    """Each article with its passages, in order.
+def _chunked(articles: list[Article], overlap: int, cw: int,
+             language: str) -> Iterator[Iterator[tuple[Article, list[Chunk], Guess | None]]]:
+    """Each article with its passages and, when a chunking process decided it, its language, in order.
 
     Chunking (sentence splitting) is about a third of a build's work and needs nothing from the rest, so for a big
     folder a second process chunks while this one analyses and writes: `qa index` of 1M passages went from 94 s
     to 51 s on 2 cores. The process is forked, so it shares the articles already read and only spans travel
-    back; and only from a single-threaded process (`qa index`, `qa eval`, a script), since forking a process with
+    back, with each article's language (detecting it is the chunker's too: 5-10 % of the analysis otherwise); and
+    only from a single-threaded process (`qa index`, `qa eval`, a script), since forking a process with
     other threads (a server rebuilding in the background) can deadlock the child. Elsewhere, chunking runs here.
     """
     if (len(articles) < PARALLEL_CHUNKING_MIN or (os.cpu_count() or 1) < 2 or threading.active_count() > 1
             or "fork" not in multiprocessing.get_all_start_methods()):
-        yield ((article, chunk_article(article, cw, overlap)) for article in articles)
+        yield ((article, chunk_article(article, cw, overlap), None) for article in articles)
         return
     global _FORKED_ARTICLES
     _FORKED_ARTICLES = articles
@@ -277,11 +284,12 @@ def _chunked(articles: list[Article], overlap: int, cw: int) -> Iterator[Iterato
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_chunker_start) as pool:
             with _forked_without_stop_signals():  # the first submit forks the process
-                spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), chunksize=16)
+                spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), repeat(language),
+                                 chunksize=16)
             try:
                 yield ((article, [Chunk(article.id, number, start, end, article.text[start:end], sentences)
-                                  for number, (start, end, sentences) in enumerate(rows, start=1)])
-                       for article, rows in zip(articles, spans, strict=False))
+                                  for number, (start, end, sentences) in enumerate(rows, start=1)], guess)
+                       for article, (rows, guess) in zip(articles, spans, strict=False))
             except BaseException:  # a failed build stops now, not once the child has chunked everything
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise

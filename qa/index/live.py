@@ -88,7 +88,7 @@ class LiveIndex:
 
     def _swap(self, index: Index) -> None:
         if self._warm:
-            index.analyzer.load_stemmer()  # a server pays NLTK's import once, at start, not in a request
+            index.languages.warm()  # a server pays NLTK's import (and the detector's load) at start, not in a request
         self._index = index
         log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ import numpy as np
 from qa.dates import date_prefix
 from qa.errors import DocumentNotFound, IndexFormatError
 from qa.index.store import INDEX_FORMAT, MANIFEST, verify_files
+from qa.lang import Analyzers, FolderLanguages
 from qa.models import Filter, SkippedFile
-from qa.ranking.analysis import Analyzer
+from qa.ranking.analysis import TextAnalyzer
 from qa.ranking.engine import SparseBM25, load_array
 
 
@@ -39,6 +41,11 @@ class ArticleInfo:
     page_starts: list[int]
     title_terms: int = 0
     """Terms the title puts before each passage's own in the index (0 without `title_in_passages`)."""
+    language: str = "en"
+    """The language its text was analysed in (a primary language tag: "en", "zh"; "und": no letters)."""
+    language_from: str = "detected"
+    """Where `language` came from: "metadata" (front matter, HTML lang, JSONL), "detected", "setting"
+    (`QA_LANGUAGE`), "undetermined"."""
 
 
 class Index:
@@ -47,7 +54,7 @@ class Index:
     def __init__(self, path: Path, manifest: dict[str, Any], articles: list[ArticleInfo], texts: np.ndarray,
                  text_offsets: np.ndarray, passages: np.ndarray, sentences: np.ndarray, sentence_ptr: np.ndarray,
                  sequences: np.ndarray, sequence_ptr: np.ndarray, vocab: dict[str, int], engine: SparseBM25,
-                 analyzer: Analyzer) -> None:
+                 analyzers: Analyzers) -> None:
         self.path = path
         self.manifest = manifest
         self.articles = articles
@@ -65,7 +72,11 @@ class Index:
         self.vocab = vocab if present.all() else {term: n for term, n in vocab.items() if present[n]}
         """The terms some passage holds: a word only a removed article had is unknown again."""
         self.engine = engine
-        self.analyzer = analyzer
+        self.languages = FolderLanguages(Counter(info.language for info in articles), analyzers)
+        """The articles' languages, their analyzers, and how a question is analysed (`qa.lang.folder`)."""
+        self.analyzer = self.languages.main_analyzer
+        """The analyzer of the folder's main language (for an English folder, the English analyzer)."""
+        self._article_analyzers = [analyzers.of(info.language) for info in articles]
         self._by_id = {info.id: number for number, info in enumerate(articles)}
         self._filters: dict[Filter, np.ndarray] = {}
         self._recent_texts: dict[int, str] = {}
@@ -137,14 +148,21 @@ class Index:
         self._ascii_chars[number] = found  # a list item: thread-safe, and the same whoever writes it
         return found
 
-    def subject_terms(self, title: str) -> frozenset[str]:
-        """The terms of an article's title (recent ones cached: the best sentence of every hit needs them)."""
-        terms = self._subjects.get(title)
+    def analyzer_of(self, number: int) -> TextAnalyzer:
+        """The analyzer of article `number`'s language: the one its passages were indexed with."""
+        return self._article_analyzers[number]
+
+    def subject_terms(self, title: str, analyzer: TextAnalyzer | None = None) -> frozenset[str]:
+        """The terms of an article's title (recent ones cached: the best sentence of every hit needs them), by
+        `analyzer` (its article's; the main one by default)."""
+        analyzer = analyzer or self.analyzer
+        key = title if analyzer is self.analyzer else f"{analyzer.language}\n{title}"
+        terms = self._subjects.get(key)
         if terms is None:
-            terms = frozenset(self.analyzer.terms(title))
+            terms = frozenset(analyzer.terms(title))
             if len(self._subjects) >= 16_384:
                 self._subjects.clear()  # as for texts: simple and thread-safe
-            self._subjects[title] = terms
+            self._subjects[key] = terms
         return terms
 
     def passage(self, passage_id: int) -> tuple[int, int, int, int]:
@@ -195,8 +213,7 @@ def load_index(folder: Path) -> Index:
             or len(sentence_ptr) != len(passages) + 1 or sentence_ptr[-1] != len(sentences)
             or len(sequence_ptr) != len(passages) + 1 or sequence_ptr[-1] != len(sequences)):
         raise IndexFormatError(f"index in {folder} is inconsistent (passages do not match the engine)")
-    analyzer = Analyzer()
-    analyzer.preload(vocab_file["analysis_cache"])
+    analyzers = Analyzers({"en": vocab_file["analysis_cache"], **vocab_file.get("language_caches", {})})
     vocab = {term: number for number, term in enumerate(vocab_file["terms"])}
     return Index(folder, manifest, articles, texts, text_offsets, passages, sentences, sentence_ptr, sequences,
-                 sequence_ptr, vocab, engine, analyzer)
+                 sequence_ptr, vocab, engine, analyzers)

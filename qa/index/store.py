@@ -8,14 +8,15 @@
                               file's size, mtime, SHA-256 and id base; entries not opened; skipped files; when
                               the scan began: qa.index.folder), counts, build time, and the size and CRC-32 of
                               every other file (checked on load: a damaged version is rebuilt)
-        articles.json         id, title, source, body_start, first passage, metadata
+        articles.json         id, title, source, body_start, first passage, metadata, language (and whence)
         texts.bin             every article's text, UTF-8, concatenated; text_offsets.npy: where each starts
         passages.npy          per passage: article, start, end (character offsets), number
         sentences.npy         the passages' sentence spans, relative to the passage start (int32 pairs), and
         sentence_ptr.npy      where each passage's sentences start in them
         sequences.npy         every passage's term ids in order, as indexed (int32), and
         sequence_ptr.npy      where each passage's start: the positions `qa.answer.proximity` looks at
-        vocab.json            terms in id order, and the analyzer's word -> term cache
+        vocab.json            terms in id order, and the analyzers' word -> term caches (English's, and per
+                              language the others')
         engine/               the SparseBM25 arrays (memory-mapped on load)
 
 A version is written completely into `<name>.partial`, renamed, and only then named by `CURRENT`: a crash at any
@@ -39,7 +40,7 @@ from qa.config import Settings
 from qa.errors import IndexFormatError, disk_error
 from qa.ranking.analysis import ANALYZER_VERSION
 
-INDEX_FORMAT = 8
+INDEX_FORMAT = 9
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -47,7 +48,8 @@ MANIFEST = "manifest.json"
 
 def fingerprint(settings: Settings) -> dict[str, Any]:
     """What must match for a saved version to be reused: the settings that change scores, analysis and format."""
-    return {**settings.index_fingerprint(), "analyzer": ANALYZER_VERSION, "format": INDEX_FORMAT}
+    return {**settings.index_fingerprint(), "analyzer": ANALYZER_VERSION, "language": settings.language,
+            "format": INDEX_FORMAT}
 
 
 def current_version(index_dir: Path) -> Path | None:

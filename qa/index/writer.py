@@ -21,8 +21,8 @@ from qa.corpus.heading import LEAD, TITLE_FROM
 from qa.index.folder import FolderState
 from qa.index.reader import Index
 from qa.index.store import INDEX_FORMAT, MANIFEST, checksums, fingerprint, write_json
+from qa.lang import Analyzers, Guess, article_language
 from qa.models import Article, Chunk
-from qa.ranking.analysis import Analyzer
 from qa.ranking.engine import EngineBuilder, SparseBM25
 
 PASSAGE_FIELDS = 4
@@ -32,14 +32,15 @@ PASSAGE_FIELDS = 4
 class VersionWriter:
     """Accumulates one index version: article texts and metadata, passage rows, and the engine's tokens."""
 
-    def __init__(self, folder: Path, settings: Settings, passage_words: int, analyzer: Analyzer | None = None,
+    def __init__(self, folder: Path, settings: Settings, passage_words: int, analyzers: Analyzers | None = None,
                  vocab: dict[str, int] | None = None) -> None:
-        """`passage_words`: the folder's passage limit (`qa.corpus.chunking.passage_words`)."""
+        """`passage_words`: the folder's passage limit (`qa.corpus.chunking.passage_words`); `analyzers`: the
+        previous version's (a live update), whose word caches carry over."""
         folder.mkdir(parents=True)
         self.folder = folder
         self.settings = settings
         self.passage_words = passage_words
-        self.analyzer = analyzer or Analyzer()
+        self.analyzers = analyzers or Analyzers()
         self.builder = EngineBuilder(vocab)
         self.rows = array("q")  # article, start, end, number; flattened
         self.sentence_rows = array("i")  # sentence start, end (relative to the passage start); flattened
@@ -62,9 +63,14 @@ class VersionWriter:
         self._texts.write(encoded)
         self.text_offsets.append(self.text_offsets[-1] + len(encoded))
 
-    def add_article(self, article: Article, chunks: list[Chunk] | None = None) -> None:
-        """Chunk (unless `chunks` are given, see `qa.index.build`) and analyse a new article."""
-        settings, analyzer = self.settings, self.analyzer
+    def add_article(self, article: Article, chunks: list[Chunk] | None = None, language: Guess | None = None) -> None:
+        """Chunk (unless `chunks` are given, see `qa.index.build`) and analyse a new article in its language
+        (`language`, unless given, is decided here: `qa.lang.detect.article_language`)."""
+        settings = self.settings
+        if language is None:
+            language = article_language(article.title, article.text[article.body_start:], article.meta,
+                                        setting=settings.language)
+        analyzer = self.analyzers.of(language.lang)
         number = len(self.infos)
         self._added = True
         passages = chunks if chunks is not None else chunk_article(article, self.passage_words,
@@ -74,7 +80,8 @@ class VersionWriter:
         self.infos.append({"id": article.id, "source": article.source, "title": article.title,
                            "body_start": article.body_start, "first_passage": self._n_passages,
                            "n_passages": len(passages), "meta": article.meta,
-                           "page_starts": list(article.page_starts), "title_terms": len(title_ids)})
+                           "page_starts": list(article.page_starts), "title_terms": len(title_ids),
+                           "language": language.lang, "language_from": language.source})
         for passage in passages:
             self.builder.add_text(passage.text, analyzer, prefix=title_ids)
             self.rows.extend((number, passage.start, passage.end, passage.number))
@@ -123,8 +130,9 @@ class VersionWriter:
         np.cumsum(lengths, out=sequence_ptr[1:])
         np.save(folder / "sequence_ptr.npy", sequence_ptr)
         write_json(folder / "articles.json", self.infos)
-        write_json(folder / "vocab.json", {"terms": list(self.builder.vocab),
-                                            "analysis_cache": self.analyzer.export_cache()})
+        caches = self.analyzers.export_caches()
+        write_json(folder / "vocab.json", {"terms": list(self.builder.vocab), "analysis_cache": caches.pop("en", {}),
+                                            "language_caches": caches})
         manifest = {
             "format": INDEX_FORMAT,
             "settings": fingerprint(self.settings),

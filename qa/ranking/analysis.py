@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from importlib import resources
 from itertools import compress, islice
-from typing import NamedTuple, cast
+from typing import NamedTuple, Protocol, cast
 
 GREEK_LETTERS = dict(zip("αβγδεζηθικλνξπρστυφχψω", """alpha beta gamma delta epsilon zeta eta theta iota kappa lambda
     nu xi pi rho sigma tau upsilon phi chi psi omega""".split(), strict=True))
@@ -80,8 +80,28 @@ class Token(NamedTuple):
     end: int
 
 
+class TextAnalyzer(Protocol):
+    """What indexing, search and evidence ask of an analyzer: English's `Analyzer` here, and the other languages'
+    (`qa.lang.analyzers.LanguageAnalyzer`). `language` names it (a language tag): the engine builder keeps one
+    word -> term id cache per language, since a word can be a stopword in one language and a term in another."""
+
+    language: str
+
+    def term_of(self, word: str) -> str: ...
+    def terms(self, text: str) -> list[str]: ...
+    def words(self, text: str) -> list[str]: ...
+    def tokens(self, text: str, offset: int = 0) -> list[Token]: ...
+    def matching(self, text: str, wanted: Collection[str], offset: int = 0) -> list[Token]: ...
+    def stopword_words(self, text: str) -> list[str]: ...
+    def load_stemmer(self) -> None: ...
+    def export_cache(self) -> dict[str, str]: ...
+    def preload(self, cache: dict[str, str]) -> None: ...
+
+
 class Analyzer:
-    """Turns text into BM25 terms. One instance serves documents and questions, so both always agree."""
+    """Turns English text into BM25 terms. One instance serves documents and questions, so both always agree."""
+
+    language = "en"
 
     def __init__(self, stopwords: Iterable[str] | None = None) -> None:
         self.stopwords = frozenset(stopwords) if stopwords is not None else load_stopwords()

@@ -27,7 +27,7 @@ import numpy as np
 
 from qa.errors import IndexFormatError
 from qa.ranking import kernels
-from qa.ranking.analysis import Analyzer
+from qa.ranking.analysis import TextAnalyzer
 from qa.ranking.bm25 import BM25Params, length_norms, okapi_idf
 
 ENGINE_FORMAT = 2
@@ -232,6 +232,7 @@ class EngineBuilder:
         self._tokens = array("i")
         self._lengths = array("q")
         self._word_ids: dict[str, int] = {}  # raw word -> term id, -1 for a stopword (see add_text)
+        self._word_ids_by: dict[str, dict[str, int]] = {"en": self._word_ids}  # one cache per analyzer's language
 
     def __len__(self) -> int:
         return len(self._lengths)
@@ -243,15 +244,17 @@ class EngineBuilder:
         self._tokens.extend([setdefault(term, len(vocab)) for term in terms])
         self._lengths.append(len(terms))
 
-    def add_text(self, text: str, analyzer: Analyzer, prefix: Sequence[int] = ()) -> None:
+    def add_text(self, text: str, analyzer: TextAnalyzer, prefix: Sequence[int] = ()) -> None:
         """Add one passage given as text: the same terms as `add(analyzer.terms(text))`, several times faster.
 
         Raw words are mapped straight to term ids through a cache, so the analyzer (normalisation, stopwords,
         stemming) runs once per distinct word, not once per occurrence. `prefix` are term ids put first (the
-        article title's, see `ids_of`).
+        article title's, see `ids_of`). Each language's analyzer has its own cache: "die" is a German stopword and
+        an English term.
         """
         words = analyzer.words(text)
-        known = list(map(self._word_ids.get, words))
+        word_ids = self._word_ids if analyzer.language == "en" else self._cache_of(analyzer)
+        known = list(map(word_ids.get, words))
         if None in known:
             ids = [self._learn(word, analyzer) if i is None else i for i, word in zip(known, words, strict=True)]
         else:
@@ -262,22 +265,30 @@ class EngineBuilder:
         self._tokens.extend(kept)
         self._lengths.append(len(kept))
 
-    def ids_of(self, text: str, analyzer: Analyzer) -> list[int]:
+    def ids_of(self, text: str, analyzer: TextAnalyzer) -> list[int]:
         """Term ids of `text` (assigning new ids), without adding a passage: for a title shared by passages."""
         ids = []
+        word_ids = self._cache_of(analyzer)
         for word in analyzer.words(text):
-            term_id = self._word_ids.get(word)
+            term_id = word_ids.get(word)
             if term_id is None:
                 term_id = self._learn(word, analyzer)
             if term_id != -1:
                 ids.append(term_id)
         return ids
 
-    def _learn(self, word: str, analyzer: Analyzer) -> int:
+    def _learn(self, word: str, analyzer: TextAnalyzer) -> int:
         term = analyzer.term_of(word)
         term_id = self.vocab.setdefault(term, len(self.vocab)) if term else -1
-        self._word_ids[word] = term_id
+        self._cache_of(analyzer)[word] = term_id
         return term_id
+
+    def _cache_of(self, analyzer: TextAnalyzer) -> dict[str, int]:
+        """The word -> term id cache of the analyzer's language."""
+        found = self._word_ids_by.get(analyzer.language)
+        if found is None:
+            found = self._word_ids_by[analyzer.language] = {}
+        return found
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """The passages added so far: all their term ids, and each passage's length."""

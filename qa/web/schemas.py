@@ -121,6 +121,7 @@ class DocumentSummary(BaseModel):
     date: str | None = None
     author: str | None = None
     publisher: str | None = None
+    language: str | None = Field(None, description="The language the article was analysed in (\"en\", \"zh\"...).")
 
 
 class DocumentList(BaseModel):
@@ -153,6 +154,7 @@ class DocumentDetail(BaseModel):
     date: str | None = None
     author: str | None = None
     publisher: str | None = None
+    language: str | None = Field(None, description="The language the article was analysed in (\"en\", \"zh\"...).")
     span: SpanInContext | None = Field(None, description="The span asked for with ?start=&end=, with context.")
 
 

@@ -10,7 +10,8 @@ from qa.web.schemas import DocumentDetail, DocumentList, DocumentSummary, Health
 def document_summaries(index: Index) -> DocumentList:
     return DocumentList(documents=[DocumentSummary(id=a.id, title=a.title, source=a.source, passages=a.n_passages,
                                                    source_url=a.meta.get("url"), date=a.meta.get("date"),
-                                                   author=a.meta.get("author"), publisher=a.meta.get("publisher"))
+                                                   author=a.meta.get("author"), publisher=a.meta.get("publisher"),
+                                                   language=a.language)
                                    for a in index.articles])
 
 
@@ -29,7 +30,7 @@ def document_detail(index: Index, document_id: str, start: int | None = None,
     return DocumentDetail(id=info.id, title=info.title, source=info.source, text=text, body_start=info.body_start,
                           passages=spans, source_url=info.meta.get("url"), date=info.meta.get("date"),
                           author=info.meta.get("author"), publisher=info.meta.get("publisher"),
-                          span=span_in_context(text, start, end))
+                          language=info.language, span=span_in_context(text, start, end))
 
 
 def span_in_context(text: str, start: int | None, end: int | None) -> SpanInContext | None:

@@ -200,9 +200,9 @@ def _settings_report(settings: Settings) -> dict[str, Any]:
 _LABELS = {"ndcg@10": "nDCG@10", "recall@100": "Recall@100", "mrr@10": "MRR@10"}
 
 
-DEFAULT_SPLITS = {"beir": "test", "squad": "report"}
+DEFAULT_SPLITS = {"beir": "test", "squad": "report", "multilingual": "report"}
 """What `qa eval` measures unless told: the held-out queries and articles, whose figures may be quoted."""
-SPLITS = {"beir": BEIR_SPLITS, "squad": (*SQUAD_SPLITS, "all")}
+SPLITS = {"beir": BEIR_SPLITS, "squad": (*SQUAD_SPLITS, "all"), "multilingual": (*SQUAD_SPLITS, "all")}
 
 
 def run_eval(dataset: str, path: Path, settings: Settings, as_json: bool, split: str | None = None) -> int:
@@ -211,6 +211,15 @@ def run_eval(dataset: str, path: Path, settings: Settings, as_json: bool, split:
     split = split or DEFAULT_SPLITS[dataset]
     if split not in SPLITS[dataset]:
         raise UsageError(f"--split {split} does not apply to {dataset}: use {' or '.join(SPLITS[dataset])}")
+    if dataset == "multilingual":
+        from qa.cli.evaluation.multilingual import evaluate_multilingual, print_multilingual
+
+        result = evaluate_multilingual(path, settings, split=split)
+        if as_json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            print_multilingual(result)
+        return 0
     if dataset == "beir":
         result = evaluate_beir(path, settings, split=split)
         rows = [(_LABELS[key], result[key]) for key in ("ndcg@10", "recall@100", "mrr@10")]

@@ -210,12 +210,21 @@
     return p;
   }
 
+  /** Article text in its own language: `lang` picks the right glyphs (Japanese and Chinese forms of one Han
+   *  character differ), `dir="auto"` sets Arabic and Hebrew right to left from their first strong letter. */
+  function inLanguage(node, language) {
+    node.dir = "auto";
+    if (typeof language === "string" && /^[a-z]{2,3}$/.test(language) && language !== "und") node.lang = language;
+    else node.removeAttribute("lang");
+    return node;
+  }
+
   function renderCitation(citation, question, topK) {
     const p = el("p", "citation");
     const link = el("a");
     const where = { doc: citation.document_id, start: citation.start, end: citation.end };
     link.href = pageURL({ ...where, q: question, top_k: topK });
-    link.append(el("span", "cite-title", citation.title));
+    link.append(inLanguage(el("span", "cite-title", citation.title), citation.language));
     link.append(" ");
     link.append(el("span", "cite-file", citation.source));
     const page = citation.page === null || citation.page === undefined ? ""
@@ -240,6 +249,7 @@
     whole.id = `passage-${++toggles}`;
     whole.hidden = true;
     const snippet = renderSnippet(passage);
+    for (const text of [snippet, whole]) inLanguage(text, passage.citation.language);
     const toggle = el("button", "toggle", "Whole passage");
     toggle.type = "button";
     toggle.setAttribute("aria-expanded", "false");
@@ -380,6 +390,8 @@
     }
     document.title = `${doc.title} - qa`;
     $("doc-title").textContent = doc.title;
+    inLanguage($("doc-title"), doc.language);
+    inLanguage($("doc-text"), doc.language);
     const spans = Array.isArray(doc.passages) ? doc.passages : [];
     const numbered = spans.find((p) => p.start === start && p.end === end);
     let where = doc.source;
