@@ -95,6 +95,7 @@ def test_html_metadata_for_citations() -> None:
         "date": "2021-06-18",
         "author": "Leyla Mammadova",
         "publisher": "Daily Example",
+        "lang": "en",  # <html lang="en">
     }
 
 

@@ -184,7 +184,7 @@ def test_a_preloaded_cache_is_used_and_bounded() -> None:
 # -- questions over a folder --------------------------------------------------------------------------------------
 
 def test_a_one_language_folder_analyses_questions_as_today_without_detection() -> None:
-    folder = FolderLanguages({"en": 40})
+    folder = FolderLanguages({"en": 40}, detector=Detector())  # its own: tells whether it was ever loaded
     english = Analyzer()
     for question in (q["question"] for q in QUESTIONS):  # every language: an English folder treats all as English
         assert folder.question_terms(question) == english.terms(question)

@@ -16,6 +16,7 @@ from qa.corpus.chunking import chunk_article, count_words
 from qa.corpus.html import extract_html
 from qa.corpus.plain import plain_article
 from qa.index import Index, open_index, update_index
+from qa.lang.detect import Detector, Guess
 from qa.models import Article
 from qa.web.app import create_app
 
@@ -92,7 +93,14 @@ def test_an_english_folder_answers_exactly_as_when_everything_is_english(tmp_pat
         assert [(p.citation.document_id, p.citation.start, p.score) for p in one.passages] == [
             (p.citation.document_id, p.citation.start, p.score) for p in other.passages]
         assert one.terms == other.terms
-    assert not auto.languages.detector.loaded or len(auto.languages.counts) == 1
+    assert auto.languages.counts == {"en": 2}
+    auto.languages.detector = _Refusing()  # a folder in one language never detects a question's language
+    assert Searcher(auto).ask("Shusha Declaration", top_k=1).passages
+
+
+class _Refusing(Detector):
+    def guess(self, text: str) -> Guess:
+        raise AssertionError(f"detection asked for {text!r}")
 
 
 def test_a_live_update_analyses_the_new_article_in_its_language(tmp_path: Path) -> None:
@@ -126,10 +134,12 @@ def test_metadata_names_the_language(tmp_path: Path) -> None:
 def test_chinese_is_cut_into_passages_by_its_characters() -> None:
     sentence = "这条线路的建设历时五年，全线桥梁和隧道占比超过八成。"
     assert count_words(sentence) == 6 + 7  # runs of 11 and 13 Han characters, two a word; punctuation is no word
+    assert count_words(sentence, wide=False) == 1  # an English article quoting it counts as before
     assert count_words("Plain English, as before.") == 4
     text = "标题\n\n" + sentence * 40  # 80 sentences, 520 words
     article = Article("zh", "zh.txt", "标题", text, body_start=4)
-    passages = chunk_article(article, chunk_words=100, overlap=0)
+    assert len(chunk_article(article, chunk_words=100, overlap=0)) == 1  # not in Chinese: 80 "words"
+    passages = chunk_article(article, chunk_words=100, overlap=0, wide=True)
     assert len(passages) == 6 and all(text[p.start : p.end] == p.text for p in passages)
     assert all(count_words(p.text) <= 100 for p in passages)
     assert all(text[a:b] == sentence for p in passages for a, b in p.sentences)  # each ends at its 。

@@ -1,8 +1,9 @@
 """Article -> passages of whole sentences, each with its exact character span in the article.
 
 Rules, in order of precedence:
-1. A passage is a run of whole sentences of at most `chunk_words` words (whitespace-separated words; in Chinese
-   and Japanese, written without spaces, two Han or Kana characters count as a word: `count_words`).
+1. A passage is a run of whole sentences of at most `chunk_words` words (whitespace-separated words; in an
+   article in Chinese or Japanese, written without spaces, two Han or Kana characters count as a word:
+   `count_words`; an English article quoting a Chinese name counts as before).
 2. A sentence longer than `chunk_words` on its own is cut at word boundaries into pieces that fit.
 3. An article whose body fits in one passage is one passage: what belongs together stays together.
 4. A longer article is cut into as few passages as the limit allows, of about equal length (the words left,
@@ -46,14 +47,20 @@ from qa.models import Article, Chunk
 # words count as words.
 _WIDE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _HAS_WIDE = re.compile(f"[{_WIDE}]")
+_SPACED = re.compile(r"\S+")
 _WORD = re.compile(rf"[{_WIDE}]{{1,2}}|[^\s{_WIDE}\u3000-\u303f\uff01-\uff0f]+")
 """A word: two Han or Kana characters (or one left over), or a run of other non-space characters but CJK
 punctuation ("，", "。"); `\\S+` in text without them."""
 
 
-def count_words(text: str) -> int:
-    """The words of `text` as the chunker counts them: whitespace-separated, two Han or Kana characters a word."""
-    if text.isascii() or not _HAS_WIDE.search(text):
+WIDE_LANGUAGES = frozenset({"zh", "ja"})
+"""Languages whose articles count words by `count_words` with `wide` (the caller knows the article's language)."""
+
+
+def count_words(text: str, wide: bool = True) -> int:
+    """The words of `text` as the chunker counts them: whitespace-separated, and with `wide` two Han or Kana
+    characters a word."""
+    if not wide or text.isascii() or not _HAS_WIDE.search(text):
         return len(text.split())  # at C speed
     return len(_WORD.findall(text))
 
@@ -87,29 +94,30 @@ class _Unit:
     paragraph: int
 
 
-def _units(article: Article, chunk_words: int) -> list[_Unit]:
+def _units(article: Article, chunk_words: int, wide: bool) -> list[_Unit]:
     text = article.text
     units: list[_Unit] = []
     for paragraph, (p_start, p_end) in enumerate(split_paragraphs(text, article.body_start, len(text))):
         for s_start, s_end in split_sentences(text, p_start, p_end):
-            count = count_words(text[s_start:s_end])  # the same words as _WORD finds
+            count = count_words(text[s_start:s_end], wide)  # the same words as _WORD finds (`\S+` unless wide)
             if count <= chunk_words:  # a sentence is trimmed: its first word starts it, its last ends it
                 units.append(_Unit(s_start, s_end, count, paragraph))
                 continue
-            words = [m.span() for m in _WORD.finditer(text, s_start, s_end)]
+            words = [m.span() for m in (_WORD if wide else _SPACED).finditer(text, s_start, s_end)]
             for i in range(0, len(words), chunk_words):
                 piece = words[i : i + chunk_words]
                 units.append(_Unit(piece[0][0], piece[-1][1], len(piece), paragraph))
     return units
 
 
-def chunk_article(article: Article, chunk_words: int, overlap: int) -> list[Chunk]:
-    """Split an article's body into passages (see the module docstring for the rules)."""
+def chunk_article(article: Article, chunk_words: int, overlap: int, wide: bool = False) -> list[Chunk]:
+    """Split an article's body into passages (see the module docstring for the rules); `wide`: the article is in
+    a language of `WIDE_LANGUAGES`."""
     if chunk_words < 1 or overlap < 0:
         raise ValueError("chunk_words must be positive and overlap non-negative")
-    units = _units(article, chunk_words)
+    units = _units(article, chunk_words, wide)
     if not units:  # a title-only article: its title is its only passage
-        units = _units(Article(article.id, article.source, article.title, article.text, 0), chunk_words)
+        units = _units(Article(article.id, article.source, article.title, article.text, 0), chunk_words, wide)
     left = [0] * (len(units) + 1)  # left[i]: words of units[i:]
     for i in range(len(units) - 1, -1, -1):
         left[i] = left[i + 1] + units[i].words
@@ -152,8 +160,8 @@ def _cut(units: list[_Unit], i: int, left: list[int], chunk_words: int) -> int:
     return end_at if best_end >= 0 else j
 
 
-def passage_spans(article: Article, chunk_words: int, overlap: int
+def passage_spans(article: Article, chunk_words: int, overlap: int, wide: bool = False
                   ) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
     """`chunk_article` as (start, end, sentences) only: what a chunking process sends back (the texts are the
     article's, which the caller already holds)."""
-    return [(p.start, p.end, p.sentences) for p in chunk_article(article, chunk_words, overlap)]
+    return [(p.start, p.end, p.sentences) for p in chunk_article(article, chunk_words, overlap, wide)]

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import Settings
-from qa.corpus.chunking import chunk_article, passage_spans, passage_words
+from qa.corpus.chunking import WIDE_LANGUAGES, chunk_article, passage_spans, passage_words
 from qa.corpus.read import read_articles
 from qa.corpus.scan import ARTICLE_SUFFIXES, FileRecord, Scan, scan_documents
 from qa.errors import EmptyCorpus, IndexFormatError
@@ -258,14 +258,22 @@ def _forked_without_stop_signals() -> Iterator[None]:
 def _spans_of(number: int, chunk_words: int, overlap: int, language: str
               ) -> tuple[list[tuple[int, int, tuple[tuple[int, int], ...]]], Guess]:
     article = _FORKED_ARTICLES[number]
-    return (passage_spans(article, chunk_words, overlap),
-            article_language(article.title, article.text[article.body_start:], article.meta, setting=language))
+    guess = article_language(article.title, article.text[article.body_start:], article.meta, setting=language)
+    return passage_spans(article, chunk_words, overlap, guess.lang in WIDE_LANGUAGES), guess
+
+
+def _chunked_here(articles: list[Article], overlap: int, cw: int,
+                  language: str) -> Iterator[tuple[Article, list[Chunk], Guess]]:
+    """`_chunked` in this process: each article's language, then its passages (counted in its language)."""
+    for article in articles:
+        guess = article_language(article.title, article.text[article.body_start:], article.meta, setting=language)
+        yield article, chunk_article(article, cw, overlap, guess.lang in WIDE_LANGUAGES), guess
 
 
 @contextmanager
 def _chunked(articles: list[Article], overlap: int, cw: int,
-             language: str) -> Iterator[Iterator[tuple[Article, list[Chunk], Guess | None]]]:
-    """Each article with its passages and, when a chunking process decided it, its language, in order.
+             language: str) -> Iterator[Iterator[tuple[Article, list[Chunk], Guess]]]:
+    """Each article with its language and its passages, in order.
 
     Chunking (sentence splitting) is about a third of a build's work and needs nothing from the rest, so for a big
     folder a second process chunks while this one analyses and writes: `qa index` of 1M passages went from 94 s
@@ -276,7 +284,7 @@ def _chunked(articles: list[Article], overlap: int, cw: int,
     """
     if (len(articles) < PARALLEL_CHUNKING_MIN or (os.cpu_count() or 1) < 2 or threading.active_count() > 1
             or "fork" not in multiprocessing.get_all_start_methods()):
-        yield ((article, chunk_article(article, cw, overlap), None) for article in articles)
+        yield _chunked_here(articles, overlap, cw, language)
         return
     global _FORKED_ARTICLES
     _FORKED_ARTICLES = articles

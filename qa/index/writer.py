@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from qa.config import Settings
-from qa.corpus.chunking import chunk_article
+from qa.corpus.chunking import WIDE_LANGUAGES, chunk_article
 from qa.corpus.heading import LEAD, TITLE_FROM
 from qa.index.folder import FolderState
 from qa.index.reader import Index
@@ -74,7 +74,8 @@ class VersionWriter:
         number = len(self.infos)
         self._added = True
         passages = chunks if chunks is not None else chunk_article(article, self.passage_words,
-                                                                   settings.chunk_overlap)
+                                                                   settings.chunk_overlap,
+                                                                   language.lang in WIDE_LANGUAGES)
         indexed_title = settings.title_in_passages and article.meta.get(TITLE_FROM) != LEAD  # see qa.corpus.heading
         title_ids = self.builder.ids_of(article.title, analyzer) if indexed_title else []
         self.infos.append({"id": article.id, "source": article.source, "title": article.title,
