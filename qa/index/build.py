@@ -36,7 +36,7 @@ from qa.index.folder import FolderState, file_digest
 from qa.index.reader import Index, load_index
 from qa.index.store import build_lock, current_version, fingerprint, swap_in
 from qa.index.writer import VersionWriter
-from qa.lang import Guess, article_language
+from qa.lang import Guess, language_of
 from qa.models import Article, Chunk, SkippedFile
 from qa.processes import die_with_parent
 from qa.ranking.bm25 import BM25Params
@@ -258,7 +258,7 @@ def _forked_without_stop_signals() -> Iterator[None]:
 def _spans_of(number: int, chunk_words: int, overlap: int, language: str
               ) -> tuple[list[tuple[int, int, tuple[tuple[int, int], ...]]], Guess]:
     article = _FORKED_ARTICLES[number]
-    guess = article_language(article.title, article.text[article.body_start:], article.meta, setting=language)
+    guess = language_of(article, language)
     return passage_spans(article, chunk_words, overlap, guess.lang in WIDE_LANGUAGES), guess
 
 
@@ -266,7 +266,7 @@ def _chunked_here(articles: list[Article], overlap: int, cw: int,
                   language: str) -> Iterator[tuple[Article, list[Chunk], Guess]]:
     """`_chunked` in this process: each article's language, then its passages (counted in its language)."""
     for article in articles:
-        guess = article_language(article.title, article.text[article.body_start:], article.meta, setting=language)
+        guess = language_of(article, language)
         yield article, chunk_article(article, cw, overlap, guess.lang in WIDE_LANGUAGES), guess
 
 

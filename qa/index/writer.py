@@ -21,7 +21,7 @@ from qa.corpus.heading import LEAD, TITLE_FROM
 from qa.index.folder import FolderState
 from qa.index.reader import Index
 from qa.index.store import INDEX_FORMAT, MANIFEST, checksums, fingerprint, write_json
-from qa.lang import Analyzers, Guess, article_language
+from qa.lang import Analyzers, Guess, language_of
 from qa.models import Article, Chunk
 from qa.ranking.engine import EngineBuilder, SparseBM25
 
@@ -68,8 +68,7 @@ class VersionWriter:
         (`language`, unless given, is decided here: `qa.lang.detect.article_language`)."""
         settings = self.settings
         if language is None:
-            language = article_language(article.title, article.text[article.body_start:], article.meta,
-                                        setting=settings.language)
+            language = language_of(article, settings.language)
         analyzer = self.analyzers.of(language.lang)
         number = len(self.infos)
         self._added = True

