@@ -1,6 +1,6 @@
 """How far lexical evidence can take the best sentence (issue 18): features fitted under cross-validation, a table.
 
-    .venv/bin/python benchmarks/sentence_features.py                 # SQuAD v1.1 dev, choose half (~1 min)
+    .venv/bin/python benchmarks/sentence_features.py                 # SQuAD v1.1 dev, choose half (2.5 min, loaded)
     .venv/bin/python benchmarks/sentence_features.py --folds 6
 
 For every question of the SQuAD "choose" half whose top passage (qa's ranking, shipped settings) holds a gold
