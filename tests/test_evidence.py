@@ -272,7 +272,7 @@ def _reference_best_sentence(index: Index, text: str, sentences: list[tuple[int,
     import math
     from bisect import bisect_left
 
-    from qa.answer.sentence import KIND_BONUS, SPELLED_WEIGHT, WINDOW_WEIGHT
+    from qa.answer.sentence import KIND_BONUS, PREVIOUS_WEIGHT, SPELLED_WEIGHT, WINDOW_WEIGHT
 
     if not sentences:
         return None
@@ -307,8 +307,10 @@ def _reference_best_sentence(index: Index, text: str, sentences: list[tuple[int,
                 window |= sentence_terms[near]
         if not window:
             continue  # neither it nor a neighbour holds a question word
+        before = sentence_terms[position - 1] - terms if position else set()
         score = (matched[position] / top + SPELLED_WEIGHT * len(sentence_words[position] & asked) / (len(asked) or 1)
-                 + WINDOW_WEIGHT * sum(idf.get(term, 0.0) for term in window) / (sum(idf.values()) or 1.0))
+                 + WINDOW_WEIGHT * sum(idf.get(term, 0.0) for term in window) / (sum(idf.values()) or 1.0)
+                 + PREVIOUS_WEIGHT * sum(idf.get(term, 0.0) for term in before) / (sum(idf.values()) or 1.0))
         if kind and holds_kind(index, text, *sentences[position], kind, counts):
             score += KIND_BONUS[kind]
         key = (score, len(terms & set(weights)), -position)
@@ -379,3 +381,57 @@ def test_a_later_sentence_holding_what_is_asked_wins_by_its_bonus(tmp_path: Path
     when = Searcher(index).ask(question, top_k=1).passages[0].best_sentence
     assert plain is not None and plain.text == "Ferries use the terminal daily."
     assert when is not None and when.text == "The terminal opened in 2018."
+
+
+@pytest.fixture(scope="module")
+def our_articles(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    """tests/data/articles indexed once for the real questions below."""
+    import shutil
+
+    from .conftest import ARTICLES
+
+    work = tmp_path_factory.mktemp("our-articles")
+    shutil.copytree(ARTICLES, work / "articles")
+    return Searcher(open_index(settings_for(work / "articles", work / "index")))
+
+
+@pytest.mark.parametrize(("question", "document", "sentence"), [
+    ("How many rivers does the pipeline cross?", "energy/pipeline",
+     "It crosses three countries and more than 1,500 rivers."),
+    ("When did the chief engineer retire?", "energy/pipeline", "She retired in 2019."),
+    ("Who is the project's chief engineer?", "energy/pipeline",
+     "Dr. Elif Kaya, the project's chief engineer, said the line would run for fifty years."),
+    ("How long is the pipeline?", "energy/pipeline", "The pipeline is 1,768 kilometres long."),
+    ("When did the pipeline carry its first oil?", "energy/pipeline",
+     "The Baku-Tbilisi-Ceyhan pipeline carried its first oil to the Mediterranean coast in 2006."),
+    ("How many countries did the engineers come from?", "energy/pipeline",
+     "Engineers from eleven countries worked on the line."),
+    ("Where were dock workers trained?", "harbour", "Dock workers were trained in Rotterdam over the summer."),
+    ("How many tonnes can each crane lift?", "harbour", "Each crane can lift 65 tonnes."),
+    ("When did the new cranes arrive?", "harbour", "Three new cranes arrived at the northern harbour on Monday."),
+    ("By how much will the cranes cut unloading times?", "harbour",
+     "The harbour master said the cranes will cut unloading times by a third."),
+    ("How much did trade stand at last year?", "markets", "Last year trade stood at $4.1 billion."),
+    ("Who gets cheaper credit?", "markets", "Exporters in B2B and B2G formats will get cheaper credit."),
+    ("What did analysts call the trade target?", "markets",
+     "Analysts at the central bank called the target ambitious but reachable."),
+])
+def test_the_best_sentence_answers_real_questions_about_our_articles(our_articles: Searcher, question: str,
+                                                                     document: str, sentence: str) -> None:
+    hit = our_articles.ask(question, top_k=1).passages[0]
+    assert hit.citation.document_id == document
+    assert hit.best_sentence is not None and hit.best_sentence.text == sentence
+
+
+def test_a_sentence_that_continues_the_one_naming_the_subject_wins_by_the_previous_part(
+        our_articles: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"She retired in 2019." holds only "retired" and the date; "chief engineer" is in the sentence before it,
+    which without the previous sentence's part wins on its own terms."""
+    import qa.answer.sentence as sentence
+
+    question = "When did the chief engineer retire?"
+    best = our_articles.ask(question, top_k=1).passages[0].best_sentence
+    assert best is not None and best.text == "She retired in 2019."
+    monkeypatch.setattr(sentence, "PREVIOUS_WEIGHT", 0.0)
+    best = our_articles.ask(question, top_k=1).passages[0].best_sentence
+    assert best is not None and best.text.startswith("Dr. Elif Kaya, the project's chief engineer")

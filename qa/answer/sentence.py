@@ -13,19 +13,27 @@ Every sentence of the passage that holds a question word, or sits next to one th
 - **its neighbourhood** (`WINDOW_WEIGHT`): the share of the question terms' IDF that the sentence and its two
   neighbours hold together: the answer often sits in the sentence that continues one naming the question's
   subject ("... his last statement. The statement was in Latin").
+- **what the sentence before says for it** (`PREVIOUS_WEIGHT`): the share of the question terms' IDF held by the
+  previous sentence and not by this one. A sentence continues the one before it, not the one after ("Dr. Elif
+  Kaya, the project's chief engineer, said ... She retired in 2019." answers "When did the chief engineer
+  retire?"), so the previous sentence counts once more.
 - **what is asked** (`KIND_BONUS`): a question that asks for a date, a number, an amount of money, a percentage
   or a name ("when", "how many", "how much did it cost", "what percentage", "who") adds a bonus to a sentence
   that holds one the question does not already say.
 
 Ties go to the sentence matching more distinct question terms, then to the earlier one. The weights were chosen
 on the "choose" half of SQuAD v1.1 dev (`qa eval squad --split choose`), by fitting a linear model over these
-and other candidate features (the others added nothing under cross-validation by article); `README.md`
-(Measured quality) gives the figures on both halves: 0.7156 -> 0.7229 on the held-out half.
+and other candidate features (the others added nothing under cross-validation by article;
+`benchmarks/sentence_features.py`), then `PREVIOUS_WEIGHT` on its own (0 / 0.3 / 0.6 / 0.9 / 1.2 give 0.6898 /
+0.6929 / 0.6964 / 0.6967 / 0.6925 on the choose half: 0.6 and 0.9 are as good, the smaller was kept); `README.md`
+(Measured quality) gives the figures on both halves.
 
 Cost (SQuAD dev, 500-word passages, the function alone): about 45 µs a passage, against 27 µs for the matched
 terms and kind alone. The sentences' terms and spellings are bit masks, the asked kind is looked for (a regular
 expression over the sentence) only in the sentences that could still win with its bonus, best first, and the
-question's IDFs are read once per question (`AskedQuestion.with_idf`).
+question's IDFs are read once per question (`AskedQuestion.with_idf`). The previous sentence's part adds about a
+tenth (the function alone over 8,990 SQuAD top-3 passages, 15 alternating rounds at load average 7-8: fastest
+round 56 -> 65 µs, median 90 -> 101 µs).
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from qa.ranking.analysis import TextAnalyzer, Token
 
 SPELLED_WEIGHT = 1.0
 WINDOW_WEIGHT = 0.9
+PREVIOUS_WEIGHT = 0.6
 KIND_BONUS = {"date": 0.8, "number": 0.6, "money": 1.0, "percent": 1.0, "name": 0.2}
 
 
@@ -118,16 +127,21 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
     total_idf = sum(idf.values()) or 1.0
     asked_words = len(asked) or 1
     weighed_mask = sum(bit for bit, _ in weighed)
-    covered: dict[int, float] = {}  # window mask -> the share of the question's IDF it holds
+    covered: dict[int, float] = {0: 0.0}  # terms mask -> the share of the question's IDF it holds
     scored = []  # (score without the bonus, distinct matched terms, -position)
     for position in _candidates(found, count):
         mask = found.get(position, 0)
-        window = mask | found.get(position - 1, 0) | found.get(position + 1, 0)
+        before = found.get(position - 1, 0)
+        window = mask | before | found.get(position + 1, 0)
         coverage = covered.get(window)
         if coverage is None:
             coverage = covered[window] = sum(value for bit, value in valued if window & bit) / total_idf
+        before &= ~mask  # what only the previous sentence says
+        previous = covered.get(before)
+        if previous is None:
+            previous = covered[before] = sum(value for bit, value in valued if before & bit) / total_idf
         score = (matched.get(position, 0.0) / top + SPELLED_WEIGHT * spelled.get(position, 0).bit_count() / asked_words
-                 + WINDOW_WEIGHT * coverage)
+                 + WINDOW_WEIGHT * coverage + PREVIOUS_WEIGHT * previous)
         scored.append((score, (mask & weighed_mask).bit_count(), -position))
     if not scored:  # no question word in the passage: its first sentence, which says nothing asked for
         a, z = sentences[0]
