@@ -96,6 +96,8 @@ class FolderLanguages:
         self.fallback = fallback
         """Analyse short or unsure questions in the main languages too (False: the detected language only)."""
         self.main = self._main_languages()
+        self._only = self.analyzers.of(self.main[0]) if len(self.counts) <= 1 else None
+        """The analyzer of a folder in one language: every question's, with no detection (the fast path)."""
 
     def warm(self) -> None:
         """Load the stemmers, and the detector when questions will need it (several languages), now."""
@@ -137,7 +139,10 @@ class FolderLanguages:
         counts as often as the analysis that counts it most; a word whose analyses differ gives each term. The
         analyses after the first add only terms in `known` (the folder's vocabulary, when given): a term no
         article holds would search for nothing, and would be reported as an unknown word."""
-        languages = languages if languages is not None else self.question_languages(question)
+        if languages is None:
+            if self._only is not None:
+                return self._only.tokens(question)
+            languages = self.question_languages(question)
         if len(languages) == 1:
             return self.analyzers.of(languages[0]).tokens(question)
         taken: Counter[str] = Counter()
