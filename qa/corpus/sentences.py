@@ -21,7 +21,9 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 # End of a sentence: terminal punctuation (Latin, the Devanagari danda, the Arabic question mark and Urdu full
 # stop), optional closing quotes/brackets, then whitespace or the end; or Chinese and Japanese terminal punctuation,
 # which no space follows (group "wide": a sentence end wherever it stands).
-_SENTENCE_END = re.compile(r"[.!?…।॥؟۔]+[\"'”’)\]]*(?=\s|$)|(?P<wide>[。！？｡]+[」』”’）)\]]*)")
+_SENTENCE_END = re.compile(r"[.!?…।॥؟۔]+[\"'”’)\]]*(?=\s|$)")
+_SENTENCE_END_WIDE = re.compile(_SENTENCE_END.pattern + r"|(?P<wide>[。！？｡]+[」』”’）)\]]*)")
+_WIDE_STOP = re.compile(r"[。！？｡]")  # a paragraph without one is searched with the simpler (faster) pattern
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]*[^\W_a-z]", re.UNICODE)
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st jr sr gen gov sen rep col lt sgt capt cmdr adm rev hon pres vs etc inc ltd co corp
@@ -45,7 +47,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Spans of the sentences of one paragraph `text[start:end]`, trimmed of whitespace."""
     spans = []
     cursor = start
-    for match in _SENTENCE_END.finditer(text, start, end):
+    ends = _SENTENCE_END_WIDE if _WIDE_STOP.search(text, start, end) else _SENTENCE_END
+    for match in ends.finditer(text, start, end):
         boundary = match.end()
         if match.lastgroup == "wide":
             spans.append((cursor, boundary))
