@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import numpy as np
@@ -27,10 +28,13 @@ from qa.answer.empty import filter_message, no_match_message, suggest
 from qa.answer.evidence import explain, explain_proximity, highlights, matched_tokens
 from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
-from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, Settings
+from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW
 from qa.errors import InvalidQuestion
 from qa.index.reader import ArticleInfo, Index
 from qa.models import Answer, Citation, Filter, Passage, QuestionTerm, Suggestion, page_number
+
+if TYPE_CHECKING:
+    from qa.config import Settings
 
 MAX_QUESTION_TERMS = 64
 """A question is searched with at most this many distinct known terms, the rarest (most telling) ones; the others

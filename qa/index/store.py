@@ -33,11 +33,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from qa.config import Settings
 from qa.errors import IndexFormatError, disk_error
 from qa.ranking.analysis import ANALYZER_VERSION
+
+if TYPE_CHECKING:
+    from qa.config import Settings
 
 INDEX_FORMAT = 8
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
