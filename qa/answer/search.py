@@ -25,7 +25,7 @@ from urllib.parse import quote
 import numpy as np
 
 from qa.answer.empty import filter_message, no_match_message, suggest
-from qa.answer.evidence import explain, explain_proximity, highlights, matched_tokens
+from qa.answer.evidence import explain, explain_proximity, highlights
 from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW
@@ -160,7 +160,7 @@ class Searcher:
         article_number, start, end, number = index.passage(passage_id)
         article = index.articles[article_number]
         text, base = index.article_window(article_number, start, end)  # the passage, not the whole article
-        tokens = matched_tokens(index, text, start, end, asked.counts, base=base)
+        tokens = index.matched_tokens(passage_id, start, asked.counts)
         sentences = index.passage_sentences(passage_id, start)
         pages = article.page_starts
         meta = article.meta

@@ -41,7 +41,7 @@ from qa.ranking.analysis import ANALYZER_VERSION
 if TYPE_CHECKING:
     from qa.config import Settings
 
-INDEX_FORMAT = 8
+INDEX_FORMAT = 9  # 9: word_spans.npy
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"

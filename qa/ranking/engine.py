@@ -251,12 +251,13 @@ class EngineBuilder:
         self._tokens.extend([setdefault(term, len(vocab)) for term in terms])
         self._lengths.append(len(terms))
 
-    def add_text(self, text: str, analyzer: Analyzer, prefix: Sequence[int] = ()) -> None:
+    def add_text(self, text: str, analyzer: Analyzer, prefix: Sequence[int] = ()) -> tuple[list[str], list[int]]:
         """Add one passage given as text: the same terms as `add(analyzer.terms(text))`, several times faster.
 
         Raw words are mapped straight to term ids through a cache, so the analyzer (normalisation, stopwords,
         stemming) runs once per distinct word, not once per occurrence. `prefix` are term ids put first (the
-        article title's, see `ids_of`).
+        article title's, see `ids_of`). Returns the passage's words and each one's term id (-1 for a stopword):
+        where the indexed words stand is kept with the index (`qa.index.spans`).
         """
         words = analyzer.words(text)
         known = list(map(self._word_ids.get, words))
@@ -269,6 +270,7 @@ class EngineBuilder:
             kept = [*prefix, *kept]
         self._tokens.extend(kept)
         self._lengths.append(len(kept))
+        return words, ids
 
     def ids_of(self, text: str, analyzer: Analyzer) -> list[int]:
         """Term ids of `text` (assigning new ids), without adding a passage: for a title shared by passages."""
