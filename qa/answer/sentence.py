@@ -106,7 +106,7 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
     found, spelled = _by_sentence(sentences, tokens, article_text, base, bits, asked)
     weights = {}
     for term, times in question.counts.items():
-        present = sum(1 for mask in found.values() if mask & bits[term]) if term in idf else 0
+        present = len(found) - [mask & bits[term] for mask in found.values()].count(0) if term in idf else 0
         if present:
             weights[term] = times * idf[term] * math.log(1 + count / present)
     if not weights and subject:  # the question only names the article's subject: let its words choose
