@@ -441,14 +441,14 @@ def bbc_end_to_end(engines: list[str], budgets: dict[str, float], timeout: float
     root, docs, questions_path = prepare_bbc()
     index_dir = root / "index"
     shutil.rmtree(index_dir, ignore_errors=True)
-    qa_cmd = str(ROOT / ".venv" / "bin" / "qa")
+    qa_cmd = [PYTHON, "-m", "qa"]  # this interpreter's qa, wherever its environment is
     common = ["--documents", str(docs), "--index-dir", str(index_dir)]
-    build_s, build_mb, _ = _run_measured([qa_cmd, "index", *common])
+    build_s, build_mb, _ = _run_measured([*qa_cmd, "index", *common])
     one = root / "one-question.txt"
     one.write_text(_lines(questions_path)[0] + "\n", encoding="utf-8")
-    _run_measured([qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])  # page cache warm
-    start_s, _, _ = _run_measured([qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])
-    wall, ask_mb, out = _run_measured([qa_cmd, "ask", "--file", str(questions_path), "--json", "--top-k", "10",
+    _run_measured([*qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])  # page cache warm
+    start_s, _, _ = _run_measured([*qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])
+    wall, ask_mb, out = _run_measured([*qa_cmd, "ask", "--file", str(questions_path), "--json", "--top-k", "10",
                                        *common])
     answers = [json.loads(line) for line in out.splitlines() if line.strip()]
     took = [a["took_ms"] for a in answers if "took_ms" in a]
