@@ -98,8 +98,8 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
         question = question.with_idf(index)
     subject = index.subject_terms(title) if title else frozenset()
     idf = {term: value for term, value in question.idf.items() if term not in subject}
-    if not idf and subject:  # every term is the subject's: no weights below, so let its words choose at once
-        return best_sentence(index, article_text, sentences, question, tokens, "", base=base)
+    if subject and not any(token.term in idf for token in tokens):  # no weights below: let the subject's words
+        return best_sentence(index, article_text, sentences, question, tokens, "", base=base)  # choose at once
     asked = {word: 1 << number for number, word in enumerate(
         word for word, term in question.spelled.items() if term not in subject)}
     bits = {term: 1 << number for number, term in enumerate(question.counts)}
