@@ -33,13 +33,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from qa.config import Settings
 from qa.errors import IndexFormatError, disk_error
 from qa.ranking.analysis import ANALYZER_VERSION
 
-INDEX_FORMAT = 8
+if TYPE_CHECKING:
+    from qa.config import Settings
+
+INDEX_FORMAT = 9  # 9: word_spans.npy
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
