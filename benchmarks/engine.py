@@ -41,12 +41,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import real_text  # noqa: E402
 import synthetic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = synthetic.BENCH_DIR
 PYTHON = sys.executable
-ENGINES = ("qa", "bm25s", "rank_bm25")
+ENGINES = ("qa", "bm25s", "tantivy", "rank_bm25")
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 TOP_K = 10
 WARMUP = 50
@@ -250,7 +251,52 @@ def _time_questions(ask, questions: list[str], budget: float, warmup: int = WARM
     return best
 
 
-RUNNERS = {"qa": run_qa, "bm25s": run_bm25s, "rank_bm25": run_rank_bm25}
+def run_tantivy(passages: list[str], questions: list[str], folder: Path, budget: float) -> dict:
+    import re
+
+    import tantivy
+
+    def analyzer() -> tantivy.TextAnalyzer:  # qa's: words, lowercased, NLTK's English stopwords, Snowball English
+        return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase())
+                .filter(tantivy.Filter.custom_stopword(_stopwords())).filter(tantivy.Filter.stemmer("english"))
+                .build())
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("body", stored=False, tokenizer_name="qa_like", index_option="freq")
+    builder.add_integer_field("id", stored=True)
+    schema = builder.build()
+    base = _rss_mb()
+    start = time.perf_counter()
+    index = tantivy.Index(schema, path=str(folder))
+    index.register_tokenizer("qa_like", analyzer())
+    writer = index.writer(heap_size=512_000_000, num_threads=1)  # one thread, as the other engines build
+    for number, text in enumerate(passages):
+        writer.add_document(tantivy.Document(id=number, body=text))
+    writer.commit()
+    writer.wait_merging_threads()
+    build_s = time.perf_counter() - start
+    peak = _rss_mb()
+    del index, writer
+    gc.collect()
+
+    start = time.perf_counter()
+    index = tantivy.Index.open(str(folder))
+    index.register_tokenizer("qa_like", analyzer())
+    searcher = index.searcher()
+    load_s = time.perf_counter() - start
+    not_word = re.compile(r"[^\w\s]")  # the query language's operators and quotes: a question is plain words
+
+    def ask(question: str):
+        query, _ = index.parse_query_lenient(not_word.sub(" ", question), ["body"])
+        hits = searcher.search(query, TOP_K).hits
+        return (np.asarray([searcher.doc(address)["id"][0] for _, address in hits], np.int64),
+                np.asarray([score for score, _ in hits], np.float64))
+
+    return {"build_s": build_s, "peak_mb": peak, "base_mb": base, "load_s": load_s,
+            **_time_questions(ask, questions, budget)}
+
+
+RUNNERS = {"qa": run_qa, "bm25s": run_bm25s, "tantivy": run_tantivy, "rank_bm25": run_rank_bm25}
 
 
 def worker(engine: str, passages_file: Path, questions_file: Path, budget: float) -> None:
@@ -340,7 +386,7 @@ def targets(results: dict[str, dict], size: int) -> list[str]:
     lines = []
     if "qps" not in qa:
         return lines
-    for name, need in (("bm25s", 1.0), ("rank_bm25", 1000.0)):
+    for name, need in (("bm25s", 2.0), ("tantivy", 1.0), ("rank_bm25", 1000.0)):
         r = results.get(name, {})
         if "qps" in r:
             ratio = qa["qps"] / r["qps"]
@@ -395,14 +441,14 @@ def bbc_end_to_end(engines: list[str], budgets: dict[str, float], timeout: float
     root, docs, questions_path = prepare_bbc()
     index_dir = root / "index"
     shutil.rmtree(index_dir, ignore_errors=True)
-    qa_cmd = str(ROOT / ".venv" / "bin" / "qa")
+    qa_cmd = [PYTHON, "-m", "qa"]  # this interpreter's qa, wherever its environment is
     common = ["--documents", str(docs), "--index-dir", str(index_dir)]
-    build_s, build_mb, _ = _run_measured([qa_cmd, "index", *common])
+    build_s, build_mb, _ = _run_measured([*qa_cmd, "index", *common])
     one = root / "one-question.txt"
     one.write_text(_lines(questions_path)[0] + "\n", encoding="utf-8")
-    _run_measured([qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])  # page cache warm
-    start_s, _, _ = _run_measured([qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])
-    wall, ask_mb, out = _run_measured([qa_cmd, "ask", "--file", str(questions_path), "--json", "--top-k", "10",
+    _run_measured([*qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])  # page cache warm
+    start_s, _, _ = _run_measured([*qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])
+    wall, ask_mb, out = _run_measured([*qa_cmd, "ask", "--file", str(questions_path), "--json", "--top-k", "10",
                                        *common])
     answers = [json.loads(line) for line in out.splitlines() if line.strip()]
     took = [a["took_ms"] for a in answers if "took_ms" in a]
@@ -440,6 +486,8 @@ def parse_size(text: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="10k", help="10k, 100k, 1M or a number of passages")
+    parser.add_argument("--corpus", choices=("zipf", "real"), default="zipf",
+                        help="zipf: synthetic.py's; real: real_text.py's (SQuAD, SciFact, BBC News, repeated)")
     parser.add_argument("--questions", type=int, default=2_000, help="questions asked of qa and bm25s")
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--budget", type=float, default=30.0, help="max seconds of questions per engine")
@@ -461,11 +509,12 @@ def main() -> None:
     engines = [e for e in args.engines.split(",") if e]
     budgets = {e: (args.rank_bm25_budget if e == "rank_bm25" else args.budget) for e in engines}
     size = parse_size(args.size)
-    report: dict = {"size": size, "engines": {}}
+    report: dict = {"size": size, "corpus": args.corpus, "engines": {}}
     if not args.bbc_only:
-        print(f"writing/reading the synthetic corpus ({size:,} passages) ...", file=sys.stderr, flush=True)
-        passages_file = synthetic.corpus_file(size)
-        questions_file = synthetic.questions_file(args.questions)
+        print(f"writing/reading the {args.corpus} corpus ({size:,} passages) ...", file=sys.stderr, flush=True)
+        source = real_text if args.corpus == "real" else synthetic
+        passages_file = source.corpus_file(size)
+        questions_file = source.questions_file(args.questions)
         results = measure(engines, passages_file, questions_file, budgets, args.timeout)
         report["engines"] = {k: {f: v for f, v in r.items() if f != "top_scores"} for k, r in results.items()}
         report["score_check"] = score_check(results)
@@ -485,9 +534,11 @@ def main() -> None:
     print(f"machine: {report['machine']}")
     if not args.bbc_only:
         print()
-        print_table(f"Synthetic corpus: {size:,} passages of 40-80 words (Zipf over {synthetic.VOCAB_SIZE:,} words, "
-                    f"seed {synthetic.SEED}); {args.questions:,} questions, top-{TOP_K}, one at a time\n"
-                    f"{synthetic.QUESTION_CHOICE}\n"
+        corpus = (f"Real text: {size:,} passages (SQuAD dev paragraphs, SciFact abstracts, BBC News paragraphs in "
+                  "turn, repeated); questions: SQuAD's, SciFact's and BBC's titles in turn" if args.corpus == "real"
+                  else f"Synthetic corpus: {size:,} passages of 40-80 words (Zipf over {synthetic.VOCAB_SIZE:,} words, "
+                  f"seed {synthetic.SEED})\n{synthetic.QUESTION_CHOICE}")
+        print_table(f"{corpus}; {args.questions:,} questions, top-{TOP_K}, one at a time\n"
                     "build = the engine's own tokenization of the text + indexing; queries timed on the loaded index",
                     results, args.questions)
         for line in [report["score_check"], *report["targets"]]:

@@ -9,7 +9,6 @@ built with other settings is rebuilt rather than silently reused (see `Settings.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,18 +16,11 @@ from typing import Any
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, default_index_dir
 from qa.errors import ConfigError
 
-MAX_QUESTION_CHARS = 2000
-"""Longest question accepted (characters). Longer ones are refused with 422: a question is a sentence or two,
-and a cap keeps one request from analysing a whole book."""
-
-MAX_TOP_K = 100
-"""Largest number of passages one request may ask for."""
-
-PROXIMITY_WEIGHT = 0.2
-PROXIMITY_WINDOW = 10
-"""Defaults of the proximity stage (`qa.proximity`), measured on BEIR SciFact and SQuAD."""
+__all__ = ["MAX_QUESTION_CHARS", "MAX_TOP_K", "PROXIMITY_WEIGHT", "PROXIMITY_WINDOW", "Settings", "get_settings",
+           "make_settings"]
 
 
 class Settings(BaseSettings):
@@ -89,11 +81,7 @@ class Settings(BaseSettings):
 
     def resolved_index_dir(self) -> Path:
         """The index folder to use: the configured one, or a per-corpus folder under the user's cache."""
-        if self.index_dir is not None:
-            return self.index_dir
-        documents = self.documents.resolve()
-        digest = hashlib.sha256(str(documents).encode()).hexdigest()[:12]
-        return Path.home() / ".cache" / "qa" / f"{documents.name or 'root'}-{digest}"
+        return self.index_dir if self.index_dir is not None else default_index_dir(self.documents)
 
     def index_fingerprint(self) -> dict[str, Any]:
         """The settings that change what is indexed or how it scores; stored with the index."""

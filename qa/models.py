@@ -13,9 +13,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+
+def Field(**details: Any) -> Any:  # noqa: N802 (it stands for pydantic's `Field` in the annotations below)
+    """pydantic's `Field(description=..., ...)`, made when FastAPI or pydantic read these annotations (they are strings
+    until then), not when the models are imported: `qa ask "..."` never loads pydantic (0.1 s of its start-up)."""
+    from pydantic import Field as pydantic_field
+
+    return pydantic_field(**details)
+
 
 # -- what the corpus layer reads --------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from itertools import combinations
 import numpy as np
 
 from qa.index.reader import Index
-from qa.ranking import kernels
+from qa.ranking import loops, plain
 from qa.ranking.bm25 import term_weight
 
 RERANK_DEPTH = 20
@@ -48,8 +48,9 @@ def _pair_weights(index: Index, term_ids: list[int], docs: np.ndarray, window: i
     engine = index.engine
     distinct, first, second = _pairs(term_ids)
     title_lens = index.title_terms[np.asarray(index.passages[docs, 0])]
-    near = kernels.near_counts(index.sequences, index.sequence_ptr, docs, title_lens, distinct, first, second,
-                               window)
+    loops_here = loops.compiled() or plain  # NumPy alone in a one-question process (qa.ranking.loops)
+    near = loops_here.near_counts(index.sequences, index.sequence_ptr, docs, title_lens, distinct, first, second,
+                                  window)
     idf = np.asarray(engine.idf)[distinct]
     min_idf = np.minimum(idf[first], idf[second])
     norms = engine.length_norms(docs)

@@ -108,14 +108,17 @@ def best_sentence(index: Index, article_text: str, sentences: list[tuple[int, in
     if not question.idf and question.counts:
         question = question.with_idf(index)
     subject = index.subject_terms(title, analyzer) if title else frozenset()
+    idf = {term: value for term, value in question.idf.items() if term not in subject}
+    if subject and not any(token.term in idf for token in tokens):  # no weights below: let the subject's words
+        return best_sentence(index, article_text, sentences, question, tokens, "", base=base,  # choose at once
+                             analyzer=analyzer)
     asked = {word: 1 << number for number, word in enumerate(
         word for word, term in question.spelled.items() if term not in subject)}
     bits = {term: 1 << number for number, term in enumerate(question.counts)}
     found, spelled = _by_sentence(sentences, tokens, article_text, base, bits, asked)
-    idf = {term: value for term, value in question.idf.items() if term not in subject}
     weights = {}
     for term, times in question.counts.items():
-        present = sum(1 for mask in found.values() if mask & bits[term]) if term in idf else 0
+        present = len(found) - [mask & bits[term] for mask in found.values()].count(0) if term in idf else 0
         if present:
             weights[term] = times * idf[term] * math.log(1 + count / present)
     if not weights and subject:  # the question only names the article's subject: let its words choose

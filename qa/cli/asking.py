@@ -5,15 +5,19 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import orjson
 
+from qa.answer.search import Searcher, validate_question
 from qa.cli.render import render_answer, use_color
 from qa.collection import Collection, make_filter
 from qa.config import Settings
 from qa.errors import QAError
 from qa.index import BuildReport
+from qa.models import Filter
+from qa.ranking import loops
 
 
 def answer_questions(settings: Settings, question: str | None, file: Path | None, *, as_json: bool, explain: bool,
@@ -24,11 +28,16 @@ def answer_questions(settings: Settings, question: str | None, file: Path | None
     passages rather than each one's best sentence with a line of context."""
     questions = _read_questions(file) if file is not None else [question or ""]
     if file is None:
-        from qa.answer.search import validate_question
-
         validate_question(questions[0], settings.top_k)  # before a build: a bad question fails at once
     where = make_filter(source_prefix, date_from, date_to)
-    searcher = Collection(settings=settings, progress=True, on_build=on_build).searcher
+    with loops.numpy_only() if file is None else nullcontext():  # one question: no numba (qa.ranking.loops)
+        searcher = Collection(settings=settings, progress=True, on_build=on_build).searcher
+        return _print_answers(searcher, settings, questions, file, as_json=as_json, explain=explain, where=where,
+                              full=full)
+
+
+def _print_answers(searcher: Searcher, settings: Settings, questions: list[str], file: Path | None, *,
+                   as_json: bool, explain: bool, where: Filter, full: bool) -> int:
     color = use_color(sys.stdout.isatty())
     width = min(shutil.get_terminal_size().columns, 120)
     failures = 0

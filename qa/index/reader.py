@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from qa.errors import DocumentNotFound, IndexFormatError
 from qa.index.store import INDEX_FORMAT, MANIFEST, verify_files
 from qa.lang import Analyzers, FolderLanguages
 from qa.models import Filter, SkippedFile
-from qa.ranking.analysis import TextAnalyzer
+from qa.ranking.analysis import TextAnalyzer, Token
 from qa.ranking.engine import SparseBM25, load_array
 
 
@@ -54,7 +55,7 @@ class Index:
     def __init__(self, path: Path, manifest: dict[str, Any], articles: list[ArticleInfo], texts: np.ndarray,
                  text_offsets: np.ndarray, passages: np.ndarray, sentences: np.ndarray, sentence_ptr: np.ndarray,
                  sequences: np.ndarray, sequence_ptr: np.ndarray, vocab: dict[str, int], engine: SparseBM25,
-                 analyzers: Analyzers) -> None:
+                 analyzers: Analyzers, word_spans: np.ndarray) -> None:
         self.path = path
         self.manifest = manifest
         self.articles = articles
@@ -65,6 +66,7 @@ class Index:
         self.sentence_ptr = sentence_ptr
         self.sequences = sequences
         self.sequence_ptr = sequence_ptr
+        self.word_spans = word_spans
         self.title_terms = np.fromiter((info.title_terms for info in articles), np.int64, len(articles))
         self.all_terms = vocab
         """Every term id of the stored vocabulary, those of removed articles included: what a writer extends."""
@@ -170,6 +172,27 @@ class Index:
         article, start, end, number = self.passages[passage_id].tolist()
         return article, start, end, number
 
+    def matched_tokens(self, passage_id: int, start: int, terms: Collection[str]) -> list[Token]:
+        """The passage's words whose term is one of `terms`, in order, with their article spans (the passage starts
+        at `start`): what `Analyzer.matching` finds in the passage's text, read from the index (`qa.index.spans`)."""
+        ids = {self.vocab[term]: term for term in terms if term in self.vocab}
+        if not ids:
+            return []
+        article = int(self.passages[passage_id, 0])
+        lo, hi = self.sequence_ptr[passage_id : passage_id + 2].tolist()
+        lo += int(self.title_terms[article])
+        sequence = self.sequences[lo:hi]
+        wanted = iter(ids)
+        hits = sequence == next(wanted)
+        for term_id in wanted:  # a question has a few terms: cheaper than np.isin's set-up
+            hits |= sequence == term_id
+        at = np.flatnonzero(hits)
+        if not at.size:
+            return []
+        spans = self.word_spans[lo + at].astype(np.int64) + start
+        found = map(ids.__getitem__, sequence[at].tolist())
+        return list(map(Token._make, zip(found, spans[:, 0].tolist(), spans[:, 1].tolist(), strict=True)))
+
     def passage_sentences(self, passage_id: int, start: int) -> list[tuple[int, int]]:
         """Article spans of the sentences of the passage `passage_id`, which starts at `start`."""
         first, last = self.sentence_ptr[passage_id : passage_id + 2].tolist()
@@ -203,6 +226,7 @@ def load_index(folder: Path) -> Index:
         sentence_ptr = load_array(folder / "sentence_ptr.npy")
         sequences = load_array(folder / "sequences.npy")
         sequence_ptr = load_array(folder / "sequence_ptr.npy")
+        word_spans = load_array(folder / "word_spans.npy")
         text_offsets = np.load(folder / "text_offsets.npy")
         texts = (np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r").view(np.ndarray) if text_offsets[-1]
                  else np.empty(0, np.uint8))
@@ -211,9 +235,10 @@ def load_index(folder: Path) -> Index:
     engine = SparseBM25.load(folder / "engine")
     if (len(passages) != engine.n_docs or len(passages) != manifest["passages"]
             or len(sentence_ptr) != len(passages) + 1 or sentence_ptr[-1] != len(sentences)
-            or len(sequence_ptr) != len(passages) + 1 or sequence_ptr[-1] != len(sequences)):
+            or len(sequence_ptr) != len(passages) + 1 or sequence_ptr[-1] != len(sequences)
+            or word_spans.shape != (len(sequences), 2)):
         raise IndexFormatError(f"index in {folder} is inconsistent (passages do not match the engine)")
     analyzers = Analyzers({"en": vocab_file["analysis_cache"], **vocab_file.get("language_caches", {})})
     vocab = {term: number for number, term in enumerate(vocab_file["terms"])}
     return Index(folder, manifest, articles, texts, text_offsets, passages, sentences, sentence_ptr, sequences,
-                 sequence_ptr, vocab, engine, analyzers)
+                 sequence_ptr, vocab, engine, analyzers, word_spans)

@@ -34,13 +34,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from qa.config import Settings
 from qa.errors import IndexFormatError, disk_error
 from qa.ranking.analysis import ANALYZER_VERSION
 
-INDEX_FORMAT = 9
+if TYPE_CHECKING:
+    from qa.config import Settings
+
+INDEX_FORMAT = 10  # 9: word_spans.npy; 10: each article's language, analysis caches per language
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"

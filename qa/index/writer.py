@@ -20,6 +20,7 @@ from qa.corpus.chunking import WIDE_LANGUAGES, chunk_article
 from qa.corpus.heading import LEAD, TITLE_FROM
 from qa.index.folder import FolderState
 from qa.index.reader import Index
+from qa.index.spans import spans_dtype, word_starts
 from qa.index.store import INDEX_FORMAT, MANIFEST, checksums, fingerprint, write_json
 from qa.lang import Analyzers, Guess, language_of
 from qa.models import Article, Chunk
@@ -47,6 +48,8 @@ class VersionWriter:
         self.sentence_ptr = array("q", [0])
         self.kept_sequences = array("i")  # term ids of kept passages (new ones are in the builder), and their lengths
         self.kept_lengths = array("q")
+        self.kept_spans = array("i")  # (start, end) of each term of the kept passages, relative to the passage
+        self.spans = array("i")  # the same for the new passages (0, 0 for the title's terms): qa.index.spans
         self.infos: list[dict[str, Any]] = []
         self.text_offsets = [0]
         self._texts = open(folder / "texts.bin", "wb")  # noqa: SIM115 - closed by finish, or by leaving `with`
@@ -83,13 +86,24 @@ class VersionWriter:
                            "page_starts": list(article.page_starts), "title_terms": len(title_ids),
                            "language": language.lang, "language_from": language.source})
         for passage in passages:
-            self.builder.add_text(passage.text, analyzer, prefix=title_ids)
+            words, ids = self.builder.add_text(passage.text, analyzer, prefix=title_ids)
+            self._add_spans(passage.text, words, ids, len(title_ids))
             self.rows.extend((number, passage.start, passage.end, passage.number))
             base = passage.start
             self.sentence_rows.extend([offset - base for span in passage.sentences for offset in span])
             self.sentence_ptr.append(self.sentence_ptr[-1] + len(passage.sentences))
         self._n_passages += len(passages)
         self._add_text(article.text.encode("utf-8"))
+
+    def _add_spans(self, text: str, words: list[str], ids: list[int], title_terms: int) -> None:
+        """Where the passage's indexed words stand (`qa.index.spans`), one row per term id the builder added."""
+        indexed = np.asarray(ids, np.int64) != -1
+        starts = word_starts(text, words)[indexed]
+        ends = starts + np.fromiter(map(len, words), np.int64, len(words))[indexed]
+        rows = np.zeros((title_terms + starts.shape[0], 2), np.int32)
+        rows[title_terms:, 0] = starts
+        rows[title_terms:, 1] = ends
+        self.spans.frombytes(rows.tobytes())
 
     def add_kept(self, old: Index, old_number: int) -> None:
         """Carry an article of the previous version over unchanged (its postings are kept by the engine)."""
@@ -107,6 +121,7 @@ class VersionWriter:
         self.sentence_ptr.extend((pointers[1:] - first + self.sentence_ptr[-1]).tolist())
         bounds = old.sequence_ptr[info.first_passage : info.first_passage + info.n_passages + 1]
         self.kept_sequences.extend(old.sequences[int(bounds[0]) : int(bounds[-1])].tolist())
+        self.kept_spans.frombytes(np.asarray(old.word_spans[int(bounds[0]) : int(bounds[-1])], np.int32).tobytes())
         self.kept_lengths.extend(np.diff(bounds).tolist())
         self._n_passages += info.n_passages
         start, end = old.text_offsets[old_number], old.text_offsets[old_number + 1]
@@ -126,6 +141,8 @@ class VersionWriter:
             tokens = np.concatenate([np.frombuffer(self.kept_sequences, np.int32), tokens])
             lengths = np.concatenate([np.frombuffer(self.kept_lengths, np.int64), lengths])
         np.save(folder / "sequences.npy", tokens)
+        spans = np.frombuffer(self.kept_spans + self.spans, np.int32).reshape(-1, 2)
+        np.save(folder / "word_spans.npy", spans.astype(spans_dtype(int(spans.max(initial=0)))))
         sequence_ptr = np.zeros(len(lengths) + 1, np.int64)
         np.cumsum(lengths, out=sequence_ptr[1:])
         np.save(folder / "sequence_ptr.npy", sequence_ptr)

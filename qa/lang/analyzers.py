@@ -78,6 +78,8 @@ _SCRIPT_RUN = regex.compile(r"[\p{Han}\u3005\u3006\u3007]+|[\p{Hiragana}\u3031-\
                             r"|\p{Hangul}+", regex.V1)
 _MARKS = regex.compile(r"[\p{Mn}\u0640]")  # combining marks (points, harakat) and the Arabic tatweel
 _CJK_CHAR = regex.compile(rf"[{_CJK}]", regex.V1)
+CJK_BIGRAM = regex.compile(rf"[{_CJK}]{{2}}", regex.V1)
+"""Two CJK characters: a bigram `scan` made, which overlaps the next one by a character."""
 
 CjkMode = Literal["bigram", "bigram-script", "bigram+unigram"]
 

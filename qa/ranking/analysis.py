@@ -108,6 +108,7 @@ class Analyzer:
         self._stem: Callable[[str], str] | None = None
         self._cache: dict[str, str] = {}
         self._cache_limit: int | None = None  # unbounded while indexing; bounded once serving (see `preload`)
+        self._spellings: dict[str, str] | None = None
 
     def term_of(self, word: str) -> str:
         """The term for one raw word, or "" when it is a stopword. Cached by word."""
@@ -133,8 +134,20 @@ class Analyzer:
         if normal[0].isdigit():
             return _THOUSANDS.sub("", normal)
         if self._stem is None:
+            known = self._known_spellings().get(normal) if normal.isascii() else None
+            if known is not None:
+                return known
             self._stem = _snowball_english()
         return self._stem(normal)
+
+    def _known_spellings(self) -> dict[str, str]:
+        """The term of every ASCII word seen, by its lowercased spelling (acronym plurals aside: analysis treats
+        them apart). A question's "agency" is then the articles' "Agency", and needs no stemmer: importing NLTK
+        would cost a one-question `qa ask` about a second. Made once, the first time a word is not in the cache."""
+        if self._spellings is None:
+            self._spellings = {word.lower(): term for word, term in self._cache.items()
+                               if term and word.isascii() and not (len(word) >= 3 and _ACRONYM_PLURAL.fullmatch(word))}
+        return self._spellings
 
     def terms(self, text: str) -> list[str]:
         """The terms of `text`, in order, stopwords removed."""

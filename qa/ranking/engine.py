@@ -26,7 +26,7 @@ from typing import cast
 import numpy as np
 
 from qa.errors import IndexFormatError
-from qa.ranking import kernels
+from qa.ranking import loops, plain
 from qa.ranking.analysis import TextAnalyzer
 from qa.ranking.bm25 import BM25Params, length_norms, okapi_idf
 
@@ -89,6 +89,8 @@ class SparseBM25:
         doc_freq = np.bincount(pair_terms, minlength=n_terms).astype(np.int64)
         indptr = np.zeros(n_terms + 1, np.int64)
         np.cumsum(doc_freq, out=indptr[1:])
+        from qa.ranking import kernels  # lazy, as in `top_k`: see qa.ranking.loops
+
         doc_ids, tfs = kernels.invert(pair_terms, pair_docs, pair_tfs, indptr)
         arrays = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs, "doc_len": doc_len}
         arrays.update(_weigh(arrays, doc_freq, params))
@@ -134,8 +136,12 @@ class SparseBM25:
         q_terms, q_counts = self._query(term_ids)
         if q_terms.size == 0 or k <= 0 or self.n_docs == 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
+        flags = _NO_FILTER if allowed is None else allowed
+        kernels = loops.compiled()
+        if kernels is None:  # a one-question process: the same passages and scores without numba
+            return plain.top_k(self.indptr, self.doc_ids, self.weights, self.n_docs, q_terms, q_counts, k, flags)
         docs, _ = kernels.top_k(self.indptr, self.doc_ids, self.weights, self.max_weight, q_terms, q_counts, k,
-                                self._prunable, _NO_FILTER if allowed is None else allowed)
+                                self._prunable, flags)
         scores = kernels.rescore(self.indptr, self.doc_ids, self.weights, q_terms, q_counts, docs)
         order = np.lexsort((docs, -scores))  # best first; equal scores in passage order
         return docs[order], scores[order]
@@ -208,6 +214,8 @@ def load_array(path: Path, mmap: bool = True) -> np.ndarray:
 def _pairs(tokens: np.ndarray, doc_len: np.ndarray, n_terms: int,
            first_doc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(term, passage, tf) for every distinct term of every passage, passages numbered from `first_doc`."""
+    from qa.ranking import kernels
+
     doc_starts = np.zeros(doc_len.shape[0] + 1, np.int64)
     np.cumsum(doc_len, out=doc_starts[1:])
     pair_terms, pair_docs, pair_tfs = kernels.count_postings(tokens.astype(np.int32, copy=False), doc_starts,
@@ -244,13 +252,14 @@ class EngineBuilder:
         self._tokens.extend([setdefault(term, len(vocab)) for term in terms])
         self._lengths.append(len(terms))
 
-    def add_text(self, text: str, analyzer: TextAnalyzer, prefix: Sequence[int] = ()) -> None:
+    def add_text(self, text: str, analyzer: TextAnalyzer, prefix: Sequence[int] = ()) -> tuple[list[str], list[int]]:
         """Add one passage given as text: the same terms as `add(analyzer.terms(text))`, several times faster.
 
         Raw words are mapped straight to term ids through a cache, so the analyzer (normalisation, stopwords,
         stemming) runs once per distinct word, not once per occurrence. `prefix` are term ids put first (the
-        article title's, see `ids_of`). Each language's analyzer has its own cache: "die" is a German stopword and
-        an English term.
+        article title's, see `ids_of`). Returns the passage's words and each one's term id (-1 for a stopword):
+        where the indexed words stand is kept with the index (`qa.index.spans`). Each language's analyzer has its
+        own cache: "die" is a German stopword and an English term.
         """
         words = analyzer.words(text)
         word_ids = self._word_ids if analyzer.language == "en" else self._cache_of(analyzer)
@@ -264,6 +273,7 @@ class EngineBuilder:
             kept = [*prefix, *kept]
         self._tokens.extend(kept)
         self._lengths.append(len(kept))
+        return words, ids
 
     def ids_of(self, text: str, analyzer: TextAnalyzer) -> list[int]:
         """Term ids of `text` (assigning new ids), without adding a passage: for a title shared by passages."""
@@ -303,6 +313,8 @@ class EngineBuilder:
 
 def _weigh(arrays: dict[str, np.ndarray], doc_freq: np.ndarray, params: BM25Params) -> dict[str, np.ndarray]:
     """IDF per term and the BM25 weight of every posting (see qa.bm25)."""
+    from qa.ranking import kernels
+
     n_docs = arrays["doc_len"].shape[0]
     idf = okapi_idf(doc_freq, n_docs, params.epsilon)
     norms = length_norms(arrays["doc_len"], params)

@@ -337,6 +337,9 @@ def near_counts(sequences: Array, seq_ptr: Array, docs: Array, title_lens: Array
     m = q_terms.shape[0]
     n_pairs = pair_first.shape[0]
     out = np.zeros((docs.shape[0], n_pairs), np.int64)
+    sieve = np.uint64(0)  # bit (term % 64) of every question term: most other terms are passed over at once
+    for j in range(m):
+        sieve |= np.uint64(1) << np.uint64(q_terms[j] & 63)
     for n in range(docs.shape[0]):
         lo = seq_ptr[docs[n]]
         hi = seq_ptr[docs[n] + 1]
@@ -345,6 +348,8 @@ def near_counts(sequences: Array, seq_ptr: Array, docs: Array, title_lens: Array
         found = 0
         for i in range(lo, hi):
             term = sequences[i]
+            if not (sieve >> np.uint64(term & 63)) & np.uint64(1):
+                continue
             for j in range(m):
                 if q_terms[j] == term:
                     position = i - lo

@@ -1,0 +1,92 @@
+"""The README's speed charts, drawn from the JSON results the benchmarks saved under benchmarks/results/.
+
+    python benchmarks/engine.py --size 100k --corpus zipf --no-bbc --engines qa,bm25s,tantivy --json \\
+        > benchmarks/results/engine-100k-zipf.json          # and --corpus real > engine-100k-real.json
+    python benchmarks/answers.py                             # writes benchmarks/results/answers.json
+    python benchmarks/cli_latency.py                         # writes benchmarks/results/cli_latency.json
+    python benchmarks/charts.py                              # writes docs/speed-*.png (matplotlib, the bench extra)
+
+Each chart says the load average its runs were measured under: the machine is shared, and the ratios (measured in
+the same run) are what carries over, not the absolute rates.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+DOCS = ROOT / "docs"
+COLORS = {"qa": "#1f77b4", "bm25s": "#ff7f0e", "tantivy": "#2ca02c", "rank_bm25": "#d62728"}
+
+
+def engines_chart() -> Path | None:
+    """Questions per second and p99 latency of each engine, per corpus and size: one group of bars each."""
+    runs = sorted(RESULTS.glob("engine-*.json"))
+    if not runs:
+        return None
+    loaded = [json.loads(path.read_text()) for path in runs]
+    labels = [f"{run.get('corpus', 'zipf')}\n{run['size']:,} passages" for run in loaded]
+    names = [name for name in COLORS if any(name in run["engines"] for run in loaded)]
+    figure, panels = plt.subplots(1, 3, figsize=(13, 4))
+    width = 0.8 / len(names)
+    shown = (("qps", "top-10 questions per second (best pass)"), ("p50_ms", "median ms (lower is better)"),
+             ("p99_ms", "p99 ms (log scale)"))
+    for number, name in enumerate(names):
+        xs = [i + number * width for i in range(len(loaded))]
+        for axes, (field, _) in zip(panels, shown, strict=True):
+            axes.bar(xs, [run["engines"].get(name, {}).get(field, 0) for run in loaded], width, label=name,
+                     color=COLORS[name])
+    for axes, (_, title) in zip(panels, shown, strict=True):
+        axes.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(loaded))], labels)
+        axes.set_title(title, fontsize=10)
+        axes.legend(fontsize=8)
+    panels[2].set_yscale("log")
+    loads = ", ".join(run["machine"].split("load average ")[1].split(",")[0] for run in loaded if "machine" in run)
+    figure.suptitle(f"benchmarks/engine.py, one question at a time, peers in the same run (load average {loads} "
+                    "on 2 CPUs)", fontsize=10)
+    figure.tight_layout()
+    return _save(figure, "speed-engines.png")
+
+
+def answers_chart() -> Path | None:
+    """Whole answers against qa's ranking alone and bm25s's bare top-3 on BBC News; and one `qa ask`'s wall time."""
+    answers, latency = RESULTS / "answers.json", RESULTS / "cli_latency.json"
+    if not answers.exists() or not latency.exists():
+        return None
+    result, cli = json.loads(answers.read_text()), json.loads(latency.read_text())
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 3.8))
+    rates = result["per_second"]
+    left.barh(list(rates), list(rates.values()), color=["#1f77b4", "#aec7e8", "#ff7f0e", "#9467bd"])
+    left.set_title(f"BBC News, top 3, per second (whole answers: {result['whole_answers_to_bm25s_top3']:.3f}x "
+                   f"bm25s; {result['by_median_latency']:.3f}x by medians)", fontsize=9)
+    left.invert_yaxis()
+    medians = cli["median_s"]
+    right.barh(list(medians), list(medians.values()), color="#1f77b4")
+    right.axvline(0.3, color="#d62728", linestyle="--", label="0.3 s target")
+    right.set_title(f"one command's wall time, median of {cli['runs']} runs (s)", fontsize=10)
+    right.invert_yaxis()
+    right.legend(fontsize=8)
+    figure.suptitle(f"benchmarks/answers.py (load average {result['load_average'][0]:.1f}) and "
+                    f"benchmarks/cli_latency.py (load average {cli['load_average'][0]:.1f}), 2 CPUs", fontsize=10)
+    figure.tight_layout()
+    return _save(figure, "speed-answers.png")
+
+
+def _save(figure: plt.Figure, name: str) -> Path:
+    path = DOCS / name
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path
+
+
+if __name__ == "__main__":
+    for made in (engines_chart(), answers_chart()):
+        if made:
+            print(f"wrote {made.relative_to(ROOT)}")

@@ -1,0 +1,63 @@
+"""The word spans kept with the index (qa/index/spans.py) give exactly the words that analysing the passage's text
+again finds: every passage of several folders (ASCII, Unicode, words joined by '.', ',' and apostrophes), every
+question term, before and after a live update."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.collection import Collection
+from qa.index import Index, open_index
+from qa.index.spans import word_starts
+from qa.ranking.analysis import words_of
+
+from .conftest import ARTICLES, SEED_DOCUMENTS, settings_for
+
+UNICODE = ("Café au lait\n\nThe café’s owner, Zoë Müller, sold 1,000 cups at €3.50 each in 2021; don't ask "
+           "about the TNF-α test. Naïve customers paid £2.5bn — or so it's said — for Ångström's 3.4% share.\n")
+
+
+def _check_every_passage(index: Index) -> int:
+    checked = 0
+    analyzer = index.analyzer
+    for passage_id in range(index.engine.n_docs):
+        article, start, end, _ = index.passage(passage_id)
+        text = index.article_text(article)[start:end]
+        terms = {token.term for token in analyzer.tokens(text)}
+        for wanted in (terms, set(list(terms)[:1]), set(list(terms)[::3]), {"nothing-of-the-sort"}):
+            assert index.matched_tokens(passage_id, start, wanted) == analyzer.matching(text, wanted, offset=start)
+            checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("folder", [SEED_DOCUMENTS, ARTICLES], ids=["seed", "articles"])
+def test_spans_equal_analysing_again(folder: Path, tmp_path: Path) -> None:
+    assert _check_every_passage(open_index(settings_for(folder, tmp_path / "index", chunk_words=30))) > 8
+
+
+def test_unicode_and_joined_words_and_a_live_update(tmp_path: Path) -> None:
+    documents = tmp_path / "docs"
+    documents.mkdir()
+    (documents / "cafe.txt").write_text(UNICODE, encoding="utf-8")
+    for number in range(4):
+        (documents / f"plain{number}.txt").write_text(f"Plain words {number}\n\nNothing but plain words here, "
+                                                      f"and a {number}.4 value.\n")
+    with Collection(documents, tmp_path / "index") as collection:
+        assert _check_every_passage(collection.index) >= 20
+        hit = collection.ask("café owner cups", top_k=1).passages[0]
+        assert [UNICODE[span.start : span.end] for span in hit.highlights] == ["café’s", "owner", "cups"]
+        collection.add_document("later", "Later", "A later café with more cups, 1,000 of them.")
+        assert collection.index.engine.n_docs == 6
+        assert _check_every_passage(collection.index) >= 24
+
+
+@pytest.mark.parametrize("text", ["", "   ", "one", " lead and trail ", "a-b c_d 3.4 1,000 don't x'y 'q' e.g.",
+                                  "naïve café’s £5 α-β", UNICODE])
+def test_word_starts(text: str) -> None:
+    words = words_of(text)
+    starts = word_starts(text, words)
+    assert [text[a : a + len(w)] for a, w in zip(starts.tolist(), words, strict=True)] == words
+    assert np.all(np.diff(starts) > 0)
