@@ -14,7 +14,7 @@ import pytest
 from qa.answer.search import Searcher
 from qa.cli import main
 from qa.cli.app import main as full_main
-from qa.cli.quick import DEFAULT_FINGERPRINT, DEFAULT_TOP_K, Request, answer_quickly, parse
+from qa.cli.quick import DEFAULT_FINGERPRINT, DEFAULT_LANGUAGE, DEFAULT_TOP_K, Request, answer_quickly, parse
 from qa.config import Settings
 from qa.defaults import default_index_dir
 from qa.index import build_index
@@ -40,7 +40,7 @@ def indexed(tmp_path: Path, no_qa_environment: None) -> list[str]:
 
 def test_its_defaults_are_the_settings_defaults(no_qa_environment: None) -> None:
     settings = Settings()
-    assert {**DEFAULT_FINGERPRINT, "analyzer": fingerprint(settings)["analyzer"],
+    assert {**DEFAULT_FINGERPRINT, "analyzer": fingerprint(settings)["analyzer"], "language": DEFAULT_LANGUAGE,
             "format": fingerprint(settings)["format"]} == fingerprint(settings)
     assert settings.top_k == DEFAULT_TOP_K
     assert settings.max_per_article == 0

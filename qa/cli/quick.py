@@ -26,6 +26,8 @@ DEFAULT_FINGERPRINT = {"chunk_words": 500, "chunk_overlap": 1, "k1": 1.2, "b": 0
                        "title_in_passages": True}
 """`Settings().index_fingerprint()`, without importing the settings model (tests/test_quick.py keeps them equal);
 an index built with other settings goes to the full command."""
+DEFAULT_LANGUAGE = "auto"
+"""`Settings().language` (tested likewise): each article analysed in its own language."""
 DEFAULT_TOP_K = 3
 """`Settings().top_k` (tested likewise)."""
 _ENVIRONMENT = ("QA_DOCUMENTS", "QA_INDEX_DIR")
@@ -130,7 +132,8 @@ def _current_index(documents: Path, index_dir: Path | None) -> Index | None:
     if folder is None:
         return None
     index = load_index(folder)
-    expected = {**DEFAULT_FINGERPRINT, "analyzer": ANALYZER_VERSION, "format": INDEX_FORMAT}
+    expected = {**DEFAULT_FINGERPRINT, "analyzer": ANALYZER_VERSION, "language": DEFAULT_LANGUAGE,
+                "format": INDEX_FORMAT}
     if index.manifest.get("settings") != expected or index.manifest.get("documents") != str(documents.resolve()):
         return None
     if plan_changes(FolderState.of(index.manifest), scan_documents(documents)):
