@@ -1,7 +1,7 @@
 """Speed of qa's engine against bm25s (numba backend) and rank-bm25, side by side in one run.
 
-    .venv/bin/python benchmarks/engine.py --size 100k            # a table; also the BBC News end-to-end table
-    .venv/bin/python benchmarks/engine.py --size 1M --no-bbc --json
+    python benchmarks/engine.py --size 100k            # a table; also the BBC News end-to-end table
+    python benchmarks/engine.py --size 1M --no-bbc --json
 
 Each engine runs in its own subprocess (so peak memory is its own) on the same passages and questions:
 - build seconds: from the passage texts to a searchable index, *including the engine's own tokenization*
@@ -395,14 +395,14 @@ def bbc_end_to_end(engines: list[str], budgets: dict[str, float], timeout: float
     root, docs, questions_path = prepare_bbc()
     index_dir = root / "index"
     shutil.rmtree(index_dir, ignore_errors=True)
-    qa_cmd = str(ROOT / ".venv" / "bin" / "qa")
+    qa_cmd = [PYTHON, "-m", "qa"]  # the interpreter running this script, whatever its environment
     common = ["--documents", str(docs), "--index-dir", str(index_dir)]
-    build_s, build_mb, _ = _run_measured([qa_cmd, "index", *common])
+    build_s, build_mb, _ = _run_measured([*qa_cmd, "index", *common])
     one = root / "one-question.txt"
     one.write_text(_lines(questions_path)[0] + "\n", encoding="utf-8")
-    _run_measured([qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])  # page cache warm
-    start_s, _, _ = _run_measured([qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])
-    wall, ask_mb, out = _run_measured([qa_cmd, "ask", "--file", str(questions_path), "--json", "--top-k", "10",
+    _run_measured([*qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])  # page cache warm
+    start_s, _, _ = _run_measured([*qa_cmd, "ask", "--file", str(one), "--json", "--top-k", "10", *common])
+    wall, ask_mb, out = _run_measured([*qa_cmd, "ask", "--file", str(questions_path), "--json", "--top-k", "10",
                                        *common])
     answers = [json.loads(line) for line in out.splitlines() if line.strip()]
     took = [a["took_ms"] for a in answers if "took_ms" in a]
