@@ -123,21 +123,31 @@ def skipped_line(skipped: list[SkippedFile]) -> str:
 @app.command()
 @with_settings(*ALL_SETTINGS, "host", "port", "workers", "watch")
 def serve(*, settings: Settings) -> int:
-    """Serve the HTTP API and the question page."""
+    """Serve the HTTP API and the question page.
+
+    The address is claimed first (a port in use is one line, before any index is built), then the index is built
+    or opened once, then `--workers` processes answer from it (qa/web/serving.py). Ctrl-C or SIGTERM: the workers
+    finish the requests in progress, and qa says so in one line (exit status 130 or 143)."""
     from qa.index import open_index
+    from qa.web.serving import listen, reserve
     from qa.web.serving import serve as run_server
 
-    with skips_named_once():
-        index = open_index(settings, progress=True, on_build=report_build)  # build once, before workers start
+    listener = reserve(settings.host, settings.port)
+    try:
+        with skips_named_once():
+            index = open_index(settings, progress=True, on_build=report_build)  # once, before workers start
+        listen(listener, settings.host, settings.port)
+    except BaseException:
+        listener.close()
+        raise
     print(f"qa: serving {index.manifest['articles']} articles ({index.manifest['passages']} passages) "
-          f"on http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr)
+          f"on http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr, flush=True)
     del index
     # Workers are separate processes: hand them the settings through the environment they read.
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"QA_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     os.environ["QA_INDEX_DIR"] = str(settings.resolved_index_dir())
-    run_server(settings.host, settings.port, settings.workers)
-    return 0
+    raise Stopped(run_server(listener, settings.workers))
 
 
 @app.command()
