@@ -3,6 +3,11 @@
     .venv/bin/python benchmarks/quality.py                          # every row, both sets (~10 min on 2 cores)
     .venv/bin/python benchmarks/quality.py --rows default k1=0.9    # some rows
     .venv/bin/python benchmarks/quality.py --data ../shared/data --only squad
+    .venv/bin/python benchmarks/quality.py --rows default --split report   # the held-out figures, once
+
+Choices are made on the "choose" split (the default): SciFact's train queries (qrels/train.tsv) and the "choose"
+half of the SQuAD articles (`qa.cli.evaluation.squad_halves`). `--split report` measures SciFact's test queries
+and the other half of the SQuAD articles: the figures quoted, which nothing is tuned on.
 
 Every row is measured exactly as `qa eval` measures (`qa.cli.evaluation.evaluate_beir` / `evaluate_squad`: the real
 ingest, chunker, analyzer, engine and `Searcher.ask`), with the shipped defaults except what the row names.
@@ -233,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", nargs="*", help="row names (prefixes) to run [all]")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="extra rows, e.g. 'k1=0.9,b=0.6,chunk_words=200'")
+    parser.add_argument("--split", choices=["choose", "report"], default="choose",
+                        help="choose: SciFact train queries and the SQuAD choose half (default); report: SciFact "
+                        "test queries and the SQuAD report half")
     args = parser.parse_args(argv)
+    beir_split, squad_split = ("train", "choose") if args.split == "choose" else ("test", "report")
     rows = [row for row in ROWS if not args.rows or any(row[0].startswith(p) for p in args.rows)]
     for spec in args.set:
         overrides = {}
@@ -241,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
             key, value = item.split("=")
             overrides[key] = _value(key, value)
         rows.append((spec, overrides, ()))
-    beir = load_beir(args.data / "beir_scifact") if args.only != "squad" else None
+    beir = load_beir(args.data / "beir_scifact", beir_split) if args.only != "squad" else None
     squad = load_squad(args.data / "squad_v1.1" / "dev-v1.1.json") if args.only != "beir" else None
+    print(f"Split: {args.split} (SciFact {beir_split} queries, SQuAD {squad_split} half)\n")
     print("| choice | settings | SciFact nDCG@10 | R@100 | MRR@10 | SQuAD ans@1 | ans@5 | ans@20 | span@1 | best@1 "
           "| passages |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -260,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                 cells = [f"{result['ndcg@10']:.4f}", f"{result['recall@100']:.4f}", f"{result['mrr@10']:.4f}"]
             squad_cells = ["", "", "", "", "", ""]
             if squad is not None:
-                result = evaluate_squad(args.data / "squad_v1.1" / "dev-v1.1.json", settings, squad)
+                result = evaluate_squad(args.data / "squad_v1.1" / "dev-v1.1.json", settings, squad, split=squad_split)
                 squad_cells = [f"{result[k]:.4f}" for k in ("answer_recall@1", "answer_recall@5", "answer_recall@20",
                                                             "span_overlap@1", "best_sentence@1")] + [
                     str(result["passages"])]

@@ -1,7 +1,11 @@
-"""Screenshots of the question page for the README: docs/results.png and docs/document.png.
+"""Screenshots for the README: the question page (docs/results.png, docs/document.png) and `qa ask` in a
+terminal 100 columns wide (docs/terminal.png).
 
-    .venv/bin/python docs/screenshots.py                 # starts a server on documents/, saves both images
+    .venv/bin/python docs/screenshots.py                 # starts a server on documents/, saves the three images
     .venv/bin/python docs/screenshots.py --url http://127.0.0.1:8000   # use a server already running
+
+The terminal picture is what `qa ask` prints on a terminal (`qa.cli.render`, ANSI styles), recorded by rich and
+exported as SVG, then drawn by Chromium.
 
 Needs Debian's Chromium (`apt-get install chromium`, at /usr/bin/chromium) and the `playwright` package
 (`pip install -e ".[test]"`); Playwright drives that Chromium and never downloads a browser of its own.
@@ -43,6 +47,34 @@ def take(url: str, out: Path) -> None:
         browser.close()
 
 
+def terminal(out: Path) -> None:
+    """docs/terminal.png: `qa ask QUESTION` on a 100-column terminal, over documents/."""
+    from rich.text import Text
+
+    from qa.cli.render import answer_texts, make_console
+    from qa.collection import Collection
+
+    with tempfile.TemporaryDirectory() as scratch:
+        answer = Collection(REPO / "documents", Path(scratch) / "index").ask(QUESTION)
+    console = make_console(True, 100, record=True)
+    console.print(Text(f'$ qa ask "{QUESTION}"', style="bold green"), soft_wrap=True)
+    for text in answer_texts(answer, 100):
+        console.print(text, soft_wrap=True)
+    svg = out / "terminal.svg"
+    svg.write_text(console.export_svg(title="qa ask"), encoding="utf-8")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1000, "height": 700})
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                       else route.abort())  # rich's SVG names a web font: draw with a local one instead
+            page.goto(svg.as_uri())
+            page.locator("svg").screenshot(path=out / "terminal.png")
+            browser.close()
+    finally:
+        svg.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running qa server (default: start one on documents/)")
@@ -56,7 +88,8 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as scratch, running(UVICORN, Path(scratch), REPO / "documents") as url:
             take(url, args.out)
-    print(f"saved {args.out / 'results.png'} and {args.out / 'document.png'}")
+    terminal(args.out)
+    print(f"saved {args.out / 'results.png'}, {args.out / 'document.png'} and {args.out / 'terminal.png'}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ one, the fix.
 
 from __future__ import annotations
 
+import errno
+import re
+from pathlib import Path
+
 
 class QAError(Exception):
     """Base class: every error qa raises on purpose."""
@@ -58,3 +62,43 @@ class Forbidden(QAError):
 
 class EvaluationDataError(QAError):
     """A benchmark folder or file (`qa eval`) is missing or not in the expected format."""
+
+
+class Conflict(QAError):
+    """A write that clashes with what the documents folder holds (a folder where the file would go): 409."""
+
+
+class NoSpace(QAError):
+    """A write ran out of disk space or quota (ENOSPC, EDQUOT): 507 over HTTP, "qa: no space left on PATH" on the
+    command line. Nothing of the write is left behind."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        super().__init__(f"no space left on {path}")
+        self.path = path
+        self.what = what
+        """What could not be written, said to HTTP clients instead of the path: "documents folder", "index"."""
+
+
+class NotWritable(QAError):
+    """The documents or index folder cannot be written (read-only file system, permission denied): 403."""
+
+    def __init__(self, path: Path, what: str, reason: str) -> None:
+        super().__init__(f"cannot write to {path}: {reason}")
+        self.path = path
+        self.what = what
+        self.reason = reason
+
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+_NOT_WRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+"""numpy's `tofile` (under `np.save`) reports a write the disk took only part of with this message and no errno."""
+
+
+def disk_error(error: OSError, path: Path, what: str) -> QAError | None:
+    """The `QAError` a failed write to `path` stands for (no space, not writable), or None for any other error."""
+    if error.errno in _NO_SPACE or (error.errno is None and _SHORT_WRITE.fullmatch(str(error))):
+        return NoSpace(path, what)
+    if error.errno in _NOT_WRITABLE:
+        return NotWritable(path, what, error.strerror or str(error))
+    return None

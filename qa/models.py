@@ -133,9 +133,28 @@ class Citation:
 
 
 @dataclass(slots=True)
+class QuestionTerm:
+    """A word of the question as it was asked, and the term it was searched as."""
+
+    word: Annotated[str, Field(description="The word as the question spells it (\"cooperate\").")]
+    term: Annotated[str, Field(description="What was searched for: the word after analysis (lowercased, "
+                               "stemmed: \"cooper\"). Words with the same term match each other.")]
+
+
+@dataclass(slots=True)
+class Suggestion:
+    """Words of the articles spelled like a question word that no article contains."""
+
+    word: Annotated[str, Field(description="The question's word, as asked, that no article contains.")]
+    did_you_mean: Annotated[list[str], Field(description="Words of the articles spelled nearly alike, likeliest "
+                                             "first (at most 3; empty when none is close).")]
+
+
+@dataclass(slots=True)
 class TermExplanation:
     """How one question term contributed to a passage's score (see `qa.ranking.bm25` for the formula)."""
 
+    word: Annotated[str, Field(description="The question's word, as asked (its first, if several share a term).")]
     term: Annotated[str, Field(description="The question term after analysis.")]
     count: Annotated[int, Field(description="Occurrences in the question (searched once however often).")]
     tf: Annotated[int, Field(description="Occurrences in the passage (title included when titles are indexed).")]
@@ -150,8 +169,9 @@ class TermExplanation:
 class ProximityExplanation:
     """Two question terms found near each other in a passage, and what that added (see `qa.answer.proximity`)."""
 
-    terms: Annotated[list[str], Field(description="Two question terms (in question order).", min_length=2,
-                                      max_length=2)]
+    words: Annotated[list[str], Field(description="Two question words, as asked (in question order).",
+                                      min_length=2, max_length=2)]
+    terms: Annotated[list[str], Field(description="Their terms after analysis.", min_length=2, max_length=2)]
     near: Annotated[int, Field(description="Occurrences of the first with the second at most "
                                "QA_PROXIMITY_WINDOW terms away.")]
     contribution: Annotated[float, Field(description="proximity_weight * min(idf) * near * (k1 + 1) / "
@@ -184,11 +204,18 @@ class Answer:
     question: str
     passages: list[Passage]
     took_ms: float
-    terms: Annotated[list[str], Field(description="The question's terms after analysis: what was searched for.")
-                     ] = field(default_factory=list)
+    terms: Annotated[list[QuestionTerm], Field(
+        description="The question's searchable words, in order, each as asked and as searched (its term).")
+        ] = field(default_factory=list)
     unknown_terms: Annotated[list[str], Field(
-        description="Words of the question that occur in no article: rephrase these.")] = field(default_factory=list)
-    message: Annotated[str | None, Field(description="Set when no passage is returned, saying why.")] = None
+        description="Words of the question, as asked, that occur in no article: rephrase these.")
+        ] = field(default_factory=list)
+    suggestions: Annotated[list[Suggestion], Field(
+        description="For each unknown word, words of the articles spelled nearly alike (\"did you mean\").")
+        ] = field(default_factory=list)
+    message: Annotated[str | None, Field(description="Set when no passage is returned, saying why: no searchable "
+                                         "word, no article passing the filter, or no passage holding any of the "
+                                         "question's words.")] = None
 
 
 @dataclass(slots=True)

@@ -39,6 +39,10 @@ It also printed <b>bold</b> words and <img src=x onerror="window.__xss = 2"> as 
 # Characters outside the BMP before the matched word: JS string indices differ from the API's code points.
 # Far down a long article, so that the document view has to scroll to the cited passage.
 FILLER = "Filler paragraph {n} says nothing in particular about anything at all, at some length.\n\n"
+# Chinese and Japanese text: drawn with a CJK font (fonts-noto-cjk), never as boxes.
+CJK_ARTICLE = ("Towers of Tokyo and Beijing 东京塔和北京\n\n"
+               "The Tokyo Tower (東京タワー) opened in 1958 in Minato. 東京タワーの高さは333メートルです。\n\n"
+               "The Beijing television tower (中央广播电视塔) is 405 metres tall. 北京的中央电视塔高405米。\n")
 LONG_ARTICLE = ("A long log of rockets\n\n" + "".join(FILLER.format(n=n) for n in range(80))
                 + "The crew 🚀🚀 cheered as the quetzalcoatl engine fired 🎉 at dawn.\n\n"
                 + "See https://example.org/" + "very-long-path-segment-" * 8 + "end for the launch film.\n")
@@ -51,6 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     documents = root / "articles"
     shutil.copytree(ARTICLES, documents)
     (documents / "markup.txt").write_text(MARKUP_ARTICLE, encoding="utf-8")
+    (documents / "towers.txt").write_text(CJK_ARTICLE, encoding="utf-8")
     (documents / "space").mkdir()
     (documents / "space" / "rockets.txt").write_text(LONG_ARTICLE, encoding="utf-8")
     with running(UVICORN, root, documents) as url:
@@ -131,11 +136,22 @@ def test_ask_read_the_cited_passage_and_open_its_article(page: Page, server: str
     first = page.locator("#results > li").first
     expect(first.locator(".citation")).to_have_text(citation_text(top["citation"]))
     assert top["citation"]["source"] == "energy/pipeline.md"
-    marks = first.locator("mark").all_text_contents()
+    marks = first.locator(".snippet mark").all_text_contents()
     assert "kilometres" in marks and "pipeline" in marks
-    assert first.locator(".passage").text_content() == top["text"]
-    expect(first.locator(".best")).to_have_text(top["best_sentence"]["text"])  # the best sentence, tinted
-    assert "kilometres" in first.locator(".best mark").all_text_contents()
+    snippet, whole, toggle = first.locator(".snippet"), first.locator(".passage"), first.locator(".toggle")
+    expect(snippet.locator(".best")).to_have_text(top["best_sentence"]["text"])  # the best sentence, tinted
+    assert "kilometres" in snippet.locator(".best mark").all_text_contents()
+    assert snippet.text_content().strip("…") in top["text"]  # a piece of the passage, cut with … where it is cut
+    expect(whole).to_be_hidden()  # the whole passage is one click away
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(whole).to_be_visible()
+    expect(snippet).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    assert whole.text_content() == top["text"]
+    expect(whole.locator(".best")).to_have_text(top["best_sentence"]["text"])
+    toggle.click()
+    expect(snippet).to_be_visible()
     expect(page.locator("#results > li")).to_have_count(len(expected["passages"]))
     expect(page.locator("#health")).to_contain_text(
         f"{health['articles']} articles · {health['passages']} passages · built {health['built_at'][:10]}")
@@ -166,8 +182,9 @@ def test_offsets_after_emoji_and_scrolling_to_a_passage_far_down(page: Page, ser
     top = api(server, "/ask", q="quetzalcoatl engine")["passages"][0]
     page.goto(server + "/?q=quetzalcoatl+engine")
     first = page.locator("#results > li").first
-    expect(first.locator("mark").first).to_have_text("quetzalcoatl")  # not shifted by the emoji's UTF-16 units
-    assert first.locator("mark").all_text_contents() == ["quetzalcoatl", "engine"]
+    expect(first.locator(".snippet mark").first).to_have_text("quetzalcoatl")  # not shifted by the emoji's units
+    assert first.locator(".snippet mark").all_text_contents() == ["quetzalcoatl", "engine"]
+    assert first.locator(".passage mark").all_text_contents() == ["quetzalcoatl", "engine"]
 
     first.locator(".citation a").click()
     cited = page.locator("#cited")
@@ -200,10 +217,11 @@ def test_messages_for_no_match_and_invalid_questions(page: Page, server: str) ->
     status = page.locator("#status")
     no_match = api(server, "/ask", q="zyxwvut")
     page.goto(server + "/?q=zyxwvut")
-    expect(status).to_have_text(no_match["message"])
+    expect(status).to_have_text("No passage contains any of: zyxwvut.")
+    assert no_match["message"] == "No passage contains any of: zyxwvut."
     expect(page.locator("#results > li")).to_have_count(0)
     assert no_match["unknown_terms"] == ["zyxwvut"]
-    expect(page.locator("#unknown")).to_have_text("Not in any article: zyxwvut")
+    expect(page.locator("#unknown")).to_be_hidden()  # the message says it already, and there is nothing to offer
 
     stopwords = api(server, "/ask", q="the of and")
     page.goto(server + "/?q=the+of+and")
@@ -216,8 +234,8 @@ def test_messages_for_no_match_and_invalid_questions(page: Page, server: str) ->
     expect(status).to_have_attribute("role", "status")
 
     page.goto(server + "/?q=" + "a" * 2001)
-    expect(status).to_contain_text("This question cannot be asked")
-    expect(status).to_contain_text("2000 characters")
+    expect(status).to_have_text("This question cannot be asked: the question is 2001 characters long; the limit is "
+                                "2000.")  # in words, not the validator's
 
     page.goto(server + "/?doc=no/such/article")
     expect(status).to_have_text("No article with id “no/such/article”.")
@@ -258,3 +276,60 @@ def test_phone_width_has_no_horizontal_scrolling(page: Page, server: str, addres
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     box = page.get_by_role("button", name="Ask").bounding_box()
     assert box is not None and box["x"] + box["width"] <= 360
+
+
+def test_did_you_mean_offers_the_articles_words_as_links(page: Page, server: str) -> None:
+    answer = api(server, "/ask", q="pipline kilometres")
+    assert answer["unknown_terms"] == ["pipline"]
+    assert answer["suggestions"] == [{"word": "pipline", "did_you_mean": ["pipeline"]}]
+    page.goto(server + "/?q=pipline+kilometres")
+    unknown = page.locator("#unknown")
+    expect(unknown).to_have_text("Not in any article: pipline (did you mean pipeline?)")
+    status = page.locator("#status")
+    expect(status).to_contain_text("searched for pipline, kilometres")  # the words as asked, not their stems
+    unknown.get_by_role("link", name="pipeline").click()
+    expect(page).to_have_url(re.compile(r"/\?q=pipeline\+kilometres"))
+    expect(page.locator("#results > li").first.locator(".cite-file")).to_have_text("energy/pipeline.md")
+    expect(unknown).to_be_hidden()
+
+    nothing = api(server, "/ask", q="pipline")
+    assert nothing["message"] == 'No passage contains any of: pipline. Did you mean "pipeline" for "pipline"?'
+    page.goto(server + "/?q=pipline")
+    expect(status).to_have_text(nothing["message"])
+    expect(unknown.get_by_role("link", name="pipeline")).to_be_visible()
+
+
+def _fonts_drawing(page: Page, selector: str) -> dict[str, int]:
+    """The fonts Chromium drew the element's text with, and how many glyphs each (DevTools' CSS domain)."""
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument")["root"]["nodeId"]
+    node = session.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    session.detach()
+    return {font["familyName"]: font["glyphCount"] for font in fonts}
+
+
+def test_chinese_and_japanese_text_is_drawn_with_a_cjk_font(page: Page, server: str, tmp_path: Path) -> None:
+    """A screenshot of results and of the article holding Chinese and Japanese text; each CJK character is drawn
+    by a CJK font (fonts-noto-cjk), not as a box (the fallback glyph of a font that lacks it)."""
+    page.goto(server + "/?q=Tokyo+Tower+height")
+    first = page.locator("#results > li").first
+    expect(first.locator(".cite-title")).to_have_text("Towers of Tokyo and Beijing 东京塔和北京")
+    first.locator(".toggle").click()
+    expect(first.locator(".passage")).to_contain_text("東京タワーの高さは333メートルです。")
+    page.screenshot(path=tmp_path / "cjk-results.png")
+    assert (tmp_path / "cjk-results.png").stat().st_size > 10_000
+    title_fonts = _fonts_drawing(page, "#results > li .cite-title")
+    cjk = {name: glyphs for name, glyphs in title_fonts.items() if "CJK" in name}
+    assert sum(cjk.values()) == len("东京塔和北京"), title_fonts
+    passage_fonts = _fonts_drawing(page, "#results > li .passage")
+    cjk_glyphs = sum(1 for char in CJK_ARTICLE.split("\n\n", 1)[1] if "\u3000" <= char <= "\u9fff")
+    assert sum(glyphs for name, glyphs in passage_fonts.items() if "CJK" in name) >= cjk_glyphs - 2, passage_fonts
+
+    first.locator(".citation a").click()
+    expect(page.locator("#doc-title")).to_have_text("Towers of Tokyo and Beijing 东京塔和北京")
+    page.screenshot(path=tmp_path / "cjk-article.png")
+    heading = _fonts_drawing(page, "#doc-title")
+    assert sum(glyphs for name, glyphs in heading.items() if "CJK" in name) == len("东京塔和北京"), heading

@@ -116,7 +116,7 @@ def test_squad_metrics_match_hand_computed_values() -> None:
     # One passage per paragraph (20 words). t1 "founded" -> its paragraph first (recall@1, span).
     # t2 "festival visitors eat" -> its paragraph first. t4 "lake salmon swim": the salmon paragraph (2 terms,
     # shorter) beats the lake one, which holds "300 miles": found at rank 2 only. t5: no word in the corpus.
-    result = evaluate_squad(SQUAD_TINY, FIXED)
+    result = evaluate_squad(SQUAD_TINY, FIXED, split="all")
     assert result["articles"] == 2 and result["passages"] == 4 and result["questions"] == 4
     assert result["answer_recall@1"] == 0.5
     assert result["answer_recall@5"] == 0.75
@@ -129,7 +129,7 @@ def test_squad_of_two_passages_answers_nothing() -> None:
     # One passage per article: with 2 passages BM25Okapi's IDF is ln(1.5 / 1.5) = 0 for a word of one passage
     # and below 0 for a word of both (the floor is a share of a mean that is not positive): every score is 0 or
     # below, and such passages are never returned (qa.answer.search).
-    result = evaluate_squad(SQUAD_TINY, FIXED.model_copy(update={"chunk_words": 500}))
+    result = evaluate_squad(SQUAD_TINY, FIXED.model_copy(update={"chunk_words": 500}), split="all")
     assert result["passages"] == 2
     assert result["answer_recall@1"] == 0.0 and result["answer_recall@20"] == 0.0
 
@@ -173,7 +173,7 @@ def test_cli_prints_figures_and_json(capsys: pytest.CaptureFixture) -> None:
     out = capsys.readouterr().out
     assert "nDCG@10            0.5436" in out and "MRR@10             0.5000" in out
     assert main(["eval", "squad", str(SQUAD_TINY), "--json", "--chunk-words", "20", "--chunk-overlap", "0",
-                 "--k1", "1.2", "--b", "0.75", "--epsilon", "0.25"]) == 0
+                 "--k1", "1.2", "--b", "0.75", "--epsilon", "0.25", "--split", "all"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["answer_recall@5"] == 0.75 and result["settings"]["chunk_words"] == 20
 

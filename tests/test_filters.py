@@ -71,7 +71,14 @@ def test_date_range_is_inclusive_and_leaves_undated_articles_out(index: Index) -
 def test_filter_matching_nothing_says_so(index: Index) -> None:
     answer = Searcher(index).ask("match", top_k=3, where=Filter(source_prefix="weather/"))
     assert answer.passages == []
-    assert answer.message == "No passages: none of the question's terms occur in the articles that match the filter."
+    assert answer.message == ("No article matches the filter source_prefix=weather/ (no article's file path starts "
+                              "with 'weather/').")
+    later = Searcher(index).ask("match", top_k=3, where=Filter(date_from="2031-01-01"))
+    assert later.message == ("No article matches the filter date_from=2031-01-01 (dated articles run from "
+                             "2023-06-10 to 2024-01-28).")
+    merger = Searcher(index).ask("merger", top_k=3, where=Filter(source_prefix="sport/"))
+    assert merger.message == ("No passage of the articles that match the filter source_prefix=sport/ contains any "
+                              "of: merger.")
 
 
 def test_filter_mask_is_per_passage(index: Index) -> None:

@@ -170,7 +170,7 @@ def test_write_tools_change_the_folder(articles_dir: Path, tmp_path: Path) -> No
         assert found.structured_content["passages"][0]["citation"]["document_id"] == "business/port-strike"
 
         refused = await client.call_tool("add_document", {"id": "../escape", "title": "X", "text": "Text."})
-        assert refused.is_error and text(refused).startswith("invalid document id '../escape'")
+        assert refused.is_error and text(refused).startswith("id: invalid document id '../escape'")
         assert not (articles_dir.parent / "escape.md").exists()
 
         removed = await client.call_tool("remove_document", {"document_id": "business/port-strike"})
@@ -263,7 +263,8 @@ def test_over_streamable_http(mcp_over_http: str) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--http", "--host", "0.0.0.0"], "qa: error: qa mcp --http serves this machine only (127.0.0.1, ::1 or "
      "localhost), not 0.0.0.0: its write tools would be open to anyone who can reach the port\n"),
-    (["--documents", "/nonexistent/articles"], "qa: error: documents folder not found: /nonexistent/articles\n"),
+    (["--documents", "/nonexistent/articles"], "qa: error: documents folder not found: /nonexistent/articles (run qa "
+     "from the folder that holds documents/, or give --documents DIR or QA_DOCUMENTS)\n"),
     (["--documents", "documents", "--url", "http://127.0.0.1:8000"],
      "qa: error: give either --documents (a folder) or --url (a running qa server), not both (see 'qa mcp --help')\n"),
     (["--url", "localhost:8000"],

@@ -37,7 +37,7 @@ def test_the_answer_is_the_http_body(tmp_path: Path) -> None:
     """The same dataclasses the HTTP API serialises: every field of the JSON is an attribute, in order."""
     answer = Collection(SEED_DOCUMENTS, index_dir=tmp_path / "index").ask(CO_CHAIR, top_k=1)
     body = orjson.loads(orjson.dumps(answer))
-    assert list(body) == ["question", "passages", "took_ms", "terms", "unknown_terms", "message"]
+    assert list(body) == ["question", "passages", "took_ms", "terms", "unknown_terms", "suggestions", "message"]
     assert body["passages"][0]["citation"]["source"] == answer.passages[0].citation.source
     assert body["passages"][0]["best_sentence"]["text"] == answer.passages[0].best_sentence.text  # type: ignore[union-attr]
 

@@ -18,20 +18,21 @@ rules never make the answer come back short while other matching passages exist.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import numpy as np
 
-from qa.answer.evidence import asked_kind, best_sentence, explain, explain_proximity, highlights, matched_tokens
+from qa.answer.empty import filter_message, no_match_message, suggest
+from qa.answer.evidence import explain, explain_proximity, highlights, matched_tokens
 from qa.answer.proximity import RERANK_DEPTH, rerank
+from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, Settings
 from qa.errors import InvalidQuestion
 from qa.index.reader import ArticleInfo, Index
-from qa.models import Answer, Citation, Filter, Passage, page_number
+from qa.models import Answer, Citation, Filter, Passage, QuestionTerm, Suggestion, page_number
 from qa.ranking.analysis import Analyzer
 
 Key = TypeVar("Key")
@@ -70,9 +71,10 @@ class Searcher:
         ranking = self.rank(question, top_k, max_per_article=max_per_article, where=where)
         if not ranking.passages:
             return Answer(question, [], _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
-                          message=ranking.message)
+                          suggestions=ranking.suggestions, message=ranking.message)
         passages = self.cite(question, ranking, explain_scores=explain_scores)
-        return Answer(question, passages, _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms)
+        return Answer(question, passages, _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
+                      suggestions=ranking.suggestions)
 
     def cite(self, question: str, ranking: Ranking, *, explain_scores: bool = False) -> list[Passage]:
         """The passages of `ranking`, in its order, each with its citation and evidence (and explanation if asked).
@@ -81,10 +83,10 @@ class Searcher:
         index's: a sharded index (`qa.distributed`) ranks across its shards, then each shard cites its passages.
         """
         index = self.index
-        counts = Counter(ranking.terms)
-        searched = {index.vocab[t]: t for t in ranking.terms if t in index.vocab} if explain_scores else None
-        kind = asked_kind(question)
-        return [self._passage(ranked, counts, kind, searched if ranked.reranked else None, explain_scores)
+        asked = read_question(index.analyzer, question, [(t.word, t.term) for t in ranking.terms]).with_idf(index)
+        searched = {index.vocab[t.term]: t.term for t in ranking.terms if t.term in index.vocab} if explain_scores \
+            else None
+        return [self._passage(ranked, asked, searched if ranked.reranked else None, explain_scores)
                 for ranked in ranking.passages]
 
     def rank(self, question: str, top_k: int = 3, *, max_per_article: int | None = None,
@@ -97,24 +99,27 @@ class Searcher:
         index = self.index
         analyzer = index.analyzer
         tokens = analyzer.tokens(question)
-        terms = [token.term for token in tokens]
+        terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
         if not terms:
             return Ranking([], [], [], no_terms_message(analyzer, question))
-        unknown = list(dict.fromkeys(question[t.start:t.end] for t in tokens if t.term not in index.vocab))
+        unknown = list(dict.fromkeys(t.word for t in terms if t.term not in index.vocab))
+        suggestions = suggest(index, unknown)
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None
-        term_ids = searched_once(index.term_ids(terms))
+        if allowed is not None and not allowed.any():
+            return Ranking([], terms, unknown, filter_message(index, where or Filter()), suggestions)
+        term_ids = searched_once(index.term_ids([t.term for t in terms]))
         if len(term_ids) > MAX_QUESTION_TERMS:  # keep a pasted page of text from costing seconds
             rarest = set(sorted(term_ids, key=index.engine.doc_freq)[:MAX_QUESTION_TERMS])
             term_ids = [t for t in term_ids if t in rarest]
-            terms = [t for t in terms if index.vocab.get(t) in rarest]
+            terms = [t for t in terms if index.vocab.get(t.term) in rarest]
         chosen = self._diverse_top(term_ids, top_k, limit, allowed)
         if not chosen:
             found = bool(index.engine.top_k(term_ids, 1, allowed)[0].size)  # but weighing nothing (_diverse_top)
-            return Ranking([], terms, unknown, nothing_found_message(found, where))
+            return Ranking([], terms, unknown, nothing_found_message(found, terms, suggestions, where), suggestions)
         ranked = [RankedPassage(rank, passage_id, score, reranked)
                   for rank, (passage_id, score, reranked) in enumerate(chosen, start=1)]
-        return Ranking(ranked, terms, unknown, None)
+        return Ranking(ranked, terms, unknown, None, suggestions)
 
     def _diverse_top(self, term_ids: list[int], top_k: int, limit: int,
                      allowed: np.ndarray | None) -> list[tuple[int, float, bool]]:
@@ -140,8 +145,8 @@ class Searcher:
                 return kept
             fetch = min(fetch * 4, engine.n_docs)
 
-    def _passage(self, ranked: RankedPassage, counts: Counter[str], kind: str | None,
-                 searched: dict[int, str] | None, explain_scores: bool) -> Passage:
+    def _passage(self, ranked: RankedPassage, asked: AskedQuestion, searched: dict[int, str] | None,
+                 explain_scores: bool) -> Passage:
         """One result with its citation and evidence, and its explanation if asked; `searched` (term id -> term,
         as searched) is given when the proximity stage scored the passage (only the first `RERANK_DEPTH` are)."""
         index = self.index
@@ -149,7 +154,7 @@ class Searcher:
         article_number, start, end, number = index.passage(passage_id)
         article = index.articles[article_number]
         text, base = index.article_window(article_number, start, end)  # the passage, not the whole article
-        tokens = matched_tokens(index, text, start, end, counts, base=base)
+        tokens = matched_tokens(index, text, start, end, asked.counts, base=base)
         sentences = index.passage_sentences(passage_id, start)
         pages = article.page_starts
         meta = article.meta
@@ -161,12 +166,13 @@ class Searcher:
                             end_page=page_number(pages, end - 1) if pages else None,
                             line=int(meta["line"]) if "line" in meta else None)
         return Passage(rank=ranked.rank, score=score, text=text[start - base : end - base], citation=citation,
-                       best_sentence=best_sentence(index, text, sentences, counts, tokens, _subject(article), kind,
+                       best_sentence=best_sentence(index, text, sentences, asked, tokens, subject_title(article),
                                                    base=base),
                        highlights=highlights(tokens),
-                       explanation=explain(index, passage_id, counts, score) if explain_scores else None,
+                       explanation=explain(index, passage_id, asked, score) if explain_scores else None,
                        proximity=explain_proximity(index, searched, passage_id, self.proximity_weight,
-                                                   self.proximity_window) if explain_scores and searched else None)
+                                                   self.proximity_window, asked.words)
+                       if explain_scores and searched else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +188,14 @@ class RankedPassage:
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
-    """What `Searcher.rank` found: the passages, the question's terms as searched, and why none when none."""
+    """What `Searcher.rank` found: the passages, the question's words as asked and searched, and why none when
+    none."""
 
     passages: list[RankedPassage]
-    terms: list[str]
+    terms: list[QuestionTerm]
     unknown_terms: list[str]
     message: str | None
+    suggestions: list[Suggestion] = field(default_factory=list)
 
 
 def pick_diverse(ranked: Iterable[tuple[Key, float, Sequence[Any]]], top_k: int,
@@ -218,13 +226,14 @@ def no_terms_message(analyzer: Analyzer, question: str) -> str:
     return f"No passages: {why}."
 
 
-def nothing_found_message(found: bool, where: Filter | None) -> str:
+def nothing_found_message(found: bool, terms: list[QuestionTerm], suggestions: list[Suggestion],
+                          where: Filter | None) -> str:
     """Why a question has no passages: none holds its terms, or those that do (`found`) score nothing."""
-    scope = "the articles that match the filter" if where else "the articles"
     if found:
+        scope = "the articles that match the filter" if where else "the articles"
         return (f"No passages: the question's words occur in too many of the passages of {scope} to tell them "
                 "apart; add a word that is rarer.")
-    return f"No passages: none of the question's terms occur in {scope}."
+    return no_match_message(list(dict.fromkeys(t.word for t in terms)), suggestions, where)
 
 
 def citation_url(document_id: str, start: int, end: int) -> str:
@@ -243,14 +252,19 @@ def validate_question(question: str, top_k: int) -> None:
     if not question or not question.strip():
         raise InvalidQuestion("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
-        raise InvalidQuestion(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        raise InvalidQuestion(question_too_long(len(question)))
     if not 1 <= top_k <= MAX_TOP_K:
         raise InvalidQuestion(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
 
 
-def _subject(article: ArticleInfo) -> str:
+def subject_title(article: ArticleInfo) -> str:
     """The title that names the article's subject; none when it was made from the first sentence."""
     return "" if article.meta.get("title_from") == "lead" else article.title
+
+
+def question_too_long(length: int) -> str:
+    """What an over-long question is told, wherever it is caught (here, or by the HTTP layer's validation)."""
+    return f"the question is {length} characters long; the limit is {MAX_QUESTION_CHARS}"
 
 
 def _ms(started: float) -> float:

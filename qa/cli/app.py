@@ -6,16 +6,20 @@
     qa serve --port 8000                      # the HTTP API (see README)
 
 Built with Typer; every setting's option comes from the settings model (`qa.cli.options`). Errors print one line
-(`qa: error: ...`) on stderr, no traceback: exit status 2 for a usage error (a bad flag or value), 1 for anything
-else; Ctrl-C exits 130 and SIGTERM 143, with the previous index still the current one.
+(`qa: error: ...`, or `qa: no space left on PATH` for a full disk) on stderr, no traceback: exit status 2 for a
+usage error (a bad flag or value), 1 for anything else; Ctrl-C exits 130 and SIGTERM 143, with the previous index
+still the current one.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,7 +29,7 @@ import typer
 from qa.cli.options import CORPUS_SETTINGS, RANKING_SETTINGS, with_settings
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import QAError, UsageError
+from qa.errors import CorpusNotFound, NoSpace, QAError, UsageError
 from qa.logs import configure_cli_logging
 
 if TYPE_CHECKING:
@@ -37,6 +41,8 @@ app = typer.Typer(name="qa", help="Ask questions over a folder of articles; get 
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 ALL_SETTINGS = (*CORPUS_SETTINGS, *RANKING_SETTINGS)
+DOCUMENTS_HINT = "run qa from the folder that holds documents/, or give --documents DIR or QA_DOCUMENTS"
+"""The fix for a documents folder that is not there, said after the path qa looked at."""
 
 
 class Stopped(BaseException):
@@ -65,8 +71,10 @@ def ask(
     file: Annotated[Path | None, typer.Option("--file", help="Answer every line of FILE (one question a line).",
                                               metavar="FILE")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the HTTP API's response body instead.")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Show each question term's part of every score.")
+    explain: Annotated[bool, typer.Option("--explain", help="Show each question word's part of every score.")
                        ] = False,
+    full: Annotated[bool, typer.Option("--full", help="Print whole passages, not each one's best sentence with a "
+                                       "line of context.")] = False,
     source_prefix: Annotated[str | None, typer.Option(help="Only articles whose file path starts with this.",
                                                       metavar="PATH")] = None,
     date_from: Annotated[str | None, typer.Option(help="Only articles dated on or after (YYYY-MM-DD).",
@@ -81,8 +89,10 @@ def ask(
 
     if (question is None) == (file is None):
         raise UsageError("give either a question or --file FILE")
-    return answer_questions(settings, question, file, as_json=json, explain=explain, source_prefix=source_prefix,
-                            date_from=date_from, date_to=date_to, on_build=report_build)
+    with skips_named_once():  # a build the question needs names its skipped files once, in `report_build`
+        return answer_questions(settings, question, file, as_json=json, explain=explain,
+                                source_prefix=source_prefix, date_from=date_from, date_to=date_to,
+                                on_build=report_build, full=full)
 
 
 @app.command()
@@ -91,7 +101,8 @@ def index(*, settings: Settings) -> int:
     """Build (or rebuild) the index of the documents folder."""
     from qa.index import build_index, folder_size
 
-    report = build_index(settings, progress=True)
+    with skips_named_once():
+        report = build_index(settings, progress=True)
     size_mb = folder_size(report.path) / 1e6
     print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s "
           f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}")
@@ -116,7 +127,8 @@ def serve(*, settings: Settings) -> int:
     from qa.index import open_index
     from qa.web.serving import serve as run_server
 
-    index = open_index(settings, progress=True, on_build=report_build)  # build once, before workers start
+    with skips_named_once():
+        index = open_index(settings, progress=True, on_build=report_build)  # build once, before workers start
     print(f"qa: serving {index.manifest['articles']} articles ({index.manifest['passages']} passages) "
           f"on http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr)
     del index
@@ -143,7 +155,7 @@ def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .
             info = documents.add(path)
         except QAError as error:
             failures += 1
-            print(f"qa: error: {error}", file=sys.stderr)
+            print(error_line(error), file=sys.stderr)
             continue
         plural = "" if info.n_passages == 1 else "s"
         print(f"added {info.id} ({info.source}, {info.n_passages} passage{plural})")
@@ -164,7 +176,7 @@ def remove(ids: Annotated[list[str], typer.Argument(help="Document ids, as `qa a
             info = documents.remove(document_id)
         except QAError as error:
             failures += 1
-            print(f"qa: error: {error}", file=sys.stderr)
+            print(error_line(error), file=sys.stderr)
             continue
         print(f"removed {info.id} ({info.source})")
     return 1 if failures else 0
@@ -179,6 +191,10 @@ def evaluate(
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     no_title: Annotated[bool, typer.Option("--no-title", help="Do not index passages with their article's title.")
                         ] = False,
+    split: Annotated[str | None, typer.Option(
+        "--split", metavar="SPLIT", show_default=False,
+        help="Which questions: squad 'report' (default: the held-out half of the articles), 'choose' (the half "
+        "defaults are tuned on) or 'all'; beir 'test' (default) or 'train' (qrels/train.tsv, to tune on).")] = None,
     *,
     settings: Settings,
 ) -> int:
@@ -189,7 +205,7 @@ def evaluate(
         raise typer.BadParameter(f"'{dataset}' is not one of: beir, squad")
     if no_title:
         settings = settings.model_copy(update={"title_in_passages": False})
-    return run_eval(dataset, path, settings, as_json=json)
+    return run_eval(dataset, path, settings, as_json=json, split=split)
 
 
 @app.command()
@@ -216,11 +232,34 @@ def mcp(
 
 
 def report_build(report: BuildReport) -> None:
-    """One line on stderr when a command had to build or update the index first (the folder changed)."""
+    """One line on stderr when a command had to build or update the index first (the folder changed), then each
+    file it skipped, once (`skips_named_once` holds back the reader's own warning about it)."""
     what = (f"qa: {report.changes} ({report.articles} articles, {report.passages} passages) in {report.seconds:.1f} s"
             if report.changes is not None else
             f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s")
-    print(what + (f"; {skipped_line(report.skipped)}" if report.skipped else ""), file=sys.stderr)
+    print(what + (f"; {skipped_line(report.skipped)}:" if report.skipped else ""), file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"  {skipped.source}: {skipped.reason}", file=sys.stderr)
+
+
+@contextmanager
+def skips_named_once() -> Iterator[None]:
+    """While a command builds an index whose skipped files it names itself (`qa index`'s summary,
+    `report_build`), the reader's warning for each skipped file is held back, so that each is named once."""
+    held = _SkipWarnings()
+    log = logging.getLogger("qa")
+    log.addFilter(held)
+    try:
+        yield
+    finally:
+        log.removeFilter(held)
+
+
+class _SkipWarnings(logging.Filter):
+    """Drops the reader's "skipped ..." warnings (the command names those files in its summary)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and record.getMessage().startswith("skipped "))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -233,17 +272,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"qa: error: {error} (see 'qa {_command(argv)} --help')", file=sys.stderr)
         return 2
+    except CorpusNotFound as error:
+        print(f"qa: error: {error} ({DOCUMENTS_HINT})", file=sys.stderr)
+        return 1
     except QAError as error:
-        print(f"qa: error: {error}", file=sys.stderr)
+        print(error_line(error), file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `qa ask ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as error:  # no qa code expected it (a cache folder on a full or read-only disk): still one line
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        where = f": {os.fsdecode(error.filename)}" if error.filename else ""
+        said = "no space left on device" if error.errno in (errno.ENOSPC, errno.EDQUOT) else error.strerror
+        print(f"qa: error: {said}{where}", file=sys.stderr)
         return 1
     except Stopped as stop:
         print(f"qa: {'interrupted' if stop.signum == signal.SIGINT else 'terminated'}", file=sys.stderr)
         return 128 + stop.signum
     except typer.Exit as done:
         return done.exit_code
-    except BrokenPipeError:  # `qa ask ... | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     except Exception as error:
         usage = _usage_error(error)
         if usage is None:
@@ -252,6 +301,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def error_line(error: QAError) -> str:
+    """The one line an error prints: `qa: error: ...`, or `qa: no space left on PATH` for a full disk."""
+    return f"qa: {error}" if isinstance(error, NoSpace) else f"qa: error: {error}"
 
 
 def _usage_error(error: Exception) -> int | None:

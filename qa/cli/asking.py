@@ -18,9 +18,10 @@ from qa.index import BuildReport
 
 def answer_questions(settings: Settings, question: str | None, file: Path | None, *, as_json: bool, explain: bool,
                      source_prefix: str | None, date_from: str | None, date_to: str | None,
-                     on_build: Callable[[BuildReport], None]) -> int:
+                     on_build: Callable[[BuildReport], None], full: bool = False) -> int:
     """Print the answer to `question`, or to every line of `file` (one answer per line, in order: a blank or bad
-    line gets its error in its place). Exit status 1 when the single question could not be asked."""
+    line gets its error in its place). Exit status 1 when the single question could not be asked. `full`: whole
+    passages rather than each one's best sentence with a line of context."""
     questions = _read_questions(file) if file is not None else [question or ""]
     if file is None:
         from qa.answer.search import validate_question
@@ -48,7 +49,7 @@ def answer_questions(settings: Settings, question: str | None, file: Path | None
             continue
         if len(questions) > 1:
             print(("\n" if number > 1 else "") + f"Q: {text}")
-        print(render_answer(answer, color=color, width=width))
+        print(render_answer(answer, color=color, width=width, full=full), flush=True)
     return 1 if failures and file is None else 0
 
 

@@ -1,106 +1,257 @@
-"""Terminal rendering of answers for `qa ask`: highlighted terms on a terminal, plain text when piped.
+"""Terminal rendering of answers for `qa ask`, with rich: one screen for three results.
 
-    1. score 0.286
-       » On June 15, Azerbaijan and Turkey signed the Shusha Declaration on Allied Relations, ...
-       The first meeting of the Azerbaijani-Turkish working group on digital transformation ...
-       -- By Ayya Lmahamad | 000_8339c2265b0242b8.txt | passage 1 | chars 18-1956
+    1. Azerbaijan, Turkey discuss digital transformation                                  score 0.377
+       000_8339c2265b0242b8.txt · passage 1 · 2022-06-20
+       …the Shusha Declaration on Allied Relations, which focuses on defence cooperation, promoting
+       On June 15, Azerbaijan and Turkey signed the Shusha Declaration on Allied Relations, which
+       focuses on defence cooperation, promoting regional stability and prosperity.
+       The first meeting of the Azerbaijani-Turkish working group on digital transformation has…
 
-The line starting with » is the passage's best sentence (`qa.answer.evidence`); then the passage, then its citation.
+Each result is a header (rank, title, score; then the source file, passage or page, date and author) and a
+snippet: the passage's best sentence (`qa.answer.sentence`) in bold, at most `BEST_LINES` lines, with a line of
+the passage before and after it, dimmed. The question's words are highlighted wherever they occur. Three results
+take at most 25 lines at 100 columns. `full=True` (`qa ask --full`) prints whole passages instead of snippets.
+
+On a terminal the styles are ANSI (rich); piped, or with `NO_COLOR` set (https://no-color.org) or `TERM=dumb`,
+the same lines come out as plain text.
 """
 
 from __future__ import annotations
 
+import io
 import os
-import textwrap
+from collections.abc import Iterator
 
-from qa.models import Answer, Passage
+from rich.console import Console
+from rich.text import Text
 
-_HIGHLIGHT = "1;33"  # bold yellow: words that matched a question term
-_BEST = "4"  # underlined: the best sentence
-_DIM = "\x1b[2m"
-_RESET = "\x1b[0m"
+from qa.models import Answer, Passage, Suggestion
+
+WORD = "bold yellow"  # a word that matched a question word
+BEST = "bold"  # the best sentence
+CONTEXT = "dim"  # the passage around it
+META = "dim"  # the header's second line
+BEST_LINES = 3
+"""The best sentence is cut (…) after this many lines: a snippet is at most BEST_LINES + 2 lines."""
+INDENT = 3
+TITLE_CHARS = 70
 
 
 def use_color(stream_is_tty: bool) -> bool:
-    """Color only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    """Styles only on a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb."""
     return stream_is_tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def render_answer(answer: Answer, color: bool, width: int = 100) -> str:
-    unknown = f"not in any article: {', '.join(answer.unknown_terms)}" if answer.unknown_terms else ""
-    if not answer.passages:
-        message = answer.message or "No passages found."
-        return f"{message[:-1]} ({unknown})." if unknown and message.endswith(".") else message
-    blocks = [_render_hit(hit, color, width) for hit in answer.passages]
+def render_answer(answer: Answer, color: bool, width: int = 100, *, full: bool = False) -> str:
+    """The answer as the terminal shows it: ANSI-styled when `color`, plain text otherwise."""
+    console = make_console(color, width)
+    for text in answer_texts(answer, width, full=full):
+        console.print(text, soft_wrap=True)  # lines are cut to the width here; a message stays one line
+    output = console.file.getvalue()  # type: ignore[attr-defined]
+    return str(output).rstrip("\n")
+
+
+def make_console(color: bool, width: int, *, record: bool = False) -> Console:
+    """A rich console writing into a string: styled for a terminal (`color`) or plain."""
+    return Console(file=io.StringIO(), width=width, force_terminal=color, no_color=not color, color_system=(
+        "standard" if color else None), highlight=False, emoji=False, markup=False, record=record,
+        legacy_windows=False)
+
+
+def answer_texts(answer: Answer, width: int, *, full: bool = False) -> Iterator[Text]:
+    """The answer's lines, as rich `Text` blocks: unknown words, then each result (or why there is none)."""
+    if not answer.passages:  # the message says why, unknown words and suggestions included
+        yield Text(answer.message or "No passages found.")
+        return
+    unknown = unknown_line(answer.unknown_terms, answer.suggestions)
     if unknown:
-        blocks.insert(0, f"({unknown})")
-    return "\n\n".join(blocks)
+        yield Text(unknown[0].upper() + unknown[1:], style=CONTEXT)
+    for number, hit in enumerate(answer.passages):
+        if number:
+            yield Text("")
+        yield from passage_texts(hit, width, full=full)
 
 
-_TITLE_CHARS = 70
+def unknown_line(words: list[str], suggestions: list[Suggestion]) -> str:
+    """'not in any article: zepelin (did you mean zeppelin?)', or "" when every word is in some article."""
+    if not words:
+        return ""
+    offered = {s.word: s.did_you_mean for s in suggestions if s.did_you_mean}
+    said = [f"{word} (did you mean {' or '.join(offered[word])}?)" if word in offered else word for word in words]
+    return f"not in any article: {', '.join(said)}"
 
 
-def citation_line(hit: Passage) -> str:
+def passage_texts(hit: Passage, width: int, *, full: bool = False) -> Iterator[Text]:
+    """One result: its two header lines, its snippet (or whole passage), and its explanation if asked."""
+    yield header(hit, width)
+    yield Text(" " * INDENT + source_line(hit), style=META, overflow="ellipsis", no_wrap=True)
+    inner = max(width - INDENT, 20)
+    if full:
+        for line in whole_passage(hit).wrap(_WRAPPER, inner):
+            line.rstrip()
+            yield Text(" " * INDENT) + line
+    else:
+        yield from snippet(hit, inner)
+    for why in explanation_lines(hit):
+        yield Text(" " * INDENT + why, style=CONTEXT)
+
+
+_WRAPPER = Console(width=200, file=io.StringIO(), legacy_windows=False)
+"""Only measures text for `Text.wrap` (which needs a console); never prints."""
+
+
+def header(hit: Passage, width: int) -> Text:
+    """'1. Title ...... score 0.377' on one line (a long title is cut with …)."""
+    title = hit.citation.title
+    if len(title) > TITLE_CHARS:
+        title = title[: TITLE_CHARS - 1].rstrip() + "…"
+    left = Text(f"{hit.rank}. ", style="bold")
+    left.append(title, style="bold")
+    right = f"score {hit.score:.3f}"
+    room = width - len(right) - 1
+    left.truncate(room, overflow="ellipsis")
+    left.pad_right(max(room - left.cell_len, 0) + 1)
+    left.append(right, style=META)
+    return left
+
+
+def source_line(hit: Passage) -> str:
+    """'energy/pipeline.md · passage 2 · 2024-03-01 · Jane Doe': where to check the passage."""
     cite = hit.citation
-    title = cite.title if len(cite.title) <= _TITLE_CHARS else cite.title[: _TITLE_CHARS - 1].rstrip() + "…"
-    page = ""
+    where = f"passage {cite.passage}"
     if cite.page is not None:
-        page = f" | page {cite.page}" if cite.end_page in (None, cite.page) else f" | pages {cite.page}-{cite.end_page}"
-    return f"-- {title} | {cite.source}{page} | passage {cite.passage} | chars {cite.start}-{cite.end}"
+        where = f"page {cite.page}" if cite.end_page in (None, cite.page) else f"pages {cite.page}-{cite.end_page}"
+    parts = [cite.source, where, cite.date, cite.author]
+    return " · ".join(part for part in parts if part)
 
 
-def _render_hit(hit: Passage, color: bool, width: int) -> str:
-    text = _highlighted(hit, color) if color else hit.text
-    body = "\n".join(_wrap(line, width - 3) for line in text.splitlines() if line.strip())
-    cite = citation_line(hit)
-    if color:
-        cite = f"{_DIM}{cite}{_RESET}"
-    lines = [f"{hit.rank}. score {hit.score:.3f}"]
-    if hit.best_sentence is not None and hit.best_sentence.text != hit.text.strip():
-        best = hit.best_sentence.text if not color else f"\x1b[1m{hit.best_sentence.text}{_RESET}"
-        lines.append(textwrap.indent(_wrap(f"» {best}", width - 3), "   "))  # the answer, before its context
-    lines += [textwrap.indent(body, "   "), f"   {cite}"]
-    if hit.explanation is not None:
-        lines.extend(f"   {line}" for line in explanation_lines(hit))
-    return "\n".join(lines)
+def snippet(hit: Passage, width: int) -> list[Text]:
+    """The best sentence, marked » in the margin, in bold and cut after `BEST_LINES` lines; one dimmed line of
+    the passage before it and one after it, when there is text there."""
+    text, offset = hit.text, hit.citation.start
+    marks = [(span.start - offset, span.end - offset) for span in hit.highlights]
+    best = hit.best_sentence
+    a, z = (best.start - offset, best.end - offset) if best is not None else (0, 0)
+    if z <= a:  # no best sentence: the passage's start
+        a, z = 0, _head(text, 0, len(text), width * BEST_LINES)
+    pad = Text(" " * INDENT)
+    lines = []
+    if text[:a].strip():
+        start = _tail(text, max(a - width + 2, 0), a)
+        before = Text("…" if start > 0 else "", style=CONTEXT)
+        _append(before, text, start, a, marks, CONTEXT)
+        lines.append(pad + _one_line(before, width))
+    sentence = Text()
+    _append(sentence, text, a, z, marks, BEST)
+    sentence = _stripped(sentence)
+    wrapped = list(sentence.wrap(_WRAPPER, width))
+    if len(wrapped) > BEST_LINES:
+        wrapped = wrapped[:BEST_LINES]
+        wrapped[-1].truncate(width - 1)
+        wrapped[-1].append("…", style=BEST)
+    for number, line in enumerate(wrapped):
+        line.rstrip()
+        lines.append(Text(" » " if number == 0 else " " * INDENT) + line)
+    if text[z:].strip():
+        end = _head(text, z, len(text), width - 1)
+        after = Text()
+        _append(after, text, z, end, marks, CONTEXT)
+        if text[end:].strip():
+            after.append("…", style=CONTEXT)
+        lines.append(pad + _one_line(after, width))
+    return lines
+
+
+def _stripped(line: Text) -> Text:
+    """`line` without the spaces at either end."""
+    plain = line.plain
+    cut = line[len(plain) - len(plain.lstrip()) :]
+    cut.rstrip()
+    return cut
+
+
+def _one_line(line: Text, width: int) -> Text:
+    """`line` without its surrounding spaces, cut with … to `width` cells."""
+    line = _stripped(line)
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def whole_passage(hit: Passage) -> Text:
+    """The passage with its paragraphs, the best sentence in bold and the question's words highlighted."""
+    text, offset = hit.text, hit.citation.start
+    marks = [(span.start - offset, span.end - offset) for span in hit.highlights]
+    out = Text()
+    best = hit.best_sentence
+    a, z = (best.start - offset, best.end - offset) if best is not None else (0, 0)
+    for start, end in _paragraphs(text):
+        if len(out):
+            out.append("\n")
+        for piece_start, piece_end, style in ((start, max(start, min(a, end)), ""), (max(start, a), min(end, z), BEST),
+                                              (max(start, z), end, "")):
+            if piece_start < piece_end:
+                _append(out, text, piece_start, piece_end, marks, style)
+    return out
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-blank lines of a passage (its line breaks are kept when printed whole)."""
+    spans, at = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    return spans
+
+
+def _append(out: Text, text: str, start: int, end: int, marks: list[tuple[int, int]], style: str) -> None:
+    """Append `text[start:end]` with runs of whitespace as one space and the `marks` (matched words) highlighted."""
+    at = start
+    for mark_start, mark_end in marks:
+        s, e = max(mark_start, start), min(mark_end, end)
+        if s >= e:
+            continue
+        if s > at:
+            out.append(_spaces(text[at:s]), style=style)
+        out.append(_spaces(text[s:e]), style=f"{style} {WORD}".strip())
+        at = e
+    if at < end:
+        out.append(_spaces(text[at:end]), style=style)
+
+
+def _spaces(piece: str) -> str:
+    """`piece` with each run of whitespace (line breaks included) as one space, its ends kept."""
+    words = piece.split()
+    if not words:
+        return " " if piece else ""
+    return (" " if piece[0].isspace() else "") + " ".join(words) + (" " if piece[-1].isspace() else "")
+
+
+def _tail(text: str, start: int, end: int) -> int:
+    """Where the context before `end` starts: at `start`, or at the next word after it."""
+    if start == 0:
+        return 0
+    space = text.find(" ", start, end)
+    return space + 1 if space >= 0 else start
+
+
+def _head(text: str, start: int, end: int, chars: int) -> int:
+    """Where to cut `text[start:end]` to at most `chars` characters, at a space when there is one."""
+    if end - start <= chars:
+        return end
+    space = text.rfind(" ", start, start + chars)
+    return space if space > start else start + chars
 
 
 def explanation_lines(hit: Passage) -> list[str]:
-    """One line per question term: its BM25 ingredients and its part of the score."""
+    """One line per question word (as asked, its term after it): its BM25 ingredients and its part of the score."""
     lines = []
     for part in hit.explanation or []:
         times = f" x{part.count}" if part.count > 1 else ""
-        lines.append(f"   {part.term}{times}: tf={part.tf} df={part.df} idf={part.idf:.3f} "
+        term = f" [{part.term}]" if part.term != part.word.lower() else ""
+        lines.append(f"  {part.word}{term}{times}: tf={part.tf} df={part.df} idf={part.idf:.3f} "
                      f"norm={part.length_norm:.3f} -> {part.contribution:.3f} ({part.share:.0%})")
     for pair in hit.proximity or []:
         share = pair.contribution / hit.score if hit.score else 0.0
-        lines.append(f"   {pair.terms[0]} near {pair.terms[1]}: {pair.near}x -> {pair.contribution:.3f} ({share:.0%})")
-    return ["why:"] + lines if lines else []
-
-
-def _highlighted(hit: Passage, color: bool) -> str:
-    """The passage with matched words in bold yellow and the best sentence underlined (ANSI styles)."""
-    styles: list[set[str]] = [set() for _ in hit.text]
-    for span in hit.highlights:
-        for i in range(span.start - hit.citation.start, span.end - hit.citation.start):
-            styles[i].add(_HIGHLIGHT)
-    if hit.best_sentence is not None:
-        for i in range(hit.best_sentence.start - hit.citation.start, hit.best_sentence.end - hit.citation.start):
-            if 0 <= i < len(styles) and not hit.text[i].isspace():
-                styles[i].add(_BEST)
-    parts, current = [], frozenset[str]()
-    for char, style in zip(hit.text, styles, strict=False):
-        if style != current:
-            parts.append(_RESET if current else "")
-            if style:
-                parts.append(f"\x1b[{';'.join(sorted(style))}m")
-            current = frozenset(style)
-        parts.append(char)
-    if current:
-        parts.append(_RESET)
-    return "".join(parts)
-
-
-def _wrap(line: str, width: int) -> str:
-    # escape sequences have no width; textwrap counts them, which only makes colored lines wrap a bit early
-    return "\n".join(textwrap.wrap(line.strip(), width=width, break_long_words=False, break_on_hyphens=False)) or ""
+        lines.append(f"  {pair.words[0]} near {pair.words[1]}: {pair.near}x -> {pair.contribution:.3f} ({share:.0%})")
+    return ["why:", *lines] if lines else []

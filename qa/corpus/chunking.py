@@ -9,10 +9,10 @@ Rules, in order of precedence:
    paragraph break nearest that length, if one lies between 60 % of it and the limit; otherwise at the sentence
    end nearest it.
 5. A small folder has shorter passages: at most its words divided by `MIN_PASSAGES`, and at least
-   `MIN_PASSAGE_WORDS` unless `chunk_words` is lower (`passage_words`). BM25's IDF tells rare words from common ones by counting passages:
-   with two passages (two short articles, each whole), a word found in one of them weighs nothing and every
-   score is zero or below, so the bundled two-article folder could answer nothing. From `MIN_PASSAGES` x
-   `chunk_words` words on (a dozen news stories), the limit is `chunk_words` itself.
+   `MIN_PASSAGE_WORDS` unless `chunk_words` is lower (`passage_words`). BM25's IDF tells rare words from common
+   ones by counting passages: with two passages (two short articles, each whole), a word found in one of them
+   weighs nothing and every score is zero or below, so the bundled two-article folder could answer nothing. From
+   `MIN_PASSAGES` x `chunk_words` words on (a dozen news stories), the limit is `chunk_words` itself.
 6. When a passage has to end inside a paragraph, the next one starts `chunk_overlap` sentences earlier, so an
    answer that straddles the cut is whole in one of them. After a paragraph break there is no overlap: the
    paragraph already is a natural boundary.

@@ -95,9 +95,9 @@ def base_ids(sources: list[str]) -> dict[str, str]:
 def scan_documents(root: Path) -> Scan:
     """List the article files under `root` (recursively, sorted, hidden files and folders left out)."""
     if not root.exists():
-        raise CorpusNotFound(f"documents folder not found: {root}")
+        raise CorpusNotFound(f"documents folder not found: {root.absolute()}")
     if not root.is_dir():
-        raise CorpusNotFound(f"documents path is not a folder: {root}")
+        raise CorpusNotFound(f"documents path is not a folder: {root.absolute()}")
     started = time.time_ns()
     files = []
     others: list[SkippedFile] = []

@@ -56,9 +56,7 @@ class BuildReport:
 
 def build_index(settings: Settings, scan: Scan | None = None, progress: bool = False) -> BuildReport:
     """Read, chunk, analyse and index the documents folder; swap the result in as the live index."""
-    index_dir = settings.resolved_index_dir()
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with build_lock(index_dir):
+    with build_lock(settings.resolved_index_dir()):
         return build_locked(settings, scan or scan_documents(settings.documents), progress)
 
 
@@ -121,21 +119,25 @@ def update_index(settings: Settings, added: list[Article], removed: list[str],
     analysed); IDF, average length and weights are recomputed, so every score equals a full rebuild's. Without
     a usable live index built with these settings, this is a full build.
     """
-    index_dir = settings.resolved_index_dir()
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with build_lock(index_dir):
-        old = usable_index(settings)
-        if old is None:
-            return build_locked(settings, scan_documents(settings.documents), progress=False)
-        if records is None:
-            records = [record for record in map(_record_on_disk(settings, old), added) if record is not None]
-        dropped = set(removed) | {article.id for article in added}
-        kept_sources = {info.source for info in old.articles if info.id not in dropped}
-        kept_sources |= {article.source for article in added}
-        gone = {info.source for info in old.articles if info.id in dropped} - kept_sources  # notes.txt -> notes.md
-        change = Change(list(added), set(removed), removed_sources=gone,
-                        records={record.source: record for record in records})
-        return apply_change(settings, old, change)
+    with build_lock(settings.resolved_index_dir()):
+        return update_locked(settings, added, removed, records)
+
+
+def update_locked(settings: Settings, added: list[Article], removed: list[str],
+                  records: list[FileRecord] | None = None) -> BuildReport:
+    """`update_index` for a caller that holds the build lock (a document write: file and index under one lock)."""
+    old = usable_index(settings)
+    if old is None:
+        return build_locked(settings, scan_documents(settings.documents), progress=False)
+    if records is None:
+        records = [record for record in map(_record_on_disk(settings, old), added) if record is not None]
+    dropped = set(removed) | {article.id for article in added}
+    kept_sources = {info.source for info in old.articles if info.id not in dropped}
+    kept_sources |= {article.source for article in added}
+    gone = {info.source for info in old.articles if info.id in dropped} - kept_sources  # notes.txt -> notes.md
+    change = Change(list(added), set(removed), removed_sources=gone,
+                    records={record.source: record for record in records})
+    return apply_change(settings, old, change)
 
 
 def _record_on_disk(settings: Settings, old: Index) -> Callable[[Article], FileRecord | None]:
@@ -223,11 +225,32 @@ PARALLEL_CHUNKING_MIN = 200
 _FORKED_ARTICLES: list[Article] = []  # what a forked chunking process reads (inherited, never pickled)
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _chunker_start() -> None:
-    """The chunking process ends with its parent, and leaves Ctrl-C to it: a terminal sends SIGINT to the whole
-    process group, and the parent stops the build (the child's traceback would only be noise)."""
+    """The chunking process ends with its parent, and leaves Ctrl-C and SIGTERM to it: a terminal (or `kill` of
+    the process group) signals every process of the group, and the parent stops the build (the child's traceback
+    would only be noise). The parent's stopping ends the child: the pool is shut down, or the parent dies.
+
+    The child is forked with these signals blocked (`_forked_without_stop_signals`), so one that arrives while
+    multiprocessing sets the child up, before this runs, waits; ignoring it here discards it."""
     die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+@contextmanager
+def _forked_without_stop_signals() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread while it forks the chunking process (the child inherits the mask
+    and the parent's handlers, which would raise `Stopped` in the child); they are delivered to this process as
+    soon as the fork is done."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _spans_of(number: int, chunk_words: int, overlap: int) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
@@ -253,7 +276,8 @@ def _chunked(articles: list[Article], overlap: int, cw: int) -> Iterator[Iterato
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_chunker_start) as pool:
-            spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), chunksize=16)
+            with _forked_without_stop_signals():  # the first submit forks the process
+                spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), chunksize=16)
             try:
                 yield ((article, [Chunk(article.id, number, start, end, article.text[start:end], sentences)
                                   for number, (start, end, sentences) in enumerate(rows, start=1)])

@@ -5,7 +5,9 @@
   loads it (memory-mapped, so this is quick) and swaps it in with one reference assignment: a question is
   answered entirely by the index it started with.
 - **Writes.** `add` and `remove` change the documents folder (the source of truth: a restart finds the same
-  corpus) and apply the change to the index incrementally (`qa.index.build.update_index`), then swap.
+  corpus) and apply the change to the index incrementally (`qa.index.build.update_locked`), then swap; both or
+  neither (`qa.index.folder_change`): a write that fails, for want of space or anything else, leaves the folder
+  and the index as they were.
 - **Watch.** `start_watching()` is told of changes to the documents folder by the operating system (the
   `watchfiles` package) and reconciles the index with the folder in the background (only changed files are
   read); questions keep being answered from the old index until the new one is swapped in.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import os
 import re
 import threading
 import time
@@ -26,23 +29,27 @@ from qa.corpus.extracted import one_line
 from qa.corpus.read import read_article
 from qa.corpus.scan import SINGLE_ARTICLE_SUFFIXES
 from qa.errors import DocumentNotFound, InvalidRequest
-from qa.index.build import BuildReport, update_index
+from qa.index.build import BuildReport, update_locked
+from qa.index.folder_change import FolderChange, check_space, inside_folder
 from qa.index.reader import ArticleInfo, Index, load_index
 from qa.index.reconcile import open_index
-from qa.index.store import current_version
+from qa.index.store import build_lock, current_version
 
 log = logging.getLogger("qa")
 
 RELOAD_CHECK_S = 0.2
-_ID_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]*")
+_ID_SEGMENT = r"[A-Za-z0-9](?:[A-Za-z0-9._ -]*[A-Za-z0-9._-])?"
+DOCUMENT_ID_PATTERN = rf"^{_ID_SEGMENT}(?:/{_ID_SEGMENT})*$"
+"""What a written document's id may be: folder names and a file name joined by '/', each starting with a letter or
+digit and not ending in a space (so no '..', no hidden files). The HTTP schema states the same pattern."""
+DOCUMENT_ID_RULE = "use letters, digits, '.', '_', '-', ' ' and '/' between folder names (at most 200 characters)"
+_DOCUMENT_ID = re.compile(DOCUMENT_ID_PATTERN)
 
 
 def check_document_id(document_id: str) -> str:
     """A document id usable as a relative path inside the documents folder, or InvalidRequest."""
-    segments = document_id.split("/")
-    if len(document_id) > 200 or not all(_ID_SEGMENT.fullmatch(part) and part.strip() == part for part in segments):
-        raise InvalidRequest(f"invalid document id '{document_id[:200]}': use letters, digits, '.', '_', '-', ' ' "
-                             "and '/' between folder names (at most 200 characters)")
+    if len(document_id) > 200 or not _DOCUMENT_ID.fullmatch(document_id):
+        raise InvalidRequest(f"invalid document id '{document_id[:200]}': {DOCUMENT_ID_RULE}")
     return document_id
 
 
@@ -111,40 +118,47 @@ class LiveIndex:
         return self._write(check_document_id(stem), f".{suffix.lower()}", data)
 
     def _write(self, document_id: str, suffix: str, data: bytes) -> ArticleInfo:
+        """Save the file and index it, all or nothing (`qa.index.folder_change`): on any failure the folder and
+        the index stay exactly as they were. One write at a time: this process's threads wait on the lock, other
+        processes on the index folder's build lock."""
         root = self.settings.documents
-        target = root / f"{document_id}{suffix}"
-        with self._write_lock:
+        index_dir = self.settings.resolved_index_dir()
+        with self._write_lock, build_lock(index_dir):
             previous = self._info(document_id)
             _refuse_feed_record(previous)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = target.with_name(f".{target.name}.upload")
-            staging.write_bytes(data)
+            target = inside_folder(root, f"{document_id}{suffix}")
+            check_space(root, index_dir, current_version(index_dir), len(data))
             source = target.relative_to(root).as_posix()
-            try:
-                article = read_article(staging, source, root.resolve(), max_bytes=self.settings.max_file_bytes,
-                                       base=_base_id(root, source, previous))
-            except Exception as error:  # the reason it cannot be indexed, said to the client
-                staging.unlink(missing_ok=True)
-                raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
-            staging.replace(target)
-            if previous is not None and previous.source != article.source:
-                (root / previous.source).unlink(missing_ok=True)
-            update_index(self.settings, added=[article], removed=[])  # records only this file
+            with FolderChange(root) as change:
+                change.make_parents(target)
+                staged = change.stage(target, data)
+                try:
+                    article = read_article(staged, source, root.resolve(), max_bytes=self.settings.max_file_bytes,
+                                           base=_base_id(root, source, previous))
+                except Exception as error:  # the reason it cannot be indexed, said to the client
+                    raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
+                change.put(staged, target)
+                if previous is not None and previous.source != article.source:
+                    change.delete(root / previous.source)
+                overwritten = [info.id for info in self._index.articles  # the file's article under another id
+                               if info.source == source and info.id != article.id]
+                update_locked(self.settings, added=[article], removed=overwritten)  # records only this file
             self._reload_if_newer()
             return self._index.articles[self._index.article_number(article.id)]
 
     def remove(self, document_id: str) -> ArticleInfo:
-        """Delete the article's file from the documents folder and from the index."""
-        with self._write_lock:
+        """Delete the article's file from the documents folder and from the index, both or neither."""
+        root = self.settings.documents
+        with self._write_lock, build_lock(self.settings.resolved_index_dir()):
             info = self._info(document_id)
             if info is None:
                 raise DocumentNotFound(f"no document with id '{document_id}'")
             _refuse_feed_record(info)
-            root = self.settings.documents.resolve()
-            path = (root / info.source).resolve()
-            if path.is_relative_to(root):
-                path.unlink(missing_ok=True)
-            update_index(self.settings, added=[], removed=[document_id])
+            path = root / info.source
+            with FolderChange(root) as change:
+                if os.path.lexists(path) and path.resolve().is_relative_to(root.resolve()):
+                    change.delete(path)
+                update_locked(self.settings, added=[], removed=[document_id])
             self._reload_if_newer()
             return info
 
@@ -197,8 +211,8 @@ class LiveIndex:
 
 
 class _Visible:
-    """The changes worth a look: not of hidden files or folders inside the documents folder (an upload's
-    `.name.upload` staging file, editors' swap files)."""
+    """The changes worth a look: not of hidden files or folders inside the documents folder (a write's
+    `.name.qa-new` and `.name.qa-old` files, editors' swap files)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -30,13 +30,13 @@ import os
 import shutil
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from qa.config import Settings
-from qa.errors import IndexFormatError
+from qa.errors import IndexFormatError, disk_error
 from qa.ranking.analysis import ANALYZER_VERSION
 
 INDEX_FORMAT = 8
@@ -83,13 +83,56 @@ def swap_in(index_dir: Path, write: Callable[[Path], int]) -> tuple[Path, int]:
 
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
-    """One builder per index folder at a time (other processes wait)."""
-    with open(index_dir / "build.lock", "w") as lock:
+    """One builder (or document write) per index folder at a time: other processes wait.
+
+    The folder is created when missing. When what runs under the lock fails (an empty documents folder, a full
+    disk, Ctrl-C) and the folder holds no version, the folder is removed again: failed runs leave nothing behind
+    under ~/.cache/qa. A write that fails for want of space or permission becomes `NoSpace` or `NotWritable`.
+    """
+    try:
+        lock = _locked(index_dir)
+    except OSError as error:
+        raise disk_error(error, index_dir, "index") or error from None
+    try:
+        yield
+    except BaseException as error:
+        if current_version(index_dir) is None:
+            _remove_if_unused(index_dir)
+        if isinstance(error, OSError) and _writing_index(error, index_dir):
+            raise disk_error(error, index_dir, "index") or error from None
+        raise
+    finally:
+        lock.close()  # closing the file releases the lock
+
+
+def _writing_index(error: OSError, index_dir: Path) -> bool:
+    """Whether `error` is one of a write into the index folder: it names a path there, or none (a write to an open
+    file, numpy's short write). A file of the documents folder that cannot be read is not."""
+    return error.filename is None or Path(os.fsdecode(error.filename)).is_relative_to(index_dir)
+
+
+def _locked(index_dir: Path) -> IO[str]:
+    """The lock file, locked. A waiter whose lock file was removed meanwhile (`_remove_if_unused`) tries again."""
+    while True:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(index_dir / "build.lock", "a")  # noqa: SIM115 - closed by build_lock
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            if os.stat(index_dir / "build.lock").st_ino == os.fstat(lock.fileno()).st_ino:
+                return lock
+        except FileNotFoundError:
+            pass
+        lock.close()
+
+
+def _remove_if_unused(index_dir: Path) -> None:
+    """Remove a folder that holds no index version: its lock file, pointer files left aside, then the folder (only
+    if nothing else is in it)."""
+    with suppress(OSError):
+        for child in index_dir.iterdir():
+            if child.name == "build.lock" or (child.name.startswith(f"{CURRENT}.") and child.name.endswith(".tmp")):
+                child.unlink(missing_ok=True)
+        index_dir.rmdir()
 
 
 def checksums(folder: Path) -> dict[str, list[int]]:

@@ -2,8 +2,9 @@
 
 `create_app()` builds the app; the collection (its index opened, built if needed) is made once, in the lifespan,
 into `app.state`. `service.py` at the top level holds `app = create_app()` for `uvicorn service:app`; `qa serve`
-runs the same factory. Errors raised by qa (`qa.errors`) become 4xx responses with a one-line `detail`; anything
-else is a 500 whose details stay in the server's log (`qa.web.observability`).
+runs the same factory. Errors raised by qa (`qa.errors`) become 4xx responses with a one-line `detail` (507 for a
+write the disk has no space for); anything else is a 500 whose details stay in the server's log
+(`qa.web.observability`). Every error body is `{"detail": "..."}` (422s add `errors`, each problem located).
 """
 
 from __future__ import annotations
@@ -18,9 +19,19 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from qa.answer.search import question_too_long
 from qa.collection import Collection
-from qa.config import Settings, get_settings
-from qa.errors import DocumentNotFound, Forbidden, InvalidRequest, QAError, Unauthorized
+from qa.config import MAX_QUESTION_CHARS, Settings, get_settings
+from qa.errors import (
+    Conflict,
+    DocumentNotFound,
+    Forbidden,
+    InvalidRequest,
+    NoSpace,
+    NotWritable,
+    QAError,
+    Unauthorized,
+)
 from qa.web.limits import Limits
 from qa.web.observability import Observability
 from qa.web.routes import ask, documents, page, service
@@ -73,6 +84,9 @@ def _add_error_handlers(app: FastAPI) -> None:
             message = item.get("msg", "invalid")
             if item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK:
                 message = "the question is empty"  # the NOT_BLANK pattern, said in words
+            elif (item.get("type") == "string_too_long" and isinstance(item.get("input"), str)
+                  and (item.get("ctx") or {}).get("max_length") == MAX_QUESTION_CHARS):
+                message = question_too_long(len(item["input"]))  # as `qa ask` says it, not pydantic's words
             problems.append(f"{where}: {message}")
         details = [{k: v for k, v in item.items() if k in ("loc", "msg", "type")} for item in error.errors()]
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",
@@ -93,6 +107,22 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, error: Forbidden) -> JSONResponse:
         return JSONResponse(status_code=403, content={"detail": str(error)})
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, error: Conflict) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(error)})
+
+    @app.exception_handler(NoSpace)
+    async def no_space(request: Request, error: NoSpace) -> JSONResponse:
+        log.error("write refused: %s", error)  # the path is for the server's log, not for the client
+        return JSONResponse(status_code=507, content={
+            "detail": f"no space left on the disk of the {error.what}; nothing was changed"})
+
+    @app.exception_handler(NotWritable)
+    async def not_writable(request: Request, error: NotWritable) -> JSONResponse:
+        log.error("write refused: %s", error)
+        return JSONResponse(status_code=403, content={
+            "detail": f"the {error.what} cannot be written ({error.reason}); nothing was changed"})
 
     @app.exception_handler(QAError)
     async def other_error(request: Request, error: QAError) -> JSONResponse:

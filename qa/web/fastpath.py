@@ -10,13 +10,16 @@ same request, so every error, status code and message stays exactly FastAPI's (t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import orjson
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 FastPath = Callable[[Request], Awaitable[Response | None]]
 
@@ -27,14 +30,39 @@ class FastPathRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         standard = super().get_route_handler()
         fast: FastPath | None = getattr(self.endpoint, "fast_path", None)
-        if fast is None:
-            return standard
 
         async def handler(request: Request) -> Response:
-            response = await fast(request)
-            return response if response is not None else await standard(request)
+            if fast is not None:
+                response = await fast(request)
+                if response is not None:
+                    return response
+            try:
+                return await standard(request)
+            except HTTPException as error:
+                if error.status_code == 400 and _too_deep(await request.body()):
+                    raise _malformed_json("nested too deeply") from None
+                raise
 
         return handler
+
+
+def _too_deep(body: bytes) -> bool:
+    """Whether `body` is JSON nested deeper than Python's parser goes (a 1 MB body of `[`). FastAPI answers such a
+    body 400 ("There was an error parsing the body"), as any body it fails to parse other than by a
+    `json.JSONDecodeError`; it is malformed JSON, which the API documents as 422."""
+    try:
+        json.loads(body)
+    except RecursionError:
+        return True
+    except ValueError:
+        pass
+    return False
+
+
+def _malformed_json(reason: str) -> RequestValidationError:
+    """The error FastAPI raises for malformed JSON (answered 422 by the app's handler)."""
+    return RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error ({reason})",
+                                    "input": {}, "ctx": {"error": reason}}])
 
 
 def with_fast_path(fast: FastPath) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.dates import parse_date
+from qa.errors import InvalidRequest
+from qa.index.live import DOCUMENT_ID_PATTERN, check_document_id
 from qa.models import Filter
 
 _EXAMPLE_QUESTION = "When did Azerbaijan and Turkey sign the Shusha Declaration?"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 """The schema's pattern of a date; `Day` also refuses days that do not exist (2024-02-30)."""
-NOT_BLANK = r"\S"
-"""A question must contain a non-space character (in the schema too, so clients can tell before sending)."""
+NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""A question (a title, an article's text) must contain a character that is not white space, in the schema too, so
+clients can tell before sending. White space is what the handlers' `str.strip` removes (the separators U+001C to
+U+001F and U+0085 included), spelt out: the shorthand for it means something else in each regex dialect (JSON
+Schema's ECMA-262, pydantic's Rust regex, Python's), and with it a question of U+001D passed the schema and was then
+refused as empty."""
 
 def _json_integer(value: object) -> object:
     """JSON Schema's integer: 3 and 3.0 are integers; true and "3" are not (pydantic's lax mode takes both)."""
@@ -30,6 +36,26 @@ def _json_integer(value: object) -> object:
         return int(value)
     return value
 
+
+def _document_id(value: str) -> str:
+    """The handler's own check of an id (`qa.index.live.check_document_id`), with its message."""
+    try:
+        return check_document_id(value)
+    except InvalidRequest as error:
+        raise PydanticCustomError("document_id", "{reason}", {"reason": str(error)}) from None
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("string_blank", "must not be blank")
+    return value
+
+
+DocumentId = Annotated[str, AfterValidator(_document_id), Field(json_schema_extra={"pattern": DOCUMENT_ID_PATTERN})]
+"""An id as the handler takes it: checked by the handler's function, stated in the schema by the same pattern, so
+every edge that validates with this model (HTTP, MCP) says why an id is refused in the same words."""
+NotBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})]
+"""A title or an article's text: refused when `str.strip` leaves nothing, which the schema's NOT_BLANK states."""
 
 Day = Annotated[str, Field(pattern=ISO_DATE, json_schema_extra={"format": "date"}), AfterValidator(parse_date)]
 
@@ -135,20 +161,14 @@ class DocumentIn(BaseModel):
         "id": "business/port-strike", "title": "Port strike ends", "text": "Dock workers ended their strike...",
         "date": "2024-03-01", "url": "https://news.example/port-strike"}]})
 
-    id: str = Field(min_length=1, max_length=200, description="Document id; the file is saved as <id>.md in the "
-                    "documents folder ('/' makes sub-folders). An existing id is replaced.")
-    title: str = Field(min_length=1, max_length=1000)
-    text: str = Field(min_length=1, max_length=10_000_000)
+    id: DocumentId = Field(min_length=1, max_length=200, description="Document id; the file is saved as <id>.md in "
+                           "the documents folder ('/' makes sub-folders). An existing id is replaced. Letters, digits, "
+                           "'.', '_', '-' and ' ', each folder name starting with a letter or digit.")
+    title: NotBlank = Field(min_length=1, max_length=1000)
+    text: NotBlank = Field(min_length=1, max_length=10_000_000)
     url: str | None = Field(None, max_length=2000)
     date: str | None = Field(None, max_length=100)
     author: str | None = Field(None, max_length=500)
-
-    @field_validator("title", "text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value
 
 
 class DocumentChange(BaseModel):

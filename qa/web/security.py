@@ -1,7 +1,8 @@
 """The API key: writes always need it, reads only with `QA_PROTECT_READS` (`Authorization: Bearer <key>`).
 
 Every route depends on `require_reader` or `require_writer`, apart from the service's own (`/health`, `/metrics`,
-the page and the API docs); a test walks the app's route table to check that no read route forgets it.
+the page and the API docs); a test sends every operation of the OpenAPI document without the key, with reads
+protected, so that no route forgets it (tests/test_schema.py).
 """
 
 from __future__ import annotations

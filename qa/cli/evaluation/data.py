@@ -22,6 +22,8 @@ class BeirData:
     corpus: list[tuple[str, str, str]]  # (id, title, text)
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
+    split: str = "test"
+    """Which qrels file judged the queries: "test" (to report) or "train" (to choose on)."""
 
 
 @dataclass(slots=True)
@@ -38,6 +40,36 @@ class SquadData:
     articles: list[tuple[str, str]]  # (title, text written to the file, title line included)
     questions: list[SquadQuestion] = field(default_factory=list)
     span_mismatches: int = 0
+    halves: list[str] = field(default_factory=list)
+    """Each article's half, "choose" or "report" (`squad_halves`)."""
+
+    def in_split(self, split: str) -> list[SquadQuestion]:
+        """The questions of one half ("choose", "report"), or all of them ("all")."""
+        if split == "all":
+            return list(self.questions)
+        if split not in SQUAD_SPLITS:
+            raise EvaluationDataError(f"unknown SQuAD split '{split}': choose, report or all")
+        return [question for question in self.questions if self.halves[question.article] == split]
+
+
+SQUAD_SPLITS = ("choose", "report")
+"""The two halves of a SQuAD file's articles: defaults may be chosen on "choose"; figures are quoted on "report"."""
+BEIR_SPLITS = ("train", "test")
+"""The BEIR qrels files: defaults may be chosen on "train"; figures are quoted on "test"."""
+
+
+def squad_halves(titles: list[str]) -> list[str]:
+    """Each article's half, by a fixed rule: the articles sorted by their title as SQuAD spells it
+    ("Super_Bowl_50"), even positions (0, 2, ...) "choose", odd positions "report".
+
+        >>> squad_halves(["b", "c", "a"])
+        ['report', 'choose', 'choose']
+    """
+    order = sorted(range(len(titles)), key=lambda number: titles[number])
+    halves = [""] * len(titles)
+    for position, number in enumerate(order):
+        halves[number] = SQUAD_SPLITS[position % 2]
+    return halves
 
 
 def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
@@ -55,7 +87,9 @@ def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
 
 
 def load_beir(folder: Path, split: str = "test") -> BeirData:
-    """Read a BEIR folder: corpus.jsonl, queries.jsonl and qrels/<split>.tsv."""
+    """Read a BEIR folder: corpus.jsonl, queries.jsonl and qrels/<split>.tsv (`BEIR_SPLITS`)."""
+    if split not in BEIR_SPLITS:
+        raise EvaluationDataError(f"unknown BEIR split '{split}': train or test")
     if not folder.is_dir():
         raise EvaluationDataError(f"BEIR folder not found: {folder}")
     paths = {name: folder / name for name in ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv")}
@@ -88,7 +122,7 @@ def load_beir(folder: Path, split: str = "test") -> BeirData:
                                   f"(first: {unknown[0]})")
     if not qrels:
         raise EvaluationDataError(f"{qrels_path} holds no judgment")
-    return BeirData(corpus, queries, qrels)
+    return BeirData(corpus, queries, qrels, split)
 
 
 def squad_title(raw: str) -> str:
@@ -107,8 +141,10 @@ def load_squad(path: Path) -> SquadData:
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
         raise EvaluationDataError(f"{path} is not a SQuAD json file (expected {{\"data\": [articles]}})") from None
     data = SquadData([])
+    raw_titles = []
     try:
         for number, article in enumerate(articles):
+            raw_titles.append(str(article["title"]))
             title = squad_title(article["title"])
             parts = [title]
             offset = len(title) + 2
@@ -128,6 +164,7 @@ def load_squad(path: Path) -> SquadData:
     except (KeyError, TypeError, ValueError) as error:
         raise EvaluationDataError(f"{path} is not SQuAD v1.1: article {len(data.articles) + 1} lacks or "
                                   f"mistypes {error}") from None
+    data.halves = squad_halves(raw_titles)
     for question in data.questions:
         text = data.articles[question.article][1]
         data.span_mismatches += sum(text[a:b] != answer

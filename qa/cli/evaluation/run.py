@@ -8,14 +8,15 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer.evidence import asked_kind, best_sentence, matched_tokens
-from qa.answer.search import RankedPassage, Searcher
+from qa.answer.evidence import best_sentence, matched_tokens, read_question
+from qa.answer.search import RankedPassage, Searcher, subject_title
 from qa.cli.evaluation.data import (
+    BEIR_SPLITS,
+    SQUAD_SPLITS,
     BeirData,
     SquadData,
     contains_answer,
@@ -26,7 +27,7 @@ from qa.cli.evaluation.data import (
 )
 from qa.config import MAX_TOP_K, Settings
 from qa.corpus.extracted import one_line
-from qa.errors import EvaluationDataError, InvalidQuestion, QAError
+from qa.errors import EvaluationDataError, InvalidQuestion, QAError, UsageError
 
 if TYPE_CHECKING:
     from qa.index import Index
@@ -78,9 +79,11 @@ def _with_text(index: Index, ranked: RankedPassage) -> RankedText:
     return RankedText(ranked.rank, ranked.passage_id, index.articles[article_number].id, start, end, text)
 
 
-def evaluate_beir(folder: Path, settings: Settings, data: BeirData | None = None) -> dict[str, Any]:
-    """nDCG@10, Recall@100 and MRR@10 of qa on a BEIR folder's test queries (see the module docstring)."""
-    data = data or load_beir(folder)
+def evaluate_beir(folder: Path, settings: Settings, data: BeirData | None = None, *,
+                  split: str = "test") -> dict[str, Any]:
+    """nDCG@10, Recall@100 and MRR@10 of qa on a BEIR folder's queries judged in `qrels/<split>.tsv` ("test" to
+    report, "train" to choose on; `data`, when given, says its own split). See the module docstring."""
+    data = data or load_beir(folder, split)
     started = time.perf_counter()
     settings = settings.model_copy(update={"chunk_words": BEIR_CHUNK_WORDS, "chunk_overlap": 0})
     with tempfile.TemporaryDirectory(prefix="qa-eval-beir-") as work:
@@ -90,10 +93,10 @@ def evaluate_beir(folder: Path, settings: Settings, data: BeirData | None = None
             _write_article(documents, f"{number:07d}", one_line(title) or doc_id, text)
         index, searcher = open_searcher(documents, settings)
         indexed = time.perf_counter()
-        split = [info.id for info in index.articles if info.n_passages != 1]
-        if split or len(index.articles) != len(data.corpus):
+        several = [info.id for info in index.articles if info.n_passages != 1]
+        if several or len(index.articles) != len(data.corpus):
             raise EvaluationDataError(
-                f"BEIR records must be indexed whole: {len(split)} record(s) became several passages (longer "
+                f"BEIR records must be indexed whole: {len(several)} record(s) became several passages (longer "
                 f"than {BEIR_CHUNK_WORDS // 2} words with paragraph breaks, or {BEIR_CHUNK_WORDS}), "
                 f"{len(data.corpus) - len(index.articles)} were skipped (empty)")
         doc_ids = [data.corpus[int(info.id)][0] for info in index.articles]
@@ -105,8 +108,8 @@ def evaluate_beir(folder: Path, settings: Settings, data: BeirData | None = None
         passages = int(index.manifest["passages"])
         del searcher, index
     metrics = trec_metrics(data.qrels, run)
-    return {"dataset": "beir", "path": str(folder), "records": len(data.corpus), "passages": passages,
-            "queries": len(data.qrels), **metrics, "settings": _settings_report(settings),
+    return {"dataset": "beir", "path": str(folder), "split": data.split, "records": len(data.corpus),
+            "passages": passages, "queries": len(data.qrels), **metrics, "settings": _settings_report(settings),
             "index_seconds": round(indexed - started, 2), "seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -129,9 +132,13 @@ def trec_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, floa
     }
 
 
-def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None) -> dict[str, Any]:
-    """Answer recall@1/5/20 and span overlap@1 of qa's own passages on a SQuAD v1.1 file."""
+def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None, *,
+                   split: str = "report") -> dict[str, Any]:
+    """Answer recall@1/5/20, span overlap@1 and best sentence@1 of qa's own passages on a SQuAD v1.1 file, over
+    the questions of one half of its articles (`split`: "choose", "report" or "all"; see `squad_halves`). Every
+    article is indexed whatever the split, so that the other half's passages compete as they would."""
     data = data or load_squad(path)
+    questions = data.in_split(split)
     started = time.perf_counter()
     depth = max(SQUAD_KS)
     found = dict.fromkeys(SQUAD_KS, 0)
@@ -148,7 +155,7 @@ def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None
         indexed = time.perf_counter()
         if len(index.articles) != len(data.articles):
             raise QAError(f"{len(data.articles) - len(index.articles)} SQuAD article(s) were not indexed")
-        for question in data.questions:
+        for question in questions:
             hits = ranked_texts(searcher, question.question, depth)
             first = next((rank for rank, hit in enumerate(hits, start=1)
                           if contains_answer(_normalized(normal_cache, hit), question.answers, normalized=True)),
@@ -160,17 +167,17 @@ def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None
             if hits:
                 top = hits[0]
                 article = index.article_text(index.article_number(top.document_id))
-                terms = Counter(index.analyzer.terms(question.question))
-                tokens = matched_tokens(index, article, top.start, top.end, terms)
-                best = best_sentence(index, article, index.passage_sentences(top.passage_id, top.start), terms,
-                                     tokens, index.articles[index.article_number(top.document_id)].title,
-                                     asked_kind(question.question))
+                asked = read_question(index.analyzer, question.question)
+                tokens = matched_tokens(index, article, top.start, top.end, asked.counts)
+                best = best_sentence(index, article, index.passage_sentences(top.passage_id, top.start), asked,
+                                     tokens, subject_title(index.articles[index.article_number(top.document_id)]))
                 best_found += best is not None and contains_answer(best.text, question.answers)
         passages = int(index.manifest["passages"])
         del searcher, index
-    n = len(data.questions)
-    return {"dataset": "squad", "path": str(path), "articles": len(data.articles), "passages": passages,
-            "questions": n, **{f"answer_recall@{k}": round(found[k] / n, 4) for k in SQUAD_KS},
+    n = max(len(questions), 1)
+    return {"dataset": "squad", "path": str(path), "split": split, "articles": len(data.articles),
+            "split_articles": len({q.article for q in questions}), "passages": passages,
+            "questions": len(questions), **{f"answer_recall@{k}": round(found[k] / n, 4) for k in SQUAD_KS},
             "span_overlap@1": round(overlap / n, 4), "best_sentence@1": round(best_found / n, 4),
             "span_mismatches": data.span_mismatches,
             "settings": _settings_report(settings), "index_seconds": round(indexed - started, 2),
@@ -193,19 +200,29 @@ def _settings_report(settings: Settings) -> dict[str, Any]:
 _LABELS = {"ndcg@10": "nDCG@10", "recall@100": "Recall@100", "mrr@10": "MRR@10"}
 
 
-def run_eval(dataset: str, path: Path, settings: Settings, as_json: bool) -> int:
-    """`qa eval beir|squad PATH`: print the figures (a table, or one JSON object with `as_json`)."""
+DEFAULT_SPLITS = {"beir": "test", "squad": "report"}
+"""What `qa eval` measures unless told: the held-out queries and articles, whose figures may be quoted."""
+SPLITS = {"beir": BEIR_SPLITS, "squad": (*SQUAD_SPLITS, "all")}
+
+
+def run_eval(dataset: str, path: Path, settings: Settings, as_json: bool, split: str | None = None) -> int:
+    """`qa eval beir|squad PATH`: print the figures (a table, or one JSON object with `as_json`) of one split
+    (`DEFAULT_SPLITS` unless `split` says)."""
+    split = split or DEFAULT_SPLITS[dataset]
+    if split not in SPLITS[dataset]:
+        raise UsageError(f"--split {split} does not apply to {dataset}: use {' or '.join(SPLITS[dataset])}")
     if dataset == "beir":
-        result = evaluate_beir(path, settings)
+        result = evaluate_beir(path, settings, split=split)
         rows = [(_LABELS[key], result[key]) for key in ("ndcg@10", "recall@100", "mrr@10")]
-        heading = f"BEIR {path}: {result['records']} records, {result['queries']} test queries"
+        heading = f"BEIR {path}: {result['records']} records, {result['queries']} {split} queries"
     else:
-        result = evaluate_squad(path, settings)
+        result = evaluate_squad(path, settings, split=split)
         rows = [(f"answer recall@{k}", result[f"answer_recall@{k}"]) for k in SQUAD_KS]
         rows.append(("span overlap@1", result["span_overlap@1"]))
         rows.append(("best sentence@1", result["best_sentence@1"]))
-        heading = (f"SQuAD {path}: {result['articles']} articles -> {result['passages']} passages, "
-                   f"{result['questions']} questions")
+        half = "all articles" if split == "all" else f"the {split} half: {result['split_articles']} articles"
+        heading = (f"SQuAD {path}: {result['articles']} articles -> {result['passages']} passages; "
+                   f"{result['questions']} questions of {half}")
     if as_json:
         print(json.dumps(result))
         return 0

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from qa.errors import InvalidRequest
 from qa.index.reader import ArticleInfo
@@ -23,8 +24,18 @@ READ_ERRORS: dict[int | str, dict[str, object]] = {
 WRITE_ERRORS: dict[int | str, dict[str, object]] = {
     **READ_ERRORS,
     401: {"model": ErrorBody, "description": "Missing or wrong API key"},
-    403: {"model": ErrorBody, "description": "Writes are disabled (no QA_API_KEY configured)"}}
+    403: {"model": ErrorBody, "description": "Writes are disabled (no QA_API_KEY configured), or the documents or "
+          "index folder cannot be written (read-only, permission denied); nothing was changed"},
+    409: {"model": ErrorBody, "description": "The id clashes with the documents folder (a folder where the file "
+          "would go, a file where a folder must be)"},
+    507: {"model": ErrorBody, "description": "No space left on a disk for the file or the new index version; "
+          "nothing was changed"}}
 _UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+_DOCUMENT = "#/paths/~1documents~1%7Bdocument_id%7D"
+_ADDED_LINKS = {  # OpenAPI links: what a client (and the stateful fuzz test) can do next with the article it added
+    "GetDocument": {"operationRef": f"{_DOCUMENT}/get", "parameters": {"document_id": "$response.body#/id"}},
+    "AskAboutIt": {"operationRef": "#/paths/~1ask/get", "parameters": {"q": "$response.body#/title"}},
+    "RemoveDocument": {"operationRef": f"{_DOCUMENT}/delete", "parameters": {"document_id": "$response.body#/id"}}}
 
 router = APIRouter(tags=["documents"])
 
@@ -48,7 +59,8 @@ async def get_document(
     return model_response(document_detail(collection(request).index, document_id, start, end))
 
 
-@router.post("/documents", response_model=DocumentChange, status_code=201, responses=WRITE_ERRORS,
+@router.post("/documents", response_model=DocumentChange, status_code=201,
+             responses={**WRITE_ERRORS, 201: {"description": "Indexed", "links": _ADDED_LINKS}},
              dependencies=[Depends(require_writer)],
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": DocumentIn.model_json_schema()},
@@ -59,7 +71,10 @@ async def add_document(request: Request) -> Response:
     answerable as soon as this returns. Needs `Authorization: Bearer <QA_API_KEY>`."""
     documents = collection(request)
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
+        try:
+            form = await request.form()
+        except HTTPException as error:  # starlette's 400 for a form it cannot parse: an invalid body, as for JSON
+            raise InvalidRequest(f"the form cannot be read: {error.detail}") from None
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise InvalidRequest("the form needs a 'file' field holding the article file")

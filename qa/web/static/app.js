@@ -89,9 +89,11 @@
     return { ok: response.ok, status: response.status, body };
   }
 
+  /** The server's reason, without the name of the field it is about ("query.q: the question is ..." -> "the
+   *  question is ..."): the page has one question box, so the field needs no naming. */
   function detailOf(result) {
     const detail = result.body && typeof result.body.detail === "string" ? result.body.detail : "";
-    return detail.replace(/^(query\.)?q: /, "");  // "query.q: String should have..." -> "String should have..."
+    return detail.replace(/^(query\.)?(q|question): /, "").replace(/\.$/, "");
   }
 
   function failure(result, what) {
@@ -149,24 +151,62 @@
 
   // ---- results ------------------------------------------------------------------------------------------
 
-  /** The passage with its matched words in <mark> and its best sentence (if the API gives one) in .best. */
-  function renderPassage(passage) {
-    const p = el("p", "passage");
+  const CONTEXT_CHARS = 160;  // about a line of the passage on each side of the best sentence, as `qa ask` shows
+
+  /** Where to cut text (code points) near `at`, moving to a space within 20 characters if there is one. */
+  function nearSpace(text, at, towards) {
+    for (let step = 0; step < 20; step++) {
+      const i = at + towards * step;
+      if (i <= 0 || i >= text.length) break;
+      if (/\s/.test(text.cut(i - 1, i))) return i;
+    }
+    return at;
+  }
+
+  /** The passage text [a, b) appended to `parent`, the matched words in <mark>, the best sentence in .best. */
+  function appendPassageRange(parent, text, a, b, marks, best) {
+    const makeMark = () => el("mark", "hit");
+    if (!best || best[1] <= a || best[0] >= b) {
+      appendMarked(parent, text, a, b, marks, makeMark);
+      return;
+    }
+    const s = Math.max(a, best[0]);
+    const e = Math.min(b, best[1]);
+    appendMarked(parent, text, a, s, marks, makeMark);
+    const sentence = el("span", "best");
+    sentence.title = "The sentence that best answers the question";
+    appendMarked(sentence, text, s, e, marks, makeMark);
+    parent.append(sentence);
+    appendMarked(parent, text, e, b, marks, makeMark);
+  }
+
+  /** A passage's text, its matched words and its best sentence, in passage offsets (code points). */
+  function passageParts(passage) {
     const text = codePoints(String(passage.text || ""));
     const base = Number(passage.citation && passage.citation.start) || 0;
     const marks = normalise(passage.highlights, base, text.length);
-    const makeMark = () => el("mark", "hit");
     const best = passage.best_sentence ? normalise([passage.best_sentence], base, text.length)[0] : null;
-    if (!best) {
-      appendMarked(p, text, 0, text.length, marks, makeMark);
-      return p;
-    }
-    appendMarked(p, text, 0, best[0], marks, makeMark);
-    const sentence = el("span", "best");
-    sentence.title = "The sentence that best answers the question";
-    appendMarked(sentence, text, best[0], best[1], marks, makeMark);
-    p.append(sentence);
-    appendMarked(p, text, best[1], text.length, marks, makeMark);
+    return { text, marks, best };
+  }
+
+  /** The snippet: the best sentence with about a line of the passage on each side (… where it is cut). */
+  function renderSnippet(passage) {
+    const p = el("p", "snippet");
+    const { text, marks, best } = passageParts(passage);
+    const [s, e] = best || [0, Math.min(text.length, 3 * CONTEXT_CHARS)];
+    const from = s > CONTEXT_CHARS ? nearSpace(text, s - CONTEXT_CHARS, 1) : 0;
+    const to = text.length - e > CONTEXT_CHARS ? nearSpace(text, e + CONTEXT_CHARS, -1) : text.length;
+    if (from > 0) p.append(el("span", "cut", "…"));
+    appendPassageRange(p, text, from, to, marks, best);
+    if (to < text.length) p.append(el("span", "cut", "…"));
+    return p;
+  }
+
+  /** The whole passage (shown by its toggle), the matched words in <mark> and the best sentence in .best. */
+  function renderPassage(passage) {
+    const p = el("p", "passage");
+    const { text, marks, best } = passageParts(passage);
+    appendPassageRange(p, text, 0, text.length, marks, best);
     return p;
   }
 
@@ -178,11 +218,16 @@
     link.append(el("span", "cite-title", citation.title));
     link.append(" ");
     link.append(el("span", "cite-file", citation.source));
-    const position = ` · passage ${citation.passage} · chars ${citation.start}–${citation.end}`;
+    const page = citation.page === null || citation.page === undefined ? ""
+      : citation.end_page && citation.end_page !== citation.page ? ` · pages ${citation.page}–${citation.end_page}`
+        : ` · page ${citation.page}`;
+    const position = ` · passage ${citation.passage}${page} · chars ${citation.start}–${citation.end}`;
     link.append(el("span", "cite-where", position));
     p.append(link);
     return p;
   }
+
+  let toggles = 0;
 
   function renderResult(passage, question, topK) {
     const item = el("li", "result");
@@ -191,8 +236,62 @@
     head.append(el("span", "score", `score ${Number(passage.score).toFixed(3)}`));
     const byline = [passage.citation.author, passage.citation.date].filter((x) => typeof x === "string" && x);
     if (byline.length) head.append(el("span", "byline", byline.join(", ")));
-    item.append(head, renderPassage(passage), renderCitation(passage.citation, question, topK));
+    const whole = renderPassage(passage);
+    whole.id = `passage-${++toggles}`;
+    whole.hidden = true;
+    const snippet = renderSnippet(passage);
+    const toggle = el("button", "toggle", "Whole passage");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", whole.id);
+    toggle.addEventListener("click", () => {
+      const open = whole.hidden;
+      whole.hidden = !open;
+      snippet.hidden = open;
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = open ? "Best sentence only" : "Whole passage";
+    });
+    const foot = el("div", "result-foot");
+    foot.append(renderCitation(passage.citation, question, topK), toggle);
+    item.append(head, snippet, whole, foot);
     return item;
+  }
+
+  /** "Not in any article: zepelin (did you mean zeppelin?)", each suggestion a link that asks again with it. */
+  function showUnknown(answer, question, topK) {
+    const unknown = Array.isArray(answer.unknown_terms) ? answer.unknown_terms : [];
+    const box = $("unknown");
+    box.textContent = "";
+    box.hidden = !unknown.length || !(answer.passages && answer.passages.length) && !hasSuggestions(answer);
+    if (box.hidden) return;
+    const offered = new Map((Array.isArray(answer.suggestions) ? answer.suggestions : [])
+      .filter((s) => s && Array.isArray(s.did_you_mean) && s.did_you_mean.length)
+      .map((s) => [s.word, s.did_you_mean]));
+    box.append("Not in any article: ");
+    unknown.forEach((word, i) => {
+      if (i) box.append(", ");
+      box.append(el("span", "unknown-word", word));
+      const instead = offered.get(word);
+      if (!instead) return;
+      box.append(" (did you mean ");
+      instead.forEach((other, j) => {
+        if (j) box.append(" or ");
+        const link = el("a", "suggestion", other);
+        link.href = pageURL({ q: replaceWord(question, word, other), top_k: topK });
+        box.append(link);
+      });
+      box.append("?)");
+    });
+  }
+
+  function hasSuggestions(answer) {
+    return Array.isArray(answer.suggestions) && answer.suggestions.some((s) => s.did_you_mean && s.did_you_mean.length);
+  }
+
+  /** The question with its first `word` replaced by `other`. */
+  function replaceWord(question, word, other) {
+    const at = question.indexOf(word);
+    return at < 0 ? question : question.slice(0, at) + other + question.slice(at + word.length);
   }
 
   async function showResults(question, topK) {
@@ -214,22 +313,20 @@
     list.removeAttribute("aria-busy");
     if (!result.ok || !result.body) {
       const invalid = result.status === 422;
-      setStatus(invalid ? `This question cannot be asked: ${detailOf(result)}` : failure(result, "answer"), "error");
+      setStatus(invalid ? `This question cannot be asked: ${detailOf(result)}.` : failure(result, "answer"), "error");
       return;
     }
     const answer = result.body;
-    const unknown = Array.isArray(answer.unknown_terms) ? answer.unknown_terms : [];
-    if (unknown.length) {
-      $("unknown").textContent = `Not in any article: ${unknown.join(", ")}`;
-      $("unknown").hidden = false;
-    }
     const passages = Array.isArray(answer.passages) ? answer.passages : [];
+    showUnknown(answer, question, topK);
     if (!passages.length) {
       setStatus(answer.message || "No passage matches this question.", "empty");
       return;
     }
     const took = Number(answer.took_ms);
-    const searched = Array.isArray(answer.terms) ? answer.terms : [];
+    const searched = (Array.isArray(answer.terms) ? answer.terms : [])
+      .map((t) => (t && typeof t.word === "string" ? t.word : ""))
+      .filter((word, i, all) => word && all.indexOf(word) === i);
     const terms = searched.length ? ` · searched for ${searched.join(", ")}` : "";
     setStatus(`${plural(passages.length, "passage")}${terms}${Number.isFinite(took) ? ` · ${took} ms` : ""}`);
     $("legend").hidden = false;

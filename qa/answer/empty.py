@@ -1,0 +1,146 @@
+"""Why an answer has no passage, said so that the person asking knows what to change.
+
+Three different reasons get three different messages:
+
+- the filter leaves no article: "No article matches the filter date_from=2031-01-01 (dated articles run from
+  2004-01-01 to 2005-12-31)." (`filter_message`);
+- no passage holds any of the question's words: "No passage contains any of: zepelin. Did you mean "zeppelin"
+  for "zepelin"?" (`no_match_message`);
+- the question has no searchable word (said by `qa.answer.search`).
+
+Suggestions ("did you mean") come from the index's own vocabulary: the words of the articles (lowercased) whose
+term the index holds. RapidFuzz finds those within a few edits of the word asked (optimal string alignment: a
+letter added, dropped, changed, or two swapped, is one edit; `max_edits` allows more for longer words); the
+nearest come first, ties going to the word in more passages.
+
+    >>> suggest(index, ["cooperashun"])                                       # doctest: +SKIP
+    [Suggestion(word='cooperashun', did_you_mean=['cooperation'])]
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+import weakref
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from qa.dates import date_prefix
+from qa.index.reader import Index
+from qa.models import Filter, Suggestion
+
+MAX_SUGGESTIONS = 3
+MAX_WORDS_SUGGESTED = 5
+"""Unknown words of one question that get suggestions (each costs a pass over the vocabulary)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """The articles' words of one index version (lowercased, without digits), sorted by length, each with its term
+    and in how many passages; where each length starts, so that a word is compared only with words of a length
+    within its allowed edits."""
+
+    words: list[str]
+    terms: list[str]
+    passages: list[int]
+    lengths: dict[int, tuple[int, int]]
+    """Word length -> (first, last + 1) position of the words of that length."""
+    dates: tuple[str, str] | None
+    """The first and last publication date (YYYY-MM-DD) of the dated articles; None when none is dated."""
+
+
+_vocabularies: weakref.WeakKeyDictionary[Index, _Vocabulary] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _vocabulary(index: Index) -> _Vocabulary:
+    """The index's words, read once per index version (when first needed: most questions never need them)."""
+    with _lock:
+        found = _vocabularies.get(index)
+        if found is None:
+            found = _vocabularies[index] = _read_vocabulary(index)
+        return found
+
+
+def _read_vocabulary(index: Index) -> _Vocabulary:
+    vocab, engine = index.vocab, index.engine
+    spellings: dict[str, str] = {}
+    for word, term in index.analyzer.export_cache().items():  # every word the articles were analysed from
+        if term and term in vocab and not any(char.isdigit() for char in word):
+            spellings.setdefault(unicodedata.normalize("NFKC", word).lower(), term)
+    words = sorted(spellings, key=lambda word: (len(word), word))
+    lengths: dict[int, tuple[int, int]] = {}
+    for position, word in enumerate(words):
+        first, _ = lengths.get(len(word), (position, position))
+        lengths[len(word)] = (first, position + 1)
+    days = [day for info in index.articles if (day := date_prefix(info.meta.get("date"))) is not None]
+    return _Vocabulary(words, [spellings[word] for word in words],
+                       [engine.doc_freq(vocab[spellings[word]]) for word in words], lengths,
+                       (min(days), max(days)) if days else None)
+
+
+def suggest(index: Index, words: list[str]) -> list[Suggestion]:
+    """For each of `words` (question words no article contains; the first `MAX_WORDS_SUGGESTED`), the articles'
+    words spelled nearly alike, likeliest first; one suggestion per term ("pipeline", not also "pipelines")."""
+    if not words:
+        return []
+    vocabulary = _vocabulary(index)
+    found = []
+    for word in words[:MAX_WORDS_SUGGESTED]:
+        asked = unicodedata.normalize("NFKC", word).lower()
+        edits = max_edits(asked)
+        matches = []
+        for length in range(len(asked) - edits, len(asked) + edits + 1) if edits else ():
+            first, last = vocabulary.lengths.get(length, (0, 0))
+            matches += [(spelled, distance, first + position) for spelled, distance, position in process.extract(
+                asked, vocabulary.words[first:last], scorer=OSA.distance, score_cutoff=edits,
+                limit=MAX_SUGGESTIONS * 4)]
+        ranked = sorted(matches, key=lambda match: (match[1], -vocabulary.passages[match[2]], match[0]))
+        chosen: dict[str, str] = {}
+        for spelled, _score, position in ranked:
+            chosen.setdefault(vocabulary.terms[position], spelled)
+        found.append(Suggestion(word, list(chosen.values())[:MAX_SUGGESTIONS]))
+    return found
+
+
+def max_edits(word: str) -> int:
+    """Edits a suggestion may be away from `word`: none for words of up to three characters (one edit makes
+    another real word of most: "met" is not a typo of "set") or with a digit (a year or a code is not misspelt), 1
+    up to 5 characters, 2 up to 9, 3 beyond ("pipline" -> "pipeline" is 1; "cooperashun" -> "cooperation" is 3;
+    "zeppelin" -> "pipeline" is 4: not suggested)."""
+    if len(word) <= 3 or any(char.isdigit() for char in word):
+        return 0
+    return 1 if len(word) <= 5 else 2 if len(word) <= 9 else 3
+
+
+def no_match_message(words: list[str], suggestions: list[Suggestion], where: Filter | None) -> str:
+    """No passage (of the articles passing `where`) holds any of the question's `words` (as asked)."""
+    scope = f"No passage of the articles that match the filter {describe(where)}" if where else "No passage"
+    return f"{scope} contains any of: {', '.join(words)}.{did_you_mean(suggestions)}"
+
+
+def did_you_mean(suggestions: list[Suggestion]) -> str:
+    """' Did you mean "cooperation" for "cooperashun"?', or "" when nothing is suggested."""
+    parts = [" or ".join(f'"{word}"' for word in s.did_you_mean) + f' for "{s.word}"'
+             for s in suggestions if s.did_you_mean]
+    return f" Did you mean {'; '.join(parts)}?" if parts else ""
+
+
+def filter_message(index: Index, where: Filter) -> str:
+    """The filter leaves no article: say which filter, and what the articles offer instead."""
+    hints = []
+    if where.date_from or where.date_to:
+        dates = _vocabulary(index).dates
+        hints.append(f"dated articles run from {dates[0]} to {dates[1]}" if dates else "no article has a date")
+    if where.source_prefix and not any(info.source.startswith(where.source_prefix) for info in index.articles):
+        hints.append(f"no article's file path starts with {where.source_prefix!r}")
+    return f"No article matches the filter {describe(where)}" + (f" ({'; '.join(hints)})." if hints else ".")
+
+
+def describe(where: Filter) -> str:
+    """'source_prefix=business/, date_from=2031-01-01': the filter as it was given."""
+    return ", ".join(f"{name}={value}" for name, value in (("source_prefix", where.source_prefix),
+                                                          ("date_from", where.date_from),
+                                                          ("date_to", where.date_to)) if value)
