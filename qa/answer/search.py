@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -76,14 +76,18 @@ class Searcher:
         return Answer(question, passages, _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
                       suggestions=ranking.suggestions)
 
-    def cite(self, question: str, ranking: Ranking, *, explain_scores: bool = False) -> list[Passage]:
+    def cite(self, question: str, ranking: Ranking, *, explain_scores: bool = False,
+             idf: dict[str, float] | None = None) -> list[Passage]:
         """The passages of `ranking`, in its order, each with its citation and evidence (and explanation if asked).
 
         What `ask` does after `rank`. The ranking may have been made elsewhere, as long as its passage ids are this
-        index's: a sharded index (`qa.distributed`) ranks across its shards, then each shard cites its passages.
+        index's: a sharded index (`qa.distributed`) ranks across its shards, then each shard cites its passages,
+        given `idf`, the IDF in the whole collection of the question's terms it holds (a shard may lack some).
         """
         index = self.index
         asked = read_question(index.analyzer, question, [(t.word, t.term) for t in ranking.terms]).with_idf(index)
+        if idf is not None:
+            asked = replace(asked, idf=idf)
         searched = {index.vocab[t.term]: t.term for t in ranking.terms if t.term in index.vocab} if explain_scores \
             else None
         return [self._passage(ranked, asked, searched if ranked.reranked else None, explain_scores)

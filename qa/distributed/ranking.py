@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from qa.answer.empty import MAX_WORDS_SUGGESTED, SpellingMatch, choose_suggestion, filter_message_of
 from qa.answer.proximity import RERANK_DEPTH, boost
 from qa.answer.search import (
     MAX_QUESTION_TERMS,
@@ -40,7 +41,7 @@ from qa.config import Settings
 from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
 from qa.errors import QAError
-from qa.models import Answer, Filter, Passage
+from qa.models import Answer, Filter, Passage, QuestionTerm, Suggestion
 from qa.ranking.analysis import Analyzer
 
 ATTEMPTS_S = 10.0
@@ -94,11 +95,11 @@ class ShardedSearcher:
     def _ask(self, question: str, top_k: int, explain_scores: bool, max_per_article: int | None,
              where: Filter | None) -> Answer:
         tokens = self.analyzer.tokens(question)
-        terms = [token.term for token in tokens]
+        terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
         if not terms:
             return Answer(question, [], 0.0, terms=[], unknown_terms=[],
                           message=no_terms_message(self.analyzer, question))
-        searched = list(dict.fromkeys(terms))
+        searched = list(dict.fromkeys(t.term for t in terms))
         expected: str | None = None
         doc_freq: dict[str, int] = {}
         if len(searched) > MAX_QUESTION_TERMS:  # may need the rarest: their frequencies first
@@ -107,13 +108,21 @@ class ShardedSearcher:
             if len(known) > MAX_QUESTION_TERMS:
                 rarest = set(sorted(known, key=doc_freq.__getitem__)[:MAX_QUESTION_TERMS])
                 searched = [term for term in known if term in rarest]
-                terms = [term for term in terms if term in rarest]
         limit = self.max_per_article if max_per_article is None else max_per_article
         asked = max(top_k * 2 + 4, RERANK_DEPTH)
         results, expected = self._search(expected, searched, asked, where)
         for term, *counts in zip(searched, *(result.doc_freq for result in results), strict=True):
             doc_freq.setdefault(term, max(counts))
-        unknown = list(dict.fromkeys(question[t.start:t.end] for t in tokens if not doc_freq.get(t.term)))
+        figures = {term: (doc_freq[term], next(r.idf[n] for r in results if r.doc_freq[n]))
+                   for n, term in enumerate(searched) if doc_freq[term]}
+        unknown = list(dict.fromkeys(t.word for t in terms if not doc_freq.get(t.term)))
+        if len(searched) < len(dict.fromkeys(t.term for t in terms)):
+            terms = [t for t in terms if t.term in searched]
+        suggestions = self._suggest(expected, unknown)
+        if where and not any(result.allowed for result in results):
+            facts = self.shards.each("filter_facts", where)
+            return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
+                          message=filter_message_of(where, _dates(facts), any(found for _, found in facts)))
         n_docs = sum(result.n_docs for result in results)
         rerank = self.proximity_weight > 0 and sum(1 for term in searched if doc_freq[term]) >= 2
         fetch = min(top_k * 2 + 4, max(n_docs, 1))
@@ -128,10 +137,21 @@ class ShardedSearcher:
                 break
             fetch = min(fetch * 4, n_docs)
         if not chosen:
-            return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown,
-                          message=nothing_found_message(bool(merged), where))
-        passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores)
-        return Answer(question, passages, 0.0, terms=terms, unknown_terms=unknown)
+            return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
+                          message=nothing_found_message(bool(merged), terms, suggestions, where))
+        passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures)
+        return Answer(question, passages, 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions)
+
+    def _suggest(self, expected: str, unknown: list[str]) -> list[Suggestion]:
+        """`qa.answer.empty.suggest` over the union of the shards' vocabularies (each shard's words weighed by
+        the collection's passage counts, so the order is one index's)."""
+        if not unknown:
+            return []
+        found: list[list[list[SpellingMatch]] | None] = self.shards.each("spellings", expected, unknown)
+        if any(shard is None for shard in found):
+            raise _Stale
+        return [choose_suggestion(word, [match for shard in found if shard is not None for match in shard[n]])
+                for n, word in enumerate(unknown[:MAX_WORDS_SUGGESTED])]
 
     def _doc_freqs(self, terms: list[str]) -> tuple[str, dict[str, int]]:
         found = self.shards.each("doc_freqs", None, terms)
@@ -165,7 +185,8 @@ class ShardedSearcher:
         return kept, set(order[:RERANK_DEPTH].tolist())
 
     def _cite(self, expected: str, question: str, merged: list[_Candidate], chosen: list[tuple[int, float]],
-              head: set[int], terms: list[str], explain: bool) -> list[Passage]:
+              head: set[int], terms: list[QuestionTerm], explain: bool,
+              figures: dict[str, tuple[int, float]]) -> list[Passage]:
         """Each chosen passage cited by its shard, in rank order."""
         by_shard: dict[int, list[RankedPassage]] = {}
         for rank, (n, score) in enumerate(chosen, start=1):
@@ -173,7 +194,7 @@ class ShardedSearcher:
             by_shard.setdefault(candidate.shard, []).append(RankedPassage(rank, candidate.doc, score, n in head))
         shards = sorted(by_shard)
         cited: list[list[Passage] | None] = self.shards.gather(
-            "cite", [(shard, (expected, question, by_shard[shard], terms, explain)) for shard in shards])
+            "cite", [(shard, (expected, question, by_shard[shard], terms, explain, figures)) for shard in shards])
         passages: list[Passage] = []
         for found in cited:
             if found is None:
@@ -191,3 +212,9 @@ def _merge(results: list[SearchResult]) -> list[_Candidate]:
     merged.sort(key=lambda c: (-c.score, c.place, c.doc))
     return merged
 
+
+
+def _dates(facts: list[tuple[tuple[str, str] | None, bool]]) -> tuple[str, str] | None:
+    """The first and last date of the dated articles of every shard (None: none is dated)."""
+    spans = [dates for dates, _ in facts if dates is not None]
+    return (min(first for first, _ in spans), max(last for _, last in spans)) if spans else None

@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from qa.answer.empty import SpellingMatch, filter_facts, spellings
 from qa.answer.proximity import RERANK_DEPTH, bonuses
 from qa.answer.search import RankedPassage, Ranking, Searcher
 from qa.config import Settings
@@ -41,7 +42,7 @@ from qa.distributed.statistics import (
 from qa.distributed.store import OpenShard, change_shard, open_shard
 from qa.errors import DocumentNotFound, IndexFormatError
 from qa.index.reader import ArticleInfo, Index
-from qa.models import Article, Filter, Passage
+from qa.models import Article, Filter, Passage, QuestionTerm
 
 log = logging.getLogger("qa")
 
@@ -57,6 +58,8 @@ class SearchResult:
     n_docs: int
     doc_freq: list[int]
     """Each asked term's document frequency in the collection (0 where this shard has no passage with it)."""
+    idf: list[float]
+    """Each asked term's IDF in the collection (0.0 where this shard has no passage with it)."""
     docs: np.ndarray
     scores: np.ndarray
     places: np.ndarray
@@ -65,6 +68,8 @@ class SearchResult:
     """Article number (in this shard), start and end of each passage."""
     bonus: np.ndarray
     """The proximity bonus of the first `RERANK_DEPTH` passages (the collection's top ones are among them)."""
+    allowed: bool
+    """Whether any article of this shard passes the question's filter (True without a filter)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +148,8 @@ class Shard:
         local = [index.vocab.get(term) for term in terms]
         ids = [term_id for term_id in local if term_id is not None]
         allowed = index.allowed(where) if where else None
+        if allowed is not None and not allowed.any():
+            ids = []
         if ids:
             docs, scores = index.engine.top_k(ids, k, allowed)
         else:
@@ -151,9 +158,23 @@ class Shard:
         placeholders = [term_id if term_id is not None else -1 - n for n, term_id in enumerate(local)]
         head = docs[:RERANK_DEPTH]
         bonus = bonuses(index, placeholders, head, self.settings.proximity_weight, self.settings.proximity_window)
+        idf = np.asarray(index.engine.idf)
         return SearchResult(state.generation, index.engine.n_docs,
                             [index.engine.doc_freq(term_id) if term_id is not None else 0 for term_id in local],
-                            docs, scores, state.base.order[rows[:, 0]], rows, bonus)
+                            [float(idf[term_id]) if term_id is not None else 0.0 for term_id in local],
+                            docs, scores, state.base.order[rows[:, 0]], rows, bonus,
+                            allowed is None or bool(allowed.any()))
+
+    def spellings(self, expected: str, words: list[str]) -> list[list[SpellingMatch]] | None:
+        """This shard's words spelled like each of `words` (`qa.answer.empty.spellings`)."""
+        state = self._state
+        if state.generation != expected:
+            return None
+        return spellings(state.index, words)
+
+    def filter_facts(self, where: Filter) -> tuple[tuple[str, str] | None, bool]:
+        """What the message of a filter that leaves no article says of this shard's articles."""
+        return filter_facts(self._state.index, where)
 
     def doc_freqs(self, expected: str | None, terms: list[str]) -> tuple[str, list[int]] | None:
         """(generation, each term's document frequency in the collection, 0 where this shard lacks it)."""
@@ -163,13 +184,21 @@ class Shard:
         vocab, engine = state.index.vocab, state.index.engine
         return state.generation, [engine.doc_freq(vocab[term]) if term in vocab else 0 for term in terms]
 
-    def cite(self, expected: str, question: str, ranked: list[RankedPassage], terms: list[str],
-             explain: bool) -> list[Passage] | None:
-        """This shard's passages of a ranking, with citations and evidence (`Searcher.cite`)."""
+    def cite(self, expected: str, question: str, ranked: list[RankedPassage], terms: list[QuestionTerm],
+             explain: bool, figures: dict[str, tuple[int, float]]) -> list[Passage] | None:
+        """This shard's passages of a ranking, with citations and evidence (`Searcher.cite`); `figures`: the
+        document frequency and IDF in the collection of each question term it holds (this shard may not)."""
         state = self._state
         if state.generation != expected:
             return None
-        return state.searcher.cite(question, Ranking(ranked, terms, [], None), explain_scores=explain)
+        idf = {term: value for term, (_, value) in figures.items()}
+        passages = state.searcher.cite(question, Ranking(ranked, terms, [], None), explain_scores=explain, idf=idf)
+        for passage in passages:  # a term of other shards only: its collection figures, as one index says them
+            if passage.explanation:
+                passage.explanation = [replace(part, df=figures[part.term][0], idf=figures[part.term][1])
+                                       if part.df == 0 and part.term in figures else part
+                                       for part in passage.explanation]
+        return passages
 
     # -- documents --------------------------------------------------------------------------------------------
 
