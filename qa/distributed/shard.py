@@ -217,6 +217,9 @@ class Shard:
         offsets = index.text_offsets
         return number, index.articles[number], int(offsets[number + 1] - offsets[number])
 
+    def article_info(self, number: int) -> ArticleInfo:
+        return self._state.index.articles[number]
+
     def article_text(self, number: int) -> str:
         return self._state.index.article_text(number)
 
