@@ -124,7 +124,7 @@ def _get(refs: list[Any]) -> list[Any]:
     return found
 
 
-@serve.deployment(ray_actor_options={"num_cpus": 0})
+@serve.deployment(ray_actor_options={"num_cpus": 0}, max_ongoing_requests=64)
 @serve.ingress()
 class Ingress:
     """One replica of the HTTP app, answering from the shard actors."""

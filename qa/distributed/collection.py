@@ -48,6 +48,9 @@ class Writer(Protocol):
 class ShardedCollection:
     """The `Collection` the HTTP app needs (`qa.web.deps.Served`), over the shards of a sharded index."""
 
+    waits = True
+    """A question waits on the shards' processes: the app asks it in a thread (`qa.web.routes.ask.answer`)."""
+
     def __init__(self, shards: ShardCalls, settings: Settings, writer: Writer,
                  analyzer: Analyzer | None = None) -> None:
         self.settings = settings
