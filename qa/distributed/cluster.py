@@ -40,10 +40,16 @@ from qa.config import Settings  # noqa: E402
 from qa.distributed.collection import ShardedCollection  # noqa: E402
 from qa.distributed.shard import Shard  # noqa: E402
 from qa.distributed.writes import ShardedWriter  # noqa: E402
+from qa.errors import QAError  # noqa: E402
 from qa.index.reader import ArticleInfo  # noqa: E402
 from qa.web.app import create_app  # noqa: E402
 
 log = logging.getLogger("qa")
+
+
+class ClusterUnavailable(QAError):
+    """No Ray cluster answers at the address given (said in one line by the CLI)."""
+
 
 NAMESPACE = "qa"
 SHARD = "qa-shard-"
@@ -143,8 +149,11 @@ class Ingress:
 
 def connect(address: str) -> None:
     """Join the Ray cluster at `address` (`auto`, or the `host:port` of `ray start --head`)."""
-    ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
-             logging_level=logging.WARNING, configure_logging=False)
+    try:
+        ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
+                 logging_level=logging.WARNING, configure_logging=False)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise ClusterUnavailable(f"cannot join the Ray cluster at {address}: {error}") from None
 
 
 def shard_handles(n_shards: int) -> list[Any]:

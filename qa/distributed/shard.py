@@ -282,19 +282,3 @@ class Shard:
 
     def pid(self) -> int:
         return os.getpid()
-
-    def memory(self) -> dict[str, int]:
-        """This process's memory (bytes, Linux `smaps_rollup`): resident, proportional, and anonymous (the new
-        weights; the postings, texts and sequences are memory-mapped files, shared with the page cache)."""
-        wanted = {"Rss:": "rss", "Pss:": "pss", "Anonymous:": "anonymous"}
-        found: dict[str, int] = {}
-        try:
-            with open("/proc/self/smaps_rollup", encoding="ascii") as handle:
-                for line in handle:
-                    key, _, rest = line.partition(" ")
-                    if key in wanted:
-                        found[wanted[key]] = int(rest.split()[0]) * 1024
-        except OSError:
-            pass
-        return found
-
