@@ -200,3 +200,43 @@ print(sorted(name for name in sys.modules if name == "ray" or name.startswith("r
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_questions_during_writes_see_one_generation(tmp_path: Path) -> None:
+    """Questions asked while writes switch the shards never mix statistics: each answer is that of the folder
+    before or after a write (a question that meets two generations starts again), and each write is answerable
+    as soon as it returns."""
+    import threading
+
+    documents = tmp_path / "docs"
+    questions = _random_folder(documents, 30, seed=13)
+    settings = settings_for(documents, tmp_path / "index")
+    build_sharded(settings, 3)
+    shards = _shards(settings, 3)
+    searcher, writer = ShardedSearcher(shards, settings), ShardedWriter(shards, settings)
+    question = questions[0]
+    seen: set[tuple[tuple[str, float], ...]] = set()
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def ask_all_the_time() -> None:
+        try:
+            while not done.is_set():
+                answer = searcher.ask(question, 5)
+                seen.add(tuple((p.citation.document_id, p.score) for p in answer.passages))
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+
+    asker = threading.Thread(target=ask_all_the_time)
+    asker.start()
+    possible = {tuple((p.citation.document_id, p.score) for p in searcher.ask(question, 5).passages)}
+    try:
+        for number in range(4):
+            writer.add_document(f"w{number}", f"Written {number}", f"{question} zorblat{number} again.")
+            assert searcher.ask(f"zorblat{number}").passages[0].citation.document_id == f"w{number}"
+            possible.add(tuple((p.citation.document_id, p.score) for p in searcher.ask(question, 5).passages))
+    finally:
+        done.set()
+        asker.join()
+    assert not failures
+    assert seen and seen <= possible
