@@ -240,3 +240,22 @@ def test_questions_during_writes_see_one_generation(tmp_path: Path) -> None:
         asker.join()
     assert not failures
     assert seen and seen <= possible
+
+
+def test_shards_that_never_agree_answer_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question that keeps meeting two generations (a shard stuck between them) gives up after ATTEMPTS_S with
+    a 503 the client can retry, not a 500 or a mixed answer."""
+    from qa.distributed import ranking
+
+    monkeypatch.setattr(ranking, "ATTEMPTS_S", 0.05)
+    _random_folder(tmp_path / "docs", 10, seed=17)
+    settings = settings_for(tmp_path / "docs", tmp_path / "index")
+    build_sharded(settings, 2)
+    shards = _shards(settings, 2)
+    stuck = shards.shards[1]
+    stuck._state = dataclasses.replace(stuck._state, generation="another")
+    served = ShardedCollection(shards, settings, ShardedWriter(shards, settings))
+    with TestClient(create_app(settings, open_served=lambda _settings: served)) as client:
+        response = client.get("/ask", params={"q": "harbour"})
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert response.json() == {"detail": "the index is being updated; try again"}

@@ -34,13 +34,13 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # before Ray reads it: no
 
 import ray  # noqa: E402  (the environment above first)
 from ray import serve  # noqa: E402
-from ray.exceptions import RayTaskError  # noqa: E402
+from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
 from qa.distributed.collection import ShardedCollection  # noqa: E402
 from qa.distributed.shard import Shard  # noqa: E402
 from qa.distributed.writes import ShardedWriter  # noqa: E402
-from qa.errors import QAError  # noqa: E402
+from qa.errors import QAError, Unavailable  # noqa: E402
 from qa.index.reader import ArticleInfo  # noqa: E402
 from qa.web.app import create_app  # noqa: E402
 
@@ -127,6 +127,8 @@ def _get(refs: list[Any]) -> list[Any]:
         if isinstance(cause, Exception):
             raise cause from None
         raise
+    except (RayActorError, ActorUnavailableError):  # a call Ray does not retry (the writer's) met a restart
+        raise Unavailable("a shard or the writer of the index is restarting; try again") from None
     return found
 
 

@@ -40,7 +40,7 @@ from qa.answer.search import (
 from qa.config import Settings
 from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
-from qa.errors import QAError
+from qa.errors import Unavailable
 from qa.models import Answer, Filter, Passage, QuestionTerm, Suggestion
 from qa.ranking.analysis import Analyzer
 
@@ -48,7 +48,7 @@ ATTEMPTS_S = 10.0
 """How long a question keeps starting again while the shards switch generations (a write takes well under this)."""
 
 
-class ShardsUnavailable(QAError):
+class ShardsUnavailable(Unavailable):
     """The shards did not agree on one generation for `ATTEMPTS_S` (answered with 503)."""
 
 

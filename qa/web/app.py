@@ -31,6 +31,7 @@ from qa.errors import (
     NotWritable,
     QAError,
     Unauthorized,
+    Unavailable,
 )
 from qa.web.deps import Served
 from qa.web.limits import Limits
@@ -131,6 +132,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         log.error("write refused: %s", error)
         return JSONResponse(status_code=403, content={
             "detail": f"the {error.what} cannot be written ({error.reason}); nothing was changed"})
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, error: Unavailable) -> JSONResponse:
+        log.warning("request not answered now: %s", error)
+        return JSONResponse(status_code=503, content={"detail": str(error)}, headers={"Retry-After": "1"})
 
     @app.exception_handler(QAError)
     async def other_error(request: Request, error: QAError) -> JSONResponse:
