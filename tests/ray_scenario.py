@@ -105,6 +105,17 @@ def _writes(client: httpx.Client, plan: dict[str, Any]) -> dict[str, Any]:
     found["health"] = client.get("/health").json()
     found["document"] = client.get("/documents/ray-second").json()
     found["unauthorised"] = client.post("/documents", json=second).status_code
+    writer = ray.get_actor("qa-writer", namespace="qa")
+    os.kill(ray.get(writer.__ray_call__.remote(lambda self: os.getpid())), signal.SIGKILL)
+    third = {"id": "ray-third", "title": "Kelp forest", "text": "Divers mapped the quillop kelp forest."}
+    found["third_statuses"] = []
+    for _ in range(20):  # a write that meets the restart is refused with 503 and Retry-After: 1
+        response = client.post("/documents", json=third, headers=auth)
+        found["third_statuses"].append(response.status_code)
+        if response.status_code != 503:
+            break
+        time.sleep(1)
+    found["asked_third"] = client.get("/ask", params={"q": "quillop kelp"}).json()
     ray.shutdown()
     return found
 

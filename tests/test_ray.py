@@ -63,7 +63,7 @@ def _expected(collection: Collection, question: str) -> list[dict[str, Any]]:
 def test_a_killed_shard_loses_nothing(tmp_path: Path) -> None:
     """Two shards, two replicas over tests/data/articles: answers equal one index's; an added article is
     answerable at once, still after its shard's process is killed (Ray restarts it, it reopens the disk), and
-    writes go on after."""
+    writes go on after, also after the writer's process is killed."""
     documents = tmp_path / "articles"
     shutil.copytree(ARTICLES, documents)
     questions = ["harbour strike", "energy prices pipeline", "markets"]
@@ -84,6 +84,8 @@ def test_a_killed_shard_loses_nothing(tmp_path: Path) -> None:
     assert writes["health"]["articles"] == len(one.documents()) + 1
     assert writes["document"]["text"].endswith("The frindle glacier lost ice again.\n")
     assert writes["unauthorised"] == 401
+    assert writes["third_statuses"][-1] == 201 and set(writes["third_statuses"][:-1]) <= {503}  # writer restarted
+    assert [p["citation"]["document_id"] for p in writes["asked_third"]["passages"]] == ["ray-third"]
     assert found["serve_exit"] == 0
     assert (documents / "ray-second.md").exists() and not (documents / "ray-added.md").exists()
 

@@ -88,6 +88,8 @@ class WriterActor:
 
     def __init__(self, settings: Settings, n_shards: int) -> None:
         self.writer = ShardedWriter(RayShards(shard_handles(n_shards)), settings)
+        if ray.get_runtime_context().was_current_actor_reconstructed:  # it may have died half way in a write
+            self.writer.reopen()
 
     def add_document(self, id: str, title: str, text: str, origin: dict[str, str | None]) -> ArticleInfo:
         return self.writer.add_document(id, title, text, **origin)

@@ -150,6 +150,12 @@ class ShardedWriter:
             raise
         self._summaries = summaries
 
+    def reopen(self) -> None:
+        """Make every shard open the disk again: what a writer restarted after dying in a write does first, so
+        that a version written to disk but not yet switched to is either taken by all shards or by none."""
+        with self._lock:
+            self._reload()
+
     def _reload(self) -> None:
         names = set(self.shards.each("reload"))
         self._summaries = self.shards.each("summary")
