@@ -159,3 +159,17 @@ def test_a_request_beyond_the_connection_cap_is_answered_503(tmp_path: Path) -> 
             client.close()
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_without_proc_the_guard_says_so_once_and_guards_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """Where there is no /proc/self/fd (not Linux), the guard does not start a thread that would fail every scan."""
+    from qa.web import connections
+
+    monkeypatch.setattr(connections.os.path, "isdir", lambda path: False)
+    guard = connections.ConnectionGuard(connections.Connections(), 0, header_timeout_s=1, keep_alive_timeout_s=1)
+    with caplog.at_level("WARNING", logger="qa.service"):
+        guard.start()
+        guard.stop()
+    assert [record.getMessage() for record in caplog.records] == [
+        "no /proc/self/fd here: connections slow to send a request are not timed out"]

@@ -170,11 +170,17 @@ class ConnectionGuard:
         self._thread = threading.Thread(target=self._run, name="qa-connections", daemon=True)
 
     def start(self) -> None:
+        """Start guarding; where there is no /proc/self/fd (not Linux), say so once and guard nothing: clients
+        slow to send a request head are then not cut off (the rest of `qa serve` works the same)."""
+        if not os.path.isdir("/proc/self/fd"):
+            log.warning("no /proc/self/fd here: connections slow to send a request are not timed out")
+            return
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def _run(self) -> None:
         next_scan = time.monotonic() + self.scan_interval
