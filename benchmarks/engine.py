@@ -1,7 +1,7 @@
 """Speed of qa's engine against bm25s (numba backend) and rank-bm25, side by side in one run.
 
-    .venv/bin/python benchmarks/engine.py --size 100k            # a table; also the BBC News end-to-end table
-    .venv/bin/python benchmarks/engine.py --size 1M --no-bbc --json
+    python benchmarks/engine.py --size 100k            # a table; also the BBC News end-to-end table
+    python benchmarks/engine.py --size 1M --no-bbc --json
 
 Each engine runs in its own subprocess (so peak memory is its own) on the same passages and questions:
 - build seconds: from the passage texts to a searchable index, *including the engine's own tokenization*

@@ -1,7 +1,7 @@
 """What the evidence of a hit costs (best sentence, highlights, citation): this checkout against another, one run.
 
-    .venv/bin/python benchmarks/evidence_cost.py --other ../main          # SQuAD v1.1 dev, 2,000 questions, top 10
-    .venv/bin/python benchmarks/evidence_cost.py --other ../main --rounds 5 --questions 1000
+    python benchmarks/evidence_cost.py --other ../main          # SQuAD v1.1 dev, 2,000 questions, top 10
+    python benchmarks/evidence_cost.py --other ../main --rounds 5 --questions 1000
 
 Each checkout's `qa` answers the same questions over the same articles (SQuAD v1.1 dev's 48 articles, written out
 as files, indexed with the shipped defaults by each checkout into its own folder), in its own process started

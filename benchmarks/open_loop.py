@@ -35,6 +35,7 @@ class Outcome:
     non_2xx: int = 0
     socket_errors: int = 0
     sent: int = 0
+    reconnects: int = 0
     elapsed_s: float = 0.0
 
     def summary(self, rate: float, connections: int) -> dict:
@@ -46,11 +47,14 @@ class Outcome:
                 "p50_ms": float(p50), "p75_ms": float(p75), "p90_ms": float(p90), "p99_ms": float(p99),
                 "p99.9_ms": float(p999),
                 "max_ms": float(lat.max()), "non_2xx": self.non_2xx, "socket_errors": self.socket_errors,
-                "send_lag_p50_ms": float(np.percentile(lags, 50)), "send_lag_p99_ms": float(np.percentile(lags, 99))}
+                "send_lag_p50_ms": float(np.percentile(lags, 50)), "send_lag_p99_ms": float(np.percentile(lags, 99)),
+                "reconnects": self.reconnects}
 
 
 async def _client(host: str, port: int, paths: list[str], schedule: _Schedule, outcome: Outcome) -> None:
-    """One keep-alive connection: take the next due request, send it when due, read the answer; repeat."""
+    """One keep-alive connection: take the next due request, send it when due, read the answer; repeat. When an
+    answer says `Connection: close` (a server evening out its workers' clients, say), connect again at once, as
+    any HTTP/1.1 client does; `outcome.reconnects` counts it."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while (due := schedule.next_due()) is not None:
@@ -65,16 +69,24 @@ async def _client(host: str, port: int, paths: list[str], schedule: _Schedule, o
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             length = 0
+            close = False
             for line in head.split(b"\r\n")[1:]:
                 name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
+                name = name.strip().lower()
+                if name == b"content-length":
                     length = int(value)
+                elif name == b"connection":
+                    close = value.strip().lower() == b"close"
             await reader.readexactly(length)
             if schedule.measuring(due_at):
                 outcome.latencies_ms.append((time.perf_counter() - due_at) * 1000)
                 outcome.send_lags_ms.append((sent_at - due_at) * 1000)
                 if not 200 <= status < 300:
                     outcome.non_2xx += 1
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                outcome.reconnects += 1
     except (OSError, asyncio.IncompleteReadError, ValueError):
         outcome.socket_errors += 1
     finally:

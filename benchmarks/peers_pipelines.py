@@ -103,7 +103,8 @@ class QaPipeline(Pipeline):
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "qa", *args, "--documents", str(self.folder),
                    "--index-dir", str(self.work / "qa-index"), *self.extra]
-        result = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", check=False)
+        result = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", check=False,
+                                cwd=Path(__file__).resolve().parent.parent)  # this checkout's qa, installed or not
         if result.returncode != 0:
             raise PipelineError(f"{shlex.join(command)} exited {result.returncode}: {result.stderr.strip()}")
         return result

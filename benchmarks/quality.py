@@ -1,9 +1,9 @@
 """What each retrieval choice does to quality, on BEIR SciFact and SQuAD v1.1 dev: prints a markdown table.
 
-    .venv/bin/python benchmarks/quality.py                          # every row, both sets (~10 min on 2 cores)
-    .venv/bin/python benchmarks/quality.py --rows default k1=0.9    # some rows
-    .venv/bin/python benchmarks/quality.py --data ../shared/data --only squad
-    .venv/bin/python benchmarks/quality.py --rows default --split report   # the held-out figures, once
+    python benchmarks/quality.py                          # every row, both sets (~10 min on 2 cores)
+    python benchmarks/quality.py --rows default k1=0.9    # some rows
+    python benchmarks/quality.py --data ../shared/data --only squad
+    python benchmarks/quality.py --rows default --split report   # the held-out figures, once
 
 Choices are made on the "choose" split (the default): SciFact's train queries (qrels/train.tsv) and the "choose"
 half of the SQuAD articles (`qa.cli.evaluation.squad_halves`). `--split report` measures SciFact's test queries

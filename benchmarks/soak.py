@@ -1,7 +1,7 @@
 """Soak test: 64 concurrent clients against a real `qa serve` for 60 s, with a mix of good and hostile requests.
 
-    .venv/bin/python benchmarks/soak.py                          # 64 clients, 60 s, qa serve --workers 2, documents/
-    .venv/bin/python benchmarks/soak.py --clients 64 --seconds 60 --workers 2 --documents .bench/documents-10000
+    python benchmarks/soak.py                          # 64 clients, 60 s, qa serve --workers 2, documents/
+    python benchmarks/soak.py --clients 64 --seconds 60 --workers 2 --documents .bench/documents-10000
 
 What it does:
 1. builds the index of `--documents` into a temporary folder, then starts `qa serve --workers N` on a free loopback
@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_load import free_port, wait_healthy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
+PYTHON = Path(sys.executable)  # the interpreter running this script, whatever its environment
 
 
 # -- the request mix ------------------------------------------------------------------------------------------
@@ -121,7 +121,8 @@ EXPECTED = {"empty": 422, "too_long": 422, "traversal": 404}  # every other kind
 
 
 async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, method: str, target: str,
-                   body: bytes) -> int:
+                   body: bytes) -> tuple[int, bool]:
+    """Send one request and read its response: (status, whether the server closes the connection after it)."""
     head = f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
     if method == "POST":
         head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
@@ -130,20 +131,22 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, m
     if not status_line:
         raise ConnectionError("connection closed by the server")
     status = int(status_line.split()[1])
-    length, chunked = 0, False
+    length, chunked, close = 0, False, False
     while (line := await reader.readline()) not in (b"\r\n", b""):
         name, _, value = line.decode("latin-1").partition(":")
         if name.lower() == "content-length":
             length = int(value)
         elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
             chunked = True
+        elif name.lower() == "connection":
+            close = value.strip().lower() == "close"
     if chunked:
         while (size := int((await reader.readline()).strip(), 16)) > 0:
             await reader.readexactly(size + 2)
         await reader.readline()
     else:
         await reader.readexactly(length)
-    return status
+    return status, close
 
 
 async def client(port: int, deadline: float, seed: int, questions: list[str], ids: list[str],
@@ -156,7 +159,7 @@ async def client(port: int, deadline: float, seed: int, questions: list[str], id
         method, target, body = make_request(kind, rng, questions, ids)
         started = time.perf_counter()
         try:
-            status = await exchange(reader, writer, method, target, body)
+            status, close = await exchange(reader, writer, method, target, body)
         except (OSError, ConnectionError, ValueError, asyncio.IncompleteReadError) as error:
             results.append((kind, -1, time.perf_counter() - started))
             print(f"connection error on {kind}: {error!r}", file=sys.stderr)
@@ -164,6 +167,9 @@ async def client(port: int, deadline: float, seed: int, questions: list[str], id
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             continue
         results.append((kind, status, time.perf_counter() - started))
+        if close:  # the server asked for a new connection (qa serve evening out its workers' clients): as HTTP/1.1
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.close()
 
 

@@ -114,6 +114,21 @@ class Settings(BaseSettings):
     log_format: str = Field("text", pattern="^(text|json)$",
                             description="Service logs (access lines, errors) as 'text' or one JSON object a line.")
 
+    # -- connections of `qa serve` (qa/web/connections.py, qa/web/connection_layer.py) ---------------------------
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=3600, description="qa serve: a request's line and headers must have arrived this many "
+        "seconds after the connection opened (or, on a kept-alive connection, after the previous response); else "
+        "the connection is closed. Covers clients that connect and send nothing, or send a request head slowly.")
+    body_timeout_s: float = Field(
+        10.0, gt=0, le=3600, description="qa serve: a request's body must have arrived this many seconds after "
+        "its head; else 408 and the connection is closed.")
+    keep_alive_timeout_s: int = Field(
+        5, ge=1, le=3600, description="qa serve: an idle connection is closed this many seconds after its last "
+        "response (uvicorn's timeout_keep_alive).")
+    max_connections: int = Field(
+        1000, ge=1, le=1_000_000, description="qa serve: open connections held (all workers together); a request "
+        "beyond them is answered 503 and its connection closed.")
+
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings from the environment with explicit overrides (CLI flags); `None` means "not given"."""

@@ -68,6 +68,11 @@ class Conflict(QAError):
     """A write that clashes with what the documents folder holds (a folder where the file would go): 409."""
 
 
+class Unavailable(QAError):
+    """Not answerable now, but soon: a shard of a sharded index is restarting or an update is switching them
+    (`qa.distributed`): 503 with Retry-After over HTTP."""
+
+
 class NoSpace(QAError):
     """A write ran out of disk space or quota (ENOSPC, EDQUOT): 507 over HTTP, "qa: no space left on PATH" on the
     command line. Nothing of the write is left behind."""

@@ -43,10 +43,12 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60, log:
 UVICORN = [sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1"]
 
 
-def start(command: list[str], tmp_path: Path, documents: Path = SEED_DOCUMENTS) -> tuple[subprocess.Popen, str]:
-    """Start a server command (a free port is added) over `documents`, its index in `tmp_path`; wait for /health."""
+def start(command: list[str], tmp_path: Path, documents: Path = SEED_DOCUMENTS,
+          env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start a server command (a free port is added) over `documents`, its index in `tmp_path`, with `env` added
+    to the environment; wait for /health. Its stderr goes to `tmp_path / "server.log"`."""
     port = free_port()
-    env = {**os.environ, "QA_DOCUMENTS": str(documents), "QA_INDEX_DIR": str(tmp_path / "index")}
+    env = {**os.environ, "QA_DOCUMENTS": str(documents), "QA_INDEX_DIR": str(tmp_path / "index"), **(env or {})}
     log = tmp_path / "server.log"  # a file, not a pipe: a chatty server can never block on a full pipe
     with open(log, "w") as sink:
         process = subprocess.Popen([*command, "--port", str(port)], cwd=REPO, env=env, stderr=sink,

@@ -82,9 +82,20 @@ def _read_vocabulary(index: Index) -> _Vocabulary:
                        (min(days), max(days)) if days else None)
 
 
+SpellingMatch = tuple[int, int, str, str]
+"""A word of the articles spelled like a question word: (edits away, minus the passages holding its term, the word,
+its term): sorted, likeliest first."""
+
+
 def suggest(index: Index, words: list[str]) -> list[Suggestion]:
     """For each of `words` (question words no article contains; the first `MAX_WORDS_SUGGESTED`), the articles'
     words spelled nearly alike, likeliest first; one suggestion per term ("pipeline", not also "pipelines")."""
+    return [choose_suggestion(word, matches) for word, matches in zip(words, spellings(index, words), strict=False)]
+
+
+def spellings(index: Index, words: list[str]) -> list[list[SpellingMatch]]:
+    """For each of the first `MAX_WORDS_SUGGESTED` of `words`, the index's words spelled nearly alike. A sharded
+    index (`qa.distributed`) gathers them from every shard, then chooses with `choose_suggestion`."""
     if not words:
         return []
     vocabulary = _vocabulary(index)
@@ -92,18 +103,26 @@ def suggest(index: Index, words: list[str]) -> list[Suggestion]:
     for word in words[:MAX_WORDS_SUGGESTED]:
         asked = unicodedata.normalize("NFKC", word).lower()
         edits = max_edits(asked)
-        matches = []
+        matches: list[SpellingMatch] = []
         for length in range(len(asked) - edits, len(asked) + edits + 1) if edits else ():
             first, last = vocabulary.lengths.get(length, (0, 0))
-            matches += [(spelled, distance, first + position) for spelled, distance, position in process.extract(
-                asked, vocabulary.words[first:last], scorer=OSA.distance, score_cutoff=edits,
-                limit=MAX_SUGGESTIONS * 4)]
-        ranked = sorted(matches, key=lambda match: (match[1], -vocabulary.passages[match[2]], match[0]))
-        chosen: dict[str, str] = {}
-        for spelled, _score, position in ranked:
-            chosen.setdefault(vocabulary.terms[position], spelled)
-        found.append(Suggestion(word, list(chosen.values())[:MAX_SUGGESTIONS]))
+            matches += [(int(distance), -vocabulary.passages[first + position], spelled,
+                         vocabulary.terms[first + position])
+                        for spelled, distance, position in process.extract(
+                            asked, vocabulary.words[first:last], scorer=OSA.distance, score_cutoff=edits,
+                            limit=MAX_SUGGESTIONS * 4)]
+        found.append(matches)
     return found
+
+
+def choose_suggestion(word: str, matches: list[SpellingMatch]) -> Suggestion:
+    """The suggestion for `word` from its `spellings`: nearest first, ties to the word in more passages; one per
+    term."""
+    chosen: dict[str, str] = {}
+    for _edits, _passages, spelled, term in sorted(matches):
+        if spelled not in chosen.values():  # shards may give one spelling two terms ("LNs", "lns")
+            chosen.setdefault(term, spelled)
+    return Suggestion(word, list(chosen.values())[:MAX_SUGGESTIONS])
 
 
 def max_edits(word: str) -> int:
@@ -131,11 +150,23 @@ def did_you_mean(suggestions: list[Suggestion]) -> str:
 
 def filter_message(index: Index, where: Filter) -> str:
     """The filter leaves no article: say which filter, and what the articles offer instead."""
+    return filter_message_of(where, *filter_facts(index, where))
+
+
+def filter_facts(index: Index, where: Filter) -> tuple[tuple[str, str] | None, bool]:
+    """What `filter_message` tells of an index: the first and last date of its dated articles, and whether an
+    article's file path starts with the filter's `source_prefix`."""
+    prefix = where.source_prefix
+    return (_vocabulary(index).dates if where.date_from or where.date_to else None,
+            bool(prefix) and any(info.source.startswith(prefix or "") for info in index.articles))
+
+
+def filter_message_of(where: Filter, dates: tuple[str, str] | None, prefix_found: bool) -> str:
+    """`filter_message` from the facts of the articles (`filter_facts`; a sharded index combines every shard's)."""
     hints = []
     if where.date_from or where.date_to:
-        dates = _vocabulary(index).dates
         hints.append(f"dated articles run from {dates[0]} to {dates[1]}" if dates else "no article has a date")
-    if where.source_prefix and not any(info.source.startswith(where.source_prefix) for info in index.articles):
+    if where.source_prefix and not prefix_found:
         hints.append(f"no article's file path starts with {where.source_prefix!r}")
     return f"No article matches the filter {describe(where)}" + (f" ({'; '.join(hints)})." if hints else ".")
 

@@ -44,28 +44,43 @@ def _pairs(term_ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _pair_weights(index: Index, term_ids: list[int], docs: np.ndarray, window: int
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(near counts per passage and pair, min idf per pair, length norm per passage, and each pair's two term
-    ids)."""
+    ids). A negative term id stands for a question term this index does not hold (see `bonuses`)."""
     engine = index.engine
     distinct, first, second = _pairs(term_ids)
     title_lens = index.title_terms[np.asarray(index.passages[docs, 0])]
     loops_here = loops.compiled() or plain  # NumPy alone in a one-question process (qa.ranking.loops)
     near = loops_here.near_counts(index.sequences, index.sequence_ptr, docs, title_lens, distinct, first, second,
                                   window)
-    idf = np.asarray(engine.idf)[distinct]
+    idf = np.where(distinct >= 0, np.asarray(engine.idf)[np.maximum(distinct, 0)], 0.0)
     min_idf = np.minimum(idf[first], idf[second])
     norms = engine.length_norms(docs)
     return near, min_idf, norms, distinct[first], distinct[second]
 
 
 def bonuses(index: Index, term_ids: list[int], docs: np.ndarray, weight: float, window: int) -> np.ndarray:
-    """The proximity bonus of each passage of `docs` for a question (its term ids)."""
+    """The proximity bonus of each passage of `docs` for a question (its term ids).
+
+    A term id below 0 stands for a question term this index does not hold (a shard of a bigger collection,
+    `qa.distributed`; use a different negative id for each such term): it is near nothing, so its pairs add 0.
+    The pairs' parts are added one after the other, in pair order, so such zeros change nothing, to the last
+    bit: a shard's bonus equals that of one index holding every term.
+    """
     if weight <= 0 or len(set(term_ids)) < 2 or docs.size == 0:
         return np.zeros(docs.shape[0], np.float64)
     near, min_idf, norms, _, _ = _pair_weights(index, term_ids, docs, window)
     k1 = index.engine.params.k1
     parts = term_weight(near.astype(np.float64), min_idf[None, :], norms[:, None], k1)
-    bonus: np.ndarray = weight * parts.sum(axis=1)
+    bonus: np.ndarray = weight * np.cumsum(parts, axis=1)[:, -1]  # in order (`sum` adds in pairs: zeros would count)
     return bonus
+
+
+def boost(docs: np.ndarray, scores: np.ndarray, bonus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A ranking (`docs`, `scores`, best first) with its first `len(bonus)` passages' scores raised by `bonus` and
+    put in order again (equal scores keep their order); the rest as it was."""
+    head = bonus.shape[0]
+    boosted = scores[:head] + bonus
+    order = np.argsort(-boosted, kind="stable")  # equal scores keep BM25's order
+    return np.concatenate([docs[:head][order], docs[head:]]), np.concatenate([boosted[order], scores[head:]])
 
 
 def rerank(index: Index, term_ids: list[int], docs: np.ndarray, scores: np.ndarray, weight: float,
@@ -74,10 +89,7 @@ def rerank(index: Index, term_ids: list[int], docs: np.ndarray, scores: np.ndarr
     head = min(RERANK_DEPTH, docs.shape[0])
     if weight <= 0 or head < 1 or len(set(term_ids)) < 2:
         return docs, scores
-    boosted = scores[:head] + bonuses(index, term_ids, docs[:head], weight, window)
-    order = np.argsort(-boosted, kind="stable")  # equal scores keep BM25's order
-    return (np.concatenate([docs[:head][order], docs[head:]]),
-            np.concatenate([boosted[order], scores[head:]]))
+    return boost(docs, scores, bonuses(index, term_ids, docs[:head], weight, window))
 
 
 def pair_contributions(index: Index, term_ids: list[int], doc: int, weight: float, window: int

@@ -18,9 +18,10 @@ rules never make the answer come back short while other matching passages exist.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import numpy as np
@@ -32,7 +33,11 @@ from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW
 from qa.errors import InvalidQuestion
 from qa.index.reader import ArticleInfo, Index
+from qa.lang import FolderLanguages
 from qa.models import Answer, Citation, Filter, Passage, QuestionTerm, Suggestion, page_number
+from qa.ranking.analysis import TextAnalyzer
+
+Key = TypeVar("Key")
 
 if TYPE_CHECKING:
     from qa.config import Settings
@@ -72,14 +77,26 @@ class Searcher:
         if not ranking.passages:
             return Answer(question, [], _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
                           suggestions=ranking.suggestions, message=ranking.message)
-        index = self.index
-        asked = read_question(index.analyzer, question, [(t.word, t.term) for t in ranking.terms]).with_idf(index)
-        searched = {index.vocab[t.term]: t.term for t in ranking.terms if t.term in index.vocab} if explain_scores \
-            else None
-        passages = [self._passage(ranked, asked, searched if ranked.reranked else None, explain_scores)
-                    for ranked in ranking.passages]
+        passages = self.cite(question, ranking, explain_scores=explain_scores)
         return Answer(question, passages, _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
                       suggestions=ranking.suggestions)
+
+    def cite(self, question: str, ranking: Ranking, *, explain_scores: bool = False,
+             idf: dict[str, float] | None = None) -> list[Passage]:
+        """The passages of `ranking`, in its order, each with its citation and evidence (and explanation if asked).
+
+        What `ask` does after `rank`. The ranking may have been made elsewhere, as long as its passage ids are this
+        index's: a sharded index (`qa.distributed`) ranks across its shards, then each shard cites its passages,
+        given `idf`, the IDF in the whole collection of the question's terms it holds (a shard may lack some).
+        """
+        index = self.index
+        asked = read_question(index.analyzer, question, [(t.word, t.term) for t in ranking.terms]).with_idf(index)
+        if idf is not None:
+            asked = replace(asked, idf=idf)
+        searched = {index.vocab[t.term]: t.term for t in ranking.terms if t.term in index.vocab} if explain_scores \
+            else None
+        return [self._passage(ranked, asked, searched if ranked.reranked else None, explain_scores)
+                for ranked in ranking.passages]
 
     def rank(self, question: str, top_k: int = 3, *, max_per_article: int | None = None,
              where: Filter | None = None) -> Ranking:
@@ -92,12 +109,9 @@ class Searcher:
         tokens = index.languages.question_tokens(question, known=index.vocab)  # its language(s): qa.lang.folder
         terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
         if not terms:
-            dropped = index.languages.stopword_words(question)
-            why = (f"the question has only stopwords ({', '.join(dropped)}), which are not searched"
-                   if dropped else "the question has no words to search for")
-            return Ranking([], [], [], f"No passages: {why}.")
-        found = {t.word for t in terms if t.term in index.vocab}  # a word is known when any of its analyses is
-        unknown = list(dict.fromkeys(t.word for t in terms if t.word not in found))
+            return Ranking([], [], [], no_terms_message(index.languages, question))
+        known = {t.word for t in terms if t.term in index.vocab}  # a word is known when any of its analyses is
+        unknown = list(dict.fromkeys(t.word for t in terms if t.word not in known))
         suggestions = suggest(index, unknown)
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None
@@ -110,12 +124,8 @@ class Searcher:
             terms = [t for t in terms if index.vocab.get(t.term) in rarest]
         chosen = self._diverse_top(term_ids, top_k, limit, allowed)
         if not chosen:
-            scope = "the articles that match the filter" if where else "the articles"
-            if index.engine.top_k(term_ids, 1, allowed)[0].size:  # found, but weighing nothing (see _diverse_top)
-                return Ranking([], terms, unknown, f"No passages: the question's words occur in too many of the "
-                               f"passages of {scope} to tell them apart; add a word that is rarer.", suggestions)
-            words = list(dict.fromkeys(t.word for t in terms))
-            return Ranking([], terms, unknown, no_match_message(words, suggestions, where), suggestions)
+            found = bool(index.engine.top_k(term_ids, 1, allowed)[0].size)  # but weighing nothing (_diverse_top)
+            return Ranking([], terms, unknown, nothing_found_message(found, terms, suggestions, where), suggestions)
         ranked = [RankedPassage(rank, passage_id, score, reranked)
                   for rank, (passage_id, score, reranked) in enumerate(chosen, start=1)]
         return Ranking(ranked, terms, unknown, None, suggestions)
@@ -135,19 +145,11 @@ class Searcher:
             doc_ids, scores = engine.top_k(term_ids, max(fetch, RERANK_DEPTH), allowed)
             doc_ids, scores = rerank(index, term_ids, doc_ids, scores, self.proximity_weight, self.proximity_window)
             head = set(doc_ids[:RERANK_DEPTH].tolist())
-            kept: list[tuple[int, float, bool]] = []
-            spans: dict[int, list[tuple[int, int]]] = {}
             rows = np.asarray(passages[doc_ids, :3]).tolist()  # one read of the memory map, not one per passage
-            for passage_id, score, (article, start, end) in zip(doc_ids.tolist(), scores.tolist(), rows, strict=False):
-                if score <= 0.0:
-                    continue
-                taken = spans.setdefault(article, [])
-                if (limit and len(taken) >= limit) or any(start < e and s < end for s, e in taken):
-                    continue
-                taken.append((start, end))
-                kept.append((passage_id, score, passage_id in head))
-                if len(kept) == top_k:
-                    return kept
+            kept = [(passage_id, score, passage_id in head) for passage_id, score in pick_diverse(
+                zip(doc_ids.tolist(), scores.tolist(), rows, strict=False), top_k, limit)]
+            if len(kept) == top_k:
+                return kept
             if len(doc_ids) < max(fetch, RERANK_DEPTH) or fetch >= engine.n_docs:
                 return kept
             fetch = min(fetch * 4, engine.n_docs)
@@ -204,6 +206,45 @@ class Ranking:
     unknown_terms: list[str]
     message: str | None
     suggestions: list[Suggestion] = field(default_factory=list)
+
+
+def pick_diverse(ranked: Iterable[tuple[Key, float, Sequence[Any]]], top_k: int,
+                 limit: int) -> list[tuple[Key, float]]:
+    """The first `top_k` of a ranking (best first: passage key, score, and (article, start, end)) that the rules of
+    an answer keep: a score above zero, no passage overlapping a kept one of its article, at most `limit` (0: no
+    limit) of one article. Used by `Searcher` and by the coordinator of a sharded index (`qa.distributed`)."""
+    kept: list[tuple[Key, float]] = []
+    spans: dict[Hashable, list[tuple[int, int]]] = {}
+    for key, score, (article, start, end) in ranked:
+        if score <= 0.0:
+            continue
+        taken = spans.setdefault(article, [])
+        if (limit and len(taken) >= limit) or any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        kept.append((key, score))
+        if len(kept) == top_k:
+            break
+    return kept
+
+
+def no_terms_message(analyzer: TextAnalyzer | FolderLanguages, question: str) -> str:
+    """Why a question with no term to search for has no passages (`analyzer`: the question's, or a folder's
+    languages, which use the question's)."""
+    dropped = analyzer.stopword_words(question)
+    why = (f"the question has only stopwords ({', '.join(dropped)}), which are not searched"
+           if dropped else "the question has no words to search for")
+    return f"No passages: {why}."
+
+
+def nothing_found_message(found: bool, terms: list[QuestionTerm], suggestions: list[Suggestion],
+                          where: Filter | None) -> str:
+    """Why a question has no passages: none holds its terms, or those that do (`found`) score nothing."""
+    if found:
+        scope = "the articles that match the filter" if where else "the articles"
+        return (f"No passages: the question's words occur in too many of the passages of {scope} to tell them "
+                "apart; add a word that is rarer.")
+    return no_match_message(list(dict.fromkeys(t.word for t in terms)), suggestions, where)
 
 
 def citation_url(document_id: str, start: int, end: int) -> str:

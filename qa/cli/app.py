@@ -4,6 +4,8 @@
     qa ask --file questions.txt --json        # one JSON object per line, one index load
     qa index                                  # (re)build the index of documents/
     qa serve --port 8000                      # the HTTP API (see README)
+    qa index --shards 2                       # a sharded index (qa.distributed)
+    qa serve --ray 127.0.0.1:6379 --shards 2 --replicas 2   # served on a Ray cluster
 
 Built with Typer; every setting's option comes from the settings model (`qa.cli.options`). Errors print one line
 (`qa: error: ...`, or `qa: no space left on PATH` for a full disk) on stderr, no traceback: exit status 2 for a
@@ -95,12 +97,19 @@ def ask(
                                 on_build=report_build, full=full)
 
 
+SHARDS_HELP = "Build (or serve) a sharded index of this many shards (qa.distributed; see the README's \"Past one " \
+    "machine\")."
+
+
 @app.command()
 @with_settings(*ALL_SETTINGS)
-def index(*, settings: Settings) -> int:
+def index(shards: Annotated[int | None, typer.Option(help=SHARDS_HELP, min=1, max=64)] = None, *,
+          settings: Settings) -> int:
     """Build (or rebuild) the index of the documents folder."""
     from qa.index import build_index, folder_size
 
+    if shards is not None:
+        return _index_sharded(settings, shards)
     with skips_named_once():
         report = build_index(settings, progress=True)
     size_mb = folder_size(report.path) / 1e6
@@ -120,23 +129,79 @@ def skipped_line(skipped: list[SkippedFile]) -> str:
     return f"skipped {len(skipped)} file{plural}" + (f" ({unsupported} of an unsupported type)" if unsupported else "")
 
 
-@app.command()
-@with_settings(*ALL_SETTINGS, "host", "port", "workers", "watch")
-def serve(*, settings: Settings) -> int:
-    """Serve the HTTP API and the question page."""
-    from qa.index import open_index
-    from qa.web.serving import serve as run_server
+def _index_sharded(settings: Settings, shards: int) -> int:
+    """`qa index --shards N`: every shard built again from the folder, in one swap."""
+    from qa.distributed.store import build_sharded
+    from qa.index import folder_size
 
     with skips_named_once():
-        index = open_index(settings, progress=True, on_build=report_build)  # build once, before workers start
+        report = build_sharded(settings, shards)
+    print(f"indexed {sum(report.articles)} articles, {sum(report.passages)} passages into {shards} shards "
+          f"({', '.join(map(str, report.articles))} articles) in {report.seconds:.1f} s; index "
+          f"{folder_size(report.build) / 1e6:.1f} MB in {report.build}")
+    if report.skipped:
+        print(skipped_line(report.skipped) + ":")
+        for skipped in report.skipped:
+            print(f"  {skipped.source}: {skipped.reason}")
+    return 0
+
+
+@app.command()
+@with_settings(*ALL_SETTINGS, "host", "port", "workers", "watch")
+def serve(ray: Annotated[str | None, typer.Option(
+              "--ray", help="Serve a sharded index on the Ray cluster at this address ('auto', or the host:port of "
+              "`ray start --head`); needs Ray (qa's ray extra).")] = None,
+          shards: Annotated[int | None, typer.Option(help=SHARDS_HELP, min=1, max=64)] = None,
+          replicas: Annotated[int, typer.Option(help="With --ray: HTTP replicas (Ray Serve).", min=1, max=64)] = 1,
+          *, settings: Settings) -> int:
+    """Serve the HTTP API and the question page.
+
+    The address is claimed first (a port in use is one line, before any index is built), then the index is built
+    or opened once, then `--workers` processes answer from it (qa/web/serving.py). Ctrl-C or SIGTERM: the workers
+    finish the requests in progress, and qa says so in one line (exit status 130 or 143). With --ray and --shards,
+    a sharded index is served on a Ray cluster instead (qa/distributed)."""
+    from qa.index import open_index
+    from qa.web.serving import listen, reserve
+    from qa.web.serving import serve as run_server
+
+    if (ray is None) != (shards is None):
+        raise UsageError("--ray and --shards go together: qa serve --ray ADDRESS --shards N")
+    if ray is not None and shards is not None:
+        return _serve_on_ray(settings, ray, shards, replicas)
+    listener = reserve(settings.host, settings.port)
+    try:
+        with skips_named_once():
+            index = open_index(settings, progress=True, on_build=report_build)  # once, before workers start
+        listen(listener, settings.host, settings.port)
+    except BaseException:
+        listener.close()
+        raise
     print(f"qa: serving {index.manifest['articles']} articles ({index.manifest['passages']} passages) "
-          f"on http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr)
+          f"on http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr, flush=True)
     del index
     # Workers are separate processes: hand them the settings through the environment they read.
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"QA_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     os.environ["QA_INDEX_DIR"] = str(settings.resolved_index_dir())
-    run_server(settings.host, settings.port, settings.workers)
+    raise Stopped(run_server(listener, settings.workers))
+
+
+def _serve_on_ray(settings: Settings, address: str, shards: int, replicas: int) -> int:
+    """`qa serve --ray`: the sharded index brought up to date with the folder here, then served on the cluster."""
+    from qa.distributed.store import open_sharded
+
+    try:
+        from qa.distributed import cluster
+    except ImportError as error:
+        raise UsageError(f"--ray needs Ray: pip install 'qa[ray]' ({error})") from None
+    with skips_named_once():
+        report = open_sharded(settings, shards)
+    if report is not None:
+        print(f"qa: built {shards} shards ({sum(report.passages)} passages) in {report.seconds:.1f} s",
+              file=sys.stderr)
+    print(f"qa: serving {shards} shards on the Ray cluster at {address} with {replicas} replica(s) on "
+          f"http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr)
+    cluster.serve_on_ray(settings, address, shards, replicas)
     return 0
 
 

@@ -1,9 +1,10 @@
 """The index a running service or a `Collection` answers from, kept current without a failed question.
 
-- **Reload.** Every worker process checks, at most every `RELOAD_CHECK_S`, whether the index folder's `CURRENT`
-  names a newer version (another worker added an article, `qa index` ran, the watcher rebuilt) and, if so,
-  loads it (memory-mapped, so this is quick) and swaps it in with one reference assignment: a question is
-  answered entirely by the index it started with.
+- **Reload.** Before every question, each worker process looks at the index folder's `CURRENT` (one `stat`, about
+  a microsecond); when it was replaced (another worker added an article, `qa index` ran, the watcher rebuilt),
+  the worker loads the version it names (memory-mapped, so this is quick) and swaps it in with one reference
+  assignment: a question is answered entirely by the index it started with, and a question that arrives after a
+  write was acknowledged, in any worker, is answered from the written version.
 - **Writes.** `add` and `remove` change the documents folder (the source of truth: a restart finds the same
   corpus) and apply the change to the index incrementally (`qa.index.build.update_locked`), then swap; both or
   neither (`qa.index.folder_change`): a write that fails, for want of space or anything else, leaves the folder
@@ -20,7 +21,6 @@ import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,11 +33,10 @@ from qa.index.build import BuildReport, update_locked
 from qa.index.folder_change import FolderChange, check_space, inside_folder
 from qa.index.reader import ArticleInfo, Index, load_index
 from qa.index.reconcile import open_index
-from qa.index.store import build_lock, current_version
+from qa.index.store import CURRENT, build_lock, current_version
 
 log = logging.getLogger("qa")
 
-RELOAD_CHECK_S = 0.2
 _ID_SEGMENT = r"[A-Za-z0-9](?:[A-Za-z0-9._ -]*[A-Za-z0-9._-])?"
 DOCUMENT_ID_PATTERN = rf"^{_ID_SEGMENT}(?:/{_ID_SEGMENT})*$"
 """What a written document's id may be: folder names and a file name joined by '/', each starting with a letter or
@@ -63,19 +62,28 @@ class LiveIndex:
         self.settings = settings
         self._warm = warm
         self._write_lock = threading.Lock()
+        self._pointer = settings.resolved_index_dir() / CURRENT
+        self._pointer_seen = self._pointer_stamp()
         self._swap(open_index(settings, progress=progress, on_build=on_build))
-        self._checked = time.monotonic()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
     @property
     def index(self) -> Index:
         """The index to answer the next question from (a newer version is picked up on the way)."""
-        now = time.monotonic()
-        if now - self._checked >= RELOAD_CHECK_S:
-            self._checked = now
+        stamp = self._pointer_stamp()
+        if stamp != self._pointer_seen:
+            self._pointer_seen = stamp
             self._reload_if_newer()
         return self._index
+
+    def _pointer_stamp(self) -> tuple[int, int] | None:
+        """Which `CURRENT` file is in place: each swap renames a new file over it (a new inode, a later mtime)."""
+        try:
+            stat = os.stat(self._pointer)
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
 
     def _reload_if_newer(self) -> None:
         folder = current_version(self.settings.resolved_index_dir())

@@ -86,6 +86,15 @@ class Index:
         self._ascii_chars: list[int] = [-1] * len(articles)  # see `article_window`; -1: not looked at yet
         self._subjects: dict[str, frozenset[str]] = {}
 
+    def with_engine(self, engine: SparseBM25) -> Index:
+        """This version answered with another engine over the same passages: a shard of a sharded index weighed
+        with the whole collection's statistics (`SparseBM25.with_statistics`, `qa.distributed`)."""
+        if engine.n_docs != self.engine.n_docs or engine.n_terms != self.engine.n_terms:
+            raise ValueError("the engine must hold this index's passages and terms")
+        return Index(self.path, self.manifest, self.articles, self.texts, self.text_offsets, self.passages,
+                     self.sentences, self.sentence_ptr, self.sequences, self.sequence_ptr, self.all_terms, engine,
+                     self.languages.analyzers, self.word_spans)
+
     def allowed(self, where: Filter) -> np.ndarray | None:
         """A uint8 flag per passage: 1 where the passage's article passes the filter (None: no filter)."""
         if not where:

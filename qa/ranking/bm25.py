@@ -7,12 +7,16 @@ For a question with terms q1..qn (repeats count again, as in rank-bm25) and a pa
     idf(t) = ln((N - df(t) + 0.5) / (df(t) + 0.5)), and where that is negative (t in more than half of the
              passages): epsilon * mean(idf over the whole vocabulary, negatives included)
 
+The mean is taken over an exactly rounded sum (`math.fsum`), so it does not depend on the order of the terms: a
+sharded index (`qa.distributed`), whose vocabulary is numbered otherwise, gets the very same floor.
+
 Everything that scores (the sparse engine, explanations) calls these functions; the tests compare the result with
 rank-bm25 on the same tokens.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
@@ -37,7 +41,7 @@ def okapi_idf(doc_freq: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
     present = df > 0  # the mean runs over the corpus vocabulary, as rank-bm25's does
     if not present.any():
         return idf
-    floor = epsilon * (idf[present].sum() / present.sum())
+    floor = epsilon * (math.fsum(idf[present].tolist()) / int(present.sum()))
     return np.where(idf < 0, floor, idf)
 
 

@@ -39,7 +39,10 @@ _NOT_STOPWORD = (-1).__ne__
 class SparseBM25:
     """BM25Okapi over integer term ids. Build from token-id lists, or load a saved one (memory-mapped)."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], params: BM25Params) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], params: BM25Params, *, avgdl: float | None = None,
+                 doc_freq: np.ndarray | None = None) -> None:
+        """`avgdl` and `doc_freq` are given by `with_statistics` (a shard weighed with a bigger corpus's
+        statistics); by default they are this engine's own (its passages' mean length, its posting counts)."""
         self.params = params
         self.indptr = arrays["indptr"]
         self.doc_ids = arrays["doc_ids"]
@@ -50,7 +53,8 @@ class SparseBM25:
         self.max_weight = arrays["max_weight"]
         # Pruning needs every weight >= 0; a negative IDF floor (tiny corpora) falls back to the full scan.
         self._prunable = bool(self.idf.size == 0 or float(np.min(self.idf)) >= 0.0)
-        self._avgdl: float | None = None
+        self._avgdl = avgdl
+        self._doc_freq = doc_freq
 
     @property
     def n_docs(self) -> int:
@@ -119,6 +123,27 @@ class SparseBM25:
             np.concatenate([np.asarray(self.doc_len)[keep], doc_len.astype(np.int32)]),
             n_terms, self.params)
 
+    def with_statistics(self, avgdl: float, doc_freq: np.ndarray, idf: np.ndarray) -> SparseBM25:
+        """This engine's passages weighed with the statistics of a bigger corpus they are part of, in memory.
+
+        `avgdl` is that corpus's average passage length, and `doc_freq` and `idf` give, for each term id of this
+        engine, its document frequency and IDF there (`qa.ranking.bm25.okapi_idf` over the whole corpus's
+        vocabulary: the IDF floor is a mean over all of it). Every weight is then the one an engine built over
+        the whole corpus gives the same posting, to the last bit, so a shard's scores equal one index's
+        (`qa.distributed`); `doc_freq`, `length_norm` and `idf` report the corpus's figures too. The postings
+        (term ids, passages, tfs, lengths) are shared with this engine, not copied: only the weights are new.
+        """
+        if doc_freq.shape != (self.n_terms,) or idf.shape != (self.n_terms,):
+            raise ValueError(f"doc_freq and idf need one value per term ({self.n_terms})")
+        from qa.ranking import kernels  # lazy, as in `top_k`: see qa.ranking.loops
+
+        idf = np.ascontiguousarray(idf, np.float64)
+        norms = length_norms(self.doc_len, self.params, avgdl)
+        weights = kernels.posting_weights(self.indptr, self.doc_ids, self.tfs, idf, norms, self.params.k1)
+        arrays = {"indptr": self.indptr, "doc_ids": self.doc_ids, "tfs": self.tfs, "doc_len": self.doc_len,
+                  "idf": idf, "weights": weights, "max_weight": kernels.posting_maxima(self.indptr, weights)}
+        return SparseBM25(arrays, self.params, avgdl=avgdl, doc_freq=np.asarray(doc_freq, np.int64))
+
     # -- scoring --------------------------------------------------------------------------------------------
 
     def _query(self, term_ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -175,6 +200,9 @@ class SparseBM25:
         return length_norms(self.doc_len[docs], self.params, self._avgdl)
 
     def doc_freq(self, term_id: int) -> int:
+        """Passages holding the term (in the whole corpus, for an engine made by `with_statistics`)."""
+        if self._doc_freq is not None:
+            return int(self._doc_freq[term_id])
         return int(self.indptr[term_id + 1] - self.indptr[term_id])
 
     # -- persistence ----------------------------------------------------------------------------------------

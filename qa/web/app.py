@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -31,7 +31,9 @@ from qa.errors import (
     NotWritable,
     QAError,
     Unauthorized,
+    Unavailable,
 )
+from qa.web.deps import Served
 from qa.web.limits import Limits
 from qa.web.observability import Observability
 from qa.web.routes import ask, documents, page, service
@@ -40,14 +42,21 @@ from qa.web.schemas import NOT_BLANK
 log = logging.getLogger("qa")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The qa HTTP app over `settings.documents` (default: settings from the `QA_*` environment)."""
+def create_app(settings: Settings | None = None, *,
+               open_served: Callable[[Settings], Served] | None = None) -> FastAPI:
+    """The qa HTTP app over `settings.documents` (default: settings from the `QA_*` environment).
+
+    `open_served` opens what it answers from in place of a `Collection` of the folder: `qa serve --ray` passes
+    one that reaches the shards of a sharded index on Ray (`qa.distributed.cluster`); the app is otherwise the
+    same."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         chosen = settings or get_settings()
         app.state.settings = chosen
-        app.state.collection = collection = Collection(settings=chosen, warm=True)
+        collection: Served = (open_served(chosen) if open_served is not None
+                              else Collection(settings=chosen, warm=True))
+        app.state.collection = collection
         gc.collect()
         gc.freeze()  # the loaded index's objects leave the collector's sight: full collections stop pausing questions
         if chosen.watch:
@@ -123,6 +132,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         log.error("write refused: %s", error)
         return JSONResponse(status_code=403, content={
             "detail": f"the {error.what} cannot be written ({error.reason}); nothing was changed"})
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, error: Unavailable) -> JSONResponse:
+        log.warning("request not answered now: %s", error)
+        return JSONResponse(status_code=503, content={"detail": str(error)}, headers={"Retry-After": "1"})
 
     @app.exception_handler(QAError)
     async def other_error(request: Request, error: QAError) -> JSONResponse:

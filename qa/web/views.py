@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 from qa.errors import InvalidRequest
-from qa.index.reader import Index
+from qa.index.reader import ArticleInfo
 from qa.web.schemas import DocumentDetail, DocumentList, DocumentSummary, Health, PassageSpan, SkippedOut, SpanInContext
 
 
-def document_summaries(index: Index) -> DocumentList:
+class IndexView(Protocol):
+    """What these views read of an index: `qa.index.reader.Index`, or the view of a sharded one
+    (`qa.distributed.collection.ShardedView`)."""
+
+    @property
+    def articles(self) -> Sequence[ArticleInfo]: ...
+
+    @property
+    def manifest(self) -> dict[str, Any]: ...
+
+    def article_number(self, document_id: str) -> int: ...
+
+    def article_text(self, number: int) -> str: ...
+
+    def passage(self, passage_id: int) -> tuple[int, int, int, int]: ...
+
+
+def document_summaries(index: IndexView) -> DocumentList:
     return DocumentList(documents=[DocumentSummary(id=a.id, title=a.title, source=a.source, passages=a.n_passages,
                                                    source_url=a.meta.get("url"), date=a.meta.get("date"),
                                                    author=a.meta.get("author"), publisher=a.meta.get("publisher"),
@@ -19,7 +39,7 @@ CONTEXT_CHARS = 300
 """About this much context is returned on each side of a requested span, extended to whole words."""
 
 
-def document_detail(index: Index, document_id: str, start: int | None = None,
+def document_detail(index: IndexView, document_id: str, start: int | None = None,
                     end: int | None = None) -> DocumentDetail:
     number = index.article_number(document_id)
     info = index.articles[number]
@@ -53,7 +73,7 @@ def span_in_context(text: str, start: int | None, end: int | None) -> SpanInCont
                          context=text[left:right])
 
 
-def health(index: Index) -> Health:
+def health(index: IndexView) -> Health:
     manifest = index.manifest
     skipped = manifest.get("skipped", [])
     return Health(articles=manifest["articles"], passages=manifest["passages"], terms=manifest["terms"],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from qa.models import Answer, BatchAnswer
 from qa.web.deps import collection
@@ -18,11 +20,15 @@ from qa.web.security import require_reader
 ERRORS: dict[int | str, dict[str, object]] = {
     422: {"model": ErrorBody, "description": "Invalid request; `detail` says what to change"}}
 
-def answer(request: Request, question: str, options: AskQuery | AskRequest) -> Response:
-    """The one way both `/ask` routes answer."""
-    found = collection(request).searcher.ask(
-        question, _top_k(request, options.top_k), explain_scores=options.explain,
-        max_per_article=options.max_per_article, where=options.where())
+async def answer(request: Request, question: str, options: AskQuery | AskRequest) -> Response:
+    """The one way both `/ask` routes answer: on the event loop (a question is CPU work of microseconds to
+    milliseconds), or in a thread when what answers waits on other processes (`waits`: the shards of
+    `qa serve --ray`), so that the app takes other questions meanwhile."""
+    served = collection(request)
+    ask = functools.partial(served.searcher.ask, question, _top_k(request, options.top_k),
+                            explain_scores=options.explain, max_per_article=options.max_per_article,
+                            where=options.where())
+    found = await run_in_threadpool(ask) if getattr(served, "waits", False) else ask()
     return json_response(found)
 
 
@@ -39,7 +45,7 @@ async def ask_fast(request: Request) -> Response | None:
         body = AskRequest.model_validate(data)
     except ValidationError:
         return None
-    return answer(request, body.question, body)
+    return await answer(request, body.question, body)
 
 
 async def ask_get_fast(request: Request) -> Response | None:
@@ -48,28 +54,33 @@ async def ask_get_fast(request: Request) -> Response | None:
         query = AskQuery.model_validate(dict(request.query_params))  # the last of repeated keys, as FastAPI
     except ValidationError:
         return None
-    return answer(request, query.q, query)
+    return await answer(request, query.q, query)
 
 
 @with_fast_path(ask_fast)
 async def ask(body: AskRequest, request: Request) -> Response:
     """Answer one question with the best passages, each with its citation."""
-    return answer(request, body.question, body)
+    return await answer(request, body.question, body)
 
 
 @with_fast_path(ask_get_fast)
 async def ask_get(request: Request, query: Annotated[AskQuery, Query()]) -> Response:
     """The same as `POST /ask`, for links and quick tries: `GET /ask?q=...&top_k=3&explain=true`."""
-    return answer(request, query.q, query)
+    return await answer(request, query.q, query)
 
 
 async def ask_batch(body: BatchRequest, request: Request) -> Response:
     """Answer up to 100 questions in one request; answers come back in the questions' order."""
     started = time.perf_counter()
-    searcher = collection(request).searcher
+    served = collection(request)
     top_k, where = _top_k(request, body.top_k), body.where()
-    answers = [searcher.ask(question, top_k, explain_scores=body.explain, max_per_article=body.max_per_article,
-                            where=where) for question in body.questions]
+
+    def ask_all() -> list[Answer]:
+        return [served.searcher.ask(question, top_k, explain_scores=body.explain,
+                                    max_per_article=body.max_per_article, where=where)
+                for question in body.questions]
+
+    answers = await run_in_threadpool(ask_all) if getattr(served, "waits", False) else ask_all()
     return json_response(BatchAnswer(answers, round((time.perf_counter() - started) * 1000, 3)))
 
 

@@ -1,0 +1,220 @@
+"""A question over a sharded index: the same passages, in the same order, with the same scores as one index.
+
+    >>> searcher = ShardedSearcher(LocalShards(shards), settings)                       # doctest: +SKIP
+    >>> searcher.ask("When did Azerbaijan and Turkey sign the Shusha Declaration?", top_k=3)  # doctest: +SKIP
+
+The coordinator does what `qa.answer.search.Searcher` does, with the index's parts spread over the shards:
+
+1. the question's terms (the same analyzer); the rarest `MAX_QUESTION_TERMS` by the collection's document
+   frequencies when a question has more (asked of the shards first: only such long questions pay that call);
+2. every shard's best passages by BM25, weighed with the collection's statistics (`qa.distributed.shard`), with
+   the proximity bonus of its first `RERANK_DEPTH` (the collection's first `RERANK_DEPTH` are among them), merged
+   by score, equal scores in the one index's passage order (each article's place in it, then passage number);
+3. the proximity stage over the merged first `RERANK_DEPTH` (`qa.answer.proximity.boost`), then the per-article
+   rules (`qa.answer.search.pick_diverse`), asking the shards for more passages when those rules leave the answer
+   short, exactly as `Searcher` asks its engine;
+4. each chosen passage cited by the shard that holds it (`Searcher.cite`: best sentence, highlights, explanation).
+
+Two calls to every shard (the second only to the shards holding chosen passages) for most questions. All calls of
+a question go to shards of the same generation (the same statistics); a write that switches the shards between two
+calls makes the question start again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qa.answer.empty import MAX_WORDS_SUGGESTED, SpellingMatch, choose_suggestion, filter_message_of
+from qa.answer.proximity import RERANK_DEPTH, boost
+from qa.answer.search import (
+    MAX_QUESTION_TERMS,
+    RankedPassage,
+    no_terms_message,
+    nothing_found_message,
+    pick_diverse,
+    validate_question,
+)
+from qa.config import Settings
+from qa.distributed.calls import ShardCalls
+from qa.distributed.shard import SearchResult
+from qa.errors import Unavailable
+from qa.models import Answer, Filter, Passage, QuestionTerm, Suggestion
+from qa.ranking.analysis import Analyzer
+
+ATTEMPTS_S = 10.0
+"""How long a question keeps starting again while the shards switch generations (a write takes well under this)."""
+
+
+class ShardsUnavailable(Unavailable):
+    """The shards did not agree on one generation for `ATTEMPTS_S` (answered with 503)."""
+
+
+class _Stale(Exception):
+    """A shard answered from another generation: start the question again."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    score: float
+    place: int
+    doc: int
+    shard: int
+    position: int
+    """Where it is in its shard's result (its bonus, its row)."""
+
+
+class ShardedSearcher:
+    """Answers questions from the shards of a sharded index (thread-safe: a question keeps no state)."""
+
+    def __init__(self, shards: ShardCalls, settings: Settings, analyzer: Analyzer | None = None) -> None:
+        self.shards = shards
+        self.settings = settings
+        self.max_per_article = settings.max_per_article
+        self.proximity_weight = settings.proximity_weight
+        self.analyzer = analyzer or Analyzer()
+
+    def ask(self, question: str, top_k: int = 3, *, explain_scores: bool = False,
+            max_per_article: int | None = None, where: Filter | None = None) -> Answer:
+        """What `Searcher.ask` answers over one index of the whole collection."""
+        started = time.perf_counter()
+        validate_question(question, top_k)
+        deadline = started + ATTEMPTS_S
+        while True:
+            try:
+                answer = self._ask(question, top_k, explain_scores, max_per_article, where)
+            except _Stale:
+                if time.perf_counter() > deadline:
+                    raise ShardsUnavailable("the index is being updated; try again") from None
+                time.sleep(0.005)
+                continue
+            return replace(answer, took_ms=round((time.perf_counter() - started) * 1000, 3))
+
+    def _ask(self, question: str, top_k: int, explain_scores: bool, max_per_article: int | None,
+             where: Filter | None) -> Answer:
+        tokens = self.analyzer.tokens(question)
+        terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
+        if not terms:
+            return Answer(question, [], 0.0, terms=[], unknown_terms=[],
+                          message=no_terms_message(self.analyzer, question))
+        searched = list(dict.fromkeys(t.term for t in terms))
+        expected: str | None = None
+        doc_freq: dict[str, int] = {}
+        if len(searched) > MAX_QUESTION_TERMS:  # may need the rarest: their frequencies first
+            expected, doc_freq = self._doc_freqs(searched)
+            known = [term for term in searched if doc_freq[term]]
+            if len(known) > MAX_QUESTION_TERMS:
+                rarest = set(sorted(known, key=doc_freq.__getitem__)[:MAX_QUESTION_TERMS])
+                searched = [term for term in known if term in rarest]
+        limit = self.max_per_article if max_per_article is None else max_per_article
+        asked = max(top_k * 2 + 4, RERANK_DEPTH)
+        results, expected = self._search(expected, searched, asked, where)
+        for term, *counts in zip(searched, *(result.doc_freq for result in results), strict=True):
+            doc_freq.setdefault(term, max(counts))
+        figures = {term: (doc_freq[term], next(r.idf[n] for r in results if r.doc_freq[n]))
+                   for n, term in enumerate(searched) if doc_freq[term]}
+        unknown = list(dict.fromkeys(t.word for t in terms if not doc_freq.get(t.term)))
+        if len(searched) < len(dict.fromkeys(t.term for t in terms)):
+            terms = [t for t in terms if t.term in searched]
+        suggestions = self._suggest(expected, unknown)
+        if where and not any(result.allowed for result in results):
+            facts = self.shards.each("filter_facts", where)
+            return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
+                          message=filter_message_of(where, _dates(facts), any(found for _, found in facts)))
+        n_docs = sum(result.n_docs for result in results)
+        rerank = self.proximity_weight > 0 and sum(1 for term in searched if doc_freq[term]) >= 2
+        fetch = min(top_k * 2 + 4, max(n_docs, 1))
+        while True:
+            wanted = max(fetch, RERANK_DEPTH)
+            if wanted > asked:
+                asked = wanted
+                results, _ = self._search(expected, searched, asked, where)
+            merged = _merge(results)[:wanted]
+            chosen, head = self._choose(merged, results, top_k, limit, rerank)
+            if len(chosen) == top_k or len(merged) < wanted or fetch >= n_docs:
+                break
+            fetch = min(fetch * 4, n_docs)
+        if not chosen:
+            return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
+                          message=nothing_found_message(bool(merged), terms, suggestions, where))
+        passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures)
+        return Answer(question, passages, 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions)
+
+    def _suggest(self, expected: str, unknown: list[str]) -> list[Suggestion]:
+        """`qa.answer.empty.suggest` over the union of the shards' vocabularies (each shard's words weighed by
+        the collection's passage counts, so the order is one index's)."""
+        if not unknown:
+            return []
+        found: list[list[list[SpellingMatch]] | None] = self.shards.each("spellings", expected, unknown)
+        if any(shard is None for shard in found):
+            raise _Stale
+        return [choose_suggestion(word, [match for shard in found if shard is not None for match in shard[n]])
+                for n, word in enumerate(unknown[:MAX_WORDS_SUGGESTED])]
+
+    def _doc_freqs(self, terms: list[str]) -> tuple[str, dict[str, int]]:
+        found = self.shards.each("doc_freqs", None, terms)
+        names = {name for name, _ in found}
+        if len(names) != 1:
+            raise _Stale
+        return names.pop(), {term: max(counts) for term, *counts in zip(terms, *(c for _, c in found), strict=True)}
+
+    def _search(self, expected: str | None, terms: list[str], k: int,
+                where: Filter | None) -> tuple[list[SearchResult], str]:
+        results: list[SearchResult | None] = self.shards.each("search", expected, terms, k, where)
+        names = {result.generation if result is not None else None for result in results}
+        if None in names or len(names) != 1:
+            raise _Stale
+        return [result for result in results if result is not None], str(names.pop())
+
+    def _choose(self, merged: list[_Candidate], results: list[SearchResult], top_k: int, limit: int,
+                rerank: bool) -> tuple[list[tuple[int, float]], set[int]]:
+        """The proximity stage and the per-article rules over the merged ranking, as `Searcher._diverse_top`:
+        the chosen candidates (positions in `merged`) with their final scores, and the positions the proximity
+        stage scored."""
+        order = np.arange(len(merged))
+        scores = np.asarray([candidate.score for candidate in merged], np.float64)
+        head = min(RERANK_DEPTH, len(merged))
+        if rerank and head >= 1:
+            bonus = np.asarray([results[c.shard].bonus[c.position] for c in merged[:head]], np.float64)
+            order, scores = boost(order, scores, bonus)
+        rows = [((merged[n].shard, int(row[0])), int(row[1]), int(row[2]))
+                for n in order.tolist() for row in (results[merged[n].shard].rows[merged[n].position],)]
+        kept = pick_diverse(zip(order.tolist(), scores.tolist(), rows, strict=True), top_k, limit)
+        return kept, set(order[:RERANK_DEPTH].tolist())
+
+    def _cite(self, expected: str, question: str, merged: list[_Candidate], chosen: list[tuple[int, float]],
+              head: set[int], terms: list[QuestionTerm], explain: bool,
+              figures: dict[str, tuple[int, float]]) -> list[Passage]:
+        """Each chosen passage cited by its shard, in rank order."""
+        by_shard: dict[int, list[RankedPassage]] = {}
+        for rank, (n, score) in enumerate(chosen, start=1):
+            candidate = merged[n]
+            by_shard.setdefault(candidate.shard, []).append(RankedPassage(rank, candidate.doc, score, n in head))
+        shards = sorted(by_shard)
+        cited: list[list[Passage] | None] = self.shards.gather(
+            "cite", [(shard, (expected, question, by_shard[shard], terms, explain, figures)) for shard in shards])
+        passages: list[Passage] = []
+        for found in cited:
+            if found is None:
+                raise _Stale
+            passages.extend(found)
+        return sorted(passages, key=lambda passage: passage.rank)
+
+
+def _merge(results: list[SearchResult]) -> list[_Candidate]:
+    """Every shard's passages in one ranking: by score, equal scores in the one index's passage order."""
+    merged = [_Candidate(score, place, doc, shard, position)
+              for shard, result in enumerate(results)
+              for position, (doc, score, place) in enumerate(zip(result.docs.tolist(), result.scores.tolist(),
+                                                                 result.places.tolist(), strict=True))]
+    merged.sort(key=lambda c: (-c.score, c.place, c.doc))
+    return merged
+
+
+
+def _dates(facts: list[tuple[tuple[str, str] | None, bool]]) -> tuple[str, str] | None:
+    """The first and last date of the dated articles of every shard (None: none is dated)."""
+    spans = [dates for dates, _ in facts if dates is not None]
+    return (min(first for first, _ in spans), max(last for _, last in spans)) if spans else None

@@ -1,0 +1,124 @@
+"""`qa serve --ray` on a head node of its own, driven over HTTP; run inside a private network namespace.
+
+    unshare --net --pid --fork --kill-child --mount-proc python tests/ray_scenario.py PLAN.json OUT.json
+
+`tests/test_ray.py` runs it so (loopback only: Ray's processes listen on every interface of the namespace, which
+has nothing but `lo`; when this script ends, the namespace's processes end with it). The plan names the documents
+folder, the index folder, shards, replicas, the questions to ask, and whether to write and kill a shard; the
+answers and what happened are written to OUT.json for the test to check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+GCS_PORT = 6379
+HTTP_PORT = 8000
+KEY = "scenario-key"
+BASE = f"http://127.0.0.1:{HTTP_PORT}"
+
+
+def main(plan_path: str, out_path: str) -> None:
+    plan = json.loads(Path(plan_path).read_text())
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "QA_API_KEY": KEY}
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="qa-ray-", dir=plan.get("temp")) as temp:
+        subprocess.run([str(bin_dir / "ray"), "start", "--head", f"--port={GCS_PORT}", "--node-ip-address=127.0.0.1",
+                        "--include-dashboard=false", "--disable-usage-stats", "--num-cpus=2",
+                        "--object-store-memory=100000000", f"--temp-dir={temp}/ray"],
+                       check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log_path = Path(temp) / "serve.log"
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "qa", "serve", "--ray", f"127.0.0.1:{GCS_PORT}", "--shards",
+                 str(plan["shards"]), "--replicas", str(plan.get("replicas", 1)), "--documents", plan["documents"],
+                 "--index-dir", plan["index_dir"], "--host", "127.0.0.1", "--port", str(HTTP_PORT)],
+                env=env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                with httpx.Client(base_url=BASE, timeout=60) as client:
+                    out["health"] = _wait(client, server)
+                    out["answers"] = [client.get("/ask", params={"q": q, "top_k": plan.get("top_k", 10)}).json()
+                                      for q in plan.get("questions", [])]
+                    if plan.get("writes"):
+                        out["writes"] = _writes(client, plan)
+            finally:
+                server.send_signal(signal.SIGTERM)
+                try:
+                    out["serve_exit"] = server.wait(30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+        out["serve_log"] = log_path.read_text(errors="replace")[-4000:]
+    Path(out_path).write_text(json.dumps(out))
+
+
+def _wait(client: httpx.Client, server: subprocess.Popen[bytes]) -> Any:
+    """/health once the app answers (the shards are then open)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"qa serve --ray exited with {server.returncode}")
+        try:
+            response = client.get("/health")
+            if response.status_code == 200:
+                return response.json()
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("qa serve --ray did not answer within 300 s")
+
+
+def _writes(client: httpx.Client, plan: dict[str, Any]) -> dict[str, Any]:
+    """Add an article, kill the process of the shard that holds it, and see it answered; add and remove more."""
+    import ray
+
+    from qa.distributed.layout import shard_of
+
+    auth = {"Authorization": f"Bearer {KEY}"}
+    found: dict[str, Any] = {}
+    body = {"id": "ray-added", "title": "Quokka census", "text": "Rangers on Rottnest counted the zorblat quokkas "
+            "of the island. The zorblat count rose again this year."}
+    found["added"] = client.post("/documents", json=body, headers=auth).json()
+    found["asked_added"] = client.get("/ask", params={"q": "zorblat quokkas"}).json()
+    ray.init(address=f"127.0.0.1:{GCS_PORT}", namespace="qa", include_dashboard=False, log_to_driver=False)
+    owner = ray.get_actor(f"qa-shard-{shard_of('ray-added', plan['shards'])}", namespace="qa")
+    found["pid_before"] = pid = ray.get(owner.pid.remote())
+    os.kill(pid, signal.SIGKILL)
+    found["asked_after_kill"] = client.get("/ask", params={"q": "zorblat quokkas"}).json()
+    found["pid_after"] = ray.get(owner.pid.remote())
+    second = {"id": "ray-second", "title": "Glacier melt", "text": "The frindle glacier lost ice again."}
+    found["second"] = client.post("/documents", json=second, headers=auth).json()
+    found["asked_second"] = client.get("/ask", params={"q": "frindle glacier"}).json()
+    found["removed"] = client.delete("/documents/ray-added", headers=auth).json()
+    found["asked_removed"] = client.get("/ask", params={"q": "zorblat"}).json()
+    found["health"] = client.get("/health").json()
+    found["document"] = client.get("/documents/ray-second").json()
+    found["unauthorised"] = client.post("/documents", json=second).status_code
+    writer = ray.get_actor("qa-writer", namespace="qa")
+    os.kill(ray.get(writer.__ray_call__.remote(lambda self: os.getpid())), signal.SIGKILL)
+    third = {"id": "ray-third", "title": "Kelp forest", "text": "Divers mapped the quillop kelp forest."}
+    found["third_statuses"] = []
+    for _ in range(20):  # a write that meets the restart is refused with 503 and Retry-After: 1
+        response = client.post("/documents", json=third, headers=auth)
+        found["third_statuses"].append(response.status_code)
+        if response.status_code != 503:
+            break
+        time.sleep(1)
+    found["asked_third"] = client.get("/ask", params={"q": "quillop kelp"}).json()
+    ray.shutdown()
+    return found
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
