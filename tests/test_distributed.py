@@ -5,6 +5,7 @@ same code as Ray actors."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import random
 import shutil
@@ -85,13 +86,28 @@ def test_messages_suggestions_and_filters_as_one_index(tmp_path: Path) -> None:
     assert sharded.ask("digitl transformaton").suggestions[0].did_you_mean[0] == "digital"
 
 
+@pytest.mark.parametrize("n_shards", [2, 3])
+def test_a_folder_of_many_languages_answers_as_one_index(tmp_path: Path, n_shards: int) -> None:
+    """Each question analysed in its language and the folder's main ones (issue 22), as one index does: the
+    coordinator learns the collection's languages from every shard, not from the shard it would happen to ask."""
+    corpus = Path(__file__).parent / "data" / "multilingual"
+    for lang in ("en", "zh", "ja", "el", "ru", "de", "fr"):
+        shutil.copytree(corpus / lang, tmp_path / "docs" / lang)
+    asked = [json.loads(line) for line in (corpus / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = [q["question"] for q in asked if q["lang"] in ("en", "zh", "ja", "el", "ru", "de", "fr")]
+    settings = settings_for(tmp_path / "docs", tmp_path / "index")
+    build_sharded(settings, n_shards)
+    sharded = ShardedSearcher(_shards(settings, n_shards), settings)
+    _assert_same(Collection(settings=settings), sharded, [*questions, "Berlin", "東京"])
+    german = next(q for q in asked if q["lang"] == "de")
+    assert sharded.ask(german["question"]).passages[0].citation.document_id == german["article"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("data", "n_shards"), [("bbc_news", 2), ("bbc_news", 4), ("beir_scifact", 3)])
 def test_bbc_and_scifact_questions_as_one_index(tmp_path: Path, data: str, n_shards: int) -> None:
     """The issue's check: the same top-10 passages with the same scores (and citations, sentences, explanations)
     as one index, on BBC's benchmark questions and SciFact's test queries."""
-    import json
-
     folder = shared_data(data)
     if data == "beir_scifact":
         from qa.cli.evaluation.data import load_beir

@@ -26,7 +26,7 @@ from qa.distributed.layout import shard_of
 from qa.distributed.ranking import ShardedSearcher
 from qa.errors import DocumentNotFound
 from qa.index.reader import ArticleInfo
-from qa.ranking.analysis import Analyzer
+from qa.lang import Analyzers
 
 log = logging.getLogger("qa")
 
@@ -52,13 +52,11 @@ class ShardedCollection:
     """A question waits on the shards' processes: the app asks it in a thread (`qa.web.routes.ask.answer`)."""
 
     def __init__(self, shards: ShardCalls, settings: Settings, writer: Writer,
-                 analyzer: Analyzer | None = None) -> None:
+                 analyzers: Analyzers | None = None) -> None:
         self.settings = settings
         self.shards = shards
         self.writer = writer
-        analyzer = analyzer or Analyzer()
-        analyzer.load_stemmer()  # at start, not in the first question with a new word
-        self._searcher = ShardedSearcher(shards, settings, analyzer)
+        self._searcher = ShardedSearcher(shards, settings, analyzers)
         self._view = ShardedView(shards)
 
     @property

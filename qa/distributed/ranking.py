@@ -5,7 +5,8 @@
 
 The coordinator does what `qa.answer.search.Searcher` does, with the index's parts spread over the shards:
 
-1. the question's terms (the same analyzer); the rarest `MAX_QUESTION_TERMS` by the collection's document
+1. the question's terms, analysed as one index of the collection would (`qa.lang.FolderLanguages` over every
+   shard's articles by language, learnt once a generation); the rarest `MAX_QUESTION_TERMS` by the collection's document
    frequencies when a question has more (asked of the shards first: only such long questions pay that call);
 2. every shard's best passages by BM25, weighed with the collection's statistics (`qa.distributed.shard`), with
    the proximity bonus of its first `RERANK_DEPTH` (the collection's first `RERANK_DEPTH` are among them), merged
@@ -22,7 +23,9 @@ calls makes the question start again.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,8 +44,9 @@ from qa.config import Settings
 from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
 from qa.errors import Unavailable
+from qa.lang import Analyzers, FolderLanguages
 from qa.models import Answer, Filter, Passage, QuestionTerm, Suggestion
-from qa.ranking.analysis import Analyzer
+from qa.ranking.analysis import Token
 
 ATTEMPTS_S = 10.0
 """How long a question keeps starting again while the shards switch generations (a write takes well under this)."""
@@ -69,12 +73,60 @@ class _Candidate:
 class ShardedSearcher:
     """Answers questions from the shards of a sharded index (thread-safe: a question keeps no state)."""
 
-    def __init__(self, shards: ShardCalls, settings: Settings, analyzer: Analyzer | None = None) -> None:
+    def __init__(self, shards: ShardCalls, settings: Settings, analyzers: Analyzers | None = None) -> None:
         self.shards = shards
         self.settings = settings
         self.max_per_article = settings.max_per_article
         self.proximity_weight = settings.proximity_weight
-        self.analyzer = analyzer or Analyzer()
+        self.analyzers = analyzers or Analyzers()
+        self._languages: tuple[str, FolderLanguages] | None = None
+        """The generation the collection's languages were learnt at, and how its questions are analysed."""
+        self._learning = threading.Lock()
+
+    def languages(self) -> tuple[str, FolderLanguages]:
+        """The collection's languages (its articles by language, summed over the shards) at the generation the
+        shards are at: what one index of the collection analyses a question with (`Index.languages`)."""
+        known = self._languages
+        if known is not None:
+            return known
+        with self._learning:
+            if self._languages is None:
+                found = self.shards.each("languages")
+                names = {name for name, _ in found}
+                if len(names) != 1:
+                    raise _Stale
+                counts: Counter[str] = Counter()
+                for _, shard_counts in found:
+                    counts.update(shard_counts)
+                languages = FolderLanguages(counts, self.analyzers)
+                languages.warm()  # stemmers and the detector now, not in a question with a new word
+                self._languages = (names.pop(), languages)
+            return self._languages
+
+    def _forget_languages(self, seen: str) -> None:
+        """The shards moved past the generation the languages were learnt at: learn them again."""
+        with self._learning:
+            if self._languages is not None and self._languages[0] != seen:
+                self._languages = None
+
+    def _question_tokens(self, question: str, generation: str, languages: FolderLanguages) -> list[Token]:
+        """`FolderLanguages.question_tokens` with the collection's vocabulary: the analyses after the first keep
+        the terms some shard holds (asked of the shards only when a question is analysed in several languages)."""
+        if len(languages.counts) <= 1:
+            return languages.question_tokens(question)
+        chosen = languages.question_languages(question)
+        if len(chosen) == 1:
+            return languages.question_tokens(question, chosen)
+        others = list(dict.fromkeys(token.term for lang in chosen[1:]
+                                    for token in languages.analyzer(lang).tokens(question)))
+        held: set[str] = set()
+        if others:
+            name, doc_freq = self._doc_freqs(others)
+            if name != generation:
+                self._forget_languages(name)
+                raise _Stale
+            held = {term for term in others if doc_freq[term]}
+        return languages.question_tokens(question, chosen, held)
 
     def ask(self, question: str, top_k: int = 3, *, explain_scores: bool = False,
             max_per_article: int | None = None, where: Filter | None = None) -> Answer:
@@ -94,11 +146,12 @@ class ShardedSearcher:
 
     def _ask(self, question: str, top_k: int, explain_scores: bool, max_per_article: int | None,
              where: Filter | None) -> Answer:
-        tokens = self.analyzer.tokens(question)
+        generation, languages = self.languages()
+        tokens = self._question_tokens(question, generation, languages)
         terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
         if not terms:
             return Answer(question, [], 0.0, terms=[], unknown_terms=[],
-                          message=no_terms_message(self.analyzer, question))
+                          message=no_terms_message(languages, question))
         searched = list(dict.fromkeys(t.term for t in terms))
         expected: str | None = None
         doc_freq: dict[str, int] = {}
@@ -111,6 +164,9 @@ class ShardedSearcher:
         limit = self.max_per_article if max_per_article is None else max_per_article
         asked = max(top_k * 2 + 4, RERANK_DEPTH)
         results, expected = self._search(expected, searched, asked, where)
+        if expected != generation:  # a write since the languages were learnt: they may have changed
+            self._forget_languages(expected)
+            raise _Stale
         for term, *counts in zip(searched, *(result.doc_freq for result in results), strict=True):
             doc_freq.setdefault(term, max(counts))
         figures = {term: (doc_freq[term], next(r.idf[n] for r in results if r.doc_freq[n]))

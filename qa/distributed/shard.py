@@ -176,6 +176,12 @@ class Shard:
         """What the message of a filter that leaves no article says of this shard's articles."""
         return filter_facts(self._state.index, where)
 
+    def languages(self) -> tuple[str, dict[str, int]]:
+        """(generation, this shard's articles by language): the collection's languages decide how a question is
+        analysed (`ShardedSearcher.languages`)."""
+        state = self._state
+        return state.generation, dict(state.index.languages.counts)
+
     def doc_freqs(self, expected: str | None, terms: list[str]) -> tuple[str, list[int]] | None:
         """(generation, each term's document frequency in the collection, 0 where this shard lacks it)."""
         state = self._state
