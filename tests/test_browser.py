@@ -43,6 +43,11 @@ FILLER = "Filler paragraph {n} says nothing in particular about anything at all,
 CJK_ARTICLE = ("Towers of Tokyo and Beijing 东京塔和北京\n\n"
                "The Tokyo Tower (東京タワー) opened in 1958 in Minato. 東京タワーの高さは333メートルです。\n\n"
                "The Beijing television tower (中央广播电视塔) is 405 metres tall. 北京的中央电视塔高405米。\n")
+# Arabic: right to left, and `lang` from the article's detected language.
+ARABIC_ARTICLE = ("افتتاح مكتبة جديدة في الإسكندرية\n\n"
+                  "افتتحت محافظة الإسكندرية اليوم مكتبة عامة جديدة في حي المنشية تضم أكثر من عشرين ألف كتاب. "
+                  "وقال مدير المكتبة إن القاعة الرئيسية تتسع لثلاثمائة قارئ، وإن المكتبة ستفتح أبوابها كل يوم "
+                  "من الساعة التاسعة صباحا حتى الساعة العاشرة مساء.\n")
 LONG_ARTICLE = ("A long log of rockets\n\n" + "".join(FILLER.format(n=n) for n in range(80))
                 + "The crew 🚀🚀 cheered as the quetzalcoatl engine fired 🎉 at dawn.\n\n"
                 + "See https://example.org/" + "very-long-path-segment-" * 8 + "end for the launch film.\n")
@@ -56,6 +61,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(ARTICLES, documents)
     (documents / "markup.txt").write_text(MARKUP_ARTICLE, encoding="utf-8")
     (documents / "towers.txt").write_text(CJK_ARTICLE, encoding="utf-8")
+    (documents / "library.txt").write_text(ARABIC_ARTICLE, encoding="utf-8")
     (documents / "space").mkdir()
     (documents / "space" / "rockets.txt").write_text(LONG_ARTICLE, encoding="utf-8")
     with running(UVICORN, root, documents) as url:
@@ -333,3 +339,22 @@ def test_chinese_and_japanese_text_is_drawn_with_a_cjk_font(page: Page, server: 
     page.screenshot(path=tmp_path / "cjk-article.png")
     heading = _fonts_drawing(page, "#doc-title")
     assert sum(glyphs for name, glyphs in heading.items() if "CJK" in name) == len("东京塔和北京"), heading
+
+
+def test_arabic_reads_right_to_left_with_its_language(page: Page, server: str) -> None:
+    """Issue 22: an Arabic article's title, passage and article view run right to left (`dir="auto"`) and carry
+    `lang="ar"`, while an English result beside them stays left to right."""
+    page.goto(server + "/?q=" + "كم كتابا في المكتبة الجديدة")
+    first = page.locator("#results > li").first
+    expect(first.locator(".cite-title")).to_have_text("افتتاح مكتبة جديدة في الإسكندرية")
+    first.locator(".toggle").click()
+    for part in (first.locator(".cite-title"), first.locator(".passage")):
+        assert part.evaluate("e => [e.dir, e.lang, e.matches(':dir(rtl)')]") == ["auto", "ar", True]
+    first.locator(".citation a").click()
+    expect(page.locator("#doc-title")).to_have_text("افتتاح مكتبة جديدة في الإسكندرية")
+    assert page.locator("#doc-title").evaluate("e => e.matches(':dir(rtl)')")
+
+    page.goto(server + "/?q=Tokyo+Tower+height")
+    english = page.locator("#results > li").first.locator(".cite-title")
+    expect(english).to_have_text("Towers of Tokyo and Beijing 东京塔和北京")
+    assert english.evaluate("e => e.matches(':dir(ltr)')")
