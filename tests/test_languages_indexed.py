@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from qa.answer.empty import unknown_words
 from qa.answer.search import Searcher
 from qa.corpus.chunking import chunk_article, count_words
 from qa.corpus.html import extract_html
 from qa.corpus.plain import plain_article
 from qa.index import Index, open_index, update_index
+from qa.lang.analyzers import make_analyzer
 from qa.lang.detect import Detector, Guess
 from qa.models import Article
 from qa.web.app import create_app
@@ -163,3 +165,23 @@ def test_http_answers_and_documents_carry_the_language(client: TestClient) -> No
     assert document["language"] == "ja"
     listed = {item["id"]: item["language"] for item in client.get("/documents").json()["documents"]}
     assert set(listed.values()) == {"ja", "ar"}
+
+
+def test_unknown_words_are_what_the_person_asked_not_the_pairs_of_characters() -> None:
+    """A Chinese question is searched as overlapping pairs; those no article holds are cut artefacts (新地, 路有).
+    What no article holds is the stretch no held pair covers (有多长: "how long"); whole words elsewhere."""
+    chinese = make_analyzer("zh")
+    held = {token.term for token in chinese.tokens("上海市今天开通了一条新的地铁线路，全长三十公里。")}
+    question = "新地铁线路有多长？"
+    assert unknown_words(question, chinese.tokens(question), held.__contains__) == ["有多长"]
+    assert unknown_words("地铁线路", chinese.tokens("地铁线路"), held.__contains__) == []
+    english = make_analyzer("en")
+    asked = "Where is the zeppelin hangar of the zeppelin?"
+    assert unknown_words(asked, english.tokens(asked), {"hangar"}.__contains__) == ["zeppelin"]
+
+
+def test_a_chinese_answer_names_the_unknown_stretch(mixed: Index) -> None:
+    question = next(q["question"] for q in QUESTIONS if q["lang"] == "zh") + "有多长"
+    answer = Searcher(mixed).ask(question)
+    assert answer.passages and "有多长" in answer.unknown_terms
+    assert all(len(word) > 1 for word in answer.unknown_terms)

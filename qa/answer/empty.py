@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -30,6 +31,54 @@ from rapidfuzz.distance import OSA
 from qa.dates import date_prefix
 from qa.index.reader import Index
 from qa.models import Filter, Suggestion
+from qa.ranking.analysis import Token
+
+
+def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], bool]) -> list[str]:
+    """The question's words that no article holds (`held`: whether some passage holds a term), as a reader names
+    them, once each, in question order.
+
+    A word is known when any of its analyses is (a question analysed in two languages). Tokens that overlap are
+    one run of text: Chinese and Japanese are searched as overlapping character pairs (东京塔 -> 东京, 京塔), and a
+    pair no article holds is an artefact of the cut, not a word the person asked. There the unknown words are the
+    stretches of two or more characters that no held pair covers: for 新地铁线路有多长 over articles holding 地铁 and
+    线路, that is 有多长, not 新地, 路有, 有多 and 多长.
+        >>> from qa.ranking.analysis import Token
+        >>> unknown_words("新地铁线路有多长", [Token(q[i:i + 2], i, i + 2) for q in ["新地铁线路有多长"]
+        ...               for i in range(7)], {"地铁", "铁线", "线路"}.__contains__)
+        ['有多长']
+    """
+    spans = sorted({(token.start, token.end) for token in tokens})
+    held_spans = {(token.start, token.end) for token in tokens if held(token.term)}
+    held_words = {question[start:end] for start, end in held_spans}
+    found: list[str] = []
+
+    def run_of(chain: list[tuple[int, int]]) -> None:
+        if len(chain) == 1:
+            word = question[chain[0][0] : chain[0][1]]
+            if word not in held_words:
+                found.append(word)
+            return
+        covered = {place for start, end in chain if (start, end) in held_spans for place in range(start, end)}
+        stretch: list[int] = []
+        for place in [*range(chain[0][0], max(end for _, end in chain)), -1]:
+            if place >= 0 and place not in covered:
+                stretch.append(place)
+                continue
+            if len(stretch) >= 2:
+                found.append(question[stretch[0] : stretch[-1] + 1])
+            stretch = []
+
+    chain: list[tuple[int, int]] = []
+    for span in spans:
+        if chain and span[0] >= max(end for _, end in chain):
+            run_of(chain)
+            chain = []
+        chain.append(span)
+    if chain:
+        run_of(chain)
+    return list(dict.fromkeys(found))
+
 
 MAX_SUGGESTIONS = 3
 MAX_WORDS_SUGGESTED = 5

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from qa.answer.empty import filter_message, no_match_message, suggest
+from qa.answer.empty import filter_message, no_match_message, suggest, unknown_words
 from qa.answer.evidence import explain, explain_proximity, highlights
 from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
@@ -110,8 +110,7 @@ class Searcher:
         terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
         if not terms:
             return Ranking([], [], [], no_terms_message(index.languages, question))
-        known = {t.word for t in terms if t.term in index.vocab}  # a word is known when any of its analyses is
-        unknown = list(dict.fromkeys(t.word for t in terms if t.word not in known))
+        unknown = unknown_words(question, tokens, index.vocab.__contains__)
         suggestions = suggest(index, unknown)
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None

@@ -30,7 +30,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answer.empty import MAX_WORDS_SUGGESTED, SpellingMatch, choose_suggestion, filter_message_of
+from qa.answer.empty import (
+    MAX_WORDS_SUGGESTED,
+    SpellingMatch,
+    choose_suggestion,
+    filter_message_of,
+    unknown_words,
+)
 from qa.answer.proximity import RERANK_DEPTH, boost
 from qa.answer.search import (
     MAX_QUESTION_TERMS,
@@ -171,7 +177,7 @@ class ShardedSearcher:
             doc_freq.setdefault(term, max(counts))
         figures = {term: (doc_freq[term], next(r.idf[n] for r in results if r.doc_freq[n]))
                    for n, term in enumerate(searched) if doc_freq[term]}
-        unknown = list(dict.fromkeys(t.word for t in terms if not doc_freq.get(t.term)))
+        unknown = unknown_words(question, tokens, lambda term: bool(doc_freq.get(term)))
         if len(searched) < len(dict.fromkeys(t.term for t in terms)):
             terms = [t for t in terms if t.term in searched]
         suggestions = self._suggest(expected, unknown)
