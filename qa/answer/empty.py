@@ -24,6 +24,7 @@ import unicodedata
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -48,9 +49,12 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
         ...               for i in range(7)], {"地铁", "铁线", "线路"}.__contains__)
         ['有多长']
     """
-    spans = sorted({(token.start, token.end) for token in tokens})
     held_spans = {(token.start, token.end) for token in tokens if held(token.term)}
     held_words = {question[start:end] for start, end in held_spans}
+    spans = sorted({(token.start, token.end) for token in tokens})
+    if all(end <= start for (_, end), (start, _) in pairwise(spans)):  # no pairs: words, as they are
+        return list(dict.fromkeys(word for word in (question[start:end] for start, end in spans)
+                                  if word not in held_words))
     found: list[str] = []
 
     def run_of(chain: list[tuple[int, int]]) -> None:
