@@ -21,22 +21,20 @@ mixed statistics; a shard that dies meanwhile is restarted by Ray and opens the 
 
 from __future__ import annotations
 
-import glob
 import logging
+import os
 import threading
-from pathlib import Path
 
 from qa.config import Settings
 from qa.corpus.chunking import passage_words
-from qa.corpus.extracted import one_line
 from qa.corpus.read import read_article
-from qa.corpus.scan import SINGLE_ARTICLE_SUFFIXES, base_ids
 from qa.distributed.calls import ShardCalls
 from qa.distributed.layout import shard_of
 from qa.distributed.statistics import CollectionStatistics, ShardSummary, generation
 from qa.distributed.store import build_sharded
 from qa.errors import DocumentNotFound, InvalidRequest
-from qa.index.live import check_document_id
+from qa.index.folder_change import FolderChange, inside_folder
+from qa.index.live import check_document_id, markdown_article, refuse_feed_record, upload_target, written_id
 from qa.index.reader import ArticleInfo
 from qa.models import Article
 
@@ -57,63 +55,53 @@ class ShardedWriter:
 
     def add_document(self, id: str, title: str, text: str, **origin: str | None) -> ArticleInfo:
         """Write an article as Markdown (`<id>.md`, front matter for `date`, `url`, `author`) and index it."""
-        document_id = check_document_id(id)
-        lines = ["---", f"title: {one_line(title)}"]
-        for key in ("date", "url", "author"):
-            value = origin.get(key)
-            if value:
-                lines.append(f"{key}: {one_line(value)}")
-        content = "\n".join(lines) + "\n---\n\n" + text.strip() + "\n"
-        return self._write(document_id, ".md", content.encode("utf-8"))
+        return self._write(check_document_id(id), ".md", markdown_article(title, text, origin))
 
     def add_file(self, filename: str, data: bytes) -> ArticleInfo:
         """Save an uploaded file into the documents folder under its own name and index it."""
-        name = Path(filename.replace("\\", "/")).name
-        stem, dot, suffix = name.rpartition(".")
-        if not dot or f".{suffix.lower()}" not in SINGLE_ARTICLE_SUFFIXES:
-            raise InvalidRequest(f"'{name}' is not a supported article file ({', '.join(SINGLE_ARTICLE_SUFFIXES)}; "
-                                 "put .jsonl feeds into the documents folder and run qa index or serve --watch)")
-        return self._write(check_document_id(stem), f".{suffix.lower()}", data)
+        return self._write(*upload_target(filename), data)
 
     def remove(self, document_id: str) -> ArticleInfo:
-        """Delete an article's file from the documents folder and its passages from its shard."""
+        """Delete an article's file from the documents folder and its passages from its shard, both or neither."""
+        root = self.settings.documents
         with self._lock:
             found = self._find(document_id)
             if found is None:
                 raise DocumentNotFound(f"no document with id '{document_id}'")
             info, size = found
-            _refuse_feed_record(info)
-            root = self.settings.documents.resolve()
-            path = (root / info.source).resolve()
-            if path.is_relative_to(root):
-                path.unlink(missing_ok=True)
-            self._apply(shard_of(document_id, self.shards.n_shards), [], [document_id], size)
+            refuse_feed_record(info)
+            path = root / info.source
+            with FolderChange(root) as change:
+                if os.path.lexists(path) and path.resolve().is_relative_to(root.resolve()):
+                    change.delete(path)
+                self._apply(shard_of(document_id, self.shards.n_shards), [], [document_id], size)
             return info
 
     # -- the file -----------------------------------------------------------------------------------------------
 
     def _write(self, document_id: str, suffix: str, data: bytes) -> ArticleInfo:
+        """Save the file and index it on its shard, all or nothing (`qa.index.folder_change`, as `LiveIndex`
+        writes): a change the shards refuse puts the folder back as it was."""
         root = self.settings.documents
-        target = root / f"{document_id}{suffix}"
         with self._lock:
             previous = self._find(document_id)
-            _refuse_feed_record(previous[0] if previous else None)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = target.with_name(f".{target.name}.upload")
-            staging.write_bytes(data)
+            refuse_feed_record(previous[0] if previous else None)
+            target = inside_folder(root, f"{document_id}{suffix}")
             source = target.relative_to(root).as_posix()
-            try:
-                article = read_article(staging, source, root.resolve(), max_bytes=self.settings.max_file_bytes,
-                                       base=_base_id(root, source, previous[0] if previous else None))
-            except Exception as error:  # the reason it cannot be indexed, said to the client
-                staging.unlink(missing_ok=True)
-                raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
-            staging.replace(target)
-            if previous is not None and previous[0].source != article.source:
-                (root / previous[0].source).unlink(missing_ok=True)
-            replaced = previous if article.id == document_id else self._find(article.id)
-            owner = shard_of(article.id, self.shards.n_shards)
-            self._apply(owner, [article], [], replaced[1] if replaced else 0)
+            with FolderChange(root) as change:
+                change.make_parents(target)
+                staged = change.stage(target, data)
+                try:
+                    article = read_article(staged, source, root.resolve(), max_bytes=self.settings.max_file_bytes,
+                                           base=written_id(root, source, previous[0] if previous else None))
+                except Exception as error:  # the reason it cannot be indexed, said to the client
+                    raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
+                change.put(staged, target)
+                if previous is not None and previous[0].source != article.source:
+                    change.delete(root / previous[0].source)
+                replaced = previous if article.id == document_id else self._find(article.id)
+                owner = shard_of(article.id, self.shards.n_shards)
+                self._apply(owner, [article], [], replaced[1] if replaced else 0)
             found = self._find(article.id)
             assert found is not None
             return found[0]
@@ -173,22 +161,4 @@ class ShardedWriter:
             return [body for shard in kept for body in shard] + bodies
 
         return passage_words(self.settings.chunk_words, size, every_body)
-
-
-def _refuse_feed_record(info: ArticleInfo | None) -> None:
-    """An article of a JSONL feed shares its file with others: it is changed by editing the feed."""
-    if info is not None and info.source.lower().endswith(".jsonl"):
-        raise InvalidRequest(f"document '{info.id}' is a record of {info.source}, which holds other articles too: "
-                             "edit that file instead")
-
-
-def _base_id(root: Path, source: str, previous: ArticleInfo | None) -> str:
-    """The document id a written file gets (`qa.corpus.scan.base_ids`): its path without extension, unless
-    another file beside it shares that (then its whole path), the file it replaces aside."""
-    folder = (root / source).parent
-    stem = Path(source.rsplit(".", 1)[0]).name
-    siblings = [path.relative_to(root).as_posix() for path in folder.glob(f"{glob.escape(stem)}.*")
-                if not path.name.startswith(".") and path.is_file()]
-    siblings = [other for other in siblings if other != source and (previous is None or other != previous.source)]
-    return base_ids([source, *siblings])[source]
 

@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from qa.config import Settings
@@ -43,6 +43,28 @@ DOCUMENT_ID_PATTERN = rf"^{_ID_SEGMENT}(?:/{_ID_SEGMENT})*$"
 digit and not ending in a space (so no '..', no hidden files). The HTTP schema states the same pattern."""
 DOCUMENT_ID_RULE = "use letters, digits, '.', '_', '-', ' ' and '/' between folder names (at most 200 characters)"
 _DOCUMENT_ID = re.compile(DOCUMENT_ID_PATTERN)
+
+
+def markdown_article(title: str, text: str, origin: Mapping[str, str | None]) -> bytes:
+    """An article written through the API, as the Markdown file it is saved as: front matter for its title and
+    `date`, `url`, `author` (so they reach citations), then its text."""
+    lines = ["---", f"title: {one_line(title)}"]
+    for key in ("date", "url", "author"):
+        value = origin.get(key)
+        if value:
+            lines.append(f"{key}: {one_line(value)}")
+    return ("\n".join(lines) + "\n---\n\n" + text.strip() + "\n").encode("utf-8")
+
+
+def upload_target(filename: str) -> tuple[str, str]:
+    """(document id, suffix) an uploaded file is saved under: its own name, in the documents folder's top level;
+    InvalidRequest for a type that is not one article per file."""
+    name = Path(filename.replace("\\", "/")).name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or f".{suffix.lower()}" not in SINGLE_ARTICLE_SUFFIXES:
+        raise InvalidRequest(f"'{name}' is not a supported article file ({', '.join(SINGLE_ARTICLE_SUFFIXES)}; "
+                             "put .jsonl feeds into the documents folder and run qa index or serve --watch)")
+    return check_document_id(stem), f".{suffix.lower()}"
 
 
 def check_document_id(document_id: str) -> str:
@@ -107,23 +129,11 @@ class LiveIndex:
 
         `origin` may give `date`, `url` and `author`, written as front matter so they reach citations.
         """
-        document_id = check_document_id(id)
-        lines = ["---", f"title: {one_line(title)}"]
-        for key in ("date", "url", "author"):
-            value = origin.get(key)
-            if value:
-                lines.append(f"{key}: {one_line(value)}")
-        content = "\n".join(lines) + "\n---\n\n" + text.strip() + "\n"
-        return self._write(document_id, ".md", content.encode("utf-8"))
+        return self._write(check_document_id(id), ".md", markdown_article(title, text, origin))
 
     def add_file(self, filename: str, data: bytes) -> ArticleInfo:
         """Save an uploaded file into the documents folder under its own name and index it."""
-        name = Path(filename.replace("\\", "/")).name
-        stem, dot, suffix = name.rpartition(".")
-        if not dot or f".{suffix.lower()}" not in SINGLE_ARTICLE_SUFFIXES:
-            raise InvalidRequest(f"'{name}' is not a supported article file ({', '.join(SINGLE_ARTICLE_SUFFIXES)}; "
-                                 "put .jsonl feeds into the documents folder and run qa index or serve --watch)")
-        return self._write(check_document_id(stem), f".{suffix.lower()}", data)
+        return self._write(*upload_target(filename), data)
 
     def _write(self, document_id: str, suffix: str, data: bytes) -> ArticleInfo:
         """Save the file and index it, all or nothing (`qa.index.folder_change`): on any failure the folder and
@@ -133,7 +143,7 @@ class LiveIndex:
         index_dir = self.settings.resolved_index_dir()
         with self._write_lock, build_lock(index_dir):
             previous = self._info(document_id)
-            _refuse_feed_record(previous)
+            refuse_feed_record(previous)
             target = inside_folder(root, f"{document_id}{suffix}")
             check_space(root, index_dir, current_version(index_dir), len(data))
             source = target.relative_to(root).as_posix()
@@ -142,7 +152,7 @@ class LiveIndex:
                 staged = change.stage(target, data)
                 try:
                     article = read_article(staged, source, root.resolve(), max_bytes=self.settings.max_file_bytes,
-                                           base=_base_id(root, source, previous))
+                                           base=written_id(root, source, previous))
                 except Exception as error:  # the reason it cannot be indexed, said to the client
                     raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
                 change.put(staged, target)
@@ -161,7 +171,7 @@ class LiveIndex:
             info = self._info(document_id)
             if info is None:
                 raise DocumentNotFound(f"no document with id '{document_id}'")
-            _refuse_feed_record(info)
+            refuse_feed_record(info)
             path = root / info.source
             with FolderChange(root) as change:
                 if os.path.lexists(path) and path.resolve().is_relative_to(root.resolve()):
@@ -233,7 +243,7 @@ class _Visible:
         return not any(part.startswith(".") for part in parts)
 
 
-def _base_id(root: Path, source: str, previous: ArticleInfo | None) -> str:
+def written_id(root: Path, source: str, previous: ArticleInfo | None) -> str:
     """The document id a written file gets (`qa.corpus.scan.base_ids`): its path without extension, unless
     another file beside it shares that (then its whole path), the file it replaces aside."""
     stem = source.rsplit(".", 1)[0]
@@ -246,7 +256,7 @@ def _base_id(root: Path, source: str, previous: ArticleInfo | None) -> str:
     return source if others else stem
 
 
-def _refuse_feed_record(info: ArticleInfo | None) -> None:
+def refuse_feed_record(info: ArticleInfo | None) -> None:
     """An article of a JSONL feed shares its file with others: it is changed by editing the feed."""
     if info is not None and info.source.lower().endswith(".jsonl"):
         raise InvalidRequest(f"document '{info.id}' is a record of {info.source}, which holds other articles too: "
