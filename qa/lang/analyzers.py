@@ -41,7 +41,7 @@ from typing import Literal
 
 import regex
 
-from qa.ranking.analysis import QUESTION_WORDS_CACHED, Analyzer, TextAnalyzer, Token
+from qa.ranking.analysis import Analyzer, TextAnalyzer, Token, WordCache
 
 SNOWBALL = {"ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
             "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french",
@@ -152,11 +152,12 @@ def snowball(lang: str) -> Callable[[str], str] | None:
     return stem
 
 
-class LanguageAnalyzer:
+class LanguageAnalyzer(WordCache):
     """Text -> terms for one language other than English (see the module docstring for what it does)."""
 
     def __init__(self, lang: str, stopwords: Iterable[str] | None = None, *, stem: bool = True,
                  cjk: CjkMode = "bigram") -> None:
+        super().__init__()
         self.language = lang
         self.stopwords = frozenset(_fold(w, lang) for w in stopwords) if stopwords is not None else load_stopwords(
             lang)
@@ -167,23 +168,8 @@ class LanguageAnalyzer:
         self._elision = _ELISION.get(lang)
         self._thousands = (regex.compile(r"(?<=\d)\.(?=\d{3}\b)") if lang in _DOT_THOUSANDS
                            else regex.compile(r"(?<=\d),(?=\d{3}\b)") if lang in _COMMA_THOUSANDS else None)
-        self._cache: dict[str, str] = {}
-        self._cache_limit: int | None = None
 
     # -- one word ---------------------------------------------------------------------------------------------
-
-    def term_of(self, word: str) -> str:
-        """The term for one word (a CJK bigram or unigram is a word), or "" for a stopword. Cached by word."""
-        term = self._cache.get(word)
-        if term is None:
-            term = self._term_of_new(word)
-        return term
-
-    def _term_of_new(self, word: str) -> str:
-        term = self._analyse_word(word)
-        if self._cache_limit is None or len(self._cache) < self._cache_limit:
-            self._cache[word] = term
-        return term
 
     def _analyse_word(self, word: str) -> str:
         normal = _fold(word, self.language)
@@ -211,11 +197,6 @@ class LanguageAnalyzer:
         """The words of `text` before normalisation (what `term_of` takes), CJK runs as bigrams."""
         return [word for word, _ in scan(text, self.cjk)]
 
-    def terms(self, text: str) -> list[str]:
-        """The terms of `text`, in order, stopwords removed."""
-        term_of = self.term_of
-        return [term for term in map(term_of, self.words(text)) if term]
-
     def tokens(self, text: str, offset: int = 0) -> list[Token]:
         """Like `terms`, with each term's character span (shifted by `offset`); CJK bigrams overlap."""
         term_of = self.term_of
@@ -231,20 +212,6 @@ class LanguageAnalyzer:
         if not isinstance(wanted, (set, frozenset, dict)):
             wanted = set(wanted)
         return [token for token in self.tokens(text, offset) if token.term in wanted]
-
-    def stopword_words(self, text: str) -> list[str]:
-        """The words of `text` that analysis drops as stopwords (to explain an empty question)."""
-        return [word for word in self.words(text) if not self.term_of(word)]
-
-    # -- the cache saved with an index ------------------------------------------------------------------------
-
-    def export_cache(self) -> dict[str, str]:
-        return dict(self._cache)
-
-    def preload(self, cache: dict[str, str]) -> None:
-        """Adopt a saved cache; from then on it grows by at most `QUESTION_WORDS_CACHED` words (as English)."""
-        self._cache.update(cache)
-        self._cache_limit = len(self._cache) + QUESTION_WORDS_CACHED
 
 
 def make_analyzer(lang: str, *, cjk: CjkMode = "bigram") -> TextAnalyzer:

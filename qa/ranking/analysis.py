@@ -98,17 +98,13 @@ class TextAnalyzer(Protocol):
     def preload(self, cache: dict[str, str]) -> None: ...
 
 
-class Analyzer:
-    """Turns English text into BM25 terms. One instance serves documents and questions, so both always agree."""
+class WordCache:
+    """What every analyzer shares: a word -> term cache in front of its own `_analyse_word`, the text methods made
+    from `words` and `term_of`, and the cache saved with an index (`export_cache`, `preload`)."""
 
-    language = "en"
-
-    def __init__(self, stopwords: Iterable[str] | None = None) -> None:
-        self.stopwords = frozenset(stopwords) if stopwords is not None else load_stopwords()
-        self._stem: Callable[[str], str] | None = None
+    def __init__(self) -> None:
         self._cache: dict[str, str] = {}
         self._cache_limit: int | None = None  # unbounded while indexing; bounded once serving (see `preload`)
-        self._spellings: dict[str, str] | None = None
 
     def term_of(self, word: str) -> str:
         """The term for one raw word, or "" when it is a stopword. Cached by word."""
@@ -123,6 +119,47 @@ class Analyzer:
         if self._cache_limit is None or len(self._cache) < self._cache_limit:
             self._cache[word] = term
         return term
+
+    def _analyse_word(self, word: str) -> str:
+        raise NotImplementedError
+
+    def words(self, text: str) -> list[str]:
+        """The raw words of `text`, before normalisation (what `term_of` takes)."""
+        raise NotImplementedError
+
+    def terms(self, text: str) -> list[str]:
+        """The terms of `text`, in order, stopwords removed."""
+        term_of = self.term_of
+        return [term for term in map(term_of, self.words(text)) if term]
+
+    def stopword_words(self, text: str) -> list[str]:
+        """The words of `text` that analysis drops as stopwords (to explain an empty question)."""
+        return [word for word in self.words(text) if not self.term_of(word)]
+
+    def export_cache(self) -> dict[str, str]:
+        """Word -> term for every word seen so far (saved with an index)."""
+        return dict(self._cache)
+
+    def preload(self, cache: dict[str, str]) -> None:
+        """Adopt a cache saved with an index, so known words need no stemming (nor the stemmer's import).
+
+        From then on the cache grows by at most `QUESTION_WORDS_CACHED` more words: questions come from clients,
+        and caching every new word they send would grow a server's memory without bound.
+        """
+        self._cache.update(cache)
+        self._cache_limit = len(self._cache) + QUESTION_WORDS_CACHED
+
+
+class Analyzer(WordCache):
+    """Turns English text into BM25 terms. One instance serves documents and questions, so both always agree."""
+
+    language = "en"
+
+    def __init__(self, stopwords: Iterable[str] | None = None) -> None:
+        super().__init__()
+        self.stopwords = frozenset(stopwords) if stopwords is not None else load_stopwords()
+        self._stem: Callable[[str], str] | None = None
+        self._spellings: dict[str, str] | None = None
 
     def _analyse_word(self, word: str) -> str:
         word = GREEK_LETTERS.get(word, word)
@@ -148,11 +185,6 @@ class Analyzer:
             self._spellings = {word.lower(): term for word, term in self._cache.items()
                                if term and word.isascii() and not (len(word) >= 3 and _ACRONYM_PLURAL.fullmatch(word))}
         return self._spellings
-
-    def terms(self, text: str) -> list[str]:
-        """The terms of `text`, in order, stopwords removed."""
-        term_of = self.term_of
-        return [term for term in map(term_of, words_of(text)) if term]
 
     def words(self, text: str) -> list[str]:
         """The raw words of `text`, before normalisation (what `term_of` takes)."""
@@ -194,27 +226,10 @@ class Analyzer:
         return [Token(terms[position], start + offset, start + len(words[position]) + offset)
                 for position, start in zip(positions, starts, strict=False)]
 
-    def stopword_words(self, text: str) -> list[str]:
-        """The words of `text` that analysis drops as stopwords (to explain an empty question)."""
-        return [word for word in words_of(text) if not self.term_of(word)]
-
     def load_stemmer(self) -> None:
         """Import the stemmer now (about a second) rather than during the first question with a new word."""
         if self._stem is None:
             self._stem = _snowball_english()
-
-    def export_cache(self) -> dict[str, str]:
-        """Word -> term for every word seen so far (saved with an index)."""
-        return dict(self._cache)
-
-    def preload(self, cache: dict[str, str]) -> None:
-        """Adopt a cache saved with an index, so known words need no stemming (nor the NLTK import).
-
-        From then on the cache grows by at most `QUESTION_WORDS_CACHED` more words: questions come from clients,
-        and caching every new word they send would grow a server's memory without bound.
-        """
-        self._cache.update(cache)
-        self._cache_limit = len(self._cache) + QUESTION_WORDS_CACHED
 
 
 def words_of(text: str) -> list[str]:
