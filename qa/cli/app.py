@@ -115,10 +115,7 @@ def index(shards: Annotated[int | None, typer.Option(help=SHARDS_HELP, min=1, ma
     size_mb = folder_size(report.path) / 1e6
     print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s "
           f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}")
-    if report.skipped:
-        print(skipped_line(report.skipped) + ":")
-        for skipped in report.skipped:
-            print(f"  {skipped.source}: {skipped.reason}")
+    print_skipped(report.skipped)
     return 0
 
 
@@ -127,6 +124,14 @@ def skipped_line(skipped: list[SkippedFile]) -> str:
     unsupported = sum(item.reason.startswith("unsupported file type") for item in skipped)
     plural = "" if len(skipped) == 1 else "s"
     return f"skipped {len(skipped)} file{plural}" + (f" ({unsupported} of an unsupported type)" if unsupported else "")
+
+
+def print_skipped(skipped: list[SkippedFile]) -> None:
+    """`qa index`'s list of the files not in the index, each with its reason, after the count."""
+    if skipped:
+        print(skipped_line(skipped) + ":")
+        for item in skipped:
+            print(f"  {item.source}: {item.reason}")
 
 
 def _index_sharded(settings: Settings, shards: int) -> int:
@@ -139,10 +144,7 @@ def _index_sharded(settings: Settings, shards: int) -> int:
     print(f"indexed {sum(report.articles)} articles, {sum(report.passages)} passages into {shards} shards "
           f"({', '.join(map(str, report.articles))} articles) in {report.seconds:.1f} s; index "
           f"{folder_size(report.build) / 1e6:.1f} MB in {report.build}")
-    if report.skipped:
-        print(skipped_line(report.skipped) + ":")
-        for skipped in report.skipped:
-            print(f"  {skipped.source}: {skipped.reason}")
+    print_skipped(report.skipped)
     return 0
 
 
