@@ -16,7 +16,14 @@ from typing import Any
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, default_index_dir
+from qa.defaults import (
+    MAX_QUESTION_CHARS,
+    MAX_TOP_K,
+    PROXIMITY_WEIGHT,
+    PROXIMITY_WINDOW,
+    SENTENCE_WEIGHT,
+    default_index_dir,
+)
 from qa.errors import ConfigError
 
 __all__ = ["MAX_QUESTION_CHARS", "MAX_TOP_K", "PROXIMITY_WEIGHT", "PROXIMITY_WINDOW", "Settings", "get_settings",
@@ -54,6 +61,9 @@ class Settings(BaseSettings):
         "BM25's best passages (qa/answer/proximity.py); 0 ranks by BM25 alone.")
     proximity_window: int = Field(PROXIMITY_WINDOW, ge=1, le=100,
                                   description="How many terms apart two question terms may stand to count as near.")
+    sentence_weight: float = Field(
+        SENTENCE_WEIGHT, ge=0.0, le=10.0, description="How much the best sentence of each of the first 3 passages "
+        "weighs in their order, for a question (qa/answer/sentence_stage.py); 0 keeps the order of the scores.")
     host: str = Field("127.0.0.1", description="Address `qa serve` listens on: 127.0.0.1 answers this machine "
                       "only; 0.0.0.0 every network it is on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` listens on.")
@@ -98,7 +108,7 @@ class Settings(BaseSettings):
         """Every setting that changes which passages come first: the index's, and the proximity stage's (applied
         when answering, so not stored with the index). What the quality figures are recorded for."""
         return {**self.index_fingerprint(), "proximity_weight": self.proximity_weight,
-                "proximity_window": self.proximity_window}
+                "proximity_window": self.proximity_window, "sentence_weight": self.sentence_weight}
 
     # -- HTTP service layers (qa/middleware.py); plain types so `qa serve` can pass them to workers as QA_* ------
     max_body_bytes: int = Field(

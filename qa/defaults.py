@@ -19,6 +19,9 @@ PROXIMITY_WEIGHT = 0.2
 PROXIMITY_WINDOW = 10
 """Defaults of the proximity stage (`qa.proximity`), measured on BEIR SciFact and SQuAD."""
 
+SENTENCE_WEIGHT = 0.2
+"""Default of the best-sentence stage (`qa.answer.sentence_stage`), chosen on the SQuAD and BBC choose halves."""
+
 
 def default_index_dir(documents: Path) -> Path:
     """Where a documents folder's index goes when no index folder is given: one per folder, under the user's cache

@@ -45,7 +45,8 @@ def test_its_defaults_are_the_settings_defaults(no_qa_environment: None) -> None
     assert settings.top_k == DEFAULT_TOP_K
     assert settings.max_per_article == 0
     searcher = Searcher.__init__.__defaults__
-    assert searcher == (settings.max_per_article, settings.proximity_weight, settings.proximity_window)
+    assert searcher == (settings.max_per_article, settings.proximity_weight, settings.proximity_window,
+                        settings.sentence_weight)
     assert settings.resolved_index_dir() == default_index_dir(Path("documents"))
 
 

@@ -7,7 +7,8 @@
 
 Ranking has two stages: BM25 (`qa.bm25`, exactly rank-bm25's scores, each question term counted once however
 often the question repeats it) over every passage, then a bonus for question terms found near each other over
-BM25's best few (`qa.proximity`).
+BM25's best few (`qa.proximity`); once cited, the first few are put in the order of their score and their best
+sentence together (`qa.answer.sentence_stage`).
 
 Results never repeat the same text: when two passages of one article overlap (neighbouring passages share
 `chunk_overlap` sentences), only the higher-scoring one is kept, and `max_per_article` (0 = no limit) caps how
@@ -30,7 +31,8 @@ from qa.answer.empty import filter_message, no_match_message, suggest, unknown_w
 from qa.answer.evidence import explain, explain_proximity, highlights
 from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
-from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW
+from qa.answer.sentence_stage import by_best_sentence, depth
+from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, SENTENCE_WEIGHT
 from qa.errors import InvalidQuestion
 from qa.index.reader import ArticleInfo, Index
 from qa.lang import FolderLanguages
@@ -52,17 +54,18 @@ class Searcher:
     """Answers questions from one loaded `Index`. Thread-safe: a question keeps no state between calls."""
 
     def __init__(self, index: Index, max_per_article: int = 0, proximity_weight: float = PROXIMITY_WEIGHT,
-                 proximity_window: int = PROXIMITY_WINDOW) -> None:
+                 proximity_window: int = PROXIMITY_WINDOW, sentence_weight: float = SENTENCE_WEIGHT) -> None:
         self.index = index
         self.max_per_article = max_per_article
         self.proximity_weight = proximity_weight
         self.proximity_window = proximity_window
+        self.sentence_weight = sentence_weight
         index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
 
     @classmethod
     def from_settings(cls, index: Index, settings: Settings) -> Searcher:
         return cls(index, max_per_article=settings.max_per_article, proximity_weight=settings.proximity_weight,
-                   proximity_window=settings.proximity_window)
+                   proximity_window=settings.proximity_window, sentence_weight=settings.sentence_weight)
 
     def ask(self, question: str, top_k: int = 3, *, explain_scores: bool = False,
             max_per_article: int | None = None, where: Filter | None = None) -> Answer:
@@ -73,11 +76,14 @@ class Searcher:
         articles; the passages returned are then the best within them.
         """
         started = time.perf_counter()
-        ranking = self.rank(question, top_k, max_per_article=max_per_article, where=where)
+        validate_question(question, top_k)
+        ranking = self.rank(question, depth(question, top_k, self.sentence_weight), max_per_article=max_per_article,
+                            where=where)
         if not ranking.passages:
             return Answer(question, [], _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
                           suggestions=ranking.suggestions, message=ranking.message)
-        passages = self.cite(question, ranking, explain_scores=explain_scores)
+        cited = self.cite(question, ranking, explain_scores=explain_scores)
+        passages = by_best_sentence(question, cited, self.sentence_weight, top_k)  # the last stage
         return Answer(question, passages, _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
                       suggestions=ranking.suggestions)
 
@@ -102,7 +108,8 @@ class Searcher:
              where: Filter | None = None) -> Ranking:
         """`ask` without the evidence of each passage: which passages, in which order, with which scores.
 
-        What an evaluation needs (the evidence never changes the order, and costs most of an answer's time).
+        The order before the best-sentence stage (`qa.answer.sentence_stage`), which `ask` applies to the cited
+        passages; an evaluation applies it as `ask` does (`qa.cli.evaluation.run`).
         """
         validate_question(question, top_k)
         index = self.index

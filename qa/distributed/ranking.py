@@ -14,7 +14,8 @@ The coordinator does what `qa.answer.search.Searcher` does, with the index's par
 3. the proximity stage over the merged first `RERANK_DEPTH` (`qa.answer.proximity.boost`), then the per-article
    rules (`qa.answer.search.pick_diverse`), asking the shards for more passages when those rules leave the answer
    short, exactly as `Searcher` asks its engine;
-4. each chosen passage cited by the shard that holds it (`Searcher.cite`: best sentence, highlights, explanation).
+4. each chosen passage cited by the shard that holds it (`Searcher.cite`: best sentence, highlights, explanation);
+5. the best-sentence stage over the cited passages (`qa.answer.sentence_stage`), as `Searcher.ask`.
 
 Two calls to every shard (the second only to the shards holding chosen passages) for most questions. All calls of
 a question go to shards of the same generation (the same statistics); a write that switches the shards between two
@@ -46,6 +47,7 @@ from qa.answer.search import (
     pick_diverse,
     validate_question,
 )
+from qa.answer.sentence_stage import by_best_sentence, depth
 from qa.config import Settings
 from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
@@ -84,6 +86,7 @@ class ShardedSearcher:
         self.settings = settings
         self.max_per_article = settings.max_per_article
         self.proximity_weight = settings.proximity_weight
+        self.sentence_weight = settings.sentence_weight
         self.analyzers = analyzers or Analyzers()
         self._languages: tuple[str, FolderLanguages] | None = None
         """The generation the collection's languages were learnt at, and how its questions are analysed."""
@@ -142,13 +145,15 @@ class ShardedSearcher:
         deadline = started + ATTEMPTS_S
         while True:
             try:
-                answer = self._ask(question, top_k, explain_scores, max_per_article, where)
+                answer = self._ask(question, depth(question, top_k, self.sentence_weight), explain_scores,
+                                   max_per_article, where)
             except _Stale:
                 if time.perf_counter() > deadline:
                     raise ShardsUnavailable("the index is being updated; try again") from None
                 time.sleep(0.005)
                 continue
-            return replace(answer, took_ms=round((time.perf_counter() - started) * 1000, 3))
+            return replace(answer, passages=by_best_sentence(question, answer.passages, self.sentence_weight, top_k),
+                           took_ms=round((time.perf_counter() - started) * 1000, 3))
 
     def _ask(self, question: str, top_k: int, explain_scores: bool, max_per_article: int | None,
              where: Filter | None) -> Answer:

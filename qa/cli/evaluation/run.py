@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer.evidence import best_sentence, matched_tokens, read_question
-from qa.answer.search import RankedPassage, Searcher, subject_title
+from qa.answer.search import RankedPassage, Searcher
+from qa.answer.sentence_stage import SENTENCE_DEPTH, order, weight_for
 from qa.cli.evaluation.data import (
     BEIR_SPLITS,
     SQUAD_SPLITS,
@@ -28,6 +28,7 @@ from qa.cli.evaluation.data import (
 from qa.config import MAX_TOP_K, Settings
 from qa.corpus.extracted import one_line
 from qa.errors import EvaluationDataError, InvalidQuestion, QAError, UsageError
+from qa.models import BestSentence
 
 if TYPE_CHECKING:
     from qa.index import Index
@@ -54,6 +55,8 @@ class RankedText:
     start: int
     end: int
     text: str
+    best_sentence: BestSentence | None = None
+    """Its best sentence, for the passages the best-sentence stage saw (the first `SENTENCE_DEPTH`)."""
 
 
 def open_searcher(documents: Path, settings: Settings) -> tuple[Index, Searcher]:
@@ -66,17 +69,26 @@ def open_searcher(documents: Path, settings: Settings) -> tuple[Index, Searcher]
 
 
 def ranked_texts(searcher: Searcher, question: str, top_k: int) -> list[RankedText]:
+    """The first `top_k` passages in the order `Searcher.ask` gives them: the ranking, its first
+    `SENTENCE_DEPTH` cited and put in the best-sentence stage's order (`qa.answer.sentence_stage`); those carry
+    their best sentence."""
     try:
-        ranked = searcher.rank(question, top_k=top_k).passages
+        ranking = searcher.rank(question, top_k=top_k)
     except InvalidQuestion:  # e.g. over 2,000 characters: counted as answered with nothing
         return []
-    return [_with_text(searcher.index, passage) for passage in ranked]
+    ranked = ranking.passages
+    cited = searcher.cite(question, replace(ranking, passages=ranked[:SENTENCE_DEPTH]))
+    positions = order([p.score for p in cited], [p.best_sentence.score if p.best_sentence else 0.0 for p in cited],
+                      weight_for(question, searcher.sentence_weight))
+    head = [_with_text(searcher.index, ranked[n], cited[n].best_sentence) for n in positions]
+    return [replace(hit, rank=rank) for rank, hit in enumerate(
+        head + [_with_text(searcher.index, passage) for passage in ranked[len(head):]], start=1)]
 
 
-def _with_text(index: Index, ranked: RankedPassage) -> RankedText:
+def _with_text(index: Index, ranked: RankedPassage, best: BestSentence | None = None) -> RankedText:
     article_number, start, end, _ = index.passage(ranked.passage_id)
     text = index.article_text(article_number)[start:end]
-    return RankedText(ranked.rank, ranked.passage_id, index.articles[article_number].id, start, end, text)
+    return RankedText(ranked.rank, ranked.passage_id, index.articles[article_number].id, start, end, text, best)
 
 
 def evaluate_beir(folder: Path, settings: Settings, data: BeirData | None = None, *,
@@ -164,14 +176,8 @@ def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None
                 found[k] += first is not None and first <= k
             if hits and int(hits[0].document_id) == question.article:
                 overlap += overlaps(hits[0].start, hits[0].end, question.spans)
-            if hits:
-                top = hits[0]
-                article = index.article_text(index.article_number(top.document_id))
-                asked = read_question(index.analyzer, question.question)
-                tokens = matched_tokens(index, article, top.start, top.end, asked.counts)
-                best = best_sentence(index, article, index.passage_sentences(top.passage_id, top.start), asked,
-                                     tokens, subject_title(index.articles[index.article_number(top.document_id)]))
-                best_found += best is not None and contains_answer(best.text, question.answers)
+            best = hits[0].best_sentence if hits else None
+            best_found += best is not None and contains_answer(best.text, question.answers)
         passages = int(index.manifest["passages"])
         del searcher, index
     n = max(len(questions), 1)
