@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/sentence_features.py                 # SQuAD v1.1 dev, choose half (2.5 min, loaded)
     .venv/bin/python benchmarks/sentence_features.py --folds 6
+    QA_SENTENCE_WEIGHT=0 .venv/bin/python benchmarks/sentence_features.py   # the top passages before issue 18's stage
+
+The top passage is `qa eval`'s, so since the best-sentence stage (`qa.answer.sentence_stage`) it is the stage's
+choice; the figures in README.md (Measured quality) for this study were measured before it, as the last command does.
 
 For every question of the SQuAD "choose" half whose top passage (qa's ranking, shipped settings) holds a gold
 answer in one of its sentences, every sentence of that passage is described by the lexical features below and
