@@ -4,6 +4,7 @@
         > benchmarks/results/engine-100k-zipf.json          # and --corpus real > engine-100k-real.json
     python benchmarks/answers.py                             # writes benchmarks/results/answers.json
     python benchmarks/cli_latency.py                         # writes benchmarks/results/cli_latency.json
+    python benchmarks/http_load.py --size 1M --top-k 3 --runs 5 --json > benchmarks/results/http-1m.json
     python benchmarks/charts.py                              # writes docs/speed-*.png (matplotlib, the bench extra)
 
 Each chart says the load average its runs were measured under: the machine is shared, and the ratios (measured in
@@ -79,6 +80,40 @@ def answers_chart() -> Path | None:
     return _save(figure, "speed-answers.png")
 
 
+def http_chart() -> Path | None:
+    """`qa serve` under load, run by run, for each corpus size measured: questions per second at saturation
+    (wrk), and p99 at saturation and at the held rate against the issue's targets (25 ms and 10 ms)."""
+    runs = sorted(RESULTS.glob("http-*.json"))
+    if not runs:
+        return None
+    loaded = sorted((json.loads(path.read_text()) for path in runs), key=lambda report: report["size"])
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 3.8))
+    labels, rates, saturated, held = [], [], [], []
+    for report in loaded:
+        for run in report["runs"]:
+            labels.append(f"{report['size'] // 1000:,}k\n{run['tree']} #{run['run']}\ntop {run['top_k']}")
+            rates.append(run["wrk"].get("requests_per_s", 0))
+            saturated.append(run["wrk"].get("p99_ms", 0))
+            held.append((run.get("held") or {}).get("p99_ms", 0))
+    xs = range(len(labels))
+    left.bar(xs, rates, color=COLORS["qa"])
+    left.set_xticks(list(xs), labels, fontsize=7)
+    left.set_title("questions per second at saturation (wrk, 32 connections)", fontsize=10)
+    right.bar([x - 0.2 for x in xs], saturated, 0.4, label="p99 ms at saturation", color="#1f77b4")
+    right.bar([x + 0.2 for x in xs], held, 0.4, label=f"p99 ms at {loaded[-1]['rate']:,.0f}/s held", color="#aec7e8")
+    right.axhline(25, color="#d62728", linestyle="--", linewidth=1, label="25 ms target")
+    right.axhline(10, color="#ff7f0e", linestyle="--", linewidth=1, label="10 ms target")
+    right.set_xticks(list(xs), labels, fontsize=7)
+    right.legend(fontsize=8)
+    right.set_title("p99 latency (ms)", fontsize=10)
+    loads = ", ".join(report["machine"].split("load average ")[1].split(",")[0] for report in loaded
+                      if "load average " in report.get("machine", ""))
+    figure.suptitle(f"benchmarks/http_load.py: qa serve --workers {loaded[-1]['workers']}, client and server on the "
+                    f"same 2 CPUs (load average {loads} before)", fontsize=10)
+    figure.tight_layout()
+    return _save(figure, "speed-http.png")
+
+
 def _save(figure: plt.Figure, name: str) -> Path:
     path = DOCS / name
     figure.savefig(path, dpi=90)
@@ -87,6 +122,6 @@ def _save(figure: plt.Figure, name: str) -> Path:
 
 
 if __name__ == "__main__":
-    for made in (engines_chart(), answers_chart()):
+    for made in (engines_chart(), answers_chart(), http_chart()):
         if made:
             print(f"wrote {made.relative_to(ROOT)}")

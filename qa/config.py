@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         None,
         description="Folder for the saved index; by default one per documents folder, never inside it.",
     )
-    chunk_words: int = Field(500, ge=10, le=2000, description="Target passage length in words.")
+    chunk_words: int = Field(700, ge=10, le=2000, description="Target passage length in words.")
     chunk_overlap: int = Field(1, ge=0, le=10, description="Sentences repeated between consecutive passages.")
     top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="Passages returned when a request does not say.")
     max_per_article: int = Field(

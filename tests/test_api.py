@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -148,7 +150,7 @@ def _ask(client: TestClient, method: str, payload: object, headers: dict | None)
 
 def test_the_fast_path_answers_exactly_as_fastapi_does(seed_settings: Settings, monkeypatch: pytest.MonkeyPatch
                                                         ) -> None:
-    """`/ask` answers plainly valid requests without FastAPI's per-request machinery (`FastPathRoute`); every
+    """`/ask` answers plainly valid requests without FastAPI's per-request machinery (`FastLane`); every
     answer, error and message must stay what FastAPI's own handling gives, and the fast path must really run."""
     from fastapi.routing import APIRoute
 
@@ -171,11 +173,36 @@ def test_the_fast_path_answers_exactly_as_fastapi_does(seed_settings: Settings, 
     assert valid == 8 and all(status == 200 for status, _ in answers[:valid])
     assert len(standard_calls) == len(ASK_REQUESTS) - valid  # only what the fast path declined reached FastAPI
 
-    monkeypatch.setattr(fastpath.FastPathRoute, "get_route_handler", original)  # FastAPI alone
+    monkeypatch.setattr(fastpath.FastLane, "__call__", _through)  # FastAPI alone
     with TestClient(create_app(seed_settings)) as plain:
         assert [_ask(plain, *request) for request in ASK_REQUESTS] == answers
     assert answers[2][1]["question"] == SHUSHA and answers[6][1]["question"] == "Shusha"
     assert [status for status, _ in answers[valid:]] == [422] * (len(ASK_REQUESTS) - valid)
+
+
+async def _through(lane: fastpath.FastLane, scope: Any, receive: Any, send: Any) -> None:
+    """`FastLane.__call__` without the lane: every request goes to FastAPI's routing."""
+    await lane.app(scope, receive, send)
+
+
+def test_the_fast_lane_is_counted_and_logged_as_its_route(client: TestClient,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    """Requests the fast lane answers pass through the app's own middleware: the metrics count them under the
+    route's template, and each gets its access-log line."""
+    def asked(status: str) -> float:
+        for line in client.get("/metrics").text.splitlines():
+            if line.startswith("qa_http_requests_total{") and 'route="/ask"' in line and f'status="{status}"' in line \
+                    and 'method="GET"' in line:
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before_ok, before_refused = asked("200"), asked("422")
+    with caplog.at_level(logging.INFO, logger="qa.access"):
+        assert client.get("/ask", params={"q": "Shusha"}).status_code == 200
+        assert client.get("/ask", params={"q": ""}).status_code == 422
+    assert asked("200") == before_ok + 1 and asked("422") == before_refused + 1
+    logged = [record.getMessage() for record in caplog.records if record.name == "qa.access"]
+    assert any('"GET /ask?q=Shusha" 200' in line for line in logged), logged
 
 
 def test_batch_with_an_empty_question_is_refused(client: TestClient) -> None:
@@ -262,7 +289,7 @@ def test_the_fast_path_checks_the_key_where_fastapi_does(seed_settings: Settings
 
     with TestClient(create_app(settings)) as fast:
         got = answers(fast)
-    monkeypatch.setattr(fastpath.FastPathRoute, "get_route_handler", fastpath.APIRoute.get_route_handler)
+    monkeypatch.setattr(fastpath.FastLane, "__call__", _through)  # FastAPI alone
     with TestClient(create_app(settings)) as plain:
         assert answers(plain) == got
     assert [status for status, _ in got] == [422, 401, 200, 401, 401, 200, 401]

@@ -4,13 +4,15 @@ from pathlib import Path
 
 import pytest
 
+from qa.config import Settings
 from qa.corpus.chunking import chunk_article
 from qa.corpus.read import read_articles
 from qa.corpus.scan import scan_documents
 from qa.corpus.sentences import split_sentences
+from qa.index import open_index
 from qa.models import Article
 
-from .conftest import ARTICLES, SEED_DOCUMENTS, shared_data
+from .conftest import ARTICLES, SEED_DOCUMENTS, settings_for, shared_data
 
 
 def _article(text: str) -> Article:
@@ -117,3 +119,30 @@ def test_a_long_article_is_cut_into_balanced_passages_at_paragraph_breaks() -> N
     assert [p.text for p in passages] == ["\n\n".join(paragraphs[:2]), "\n\n".join(paragraphs[2:])]
     for passage in passages:
         assert article.text[passage.start : passage.end] == passage.text
+
+
+def _story(name: str, paragraphs: int) -> str:
+    """A news story of `paragraphs` paragraphs of 50 words each, its words its own."""
+    return f"{name} title\n\n" + "\n\n".join(
+        " ".join(f"{name}{p}w{i}" for i in range(50)) + "." for p in range(paragraphs))
+
+
+def test_default_length_keeps_a_news_story_of_650_words_whole(tmp_path: Path) -> None:
+    """The default `chunk_words` (700, chosen on the peers benchmark's choose splits) keeps a story of 650 words in
+    one passage, lead and answer together, and cuts one of 1,000 words into two balanced passages of 500."""
+    assert Settings().chunk_words == 700
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    for number in range(10):  # a folder big enough for the limit to be chunk_words itself (chunking rule 5)
+        (documents / f"filler{number}.txt").write_text(_story(f"filler{number}x", 12), encoding="utf-8")
+    (documents / "short.txt").write_text(_story("short", 13), encoding="utf-8")
+    (documents / "long.txt").write_text(_story("long", 20), encoding="utf-8")
+    index = open_index(settings_for(documents, tmp_path / "index"))
+    by_source: dict[str, list[str]] = {}
+    for passage_id in range(index.engine.n_docs):
+        article, start, end, _ = index.passage(passage_id)
+        by_source.setdefault(index.articles[article].source, []).append(index.article_text(article)[start:end])
+    short = (documents / "short.txt").read_text(encoding="utf-8")
+    assert by_source["short.txt"] == [short[short.index("\n\n") + 2 :]]
+    assert [len(text.split()) for text in by_source["long.txt"]] == [500, 500]
+    assert all(len(texts) == 1 for source, texts in by_source.items() if source.startswith("filler"))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from qa.index.reader import Index
 
-DEFAULT_FINGERPRINT = {"chunk_words": 500, "chunk_overlap": 1, "k1": 1.2, "b": 0.75, "epsilon": 0.25,
+DEFAULT_FINGERPRINT = {"chunk_words": 700, "chunk_overlap": 1, "k1": 1.2, "b": 0.75, "epsilon": 0.25,
                        "title_in_passages": True}
 """`Settings().index_fingerprint()`, without importing the settings model (tests/test_quick.py keeps them equal);
 an index built with other settings goes to the full command."""

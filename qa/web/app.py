@@ -34,6 +34,7 @@ from qa.errors import (
     Unavailable,
 )
 from qa.web.deps import Served
+from qa.web.fastpath import FastLane
 from qa.web.limits import Limits
 from qa.web.observability import Observability
 from qa.web.routes import ask, documents, page, service
@@ -75,10 +76,12 @@ def create_app(settings: Settings | None = None, *,
         redoc_url=None,
     )
     _add_error_handlers(app)
-    app.include_router(ask.router())
+    asking = ask.router()
+    app.include_router(asking)
     app.include_router(documents.router)
     app.include_router(service.router)
     page.mount(app)
+    app.add_middleware(FastLane, routes=asking.routes)  # innermost: limits, metrics and the access log see it
     app.add_middleware(Limits, settings=settings)
     app.add_middleware(Observability, settings=settings, openapi=app.openapi)
     return app

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from qa.models import Answer, BatchAnswer
 from qa.web.deps import collection
-from qa.web.fastpath import FastPathRoute, json_body, json_response, with_fast_path
+from qa.web.fastpath import DeepJsonRoute, json_body, json_response, with_fast_path
 from qa.web.schemas import AskQuery, AskRequest, BatchRequest, ErrorBody
 from qa.web.security import require_reader
 
@@ -85,8 +85,8 @@ async def ask_batch(body: BatchRequest, request: Request) -> Response:
 
 
 def router() -> APIRouter:
-    """The question routes (made per app, so that each app's routes take `FastPathRoute` as it is then)."""
-    routes = APIRouter(tags=["ask"], dependencies=[Depends(require_reader)], route_class=FastPathRoute)
+    """The question routes (made per app, so that each app's routes take `DeepJsonRoute` as it is then)."""
+    routes = APIRouter(tags=["ask"], dependencies=[Depends(require_reader)], route_class=DeepJsonRoute)
     routes.add_api_route("/ask", ask, methods=["POST"], response_model=Answer, responses=ERRORS)
     routes.add_api_route("/ask", ask_get, methods=["GET"], response_model=Answer, responses=ERRORS)
     routes.add_api_route("/ask/batch", ask_batch, methods=["POST"], response_model=BatchAnswer, responses=ERRORS)
