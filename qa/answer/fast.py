@@ -91,6 +91,8 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
     bonus = sentence.KIND_BONUS.get(question.kind or "", 0.0)
     lit_starts, lit_ends, cuts = hl_start.tolist(), hl_end.tolist(), hl_ptr.tolist()
     scores, chosen = cand_score.tolist(), best.tolist()
+    if bonus:  # the candidates of every passage, for the asked kind's bonus (read once, not per passage)
+        distinct, negatives, candidates = cand_distinct.tolist(), (-cand_position).tolist(), cand_ptr.tolist()
     answers: list[tuple[BestSentence | None, list[Span]]] = []
     for n, ((a, z), window) in enumerate(zip(bounds.tolist(), windows, strict=True)):
         lit = list(map(Span, lit_starts[cuts[n] : cuts[n + 1]], lit_ends[cuts[n] : cuts[n + 1]]))
@@ -99,9 +101,8 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
             continue
         score = scores[chosen[n]] if chosen[n] >= 0 else 0.0  # none: no question word, its first sentence
         if bonus and chosen[n] >= 0:
-            lo, hi = cand_ptr[n : n + 2].tolist()
-            scored = sorted(zip(scores[lo:hi], cand_distinct[lo:hi].tolist(), (-cand_position[lo:hi]).tolist(),
-                                strict=True), reverse=True)
+            lo, hi = candidates[n], candidates[n + 1]
+            scored = sorted(zip(scores[lo:hi], distinct[lo:hi], negatives[lo:hi], strict=True), reverse=True)
             sentences = index.passage_sentences(window.passage_id, window.start)
             score, _, negative = _with_kind(index, window, sentences, scored, question, bonus)
             a, z = sentences[-negative]
