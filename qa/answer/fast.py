@@ -2,13 +2,16 @@
 reference in Python (`qa.answer.sentence.best_sentence`, `qa.answer.evidence.highlights`), at a fraction of the
 cost.
 
-The reference builds dicts and bit masks per passage and costs about 50-100 µs of Python a passage, four times the
-ranking's share of an answer; here two compiled calls per answer (`qa.answer.sentence_kernel`) find every
-passage's matched words, highlights and sentence scores from the index's term ids, word spans and sentence bounds,
-and Python only reads the few words that matched (are they spelled as asked?) and makes the answer's objects.
-The results are the same to the last bit (tests/test_fast_evidence.py compares both on real folders). Where the
-compiled kernels are not loaded (`qa ask "..."`: `qa.ranking.loops.numpy_only`), or a question has more than 64
-distinct terms or words (bit masks of one machine word), `evidence` returns None and the reference is used.
+The reference builds dicts and bit masks per passage and costs about 50-100 µs of Python a passage, more than the
+ranking of the whole answer; here one compiled call per answer (`sentence_kernel.answer_evidence`) finds every
+passage's matched words, highlights, words spelled as asked and sentence scores from the index's term ids, word
+spans and sentence bounds (`Index.sequences`, `word_spans`, `sentences` and their pointers, read as
+`Index.matched_tokens` and `Index.passage_sentences` read them), and Python makes the answer's objects. Where a
+matched word is not ASCII, Python lowercases the matched words and a second call scores. The asked kind's bonus
+(regular expressions) is Python's, over the candidates the kernel scored. The results are the same to the last
+bit (tests/test_fast_evidence.py compares whole answers on real folders). Where the compiled kernels are not
+loaded (`qa ask "..."`: `qa.ranking.loops.numpy_only`), or a question has more than 64 distinct terms or words
+(bit masks of one machine word), `evidence` returns None and the reference is used.
 """
 
 from __future__ import annotations

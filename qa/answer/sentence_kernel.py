@@ -1,15 +1,17 @@
 """Compiled loops of a hit's evidence (numba): the words that matched, the highlights, and every candidate
-sentence's score, for all the passages of an answer in two calls.
+sentence's score, for all the passages of an answer in one call (`answer_evidence`).
 
 `qa.answer.sentence.best_sentence` and `qa.answer.evidence.highlights` are the reference: they say what is
 computed, in Python, with dicts and bit masks. These loops compute the same numbers, with the same floating-point
 operations in the same order, from the index's term-id sequences, word spans and sentence bounds, so that a whole
-answer costs little more than its ranking (`qa.answer.fast`, tests/test_fast_evidence.py compares both on real
-folders). Imported only where the compiled kernels are (`qa.ranking.loops.compiled`): `qa ask "..."` never loads
+answer costs not much more than its ranking (`qa.answer.fast`, tests/test_fast_evidence.py compares both on
+real folders). Imported only where the compiled kernels are (`qa.ranking.loops.compiled`): `qa ask "..."` never loads
 numba.
 
 Adding a per-sentence feature to the best sentence: compute it in `sentence_scores` where the score is summed,
-as one more term of the same sum, in the same place as in `best_sentence`, and pass its weight as an argument.
+as one more term of the same sum, in the same place as in `best_sentence`, and pass its weight (read from
+`qa.answer.sentence` by `qa.answer.fast.evidence` at each call) as one more argument after `previous_weight`,
+here and in `answer_evidence`.
 """
 
 from __future__ import annotations
