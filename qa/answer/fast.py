@@ -16,6 +16,7 @@ loaded (`qa ask "..."`: `qa.ranking.loops.numpy_only`), or a question has more t
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from itertools import accumulate
 from types import ModuleType
@@ -23,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.answer import sentence
+from qa.answer import proximity, sentence
 from qa.answer.sentence import AskedQuestion, holds_kind
 from qa.index.reader import Index
 from qa.models import BestSentence, Span
@@ -77,11 +78,13 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
     places = np.array([(window.passage_id, window.start, window.end, window.article) for window in windows],
                       np.int64).T
     docs, starts = places[0], places[1]
-    scoring = (np.array(list(counts.values()), np.float64), np.array([idf.get(term, 0.0) for term in counts]),
-               np.array([term in idf for term in counts]), np.array([position[term] for term in idf], np.int64),
+    scoring = (np.array(list(counts.values()), np.float64),
+               np.array([idf.get(term, 0.0) for term in counts], np.float64),
+               np.array([term in idf for term in counts], np.bool_),
+               np.array([position[term] for term in idf], np.int64),
                np.array([position[term] for term in spelled.values()], np.int64),
                np.array([[term in window.subject for term in counts] for window in windows], np.bool_),
-               np.array([bool(window.subject) for window in windows]),
+               np.array([bool(window.subject) for window in windows], np.bool_),
                sentence.SPELLED_WEIGHT, sentence.WINDOW_WEIGHT, sentence.PREVIOUS_WEIGHT)  # read now: the same weights
     q_ids = np.array([vocab.get(term, -1) for term in counts], np.int64)
     title_lens = index.title_terms[places[3]]
@@ -111,6 +114,20 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
             a, z = sentences[-negative]
         answers.append((BestSentence(window.text[a - window.base : z - window.base], a, z, round(score, 6)), lit))
     return answers
+
+
+def warm(index: Index) -> None:
+    """Load the compiled evidence loops and proximity bonus now (their machine code, cached by numba beside them),
+    not during the first question, as `Searcher` does for the engine's: the evidence of the index's first passage
+    for a question of no words, and its bonus for two terms it lacks. Nothing where the loops are not loaded or the
+    index is empty."""
+    if kernels() is None or not index.engine.n_docs:
+        return
+    article, start, end, number = index.passage(0)
+    text, base = index.article_window(article, start, end)
+    evidence(index, [Window(0, article, start, end, number, text, base, frozenset())],
+             AskedQuestion(Counter(), {}, {}, None))
+    proximity.bonuses(index, [-1, -2], np.zeros(1, np.int64), 1.0, 1)  # two terms it lacks: the compiled bonus
 
 
 def _texts(windows: list[Window], words: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ import numpy as np
 
 from qa.answer.empty import filter_message, no_match_message, suggest, unknown_words
 from qa.answer.evidence import explain, explain_proximity, highlights
-from qa.answer.fast import Window, evidence
+from qa.answer.fast import Window, evidence, warm
 from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW
@@ -59,6 +59,7 @@ class Searcher:
         self.proximity_weight = proximity_weight
         self.proximity_window = proximity_window
         index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
+        warm(index)  # and the compiled evidence's (qa.answer.fast)
 
     @classmethod
     def from_settings(cls, index: Index, settings: Settings) -> Searcher:
