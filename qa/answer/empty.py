@@ -49,6 +49,8 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
         ...               for i in range(7)], {"地铁", "铁线", "线路"}.__contains__)
         ['有多长']
     """
+    if all(held(token.term) for token in tokens):  # most questions: every word is known
+        return []
     held_spans = {(token.start, token.end) for token in tokens if held(token.term)}
     held_words = {question[start:end] for start, end in held_spans}
     spans = sorted({(token.start, token.end) for token in tokens})

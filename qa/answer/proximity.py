@@ -20,6 +20,7 @@ nDCG@10 from 0.6912 to 0.7026 and SQuAD answer recall@1 from 0.8218 to 0.8385; w
 from __future__ import annotations
 
 from itertools import combinations
+from types import ModuleType
 
 import numpy as np
 
@@ -67,11 +68,29 @@ def bonuses(index: Index, term_ids: list[int], docs: np.ndarray, weight: float, 
     """
     if weight <= 0 or len(set(term_ids)) < 2 or docs.size == 0:
         return np.zeros(docs.shape[0], np.float64)
+    compiled = _compiled()
+    if compiled is not None:  # the same numbers in one call
+        engine = index.engine
+        distinct, first, second = _pairs(term_ids)
+        title_lens = index.title_terms[np.asarray(index.passages[docs, 0])]
+        bonus_of: np.ndarray = compiled.bonuses(index.sequences, index.sequence_ptr, docs, title_lens, distinct, first,
+                                                second, window, engine.idf, engine.length_norms(docs),
+                                                engine.params.k1, weight)
+        return bonus_of
     near, min_idf, norms, _, _ = _pair_weights(index, term_ids, docs, window)
     k1 = index.engine.params.k1
     parts = term_weight(near.astype(np.float64), min_idf[None, :], norms[:, None], k1)
     bonus: np.ndarray = weight * np.cumsum(parts, axis=1)[:, -1]  # in order (`sum` adds in pairs: zeros would count)
     return bonus
+
+
+def _compiled() -> ModuleType | None:
+    """The compiled bonus (`qa.answer.proximity_kernel`), or None in a process that answers with NumPy alone."""
+    if loops.compiled() is None:
+        return None
+    from qa.answer import proximity_kernel  # lazy: numba
+
+    return proximity_kernel
 
 
 def boost(docs: np.ndarray, scores: np.ndarray, bonus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ import numpy as np
 
 from qa.answer.empty import filter_message, no_match_message, suggest, unknown_words
 from qa.answer.evidence import explain, explain_proximity, highlights
+from qa.answer.fast import Window, evidence, warm
 from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.answer.sentence_stage import by_best_sentence, depth
@@ -36,7 +37,7 @@ from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMI
 from qa.errors import InvalidQuestion
 from qa.index.reader import ArticleInfo, Index
 from qa.lang import FolderLanguages
-from qa.models import Answer, Citation, Filter, Passage, QuestionTerm, Suggestion, page_number
+from qa.models import Answer, BestSentence, Citation, Filter, Passage, QuestionTerm, Span, Suggestion, page_number
 from qa.ranking.analysis import TextAnalyzer
 
 Key = TypeVar("Key")
@@ -61,6 +62,7 @@ class Searcher:
         self.proximity_window = proximity_window
         self.sentence_weight = sentence_weight
         index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
+        warm(index)  # and the compiled evidence's (qa.answer.fast)
 
     @classmethod
     def from_settings(cls, index: Index, settings: Settings) -> Searcher:
@@ -101,8 +103,24 @@ class Searcher:
             asked = replace(asked, idf=idf)
         searched = {index.vocab[t.term]: t.term for t in ranking.terms if t.term in index.vocab} if explain_scores \
             else None
-        return [self._passage(ranked, asked, searched if ranked.reranked else None, explain_scores)
-                for ranked in ranking.passages]
+        windows = self._windows(ranking.passages)
+        found = evidence(index, windows, asked)  # compiled; None where the loops are not loaded (qa ask "...")
+        return [self._passage(ranked, window, asked, searched if ranked.reranked else None, explain_scores,
+                              found[n] if found is not None else None)
+                for n, (ranked, window) in enumerate(zip(ranking.passages, windows, strict=True))]
+
+    def _windows(self, ranked: list[RankedPassage]) -> list[Window]:
+        """Each passage's place and the text its evidence reads (`Index.article_window`), with its article
+        title's terms."""
+        index = self.index
+        rows = np.asarray(index.passages[[r.passage_id for r in ranked]]).tolist()  # one read of the memory map
+        windows = []
+        for passage, (article_number, start, end, number) in zip(ranked, rows, strict=True):
+            text, base = index.article_window(article_number, start, end)  # the passage, not the whole article
+            title = subject_title(index.articles[article_number])
+            subject = index.subject_terms(title, index.analyzer_of(article_number)) if title else frozenset()
+            windows.append(Window(passage.passage_id, article_number, start, end, number, text, base, subject))
+        return windows
 
     def rank(self, question: str, top_k: int = 3, *, max_per_article: int | None = None,
              where: Filter | None = None) -> Ranking:
@@ -160,18 +178,21 @@ class Searcher:
                 return kept
             fetch = min(fetch * 4, engine.n_docs)
 
-    def _passage(self, ranked: RankedPassage, asked: AskedQuestion, searched: dict[int, str] | None,
-                 explain_scores: bool) -> Passage:
+    def _passage(self, ranked: RankedPassage, window: Window, asked: AskedQuestion, searched: dict[int, str] | None,
+                 explain_scores: bool, found: tuple[BestSentence | None, list[Span]] | None) -> Passage:
         """One result with its citation and evidence, and its explanation if asked; `searched` (term id -> term,
-        as searched) is given when the proximity stage scored the passage (only the first `RERANK_DEPTH` are)."""
+        as searched) is given when the proximity stage scored the passage (only the first `RERANK_DEPTH` are);
+        `found`: its best sentence and highlights when the compiled loops gave them (`qa.answer.fast`)."""
         index = self.index
         passage_id, score = ranked.passage_id, ranked.score
-        article_number, start, end, number = index.passage(passage_id)
+        article_number, start, end, number, text, base = window[1:7]
         article = index.articles[article_number]
-        text, base = index.article_window(article_number, start, end)  # the passage, not the whole article
-        analyzer = index.analyzer_of(article_number)  # the article's language's, as its passages were indexed
-        tokens = index.matched_tokens(passage_id, start, asked.counts)
-        sentences = index.passage_sentences(passage_id, start)
+        if found is None:  # the reference, in Python
+            analyzer = index.analyzer_of(article_number)  # the article's language's, as its passages were indexed
+            tokens = index.matched_tokens(passage_id, start, asked.counts)
+            sentences = index.passage_sentences(passage_id, start)
+            found = (best_sentence(index, text, sentences, asked, tokens, subject_title(article), base=base,
+                                   analyzer=analyzer), highlights(tokens))
         pages = article.page_starts
         meta = article.meta
         citation = Citation(document_id=article.id, title=article.title, source=article.source, passage=number,
@@ -182,9 +203,7 @@ class Searcher:
                             end_page=page_number(pages, end - 1) if pages else None,
                             line=int(meta["line"]) if "line" in meta else None, language=article.language)
         return Passage(rank=ranked.rank, score=score, text=text[start - base : end - base], citation=citation,
-                       best_sentence=best_sentence(index, text, sentences, asked, tokens, subject_title(article),
-                                                   base=base, analyzer=analyzer),
-                       highlights=highlights(tokens),
+                       best_sentence=found[0], highlights=found[1],
                        explanation=explain(index, passage_id, asked, score) if explain_scores else None,
                        proximity=explain_proximity(index, searched, passage_id, self.proximity_weight,
                                                    self.proximity_window, asked.words)

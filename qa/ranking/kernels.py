@@ -332,7 +332,7 @@ def near_counts(sequences: Array, seq_ptr: Array, docs: Array, title_lens: Array
     `sequences[seq_ptr[d]:seq_ptr[d + 1]]` are passage d's term ids in order, as indexed (stopwords removed, the
     title's terms first: `title_lens[n]` of them for `docs[n]`). The title is kept more than `window` away from the
     text, so its words are near each other but never near the start of every passage. One scan of the passage
-    finds where the question's terms stand; pairs then only look at those few positions.
+    finds where the question's terms stand; each pair then walks its two terms' positions, in order, once.
     """
     m = q_terms.shape[0]
     n_pairs = pair_first.shape[0]
@@ -357,16 +357,25 @@ def near_counts(sequences: Array, seq_ptr: Array, docs: Array, title_lens: Array
                     which[found] = j
                     found += 1
                     break
+        # each term's positions, in order (a counting sort by term): a pair then walks two short sorted lists
+        starts = np.zeros(m + 1, np.int64)
+        for x in range(found):
+            starts[which[x] + 1] += 1
+        for j in range(m):
+            starts[j + 1] += starts[j]
+        fill = starts[:m].copy()
+        places = np.empty(found, np.int64)
+        for x in range(found):
+            places[fill[which[x]]] = where[x]
+            fill[which[x]] += 1
         for p in range(n_pairs):
-            first = pair_first[p]
-            second = pair_second[p]
             near = 0
-            for x in range(found):
-                if which[x] != first:
-                    continue
-                for y in range(found):
-                    if which[y] == second and abs(where[y] - where[x]) <= window:
-                        near += 1
-                        break
+            y = starts[pair_second[p]]
+            y_end = starts[pair_second[p] + 1]
+            for x in range(starts[pair_first[p]], starts[pair_first[p] + 1]):
+                while y < y_end and places[y] < places[x] - window:  # b's occurrences too far before this a
+                    y += 1
+                if y < y_end and places[y] <= places[x] + window:
+                    near += 1
             out[n, p] = near
     return out
