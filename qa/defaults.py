@@ -19,7 +19,7 @@ PROXIMITY_WEIGHT = 0.2
 PROXIMITY_WINDOW = 10
 """Defaults of the proximity stage (`qa.proximity`), measured on BEIR SciFact and SQuAD."""
 
-SENTENCE_WEIGHT = 0.2
+SENTENCE_WEIGHT = 0.05
 """Default of the best-sentence stage (`qa.answer.sentence_stage`), chosen on the SQuAD and BBC choose halves."""
 
 

@@ -17,13 +17,14 @@ the asked kind's bonus). Passages below `SENTENCE_DEPTH` keep their place; every
 its explanation adds up to), so within the first `SENTENCE_DEPTH` the scores need not decrease. Ties keep the
 scores' order. Weight 0 turns the stage off; so does a question that is not asked as one (`weight_for`).
 
-Chosen on the choose splits only (`benchmarks/sentence_stage.py`; `README.md`, Measured quality, has the
-held-out figures): on the SQuAD v1.1 dev "choose" half, weight 0.2 over the first 3 passages puts a passage holding
-an answer first for 0.8575 of the questions instead of 0.8365, and its best sentence holds one for 0.7193 instead of
-0.6964. Larger weights give SQuAD more (0.6: 0.7290, with the first 5) but not our BBC questions' choose half,
-where 0.2 was the best weight (hit@1 0.90 -> 0.91, MRR@10 0.931 -> 0.936; 0.3 and 0.6 lower MRR@10, and with the
-first 5 they lose a question at hit@3). With the first 3 passages, the number `qa ask` shows, the stage costs no
-more evidence than the answer already gathers.
+Chosen on the choose splits only, with 700-word passages (`benchmarks/sentence_stage.py`; `README.md`, Measured
+quality, has the table and the held-out figures): on the SQuAD v1.1 dev "choose" half, weight 0.05 / 0.1 / 0.2 over
+the first 3 passages puts a passage holding an answer first for 0.8521 / 0.8581 / 0.8641 of the questions instead of
+0.8447, and its best sentence holds one for 0.6981 / 0.7047 / 0.7142 instead of 0.6906; on our BBC questions'
+choose half the same weights give hit@1 0.90 / 0.89 / 0.88 against 0.90 without the stage (a sibling story whose
+sentence says the question's words takes rank 1). The default is the largest weight that loses nothing at rank 1 on
+any choose split (issue 17's rule). With the first 3 passages, the number `qa ask` shows, the stage costs no more
+evidence than the answer already gathers.
 """
 
 from __future__ import annotations
