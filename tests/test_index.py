@@ -24,7 +24,7 @@ def test_index_is_saved_and_reused(articles_dir: Path, tmp_path: Path) -> None:
     assert first.manifest["articles"] == 3
     second = open_index(settings)
     assert second.path == first.path  # reused, not rebuilt
-    assert isinstance(second.engine.weights.base, np.memmap)  # memory-mapped, not read into memory
+    assert isinstance(second.engine.doc_ids.base, np.memmap)  # memory-mapped, not read into memory
 
 
 @pytest.mark.parametrize("change", ["add", "modify", "remove"])

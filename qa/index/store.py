@@ -42,8 +42,10 @@ from qa.ranking.analysis import ANALYZER_VERSION
 if TYPE_CHECKING:
     from qa.config import Settings
 
-INDEX_FORMAT = 10  # 9: word_spans.npy; 10: each article's language, analysis caches per language
-"""Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
+INDEX_FORMAT = 11
+"""Bump when the files of a version change meaning, so older versions are rebuilt rather than misread (9:
+word_spans.npy; 10: each article's language, analysis caches per language; 11: postings without stored weights,
+tfs in the narrowest type)."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
