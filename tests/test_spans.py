@@ -63,9 +63,13 @@ def test_word_starts(text: str) -> None:
     assert np.all(np.diff(starts) > 0)
 
 
-def test_word_gaps_give_the_starts_back_with_wide_gaps_and_empty_passages() -> None:
+@pytest.mark.parametrize("piece", [3, 1 << 22])  # encoded a few words at a time, or all at once
+def test_word_gaps_give_the_starts_back_with_wide_gaps_and_empty_passages(piece: int,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.index import spans
     from qa.index.spans import GAP_ESCAPE, starts_of, starts_of_passages, word_gaps
 
+    monkeypatch.setattr(spans, "_PIECE", piece)
     rng = np.random.default_rng(7)
     lengths = np.array([0, 5, 1, 0, 40, 3, 0])
     ptr = np.concatenate([[0], np.cumsum(lengths)])
