@@ -91,9 +91,10 @@ _PIECE = 1 << 22
 def starts_of(gaps: np.ndarray, wide: np.ndarray, values: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """The word starts of rows lo..hi (int64), `lo` being a passage's first row (`word_gaps` reversed)."""
     steps = gaps[lo:hi].astype(np.int64)
-    first, last = np.searchsorted(wide, [lo, hi]).tolist()
-    if first < last:
-        steps[wide[first:last] - lo] = values[first:last]
+    if wide.shape[0]:
+        first, last = np.searchsorted(wide, [lo, hi]).tolist()
+        if first < last:
+            steps[wide[first:last] - lo] = values[first:last]
     return np.cumsum(steps)
 
 

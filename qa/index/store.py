@@ -10,7 +10,7 @@
                               every other file (whole, or its two ends for a big one: checked on load, a
                               damaged version is rebuilt)
         articles.json         id, title, source, body_start, first passage, metadata, language (and whence)
-        texts.zst, text_*     every article's text, UTF-8, concatenated, compressed in 4 KB blocks (qa.index.texts);
+        texts.zst, text_*     every article's text, UTF-8, concatenated, compressed in 2 KB blocks (qa.index.texts);
                               text_offsets.npy: where each starts in the uncompressed text
         passages.npy          per passage: article, start, end (character offsets), number (int32 where they fit)
         sentences.npy         the passages' sentence spans, relative to the passage start (uint16 pairs below 64 K
