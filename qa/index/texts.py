@@ -39,6 +39,9 @@ LEVEL = 3
 TRAIN_BYTES = 8 << 20
 """Text held back to train the dictionary on before the first block is written (bounded memory)."""
 DICT_BYTES = 64 << 10
+CACHE_BLOCKS = 16_384
+"""Decompressed blocks kept per process (32 MB at most): a folder of up to 32 MB of text is read from memory once
+warm, as its uncompressed pages would be from the page cache; a bigger one keeps its recently read blocks."""
 TEXT_FILES = ("texts.zst", "text_blocks.npy", "text_dict.bin", "text_ascii.npy")
 
 _NOT_ASCII = re.compile(rb"[\x80-\xff]")
@@ -153,6 +156,7 @@ class TextStore:
         """Per article, how many of its first bytes (and characters) are ASCII."""
         self._dictionary = dictionary
         self._local = threading.local()  # a decompressor is not safe to share between threads
+        self._recent: dict[int, bytes] = {}
 
     @classmethod
     def open(cls, folder: Path) -> TextStore:
@@ -174,6 +178,14 @@ class TextStore:
         return b"".join(map(self._block, range(first, last + 1)))[start - base : end - base]
 
     def _block(self, number: int) -> bytes:
+        block = self._recent.get(number)
+        if block is None:
+            block = self._recent[number] = self._decompress(number)
+            if len(self._recent) > CACHE_BLOCKS:
+                self._recent.clear()  # simple and thread-safe, as the index's other caches; a miss costs ~4 us
+        return block
+
+    def _decompress(self, number: int) -> bytes:
         decompress = getattr(self._local, "decompress", None)
         if decompress is None:
             import zstandard
