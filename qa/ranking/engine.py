@@ -53,8 +53,11 @@ class SparseBM25:
         self.doc_len = arrays["doc_len"]
         self.idf = arrays["idf"]
         self.max_weight = arrays["max_weight"]
-        self.norms = arrays["norms"] if "norms" in arrays else length_norms(self.doc_len, params, avgdl)
-        """k1 * (1 - b + b * |d| / avgdl) per passage: with a posting's tf and its term's idf, its weight."""
+        self.norm_of_len, self.unit_of_len = length_tables(self.doc_len, params, avgdl)
+        """k1 * (1 - b + b * |d| / avgdl) for each passage length |d| (with a posting's tf and its term's idf, its
+        weight), and the weight of a tf-1 posting of a term whose IDF is 1 (see `unit_weights`): tables of a few
+        KB, read through `doc_len`, so the kernels' per-passage reads stay in the cache (an array of norms per
+        passage, 8 MB at 1M passages, made the engine 60 % slower than stored weights)."""
         # Pruning needs every weight >= 0; a negative IDF floor (tiny corpora) falls back to the full scan.
         self._prunable = bool(self.idf.size == 0 or float(np.min(self.idf)) >= 0.0)
         self._doc_freq = doc_freq
@@ -100,7 +103,7 @@ class SparseBM25:
 
         doc_ids, tfs = kernels.invert(pair_terms, pair_docs, pair_tfs, indptr)
         arrays = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs.astype(tfs_dtype(int(tfs.max(initial=0)))),
-                  "doc_len": doc_len}
+                  "doc_len": doc_len.astype(tfs_dtype(int(doc_len.max(initial=0))))}
         arrays.update(_weigh(arrays, doc_freq, params))
         return cls(arrays, params)
 
@@ -143,10 +146,11 @@ class SparseBM25:
         from qa.ranking import kernels  # lazy, as in `top_k`: see qa.ranking.loops
 
         idf = np.ascontiguousarray(idf, np.float64)
-        norms = length_norms(self.doc_len, self.params, avgdl)
-        maxima = kernels.posting_maxima(self.indptr, self.doc_ids, self.tfs, idf, norms, self.params.k1)
+        norm_of_len, unit_of_len = length_tables(self.doc_len, self.params, avgdl)
+        maxima = kernels.posting_maxima(self.indptr, self.doc_ids, self.tfs, idf, self.doc_len, norm_of_len,
+                                        unit_of_len, self.params.k1)
         arrays = {"indptr": self.indptr, "doc_ids": self.doc_ids, "tfs": self.tfs, "doc_len": self.doc_len,
-                  "idf": idf, "max_weight": maxima, "norms": norms}
+                  "idf": idf, "max_weight": maxima}
         return SparseBM25(arrays, self.params, avgdl=avgdl, doc_freq=np.asarray(doc_freq, np.int64))
 
     # -- scoring --------------------------------------------------------------------------------------------
@@ -186,10 +190,12 @@ class SparseBM25:
         return out
 
     @property
-    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                float]:
         """What a posting's passage and weight are computed from, as the kernels take them: (indptr, doc_ids, tfs,
-        idf, norms, k1)."""
-        return self.indptr, self.doc_ids, self.tfs, self.idf, self.norms, self.params.k1
+        idf, doc_len, norm_of_len, unit_of_len, k1)."""
+        return (self.indptr, self.doc_ids, self.tfs, self.idf, self.doc_len, self.norm_of_len, self.unit_of_len,
+                self.params.k1)
 
     def term_stats(self, term_id: int, doc: int) -> tuple[int, float, float]:
         """(tf, idf, weight) of one term in one passage; tf 0 when absent. Binary search in the postings."""
@@ -198,7 +204,7 @@ class SparseBM25:
         idf = float(self.idf[term_id])
         if pos < hi and self.doc_ids[pos] == doc:
             tf = int(self.tfs[pos])
-            return tf, idf, float(term_weight(np.float64(tf), idf, self.norms[doc], self.params.k1))
+            return tf, idf, float(term_weight(np.float64(tf), idf, self.length_norm(doc), self.params.k1))
         return 0, idf, 0.0
 
     def length_norm(self, doc: int) -> float:
@@ -207,7 +213,7 @@ class SparseBM25:
 
     def length_norms(self, docs: np.ndarray) -> np.ndarray:
         """`length_norm` of several passages at once."""
-        norms: np.ndarray = self.norms[docs]
+        norms: np.ndarray = self.norm_of_len[self.doc_len[docs]]
         return norms
 
     def doc_freq(self, term_id: int) -> int:
@@ -350,6 +356,24 @@ class EngineBuilder:
         return SparseBM25.from_flat(tokens, lengths, len(self.vocab), params)
 
 
+def length_tables(doc_len: np.ndarray, params: BM25Params, avgdl: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The length norm of every passage length from 0 to the longest (`length_norms`, elementwise: the same number
+    each passage of that length gets), and `unit_weights` of them; `avgdl` defaults to the mean of `doc_len`."""
+    if avgdl is None:
+        avgdl = float(np.asarray(doc_len, np.float64).mean()) if doc_len.shape[0] else 0.0
+    norm_of_len = length_norms(np.arange(int(np.max(doc_len, initial=0)) + 1), params, avgdl)
+    return norm_of_len, unit_weights(norm_of_len, params.k1)
+
+
+def unit_weights(norms: np.ndarray, k1: float) -> np.ndarray:
+    """For each length norm, the weight of one occurrence (tf 1) of a term whose IDF is 1: the fraction of
+    `qa.ranking.bm25.term_weight`, the same number the formula gives (1.0 * x is x), so a tf-1 posting's weight is
+    idf * unit, one multiplication, in the kernels (`kernels._weight`)."""
+    ones = np.ones(norms.shape[0])
+    units: np.ndarray = term_weight(ones, ones, norms, k1)
+    return units
+
+
 def tfs_dtype(largest: int) -> type[np.unsignedinteger]:
     """The narrowest type that holds every tf: uint8 below 256 (a word 256 times in one passage is rare)."""
     return np.uint8 if largest < 1 << 8 else np.uint16 if largest < 1 << 16 else np.uint32
@@ -361,6 +385,7 @@ def _weigh(arrays: dict[str, np.ndarray], doc_freq: np.ndarray, params: BM25Para
 
     n_docs = arrays["doc_len"].shape[0]
     idf = okapi_idf(doc_freq, n_docs, params.epsilon)
-    norms = length_norms(arrays["doc_len"], params)
-    maxima = kernels.posting_maxima(arrays["indptr"], arrays["doc_ids"], arrays["tfs"], idf, norms, params.k1)
+    norm_of_len, unit_of_len = length_tables(arrays["doc_len"], params, None)
+    maxima = kernels.posting_maxima(arrays["indptr"], arrays["doc_ids"], arrays["tfs"], idf, arrays["doc_len"],
+                                    norm_of_len, unit_of_len, params.k1)
     return {"idf": idf, "max_weight": maxima}

@@ -65,7 +65,8 @@ _term_weight: Any = njit(inline="always")(bm25.term_weight)  # the formula lives
 
 
 @njit(cache=True, nogil=True)
-def posting_maxima(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k1: float) -> Array:
+def posting_maxima(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array, norm_of_len: Array,
+                   unit_of_len: Array, k1: float) -> Array:
     """The largest weight of each term's postings (`qa.bm25.term_weight`, compiled): the most one occurrence of
     the term can add to a score."""
     n_terms = indptr.shape[0] - 1
@@ -74,7 +75,7 @@ def posting_maxima(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms:
         best = 0.0
         w_idf = idf[t]
         for p in range(indptr[t], indptr[t + 1]):
-            weight = _term_weight(np.float64(tfs[p]), w_idf, norms[doc_ids[p]], k1)
+            weight = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, doc_ids[p], w_idf, k1)
             if weight > best:
                 best = weight
         maxima[t] = best
@@ -82,10 +83,18 @@ def posting_maxima(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _weight(tfs: Array, norms: Array, p: int, d: int, w_idf: float, k1: float) -> float:
+def _weight(tfs: Array, doc_len: Array, norm_of_len: Array, unit_of_len: Array, p: int, d: int, w_idf: float,
+            k1: float) -> float:
     """The weight of posting p (passage d) of a term whose IDF is `w_idf`: computed, not stored, always by the
-    one formula (`qa.bm25.term_weight`), so every path gets the same number to the last bit."""
-    weight: float = _term_weight(np.float64(tfs[p]), w_idf, norms[d], k1)
+    one formula (`qa.bm25.term_weight`) with the length norm of the passage's length, so every path gets the same
+    number to the last bit. Most postings have tf 1, whose weight is idf * unit_of_len[|d|]
+    (`SparseBM25.unit_of_len`: the formula's fraction at tf 1, the same number): a multiplication."""
+    tf = tfs[p]
+    length = doc_len[d]
+    if tf == 1:
+        unit: float = w_idf * unit_of_len[length]
+        return unit
+    weight: float = _term_weight(np.float64(tf), w_idf, norm_of_len[length], k1)
     return weight
 
 
@@ -173,8 +182,9 @@ def _keep_hopeful(cand: Array, n: int, acc: Array, seen: Array, bound: float, th
 
 
 @njit(cache=True, nogil=True)
-def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k1: float, max_weight: Array,
-          q_terms: Array, q_counts: Array, k: int, prune: bool, allowed: Array) -> tuple[Array, Array]:
+def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array, norm_of_len: Array,
+          unit_of_len: Array, k1: float, max_weight: Array, q_terms: Array, q_counts: Array, k: int, prune: bool,
+          allowed: Array) -> tuple[Array, Array]:
 
     """The k best passages for a question, best first: MaxScore over sorted postings, one window of passages at a time.
 
@@ -246,7 +256,7 @@ def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k
                     p += 1  # outside the filter: never a candidate, so never searched for in other lists
                     continue
                 i = d - base
-                w = _weight(tfs, norms, p, d, w_idf, k1)
+                w = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, d, w_idf, k1)
                 for _ in range(counts[j]):
                     acc[i] += w
                 cand[n] = i
@@ -271,7 +281,7 @@ def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k
                         i = cand[x]
                         q = _seek(doc_ids, p, stop, base + i)
                         if q < stop and doc_ids[q] == base + i:
-                            w = _weight(tfs, norms, q, base + i, w_idf, k1)
+                            w = _weight(tfs, doc_len, norm_of_len, unit_of_len, q, base + i, w_idf, k1)
                             for _ in range(counts[j]):
                                 acc[i] += w
                 else:
@@ -279,7 +289,7 @@ def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k
                         d = doc_ids[p]
                         i = d - base
                         if seen[i]:
-                            w = _weight(tfs, norms, p, d, w_idf, k1)
+                            w = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, d, w_idf, k1)
                             for _ in range(counts[j]):
                                 acc[i] += w
                         p += 1
@@ -310,8 +320,8 @@ def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k
 
 
 @njit(cache=True, nogil=True)
-def rescore(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k1: float, q_terms: Array,
-            q_counts: Array, docs: Array) -> Array:
+def rescore(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array, norm_of_len: Array,
+            unit_of_len: Array, k1: float, q_terms: Array, q_counts: Array, docs: Array) -> Array:
     """The scores of `docs`, each term's weight added in question order (as `SparseBM25.scores` adds them).
 
     `top_k` chooses the passages by sums added in its own order (lists by decreasing bound); the scores returned
@@ -327,7 +337,7 @@ def rescore(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array,
             hi = indptr[q_terms[j] + 1]
             p = _seek(doc_ids, lo, hi, d)
             if p < hi and doc_ids[p] == d:
-                w = _weight(tfs, norms, p, d, idf[q_terms[j]], k1)
+                w = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, d, idf[q_terms[j]], k1)
                 for _ in range(q_counts[j]):
                     score += w
         out[n] = score

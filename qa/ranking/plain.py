@@ -18,17 +18,17 @@ from qa.ranking.bm25 import term_weight
 Array = npt.NDArray[Any]
 
 
-Postings = tuple[Array, Array, Array, Array, Array, float]
-"""(indptr, doc_ids, tfs, idf, norms, k1): `SparseBM25.postings`."""
+Postings = tuple[Array, Array, Array, Array, Array, Array, Array, float]
+"""(indptr, doc_ids, tfs, idf, doc_len, norm_of_len, unit_of_len, k1): `SparseBM25.postings`."""
 
 
 def term_postings(postings: Postings, term: int) -> tuple[Array, Array]:
     """The passages of a term and their weights (`qa.bm25.term_weight` on whole arrays: the same operations, in
     the same order, as the compiled kernels apply to each posting, so the same numbers to the last bit)."""
-    indptr, doc_ids, tfs, idf, norms, k1 = postings
+    indptr, doc_ids, tfs, idf, doc_len, norm_of_len, _, k1 = postings
     lo, hi = int(indptr[term]), int(indptr[term + 1])
     docs = doc_ids[lo:hi]
-    return docs, term_weight(tfs[lo:hi].astype(np.float64), idf[term], norms[docs], k1)
+    return docs, term_weight(tfs[lo:hi].astype(np.float64), idf[term], norm_of_len[doc_len[docs]], k1)
 
 
 def top_k(postings: Postings, n_docs: int, q_terms: Array, q_counts: Array, k: int,
