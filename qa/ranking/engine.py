@@ -8,13 +8,14 @@
 Layout (CSC, term-major): the postings of term t are `doc_ids[indptr[t]:indptr[t+1]]` (ascending passage ids)
 with their term frequencies `tfs` (uint8 where every tf is below 256, as in nearly any corpus; else wider), and
 each term's largest weight `max_weight`. A posting's BM25 weight is not stored: the kernels compute it from its
-tf, the term's `idf` and the passage's length norm (`norms`, made from `doc_len` on load) with the one formula
-of `qa.ranking.bm25`, so scores equal rank-bm25's as when weights were stored (float64, 8 bytes a posting: a
-quarter of the 1M-passage index). A question scores its terms' posting lists one window of
-8,192 passage ids at a time, keeping the k best in a heap; lists of frequent terms whose largest weights cannot
-lift a passage into the top k only add to the passages the other lists found, and are searched rather than
-scanned where those are few (MaxScore, exact: see `kernels.top_k`). Nothing proportional to the corpus size is
-done per question, and no per-question buffer is shared between threads.
+tf, the term's `idf` and the length norm of the passage's length (`doc_len`, uint8 where every passage has
+fewer than 256 terms; `norm_of_len`, made on load) with the one formula of `qa.ranking.bm25`, so scores equal
+rank-bm25's as when weights were stored (float64, 8 bytes a posting: a quarter of the 1M-passage index).
+A question scores its terms' posting lists one window of 8,192 passage ids at a time, keeping the k best in a
+heap; lists of frequent terms whose largest weights cannot lift a passage into the top k only add to the passages
+the other lists found, and are searched rather than scanned where those are few (MaxScore, exact: see
+`kernels.top_k`). Nothing proportional to the corpus size is done per question, and no per-question buffer is
+shared between threads.
 """
 
 from __future__ import annotations
