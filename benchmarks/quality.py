@@ -17,7 +17,8 @@ Rows marked "prototype" change code qa does not ship, by patching it for the run
   of rank-bm25's BM25Okapi IDF (`qa.engine.okapi_idf` patched);
 - `stemmer=porter`: NLTK's Porter stemmer in place of Snowball English (`qa.analysis._snowball_english`);
 - `stopwords=none`: no stopword list (`qa.analysis.load_stopwords`);
-- `BM25+` / `BM25L`: Lv & Zhai's lower-bounded term weights (`qa.engine._weigh` patched), qa's IDF;
+- `BM25+` / `BM25L`: Lv & Zhai's lower-bounded term weights (`qa.ranking.bm25.term_weight` patched where the
+  NumPy loops call it, which then answer), qa's IDF;
 - `rm3`: pseudo-relevance feedback, Anserini's RM3 recipe (10 feedback passages, 10 terms, question weight 0.5),
   ranking done in a `Searcher` subclass of this script;
 - `title x2` (BEIR only): the record's title also starts its body, so title words count twice;
@@ -60,35 +61,21 @@ def porter_stemmer() -> Any:
     return PorterStemmer().stem
 
 
-def _weigh_variant(variant: str, delta: float) -> Any:
-    """`qa.ranking.engine._weigh` for BM25+ (Lv & Zhai 2011) or BM25L (Lv & Zhai 2011), with qa's IDF."""
-    from qa.ranking import engine
-    from qa.ranking.bm25 import okapi_idf
+def _weight_variant(variant: str, delta: float) -> Any:
+    """`qa.ranking.bm25.term_weight` for BM25+ (Lv & Zhai 2011) or BM25L (Lv & Zhai 2011), with qa's IDF.
 
-    original = engine._weigh
+    The index stores no weights (they are computed from tf, IDF and the length norm k1 * (1 - b + b * |d| /
+    avgdl)), and the compiled kernels hold the shipped formula, so a variant runs with the NumPy loops
+    (`qa.ranking.loops.numpy_only`) and this formula patched where they call it.
+    """
 
-    def weigh(arrays: dict[str, np.ndarray], doc_freq: np.ndarray, params: Any) -> dict[str, np.ndarray]:
-        k1, b = params.k1, params.b
-        lengths = arrays["doc_len"].astype(np.float64)
-        relative = lengths / max(lengths.mean(), 1e-9)
-        idf = okapi_idf(doc_freq, lengths.shape[0], params.epsilon)
-        term_of_posting = np.repeat(np.arange(doc_freq.shape[0]), np.diff(arrays["indptr"]))
-        tf = arrays["tfs"].astype(np.float64)
-        rel = relative[arrays["doc_ids"]]
+    def weight(tf: Any, idf: Any, norm: Any, k1: float) -> Any:
         if variant == "bm25+":
-            weights = idf[term_of_posting] * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * rel)) + delta)
-        else:  # bm25l
-            c = tf / (1 - b + b * rel)
-            weights = idf[term_of_posting] * (k1 + 1) * (c + delta) / (k1 + c + delta)
-        result = original(arrays, doc_freq, params)  # whatever else the engine keeps per term
-        result["weights"] = weights
-        if "max_weight" in result:
-            from qa.ranking import kernels
+            return idf * (tf * (k1 + 1) / (tf + norm) + delta)
+        c = tf * k1 / norm  # bm25l: tf / (1 - b + b * |d| / avgdl)
+        return idf * (k1 + 1) * (c + delta) / (k1 + c + delta)
 
-            result["max_weight"] = kernels.posting_maxima(arrays["indptr"], weights)
-        return result
-
-    return weigh
+    return weight
 
 
 def _title_twice_writer() -> Any:
@@ -155,8 +142,12 @@ def prototype(*names: str) -> Iterator[None]:
             elif name == "stopwords=none":
                 stack.enter_context(mock.patch("qa.ranking.analysis.load_stopwords", lambda: frozenset()))
             elif name in ("bm25+", "bm25l"):
-                stack.enter_context(mock.patch("qa.ranking.engine._weigh", _weigh_variant(name, 1.0 if name == "bm25+"
-                                                                                  else 0.5)))
+                from qa.ranking import loops
+
+                weight = _weight_variant(name, 1.0 if name == "bm25+" else 0.5)
+                for where in ("qa.ranking.plain", "qa.ranking.engine", "qa.answer.proximity"):
+                    stack.enter_context(mock.patch(f"{where}.term_weight", weight))
+                stack.enter_context(loops.numpy_only())
             elif name == "rm3":
                 stack.enter_context(mock.patch("qa.cli.evaluation.run.Searcher", _rm3_searcher_class()()))
             elif name == "analyzer v1":

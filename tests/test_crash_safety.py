@@ -200,7 +200,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
 
 INDEX_FILES = ["manifest.json", "articles.json", "vocab.json", "passages.npy", "text_offsets.npy",
                "engine/engine.json", "engine/indptr.npy", "engine/doc_ids.npy", "engine/tfs.npy",
-               "engine/weights.npy", "engine/doc_len.npy", "engine/idf.npy", "engine/max_weight.npy"]
+               "engine/doc_len.npy", "engine/idf.npy", "engine/max_weight.npy"]
 
 
 
@@ -225,7 +225,7 @@ def test_a_truncated_index_file_is_detected_and_rebuilt(tmp_path: Path, name: st
 def test_truncated_article_texts_are_detected_and_rebuilt(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings = corpus(tmp_path)
     before = build_index(settings).path
-    texts = before / "texts.bin"
+    texts = before / "texts.zst"
     data = texts.read_bytes()
     texts.write_bytes(data[: len(data) // 2])
     with caplog.at_level(logging.WARNING, logger="qa"):
@@ -234,7 +234,7 @@ def test_truncated_article_texts_are_detected_and_rebuilt(tmp_path: Path, caplog
     assert any("rebuilding" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
-@pytest.mark.parametrize("name", ["engine/weights.npy", "passages.npy", "texts.bin"])
+@pytest.mark.parametrize("name", ["engine/doc_ids.npy", "passages.npy", "texts.zst"])
 def test_corrupt_bytes_are_detected_by_checksum(tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture) -> None:
     settings = corpus(tmp_path)
     before = build_index(settings).path

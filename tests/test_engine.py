@@ -80,7 +80,7 @@ def test_save_and_memory_mapped_load_give_the_same_scores(tmp_path: Path) -> Non
     engine = SparseBM25.build(docs, 300, BM25Params(k1=1.5))
     engine.save(tmp_path / "engine")
     loaded = SparseBM25.load(tmp_path / "engine")
-    assert isinstance(loaded.weights.base, np.memmap)  # a plain view of the memory map, not a copy
+    assert isinstance(loaded.doc_ids.base, np.memmap)  # a plain view of the memory map, not a copy
     assert loaded.params == engine.params
     for query in _queries(4):
         np.testing.assert_array_equal(loaded.scores(query), engine.scores(query))
@@ -89,8 +89,8 @@ def test_save_and_memory_mapped_load_give_the_same_scores(tmp_path: Path) -> Non
 
 def test_truncated_engine_is_detected(tmp_path: Path) -> None:
     SparseBM25.build(_corpus(5), 300, BM25Params()).save(tmp_path / "engine")
-    weights = tmp_path / "engine" / "weights.npy"
-    weights.write_bytes(weights.read_bytes()[:-80])
+    doc_ids = tmp_path / "engine" / "doc_ids.npy"
+    doc_ids.write_bytes(doc_ids.read_bytes()[:-80])
     with pytest.raises(IndexFormatError):
         SparseBM25.load(tmp_path / "engine")
 
@@ -143,8 +143,7 @@ def test_top_k_over_many_windows_equals_a_full_ranking(seed: int) -> None:
             in_filter = matching[allowed[matching] == 1]
             ranked_in_filter = in_filter[np.lexsort((in_filter, -full[in_filter]))][:k]
             assert engine.top_k(query, k, allowed=allowed)[0].tolist() == ranked_in_filter.tolist()
-            unpruned, _ = kernels.top_k(engine.indptr, engine.doc_ids, engine.weights, engine.max_weight, q_terms,
-                                        q_counts, k, False, none)
+            unpruned, _ = kernels.top_k(*engine.postings, engine.max_weight, q_terms, q_counts, k, False, none)
             assert sorted(unpruned.tolist()) == sorted(ranked.tolist())
 
 

@@ -363,7 +363,7 @@ def test_evidence_from_a_passage_window_is_the_evidence_from_the_whole_article(t
             compared += bool(tokens)
             partial += base > 0
             whole += base == 0 and start > 1
-    assert compared > 40 and partial and bool(whole) != ascii_only  # both ways of reading were taken
+    assert compared > 40 and partial and not whole  # every passage read alone (UTF-8 offsets kept: qa.index.texts)
 
 
 def test_a_later_sentence_holding_what_is_asked_wins_by_its_bonus(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def test_index_is_saved_and_reused(articles_dir: Path, tmp_path: Path) -> None:
     assert first.manifest["articles"] == 3
     second = open_index(settings)
     assert second.path == first.path  # reused, not rebuilt
-    assert isinstance(second.engine.weights.base, np.memmap)  # memory-mapped, not read into memory
+    assert isinstance(second.engine.doc_ids.base, np.memmap)  # memory-mapped, not read into memory
 
 
 @pytest.mark.parametrize("change", ["add", "modify", "remove"])
@@ -133,9 +133,9 @@ def test_chunking_in_a_second_process_builds_the_same_index(articles_dir: Path, 
 
 
 def test_article_window_is_the_article_text_before_a_passage_end(tmp_path: Path) -> None:
-    """A hit decodes only its passage (and the character before) when the article is ASCII up to the passage's
-    end; beyond the article's first non-ASCII character it gets the whole text. Either way the offsets are the
-    article's characters."""
+    """A hit decodes only its passage (and the character before): where the article is ASCII up to the passage's
+    end by character offsets, beyond its first non-ASCII character by the passage's UTF-8 offsets kept in the
+    index; a span that is no passage gets the whole text. Either way the offsets are the article's characters."""
     docs = tmp_path / "docs"
     docs.mkdir()
     ascii_body = " ".join(f"Sentence {n} tells of cranes and ports." for n in range(30))
@@ -152,4 +152,8 @@ def test_article_window_is_the_article_text_before_a_passage_end(tmp_path: Path)
         assert text.startswith(window, base) and base <= max(start - 1, 0) and base + len(window) >= end
         partial += base > 0
         whole += base == 0 and start > 1
-    assert partial and whole  # both ways were taken
+    assert partial and not whole
+    later = next(n for n, info in enumerate(index.articles) if info.title == "Later")
+    text = index.article_text(later)
+    assert index.texts.ascii_prefix[later] < len(text)
+    assert index.article_window(later, len(text) - 10, len(text) - 2) == (text, 0)  # not a passage: the whole text

@@ -37,12 +37,11 @@ def test_top_k_equals_the_kernels(seed: int, params: BM25Params) -> None:
         allowed = (rng.random(engine.n_docs) < 0.3).astype(np.uint8)
         for k in (1, 3, 10, 100, 5000):
             for flags in (none, allowed):
-                docs, _ = kernels.top_k(engine.indptr, engine.doc_ids, engine.weights, engine.max_weight, q_terms,
-                                        q_counts, k, engine._prunable, flags)
-                scores = kernels.rescore(engine.indptr, engine.doc_ids, engine.weights, q_terms, q_counts, docs)
+                docs, _ = kernels.top_k(*engine.postings, engine.max_weight, q_terms, q_counts, k,
+                                        engine._prunable, flags)
+                scores = kernels.rescore(*engine.postings, q_terms, q_counts, docs)
                 order = np.lexsort((docs, -scores))
-                ours = plain.top_k(engine.indptr, engine.doc_ids, engine.weights, engine.n_docs, q_terms, q_counts,
-                                   k, flags)
+                ours = plain.top_k(engine.postings, engine.n_docs, q_terms, q_counts, k, flags)
                 assert ours[0].tolist() == docs[order].tolist()
                 assert ours[1].tolist() == scores[order].tolist()  # equal floats, not close ones
 

@@ -61,3 +61,22 @@ def test_word_starts(text: str) -> None:
     starts = word_starts(text, words)
     assert [text[a : a + len(w)] for a, w in zip(starts.tolist(), words, strict=True)] == words
     assert np.all(np.diff(starts) > 0)
+
+
+@pytest.mark.parametrize("piece", [3, 1 << 22])  # encoded a few words at a time, or all at once
+def test_word_gaps_give_the_starts_back_with_wide_gaps_and_empty_passages(piece: int,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.index import spans
+    from qa.index.spans import GAP_ESCAPE, starts_of, starts_of_passages, word_gaps
+
+    monkeypatch.setattr(spans, "_PIECE", piece)
+    rng = np.random.default_rng(7)
+    lengths = np.array([0, 5, 1, 0, 40, 3, 0])
+    ptr = np.concatenate([[0], np.cumsum(lengths)])
+    starts = np.concatenate([np.cumsum(rng.choice([0, 1, 7, 254, 255, 256, 4000], n)) for n in lengths])
+    gaps, wide, values = word_gaps(starts, ptr)
+    assert gaps.dtype == np.uint8 and len(wide) and (gaps[wide] == GAP_ESCAPE).all()
+    for p in range(len(lengths)):
+        lo, hi = int(ptr[p]), int(ptr[p + 1])
+        assert starts_of(gaps, wide, values, lo, hi).tolist() == starts[lo:hi].tolist()
+    assert starts_of_passages(gaps, wide, values, ptr[1:6]).tolist() == starts[ptr[1]:ptr[5]].tolist()

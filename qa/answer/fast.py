@@ -5,8 +5,9 @@ cost.
 The reference builds dicts and bit masks per passage and costs about 50-100 µs of Python a passage, more than the
 ranking of the whole answer; here one compiled call per answer (`sentence_kernel.answer_evidence`) finds every
 passage's matched words, highlights, words spelled as asked and sentence scores from the index's term ids, word
-spans and sentence bounds (`Index.sequences`, `word_spans`, `sentences` and their pointers, read as
-`Index.matched_tokens` and `Index.passage_sentences` read them), and Python makes the answer's objects. Where a
+spans and sentence bounds (`Index.sequences`, `Index.word_spans` decoded for the answer's passages only,
+`sentences` and their pointers, read as `Index.matched_tokens` and `Index.passage_sentences` read them), and
+Python makes the answer's objects. Where a
 matched word is not ASCII, Python lowercases the matched words and a second call scores. The asked kind's bonus
 (regular expressions) is Python's, over the candidates the kernel scored. The results are the same to the last
 bit (tests/test_fast_evidence.py compares whole answers on real folders). Where the compiled kernels are not
@@ -88,7 +89,8 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
                sentence.SPELLED_WEIGHT, sentence.WINDOW_WEIGHT, sentence.PREVIOUS_WEIGHT)  # read now: the same weights
     q_ids = np.array([vocab.get(term, -1) for term in counts], np.int64)
     title_lens = index.title_terms[places[3]]
-    stored = (index.sequences, index.sequence_ptr, index.word_spans, index.sentences, index.sentence_ptr)
+    spans, span_base = _word_spans(index, docs)
+    stored = (index.sequences, index.sequence_ptr, spans, span_base, index.sentences, index.sentence_ptr)
     found = compiled.answer_evidence(*stored, docs, starts, places[2], title_lens, q_ids, *_texts(windows, spelled),
                                      *scoring)
     if not found[-1]:  # a matched word that is not ASCII: Python lowercases the words that matched
@@ -147,6 +149,17 @@ def _texts(windows: list[Window], words: Iterable[str]) -> tuple[np.ndarray, np.
     return text, np.frombuffer(b"".join(encoded), text.dtype), word_ptr
 
 
+def _word_spans(index: Index, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The word spans of the passages `docs`, one passage after the other (`Index.word_spans` decodes them from
+    the stored gaps and lengths), and where each passage's rows start among them."""
+    pointers = index.sequence_ptr
+    decoded = [index.word_spans(pointers[d : d + 2]) for d in docs.tolist()]
+    base = np.zeros(len(decoded), np.int64)
+    if len(decoded) > 1:
+        base[1:] = np.cumsum([rows.shape[0] for rows in decoded[:-1]])
+    return (np.concatenate(decoded) if decoded else np.zeros((0, 2), np.int64)), base
+
+
 def _unicode_evidence(compiled: ModuleType, stored: tuple[np.ndarray, ...], windows: list[Window], words: list[str],
                       docs: np.ndarray, starts: np.ndarray, title_lens: np.ndarray, q_ids: np.ndarray,
                       scoring: tuple[object, ...]) -> tuple[object, ...]:
@@ -160,12 +173,12 @@ def _unicode_evidence(compiled: ModuleType, stored: tuple[np.ndarray, ...], wind
         shift, text = window.start - window.base, window.text
         tok_word += [spelled(text[a + shift : z + shift].lower(), -1)
                      for a, z in zip(firsts[cuts[n] : cuts[n + 1]], lasts[cuts[n] : cuts[n + 1]], strict=True)]
-    sentence_ptr = stored[4]
+    sentence_ptr = stored[5]
     cand_ptr, cand_position, cand_score, cand_distinct, best = compiled.sentence_scores(
         sentence_ptr[docs + 1] - sentence_ptr[docs], tok_ptr, tok_term, tok_sentence, np.array(tok_word, np.int64),
         *scoring)
     shift_by = np.repeat(starts, np.diff(hl_ptr))
-    bounds = compiled.best_bounds(stored[3], sentence_ptr, docs, starts, cand_position, best)
+    bounds = compiled.best_bounds(stored[4], sentence_ptr, docs, starts, cand_position, best)
     return (hl_ptr, hl_start + shift_by, hl_end + shift_by, cand_ptr, cand_position, cand_score, cand_distinct, best,
             bounds, True)
 

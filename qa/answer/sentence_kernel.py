@@ -27,9 +27,9 @@ Array = npt.NDArray[Any]
 
 
 @njit(cache=True, nogil=True)
-def matched_words(sequences: Array, seq_ptr: Array, word_spans: Array, sentences: Array, sentence_ptr: Array,
-                  docs: Array, title_lens: Array, q_ids: Array) -> tuple[Array, Array, Array, Array, Array,
-                                                                          Array, Array, Array]:
+def matched_words(sequences: Array, seq_ptr: Array, word_spans: Array, span_base: Array, sentences: Array,
+                  sentence_ptr: Array, docs: Array, title_lens: Array, q_ids: Array
+                  ) -> tuple[Array, Array, Array, Array, Array, Array, Array, Array]:
     """The words of each passage of `docs` whose term is a question term (`q_ids`, term ids; -1 for a term the
     index lacks), as `Index.matched_tokens` finds them, and its highlights, as `evidence.highlights` merges them.
 
@@ -71,8 +71,9 @@ def matched_words(sequences: Array, seq_ptr: Array, word_spans: Array, sentences
                 continue
             for j in range(m):
                 if q_ids[j] == term:
-                    start = np.int64(word_spans[i, 0])
-                    end = np.int64(word_spans[i, 1])
+                    row = i - seq_ptr[d] + span_base[n]  # the passages' spans are decoded one after the other
+                    start = np.int64(word_spans[row, 0])
+                    end = np.int64(word_spans[row, 1])
                     if end < previous_end:
                         cursor = s_lo  # words are in text order; should one not be, look from the start again
                     previous_end = end
@@ -306,9 +307,9 @@ def best_bounds(sentences: Array, sentence_ptr: Array, docs: Array, starts: Arra
 
 
 @njit(cache=True, nogil=True)
-def answer_evidence(sequences: Array, seq_ptr: Array, word_spans: Array, sentences: Array, sentence_ptr: Array,
-                   docs: Array, starts: Array, ends: Array, title_lens: Array, q_ids: Array, text: Array,
-                   words: Array, word_ptr: Array, q_times: Array, q_idf: Array, q_has_idf: Array,
+def answer_evidence(sequences: Array, seq_ptr: Array, word_spans: Array, span_base: Array, sentences: Array,
+                    sentence_ptr: Array, docs: Array, starts: Array, ends: Array, title_lens: Array, q_ids: Array,
+                    text: Array, words: Array, word_ptr: Array, q_times: Array, q_idf: Array, q_has_idf: Array,
                    idf_order: Array, word_term: Array, subject: Array, has_subject: Array, spelled_weight: float,
                    window_weight: float, previous_weight: float) -> tuple[Array, Array, Array, Array, Array, Array,
                                                                           Array, Array, Array, bool]:
@@ -318,7 +319,7 @@ def answer_evidence(sequences: Array, seq_ptr: Array, word_spans: Array, sentenc
     highlights and `best_bounds` as article offsets, the candidates as `sentence_scores` gives them; `done` is
     False (and nothing scored) when a matched word is not ASCII (`spelled_words`)."""
     tok_ptr, tok_term, tok_start, tok_end, tok_sentence, hl_ptr, hl_start, hl_end = matched_words(
-        sequences, seq_ptr, word_spans, sentences, sentence_ptr, docs, title_lens, q_ids)
+        sequences, seq_ptr, word_spans, span_base, sentences, sentence_ptr, docs, title_lens, q_ids)
     tok_word = spelled_words(text, ends - starts, tok_ptr, tok_start, tok_end, words, word_ptr)
     if tok_word.size and tok_word.min() == -2:  # a matched word that only Python lowercases: say so, score nothing
         none = np.zeros(0, np.int64)

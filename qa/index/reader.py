@@ -9,8 +9,6 @@ texts stay on disk until a passage of theirs is shown.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -18,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from qa.dates import date_prefix
 from qa.errors import DocumentNotFound, IndexFormatError
+from qa.index.spans import starts_of, starts_of_passages
 from qa.index.store import INDEX_FORMAT, MANIFEST, verify_files
+from qa.index.texts import TextStore
 from qa.lang import Analyzers, FolderLanguages
 from qa.models import Filter, SkippedFile
 from qa.ranking.analysis import TextAnalyzer, Token
@@ -52,10 +53,11 @@ class ArticleInfo:
 class Index:
     """A loaded index: the engine, the vocabulary, and the articles and passages to cite."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any], articles: list[ArticleInfo], texts: np.ndarray,
+    def __init__(self, path: Path, manifest: dict[str, Any], articles: list[ArticleInfo], texts: TextStore,
                  text_offsets: np.ndarray, passages: np.ndarray, sentences: np.ndarray, sentence_ptr: np.ndarray,
                  sequences: np.ndarray, sequence_ptr: np.ndarray, vocab: dict[str, int], engine: SparseBM25,
-                 analyzers: Analyzers, word_spans: np.ndarray) -> None:
+                 analyzers: Analyzers, word_gaps: tuple[np.ndarray, np.ndarray, np.ndarray], word_lengths: np.ndarray,
+                 passage_bytes: np.ndarray) -> None:
         self.path = path
         self.manifest = manifest
         self.articles = articles
@@ -66,7 +68,13 @@ class Index:
         self.sentence_ptr = sentence_ptr
         self.sequences = sequences
         self.sequence_ptr = sequence_ptr
-        self.word_spans = word_spans
+        self.word_gaps = word_gaps
+        """Where each term of `sequences` stands, relative to its passage's start (`qa.index.spans.word_gaps`), and
+        its length in characters (`word_lengths`): `word_spans`."""
+        self.word_lengths = word_lengths
+        self.passage_bytes = passage_bytes
+        """Per passage, the UTF-8 offsets in its article of its start less one character (or 0) and of its end
+        (empty when every article is ASCII: the character offsets)."""
         self.title_terms = np.fromiter((info.title_terms for info in articles), np.int64, len(articles))
         self.all_terms = vocab
         """Every term id of the stored vocabulary, those of removed articles included: what a writer extends."""
@@ -82,8 +90,6 @@ class Index:
         self._by_id = {info.id: number for number, info in enumerate(articles)}
         self._filters: dict[Filter, np.ndarray] = {}
         self._recent_texts: dict[int, str] = {}
-        self._text_bytes = texts.data  # decoding from it copies the bytes once, not twice
-        self._ascii_chars: list[int] = [-1] * len(articles)  # see `article_window`; -1: not looked at yet
         self._subjects: dict[str, frozenset[str]] = {}
 
     def with_engine(self, engine: SparseBM25) -> Index:
@@ -93,7 +99,7 @@ class Index:
             raise ValueError("the engine must hold this index's passages and terms")
         return Index(self.path, self.manifest, self.articles, self.texts, self.text_offsets, self.passages,
                      self.sentences, self.sentence_ptr, self.sequences, self.sequence_ptr, self.all_terms, engine,
-                     self.languages.analyzers, self.word_spans)
+                     self.languages.analyzers, self.word_gaps, self.word_lengths, self.passage_bytes)
 
     def allowed(self, where: Filter) -> np.ndarray | None:
         """A uint8 flag per passage: 1 where the passage's article passes the filter (None: no filter)."""
@@ -127,8 +133,8 @@ class Index:
         """The article as read from its file (decoded from the memory-mapped text store; recent ones cached)."""
         text = self._recent_texts.get(number)
         if text is None:
-            start, end = self.text_offsets[number], self.text_offsets[number + 1]
-            text = bytes(self.texts[start:end]).decode("utf-8")
+            start, end = self.text_offsets[number : number + 2].tolist()
+            text = self.texts.read(start, end).decode("utf-8")
             if len(self._recent_texts) >= 256:
                 self._recent_texts.clear()  # simple and thread-safe; a miss costs one decode
             self._recent_texts[number] = text
@@ -139,25 +145,23 @@ class Index:
         further. It holds the passage (`start`, `end`) with the character before it: all a hit's evidence reads.
 
         Decoding the whole article for each hit cost about a tenth of building the hit (8 µs for the 37 KB
-        articles of the 1M benchmark), so where an article starts with ASCII, in which characters and bytes have
-        the same offsets, a passage there is decoded alone; a passage beyond gets the whole article (`article_text`).
+        articles of the 1M benchmark, and the text is now compressed: `qa.index.texts`), so where an article
+        starts with ASCII, in which characters and bytes have the same offsets, a passage there is read and
+        decoded alone; elsewhere the bytes of one of the article's passages are known (`passage_bytes`), and
+        other spans get the whole article (`article_text`).
         """
-        ascii_chars = self._ascii_chars[number]
-        if ascii_chars < 0:
-            ascii_chars = self._ascii_start(number)
-        if end > ascii_chars:
-            return self.article_text(number), 0
         base = max(start - 1, 0)
         offset = int(self.text_offsets[number])
-        return str(self._text_bytes[offset + base : offset + end], "ascii"), base
-
-    def _ascii_start(self, number: int) -> int:
-        """How many characters the article starts with that are ASCII (remembered: looked at once per article)."""
-        start, end = self.text_offsets[number : number + 2].tolist()
-        data = bytes(self._text_bytes[start:end])
-        found = len(data) if data.isascii() else _NOT_ASCII.search(data).start()  # type: ignore[union-attr]
-        self._ascii_chars[number] = found  # a list item: thread-safe, and the same whoever writes it
-        return found
+        if end <= self.texts.ascii_prefix[number]:
+            return str(self.texts.read(offset + base, offset + end), "ascii"), base
+        info = self.articles[number]
+        first = info.first_passage
+        found = first + int(np.searchsorted(self.passages[first : first + info.n_passages, 1], start))
+        if (found < first + info.n_passages and self.passages[found, 1] == start and self.passages[found, 2] == end
+                and self.passage_bytes.shape[0]):
+            lo, hi = self.passage_bytes[found].tolist()
+            return self.texts.read(offset + lo, offset + hi).decode("utf-8"), base
+        return self.article_text(number), 0
 
     def analyzer_of(self, number: int) -> TextAnalyzer:
         """The analyzer of article `number`'s language: the one its passages were indexed with."""
@@ -188,8 +192,8 @@ class Index:
         if not ids:
             return []
         article = int(self.passages[passage_id, 0])
-        lo, hi = self.sequence_ptr[passage_id : passage_id + 2].tolist()
-        lo += int(self.title_terms[article])
+        first, hi = self.sequence_ptr[passage_id : passage_id + 2].tolist()
+        lo = first + int(self.title_terms[article])
         sequence = self.sequences[lo:hi]
         wanted = iter(ids)
         hits = sequence == next(wanted)
@@ -198,17 +202,22 @@ class Index:
         at = np.flatnonzero(hits)
         if not at.size:
             return []
-        spans = self.word_spans[lo + at].astype(np.int64) + start
+        starts = starts_of(*self.word_gaps, first, hi)[lo - first + at] + start
+        ends = starts + self.word_lengths[lo + at]
         found = map(ids.__getitem__, sequence[at].tolist())
-        return list(map(Token._make, zip(found, spans[:, 0].tolist(), spans[:, 1].tolist(), strict=True)))
+        return list(map(Token._make, zip(found, starts.tolist(), ends.tolist(), strict=True)))
+
+    def word_spans(self, bounds: np.ndarray) -> np.ndarray:
+        """(start, end) rows of the terms of consecutive passages, relative to each passage's start: `bounds` are
+        their `sequence_ptr` entries (one more than passages)."""
+        lo, hi = int(bounds[0]), int(bounds[-1])
+        starts = starts_of_passages(*self.word_gaps, bounds)
+        return np.stack([starts, starts + self.word_lengths[lo:hi]], axis=1)
 
     def passage_sentences(self, passage_id: int, start: int) -> list[tuple[int, int]]:
         """Article spans of the sentences of the passage `passage_id`, which starts at `start`."""
         first, last = self.sentence_ptr[passage_id : passage_id + 2].tolist()
         return [(start + a, start + z) for a, z in self.sentences[first:last].tolist()]
-
-
-_NOT_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def _passes(info: ArticleInfo, where: Filter) -> bool:
@@ -224,30 +233,34 @@ def _passes(info: ArticleInfo, where: Filter) -> bool:
 def load_index(folder: Path) -> Index:
     """Open one version folder (arrays memory-mapped)."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        # orjson: the manifest, articles and vocabulary of a 1M-passage index (7 MB) parse in a third of the time
+        manifest = orjson.loads((folder / MANIFEST).read_bytes())
         if manifest.get("format") != INDEX_FORMAT:
             raise IndexFormatError(f"index format {manifest.get('format')} is not {INDEX_FORMAT}")
         verify_files(folder, manifest["checksums"])
-        articles = [ArticleInfo(**item) for item in json.loads((folder / "articles.json").read_text("utf-8"))]
-        vocab_file = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        articles = [ArticleInfo(**item) for item in orjson.loads((folder / "articles.json").read_bytes())]
+        vocab_file = orjson.loads((folder / "vocab.json").read_bytes())
         passages = load_array(folder / "passages.npy")
         sentences = load_array(folder / "sentences.npy")
         sentence_ptr = load_array(folder / "sentence_ptr.npy")
         sequences = load_array(folder / "sequences.npy")
         sequence_ptr = load_array(folder / "sequence_ptr.npy")
-        word_spans = load_array(folder / "word_spans.npy")
+        word_gaps = (load_array(folder / "word_gaps.npy"), load_array(folder / "word_gaps_wide.npy"),
+                     load_array(folder / "word_gaps_values.npy"))
+        word_lengths = load_array(folder / "word_lengths.npy")
+        passage_bytes = load_array(folder / "passage_bytes.npy")
         text_offsets = np.load(folder / "text_offsets.npy")
-        texts = (np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r").view(np.ndarray) if text_offsets[-1]
-                 else np.empty(0, np.uint8))
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        texts = TextStore.open(folder)
+    except (OSError, ValueError, KeyError, TypeError) as error:  # orjson.JSONDecodeError is a ValueError
         raise IndexFormatError(f"cannot open index in {folder}: {error}") from None
     engine = SparseBM25.load(folder / "engine")
     if (len(passages) != engine.n_docs or len(passages) != manifest["passages"]
             or len(sentence_ptr) != len(passages) + 1 or sentence_ptr[-1] != len(sentences)
             or len(sequence_ptr) != len(passages) + 1 or sequence_ptr[-1] != len(sequences)
-            or word_spans.shape != (len(sequences), 2)):
+            or word_gaps[0].shape != sequences.shape or word_lengths.shape != sequences.shape
+            or texts.ascii_prefix.shape != (len(articles),) or passage_bytes.shape[0] not in (0, len(passages))):
         raise IndexFormatError(f"index in {folder} is inconsistent (passages do not match the engine)")
     analyzers = Analyzers({"en": vocab_file["analysis_cache"], **vocab_file.get("language_caches", {})})
     vocab = {term: number for number, term in enumerate(vocab_file["terms"])}
     return Index(folder, manifest, articles, texts, text_offsets, passages, sentences, sentence_ptr, sequences,
-                 sequence_ptr, vocab, engine, analyzers, word_spans)
+                 sequence_ptr, vocab, engine, analyzers, word_gaps, word_lengths, passage_bytes)

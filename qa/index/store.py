@@ -7,14 +7,20 @@
         manifest.json         format, settings fingerprint, the folder as this version holds it (each article
                               file's size, mtime, SHA-256 and id base; entries not opened; skipped files; when
                               the scan began: qa.index.folder), counts, build time, and the size and CRC-32 of
-                              every other file (checked on load: a damaged version is rebuilt)
+                              every other file (whole, or its two ends for a big one: checked on load, a
+                              damaged version is rebuilt)
         articles.json         id, title, source, body_start, first passage, metadata, language (and whence)
-        texts.bin             every article's text, UTF-8, concatenated; text_offsets.npy: where each starts
-        passages.npy          per passage: article, start, end (character offsets), number
-        sentences.npy         the passages' sentence spans, relative to the passage start (int32 pairs), and
+        texts.zst, text_*     every article's text, UTF-8, concatenated, compressed in 2 KB blocks (qa.index.texts);
+                              text_offsets.npy: where each starts in the uncompressed text
+        passages.npy          per passage: article, start, end (character offsets), number (int32 where they fit)
+        sentences.npy         the passages' sentence spans, relative to the passage start (uint16 pairs below 64 K
+                              characters), and
         sentence_ptr.npy      where each passage's sentences start in them
-        sequences.npy         every passage's term ids in order, as indexed (int32), and
+        sequences.npy         every passage's term ids in order, as indexed (uint16 for up to 65,536 terms, else
+                              int32), and
         sequence_ptr.npy      where each passage's start: the positions `qa.answer.proximity` looks at
+        word_starts.npy       where each of those terms' words starts, relative to the passage (qa.index.spans),
+        word_lengths.npy      and its length in characters (uint8 below 256)
         vocab.json            terms in id order, and the analyzers' word -> term caches (English's, and per
                               language the others')
         engine/               the SparseBM25 arrays (memory-mapped on load)
@@ -42,8 +48,10 @@ from qa.ranking.analysis import ANALYZER_VERSION
 if TYPE_CHECKING:
     from qa.config import Settings
 
-INDEX_FORMAT = 10  # 9: word_spans.npy; 10: each article's language, analysis caches per language
-"""Bump when the files of a version change meaning, so older versions are rebuilt rather than misread."""
+INDEX_FORMAT = 11
+"""Bump when the files of a version change meaning, so older versions are rebuilt rather than misread (9:
+word_spans.npy; 10: each article's language, analysis caches per language; 11: postings without stored weights,
+tfs in the narrowest type, texts compressed in blocks (texts.zst), word_starts/word_lengths, narrower arrays)."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -139,14 +147,27 @@ def _remove_if_unused(index_dir: Path) -> None:
         index_dir.rmdir()
 
 
+WHOLE_CRC_BYTES = 4 << 20
+"""Files up to this size are checksummed whole when a version opens; of bigger ones, the first and last
+`EDGE_CRC_BYTES` (see `verify_files`)."""
+EDGE_CRC_BYTES = 1 << 20
+
+
 def checksums(folder: Path) -> dict[str, list[int]]:
-    """Size and CRC-32 of every file of a version (flushed to disk on the way), for the manifest."""
+    """Size and CRC-32 of every file of a version (flushed to disk on the way), for the manifest: of the whole
+    file, or for a big one, of its first and last `EDGE_CRC_BYTES`."""
     return {path.relative_to(folder).as_posix(): [path.stat().st_size, _crc32(path, sync=True)]
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def verify_files(folder: Path, recorded: dict[str, list[int]]) -> None:
-    """Every file the manifest lists has its recorded size and CRC-32: a truncated or damaged file is refused."""
+    """Every file the manifest lists has its recorded size and CRC-32: a truncated or damaged file is refused.
+
+    Big files (the postings, term sequences and texts of a big folder) are checked by their size and the CRC-32
+    of their two ends, not whole: reading 600 MB to checksum them cost 0.25 s at every open of a 1M-passage
+    index (each server worker, each `qa ask`), more than opening it, whereas a version is complete by
+    construction (written, flushed, then renamed and named by CURRENT) and the damage seen in practice is a
+    truncated or replaced file, which sizes and ends catch."""
     for name, (size, crc) in recorded.items():
         path = folder / name
         try:
@@ -183,11 +204,18 @@ def fsync_dir(folder: Path) -> None:
 
 
 def _crc32(path: Path, sync: bool = False) -> int:
-    """CRC-32 of a file (zlib's, about 2.5 GB/s), read in 16 MB pieces; `sync` also flushes it to disk."""
+    """CRC-32 of a file (zlib's, about 2.5 GB/s), read in 4 MB pieces, or of its first and last `EDGE_CRC_BYTES`
+    when it is bigger than `WHOLE_CRC_BYTES`; `sync` also flushes it to disk."""
     crc = 0
     with open(path, "rb") as handle:
-        while piece := handle.read(1 << 24):
-            crc = zlib.crc32(piece, crc)
+        size = os.fstat(handle.fileno()).st_size
+        if size > WHOLE_CRC_BYTES:
+            crc = zlib.crc32(handle.read(EDGE_CRC_BYTES))
+            handle.seek(size - EDGE_CRC_BYTES)
+            crc = zlib.crc32(handle.read(EDGE_CRC_BYTES), crc)
+        else:
+            while piece := handle.read(WHOLE_CRC_BYTES):
+                crc = zlib.crc32(piece, crc)
         if sync:
             os.fsync(handle.fileno())
     return crc

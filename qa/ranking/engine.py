@@ -6,12 +6,16 @@
     [1]
 
 Layout (CSC, term-major): the postings of term t are `doc_ids[indptr[t]:indptr[t+1]]` (ascending passage ids)
-with their term frequencies `tfs` and precomputed BM25 `weights` (float64, so scores equal rank-bm25's to
-~1e-12), and each term's largest weight `max_weight`. A question scores its terms' posting lists one window of
-8,192 passage ids at a time, keeping the k best in a heap; lists of frequent terms whose largest weights cannot
-lift a passage into the top k only add to the passages the other lists found, and are searched rather than
-scanned where those are few (MaxScore, exact: see `kernels.top_k`). Nothing proportional to the corpus size is
-done per question, and no per-question buffer is shared between threads.
+with their term frequencies `tfs` (uint8 where every tf is below 256, as in nearly any corpus; else wider), and
+each term's largest weight `max_weight`. A posting's BM25 weight is not stored: the kernels compute it from its
+tf, the term's `idf` and the length norm of the passage's length (`doc_len`, uint8 where every passage has
+fewer than 256 terms; `norm_of_len`, made on load) with the one formula of `qa.ranking.bm25`, so scores equal
+rank-bm25's as when weights were stored (float64, 8 bytes a posting: a quarter of the 1M-passage index).
+A question scores its terms' posting lists one window of 8,192 passage ids at a time, keeping the k best in a
+heap; lists of frequent terms whose largest weights cannot lift a passage into the top k only add to the passages
+the other lists found, and are searched rather than scanned where those are few (MaxScore, exact: see
+`kernels.top_k`). Nothing proportional to the corpus size is done per question, and no per-question buffer is
+shared between threads.
 """
 
 from __future__ import annotations
@@ -28,10 +32,10 @@ import numpy as np
 from qa.errors import IndexFormatError
 from qa.ranking import loops, plain
 from qa.ranking.analysis import TextAnalyzer
-from qa.ranking.bm25 import BM25Params, length_norms, okapi_idf
+from qa.ranking.bm25 import BM25Params, length_norms, okapi_idf, term_weight
 
-ENGINE_FORMAT = 2
-_ARRAYS = ("indptr", "doc_ids", "tfs", "weights", "doc_len", "idf", "max_weight")
+ENGINE_FORMAT = 3  # 3: no stored weights; tfs in the narrowest type
+_ARRAYS = ("indptr", "doc_ids", "tfs", "doc_len", "idf", "max_weight")
 _NO_FILTER = np.empty(0, np.uint8)
 _NOT_STOPWORD = (-1).__ne__
 
@@ -47,13 +51,16 @@ class SparseBM25:
         self.indptr = arrays["indptr"]
         self.doc_ids = arrays["doc_ids"]
         self.tfs = arrays["tfs"]
-        self.weights = arrays["weights"]
         self.doc_len = arrays["doc_len"]
         self.idf = arrays["idf"]
         self.max_weight = arrays["max_weight"]
+        self.norm_of_len, self.unit_of_len = length_tables(self.doc_len, params, avgdl)
+        """k1 * (1 - b + b * |d| / avgdl) for each passage length |d| (with a posting's tf and its term's idf, its
+        weight), and the weight of a tf-1 posting of a term whose IDF is 1 (see `unit_weights`): tables of a few
+        KB, read through `doc_len`, so the kernels' per-passage reads stay in the cache (an array of norms per
+        passage, 8 MB at 1M passages, made the engine 60 % slower than stored weights)."""
         # Pruning needs every weight >= 0; a negative IDF floor (tiny corpora) falls back to the full scan.
         self._prunable = bool(self.idf.size == 0 or float(np.min(self.idf)) >= 0.0)
-        self._avgdl = avgdl
         self._doc_freq = doc_freq
 
     @property
@@ -96,7 +103,8 @@ class SparseBM25:
         from qa.ranking import kernels  # lazy, as in `top_k`: see qa.ranking.loops
 
         doc_ids, tfs = kernels.invert(pair_terms, pair_docs, pair_tfs, indptr)
-        arrays = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs, "doc_len": doc_len}
+        arrays = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs.astype(tfs_dtype(int(tfs.max(initial=0)))),
+                  "doc_len": doc_len.astype(tfs_dtype(int(doc_len.max(initial=0))))}
         arrays.update(_weigh(arrays, doc_freq, params))
         return cls(arrays, params)
 
@@ -131,17 +139,19 @@ class SparseBM25:
         vocabulary: the IDF floor is a mean over all of it). Every weight is then the one an engine built over
         the whole corpus gives the same posting, to the last bit, so a shard's scores equal one index's
         (`qa.distributed`); `doc_freq`, `length_norm` and `idf` report the corpus's figures too. The postings
-        (term ids, passages, tfs, lengths) are shared with this engine, not copied: only the weights are new.
+        (term ids, passages, tfs, lengths) are shared with this engine, not copied: only idf, the length norms and each
+        term's largest weight are new.
         """
         if doc_freq.shape != (self.n_terms,) or idf.shape != (self.n_terms,):
             raise ValueError(f"doc_freq and idf need one value per term ({self.n_terms})")
         from qa.ranking import kernels  # lazy, as in `top_k`: see qa.ranking.loops
 
         idf = np.ascontiguousarray(idf, np.float64)
-        norms = length_norms(self.doc_len, self.params, avgdl)
-        weights = kernels.posting_weights(self.indptr, self.doc_ids, self.tfs, idf, norms, self.params.k1)
+        norm_of_len, unit_of_len = length_tables(self.doc_len, self.params, avgdl)
+        maxima = kernels.posting_maxima(self.indptr, self.doc_ids, self.tfs, idf, self.doc_len, norm_of_len,
+                                        unit_of_len, self.params.k1)
         arrays = {"indptr": self.indptr, "doc_ids": self.doc_ids, "tfs": self.tfs, "doc_len": self.doc_len,
-                  "idf": idf, "weights": weights, "max_weight": kernels.posting_maxima(self.indptr, weights)}
+                  "idf": idf, "max_weight": maxima}
         return SparseBM25(arrays, self.params, avgdl=avgdl, doc_freq=np.asarray(doc_freq, np.int64))
 
     # -- scoring --------------------------------------------------------------------------------------------
@@ -164,10 +174,9 @@ class SparseBM25:
         flags = _NO_FILTER if allowed is None else allowed
         kernels = loops.compiled()
         if kernels is None:  # a one-question process: the same passages and scores without numba
-            return plain.top_k(self.indptr, self.doc_ids, self.weights, self.n_docs, q_terms, q_counts, k, flags)
-        docs, _ = kernels.top_k(self.indptr, self.doc_ids, self.weights, self.max_weight, q_terms, q_counts, k,
-                                self._prunable, flags)
-        scores = kernels.rescore(self.indptr, self.doc_ids, self.weights, q_terms, q_counts, docs)
+            return plain.top_k(self.postings, self.n_docs, q_terms, q_counts, k, flags)
+        docs, _ = kernels.top_k(*self.postings, self.max_weight, q_terms, q_counts, k, self._prunable, flags)
+        scores = kernels.rescore(*self.postings, q_terms, q_counts, docs)
         order = np.lexsort((docs, -scores))  # best first; equal scores in passage order
         return docs[order], scores[order]
 
@@ -176,18 +185,28 @@ class SparseBM25:
         q_terms, q_counts = self._query(term_ids)
         out = np.zeros(self.n_docs, np.float64)
         for t, c in zip(q_terms, q_counts, strict=False):
-            lo, hi = self.indptr[t], self.indptr[t + 1]
+            docs, weights = plain.term_postings(self.postings, int(t))
             for _ in range(c):
-                out[self.doc_ids[lo:hi]] += self.weights[lo:hi]
+                out[docs] += weights
         return out
+
+    @property
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                float]:
+        """What a posting's passage and weight are computed from, as the kernels take them: (indptr, doc_ids, tfs,
+        idf, doc_len, norm_of_len, unit_of_len, k1)."""
+        return (self.indptr, self.doc_ids, self.tfs, self.idf, self.doc_len, self.norm_of_len, self.unit_of_len,
+                self.params.k1)
 
     def term_stats(self, term_id: int, doc: int) -> tuple[int, float, float]:
         """(tf, idf, weight) of one term in one passage; tf 0 when absent. Binary search in the postings."""
         lo, hi = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
         pos = lo + int(np.searchsorted(self.doc_ids[lo:hi], doc))
+        idf = float(self.idf[term_id])
         if pos < hi and self.doc_ids[pos] == doc:
-            return int(self.tfs[pos]), float(self.idf[term_id]), float(self.weights[pos])
-        return 0, float(self.idf[term_id]), 0.0
+            tf = int(self.tfs[pos])
+            return tf, idf, float(term_weight(np.float64(tf), idf, self.length_norm(doc), self.params.k1))
+        return 0, idf, 0.0
 
     def length_norm(self, doc: int) -> float:
         """k1 * (1 - b + b * |d| / avgdl) of one passage (the denominator's length part)."""
@@ -195,9 +214,8 @@ class SparseBM25:
 
     def length_norms(self, docs: np.ndarray) -> np.ndarray:
         """`length_norm` of several passages at once."""
-        if self._avgdl is None:
-            self._avgdl = float(np.asarray(self.doc_len, np.float64).mean()) if self.n_docs else 0.0
-        return length_norms(self.doc_len[docs], self.params, self._avgdl)
+        norms: np.ndarray = self.norm_of_len[self.doc_len[docs]]
+        return norms
 
     def doc_freq(self, term_id: int) -> int:
         """Passages holding the term (in the whole corpus, for an engine made by `with_statistics`)."""
@@ -339,12 +357,36 @@ class EngineBuilder:
         return SparseBM25.from_flat(tokens, lengths, len(self.vocab), params)
 
 
+def length_tables(doc_len: np.ndarray, params: BM25Params, avgdl: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The length norm of every passage length from 0 to the longest (`length_norms`, elementwise: the same number
+    each passage of that length gets), and `unit_weights` of them; `avgdl` defaults to the mean of `doc_len`."""
+    if avgdl is None:
+        avgdl = float(np.asarray(doc_len, np.float64).mean()) if doc_len.shape[0] else 0.0
+    norm_of_len = length_norms(np.arange(int(np.max(doc_len, initial=0)) + 1), params, avgdl)
+    return norm_of_len, unit_weights(norm_of_len, params.k1)
+
+
+def unit_weights(norms: np.ndarray, k1: float) -> np.ndarray:
+    """For each length norm, the weight of one occurrence (tf 1) of a term whose IDF is 1: the fraction of
+    `qa.ranking.bm25.term_weight`, the same number the formula gives (1.0 * x is x), so a tf-1 posting's weight is
+    idf * unit, one multiplication, in the kernels (`kernels._weight`)."""
+    ones = np.ones(norms.shape[0])
+    units: np.ndarray = term_weight(ones, ones, norms, k1)
+    return units
+
+
+def tfs_dtype(largest: int) -> type[np.unsignedinteger]:
+    """The narrowest type that holds every tf: uint8 below 256 (a word 256 times in one passage is rare)."""
+    return np.uint8 if largest < 1 << 8 else np.uint16 if largest < 1 << 16 else np.uint32
+
+
 def _weigh(arrays: dict[str, np.ndarray], doc_freq: np.ndarray, params: BM25Params) -> dict[str, np.ndarray]:
-    """IDF per term and the BM25 weight of every posting (see qa.bm25)."""
+    """IDF per term and each term's largest posting weight (see qa.bm25)."""
     from qa.ranking import kernels
 
     n_docs = arrays["doc_len"].shape[0]
     idf = okapi_idf(doc_freq, n_docs, params.epsilon)
-    norms = length_norms(arrays["doc_len"], params)
-    weights = kernels.posting_weights(arrays["indptr"], arrays["doc_ids"], arrays["tfs"], idf, norms, params.k1)
-    return {"idf": idf, "weights": weights, "max_weight": kernels.posting_maxima(arrays["indptr"], weights)}
+    norm_of_len, unit_of_len = length_tables(arrays["doc_len"], params, None)
+    maxima = kernels.posting_maxima(arrays["indptr"], arrays["doc_ids"], arrays["tfs"], idf, arrays["doc_len"],
+                                    norm_of_len, unit_of_len, params.k1)
+    return {"idf": idf, "max_weight": maxima}

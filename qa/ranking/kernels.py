@@ -65,28 +65,37 @@ _term_weight: Any = njit(inline="always")(bm25.term_weight)  # the formula lives
 
 
 @njit(cache=True, nogil=True)
-def posting_weights(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, norms: Array, k1: float) -> Array:
-    """BM25 weight of every posting (`qa.bm25.term_weight`, compiled)."""
-    weights = np.empty(doc_ids.shape[0], np.float64)
-    for t in range(indptr.shape[0] - 1):
-        w_idf = idf[t]
-        for p in range(indptr[t], indptr[t + 1]):
-            weights[p] = _term_weight(np.float64(tfs[p]), w_idf, norms[doc_ids[p]], k1)
-    return weights
-
-
-@njit(cache=True, nogil=True)
-def posting_maxima(indptr: Array, weights: Array) -> Array:
-    """The largest weight of each term's postings: the most one occurrence of the term can add to a score."""
+def posting_maxima(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array, norm_of_len: Array,
+                   unit_of_len: Array, k1: float) -> Array:
+    """The largest weight of each term's postings (`qa.bm25.term_weight`, compiled): the most one occurrence of
+    the term can add to a score."""
     n_terms = indptr.shape[0] - 1
     maxima = np.zeros(n_terms, np.float64)
     for t in range(n_terms):
         best = 0.0
+        w_idf = idf[t]
         for p in range(indptr[t], indptr[t + 1]):
-            if weights[p] > best:
-                best = weights[p]
+            weight = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, doc_ids[p], w_idf, k1)
+            if weight > best:
+                best = weight
         maxima[t] = best
     return maxima
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _weight(tfs: Array, doc_len: Array, norm_of_len: Array, unit_of_len: Array, p: int, d: int, w_idf: float,
+            k1: float) -> float:
+    """The weight of posting p (passage d) of a term whose IDF is `w_idf`: computed, not stored, always by the
+    one formula (`qa.bm25.term_weight`) with the length norm of the passage's length, so every path gets the same
+    number to the last bit. Most postings have tf 1, whose weight is idf * unit_of_len[|d|]
+    (`SparseBM25.unit_of_len`: the formula's fraction at tf 1, the same number): a multiplication."""
+    tf = tfs[p]
+    length = doc_len[d]
+    if tf == 1:
+        unit: float = w_idf * unit_of_len[length]
+        return unit
+    weight: float = _term_weight(np.float64(tf), w_idf, norm_of_len[length], k1)
+    return weight
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -173,8 +182,9 @@ def _keep_hopeful(cand: Array, n: int, acc: Array, seen: Array, bound: float, th
 
 
 @njit(cache=True, nogil=True)
-def top_k(indptr: Array, doc_ids: Array, weights: Array, max_weight: Array, q_terms: Array, q_counts: Array,
-          k: int, prune: bool, allowed: Array) -> tuple[Array, Array]:
+def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array, norm_of_len: Array,
+          unit_of_len: Array, k1: float, max_weight: Array, q_terms: Array, q_counts: Array, k: int, prune: bool,
+          allowed: Array) -> tuple[Array, Array]:
 
     """The k best passages for a question, best first: MaxScore over sorted postings, one window of passages at a time.
 
@@ -208,9 +218,11 @@ def top_k(indptr: Array, doc_ids: Array, weights: Array, max_weight: Array, q_te
     ptr = np.empty(m, np.int64)
     end = np.empty(m, np.int64)
     counts = np.empty(m, np.int64)
+    idfs = np.empty(m, np.float64)
     below = np.zeros(m + 1, np.float64)  # below[i] = sum of the bounds of lists 0..i-1
     for j in range(m):
         t = q_terms[order[j]]
+        idfs[j] = idf[t]
         ptr[j] = indptr[t]
         end[j] = indptr[t + 1]
         counts[j] = q_counts[order[j]]
@@ -237,13 +249,16 @@ def top_k(indptr: Array, doc_ids: Array, weights: Array, max_weight: Array, q_te
         for j in range(m - 1, first_essential - 1, -1):  # 1. essential lists, scanned, largest bound first
             p = ptr[j]
             stop = end[j]
+            w_idf = idfs[j]
             while p < stop and doc_ids[p] < limit:
-                if filtered and allowed[doc_ids[p]] == 0:
+                d = doc_ids[p]
+                if filtered and allowed[d] == 0:
                     p += 1  # outside the filter: never a candidate, so never searched for in other lists
                     continue
-                i = doc_ids[p] - base
+                i = d - base
+                w = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, d, w_idf, k1)
                 for _ in range(counts[j]):
-                    acc[i] += weights[p]
+                    acc[i] += w
                 cand[n] = i
                 n += 1 - seen[i]  # branch-free: a new candidate only on the first hit
                 seen[i] = 1
@@ -255,6 +270,7 @@ def top_k(indptr: Array, doc_ids: Array, weights: Array, max_weight: Array, q_te
             if n == 0:
                 break
             stop = end[j]
+            w_idf = idfs[j]
             p = _seek(doc_ids, ptr[j], stop, base)
             ptr[j] = p
             if p < stop:
@@ -265,14 +281,17 @@ def top_k(indptr: Array, doc_ids: Array, weights: Array, max_weight: Array, q_te
                         i = cand[x]
                         q = _seek(doc_ids, p, stop, base + i)
                         if q < stop and doc_ids[q] == base + i:
+                            w = _weight(tfs, doc_len, norm_of_len, unit_of_len, q, base + i, w_idf, k1)
                             for _ in range(counts[j]):
-                                acc[i] += weights[q]
+                                acc[i] += w
                 else:
                     while p < stop and doc_ids[p] < limit:
-                        i = doc_ids[p] - base
-                        w = weights[p] * seen[i]  # branch-free: adds 0.0 to a passage that is not a candidate
-                        for _ in range(counts[j]):
-                            acc[i] += w
+                        d = doc_ids[p]
+                        i = d - base
+                        if seen[i]:
+                            w = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, d, w_idf, k1)
+                            for _ in range(counts[j]):
+                                acc[i] += w
                         p += 1
                     ptr[j] = p
             j -= 1
@@ -301,7 +320,8 @@ def top_k(indptr: Array, doc_ids: Array, weights: Array, max_weight: Array, q_te
 
 
 @njit(cache=True, nogil=True)
-def rescore(indptr: Array, doc_ids: Array, weights: Array, q_terms: Array, q_counts: Array, docs: Array) -> Array:
+def rescore(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array, norm_of_len: Array,
+            unit_of_len: Array, k1: float, q_terms: Array, q_counts: Array, docs: Array) -> Array:
     """The scores of `docs`, each term's weight added in question order (as `SparseBM25.scores` adds them).
 
     `top_k` chooses the passages by sums added in its own order (lists by decreasing bound); the scores returned
@@ -317,8 +337,9 @@ def rescore(indptr: Array, doc_ids: Array, weights: Array, q_terms: Array, q_cou
             hi = indptr[q_terms[j] + 1]
             p = _seek(doc_ids, lo, hi, d)
             if p < hi and doc_ids[p] == d:
+                w = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, d, idf[q_terms[j]], k1)
                 for _ in range(q_counts[j]):
-                    score += weights[p]
+                    score += w
         out[n] = score
     return out
 

@@ -13,20 +13,34 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from qa.ranking.bm25 import term_weight
+
 Array = npt.NDArray[Any]
 
 
-def top_k(indptr: Array, doc_ids: Array, weights: Array, n_docs: int, q_terms: Array, q_counts: Array, k: int,
+Postings = tuple[Array, Array, Array, Array, Array, Array, Array, float]
+"""(indptr, doc_ids, tfs, idf, doc_len, norm_of_len, unit_of_len, k1): `SparseBM25.postings`."""
+
+
+def term_postings(postings: Postings, term: int) -> tuple[Array, Array]:
+    """The passages of a term and their weights (`qa.bm25.term_weight` on whole arrays: the same operations, in
+    the same order, as the compiled kernels apply to each posting, so the same numbers to the last bit)."""
+    indptr, doc_ids, tfs, idf, doc_len, norm_of_len, _, k1 = postings
+    lo, hi = int(indptr[term]), int(indptr[term + 1])
+    docs = doc_ids[lo:hi]
+    return docs, term_weight(tfs[lo:hi].astype(np.float64), idf[term], norm_of_len[doc_len[docs]], k1)
+
+
+def top_k(postings: Postings, n_docs: int, q_terms: Array, q_counts: Array, k: int,
           allowed: Array) -> tuple[Array, Array]:
     """The k best passages holding at least one question term (within `allowed` when it is not empty), best
     first, equal scores in passage order; with their scores."""
     scores = np.zeros(n_docs, np.float64)
     hit = np.zeros(n_docs, np.bool_)
     for term, count in zip(q_terms.tolist(), q_counts.tolist(), strict=True):
-        lo, hi = int(indptr[term]), int(indptr[term + 1])
-        docs = doc_ids[lo:hi]
+        docs, weights = term_postings(postings, term)
         for _ in range(count):
-            scores[docs] += weights[lo:hi]  # doc ids are distinct within a list: no lost updates
+            scores[docs] += weights  # doc ids are distinct within a list: no lost updates
         hit[docs] = True
     if allowed.shape[0] > 0:
         hit &= allowed.view(np.bool_) if allowed.dtype == np.uint8 else allowed.astype(np.bool_)

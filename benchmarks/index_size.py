@@ -1,0 +1,94 @@
+"""`qa index` of the synthetic folder of http_load.py: wall time, peak memory, size on disk by file, and opening time.
+
+    python benchmarks/index_size.py --size 100k                                  # this checkout
+    python benchmarks/index_size.py --size 1M --tree old=../old --tree new=.      # two checkouts, one after the other
+    python benchmarks/index_size.py --size 100k --json                           # one JSON object
+
+The folder is `benchmarks/synthetic.py`'s (articles of 100 paragraphs of 40-80 words; `--chunk-words 80` makes one
+passage of each paragraph), written once under .bench/. Each tree builds its own index with `qa index` as a new
+process (`python -m qa` of that tree, with the interpreter running this script): wall seconds and the peak
+resident memory of the process and its chunking child (`wait4`'s `ru_maxrss`). Size is the bytes of the version
+folder's files; opening is `qa.index.reader.load_index` (memory maps, checksums, vocabulary, articles) in a fresh
+process of the tree, the least of 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import synthetic  # noqa: E402
+from engine import machine  # noqa: E402
+from http_load import SIZES, run_measured, tree_env  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+LOAD = """
+import gc, json, sys, time
+from pathlib import Path
+from qa.index.reader import load_index
+from qa.index.store import current_version
+folder = current_version(Path(sys.argv[1]))
+times = []
+for _ in range(5):
+    started = time.perf_counter()
+    index = load_index(folder)
+    times.append(time.perf_counter() - started)
+    del index
+    gc.collect()
+print(json.dumps(min(times)))
+"""
+
+
+def measure(label: str, tree: Path, documents: Path, index_dir: Path, chunk_words: int) -> dict:
+    shutil.rmtree(index_dir, ignore_errors=True)
+    env = tree_env(tree)
+    wall, peak, report = run_measured([sys.executable, "-m", "qa", "index", "--documents", str(documents),
+                                       "--index-dir", str(index_dir), "--chunk-words", str(chunk_words)],
+                                      env=env, cwd=tree)
+    version = index_dir / (index_dir / "CURRENT").read_text().strip()
+    files = {path.relative_to(version).as_posix(): path.stat().st_size
+             for path in sorted(version.rglob("*")) if path.is_file()}
+    opened = subprocess.run([sys.executable, "-c", LOAD, str(index_dir)], env=env, cwd=tree, check=True,
+                            capture_output=True, text=True)
+    return {"label": label, "tree": str(tree), "build_s": wall, "peak_mb": peak, "report": report,
+            "bytes": sum(files.values()), "files": files, "load_s": json.loads(opened.stdout),
+            "load_average": os.getloadavg()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", default="100k", help="100k, 1M or a number of paragraphs")
+    parser.add_argument("--chunk-words", type=int, default=80)
+    parser.add_argument("--tree", action="append", help="label=path of a checkout (default: this one)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    size = SIZES.get(args.size.lower()) or int(args.size)
+    trees = [(label, Path(path).resolve()) for label, _, path in (t.partition("=") for t in args.tree or [])] \
+        or [("this", ROOT)]
+    documents = synthetic.BENCH_DIR / f"documents-{size}"
+    synthetic.write_documents(size, documents)
+    runs = [measure(label, tree, documents, synthetic.BENCH_DIR / f"index-size-{size}-{label}", args.chunk_words)
+            for label, tree in trees]
+    report = {"size": size, "chunk_words": args.chunk_words, "runs": runs, "machine": machine()}
+    if args.json:
+        print(json.dumps(report))
+        return
+    print(f"machine: {report['machine']}")
+    print(f"{'tree':<10} {'build s':>8} {'peak MB':>8} {'size MB':>8} {'load s':>7}  load average")
+    for run in runs:
+        print(f"{run['label']:<10} {run['build_s']:>8.1f} {run['peak_mb']:>8,.0f} {run['bytes'] / 1e6:>8.1f} "
+              f"{run['load_s']:>7.3f}  {' '.join(f'{x:.1f}' for x in run['load_average'])}")
+    for run in runs:
+        biggest = sorted(run["files"].items(), key=lambda item: -item[1])[:8]
+        print(f"{run['label']}: " + ", ".join(f"{name} {size / 1e6:.1f}" for name, size in biggest))
+
+
+if __name__ == "__main__":
+    main()
