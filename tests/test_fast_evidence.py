@@ -140,3 +140,24 @@ def test_spelled_words_hands_back_what_only_python_lowercases() -> None:
     found = sentence_kernel.spelled_words(text, np.array([len("Ölpreis OIL oil")]), np.array([0, 3]),
                                           np.array([0, 8, 12]), np.array([7, 11, 15]), encoded, np.array([0, 7, 10]))
     assert found.tolist() == [-2, 1, 1]
+
+
+def test_compiled_spans_equal_the_index_s_with_wide_gaps(tmp_path: Path) -> None:
+    """`sentence_kernel.decode_spans` reads the stored word gaps as `Index.word_spans` does, gaps of 255
+    characters or more included (kept aside in the index: a long run of stopwords, figures or punctuation)."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    filler = " ".join(["of the and to"] * 80) + " " + "-" * 300
+    (folder / "wide.txt").write_text(f"Harbour report\n\nThe harbour opened {filler} cranes arrived. "
+                                     f"{'... ' * 90}Dockers voted. {filler} The strike ended.\n", encoding="utf-8")
+    (folder / "plain.txt").write_text("Caviar trade\n\nCaviar exports rose in May. Traders met.\n", encoding="utf-8")
+    index = open_index(settings_for(folder, tmp_path / "index"))
+    assert index.word_gaps[1].shape[0] > 0  # the folder has wide gaps
+    compiled = fast.kernels()
+    assert compiled is not None
+    docs = np.arange(index.engine.n_docs, dtype=np.int64)[::-1].copy()
+    spans, base = compiled.decode_spans(*index.word_gaps, index.word_lengths, index.sequence_ptr, docs)
+    pointers = index.sequence_ptr
+    for n, d in enumerate(docs.tolist()):
+        expected = index.word_spans(pointers[d : d + 2])
+        assert spans[base[n] : base[n] + expected.shape[0]].tolist() == expected.tolist()

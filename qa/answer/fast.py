@@ -89,7 +89,7 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
                sentence.SPELLED_WEIGHT, sentence.WINDOW_WEIGHT, sentence.PREVIOUS_WEIGHT)  # read now: the same weights
     q_ids = np.array([vocab.get(term, -1) for term in counts], np.int64)
     title_lens = index.title_terms[places[3]]
-    spans, span_base = _word_spans(index, docs)
+    spans, span_base = compiled.decode_spans(*index.word_gaps, index.word_lengths, index.sequence_ptr, docs)
     stored = (index.sequences, index.sequence_ptr, spans, span_base, index.sentences, index.sentence_ptr)
     found = compiled.answer_evidence(*stored, docs, starts, places[2], title_lens, q_ids, *_texts(windows, spelled),
                                      *scoring)
@@ -147,17 +147,6 @@ def _texts(windows: list[Window], words: Iterable[str]) -> tuple[np.ndarray, np.
         width = 4
     word_ptr = np.array(list(accumulate([len(word) // width for word in encoded], initial=0)), np.int64)
     return text, np.frombuffer(b"".join(encoded), text.dtype), word_ptr
-
-
-def _word_spans(index: Index, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The word spans of the passages `docs`, one passage after the other (`Index.word_spans` decodes them from
-    the stored gaps and lengths), and where each passage's rows start among them."""
-    pointers = index.sequence_ptr
-    decoded = [index.word_spans(pointers[d : d + 2]) for d in docs.tolist()]
-    base = np.zeros(len(decoded), np.int64)
-    if len(decoded) > 1:
-        base[1:] = np.cumsum([rows.shape[0] for rows in decoded[:-1]])
-    return (np.concatenate(decoded) if decoded else np.zeros((0, 2), np.int64)), base
 
 
 def _unicode_evidence(compiled: ModuleType, stored: tuple[np.ndarray, ...], windows: list[Window], words: list[str],

@@ -27,6 +27,38 @@ Array = npt.NDArray[Any]
 
 
 @njit(cache=True, nogil=True)
+def decode_spans(gaps: Array, wide: Array, values: Array, lengths: Array, seq_ptr: Array,
+                 docs: Array) -> tuple[Array, Array]:
+    """The word spans of the passages `docs` (relative to each passage's start), one passage after the other, and
+    where each passage's rows start among them: `qa.index.spans.starts_of` for each passage (a word's start is
+    the sum of the gaps before it in its passage, a gap of 255 or more read from `values` where `wide` says),
+    plus `lengths`, as `Index.word_spans` gives them."""
+    n_docs = docs.shape[0]
+    base = np.zeros(n_docs, np.int64)
+    total = 0
+    for n in range(n_docs):
+        base[n] = total
+        total += seq_ptr[docs[n] + 1] - seq_ptr[docs[n]]
+    spans = np.empty((total, 2), np.int64)
+    row = 0
+    for n in range(n_docs):
+        lo = seq_ptr[docs[n]]
+        hi = seq_ptr[docs[n] + 1]
+        k = np.searchsorted(wide, lo)
+        at = np.int64(0)
+        for i in range(lo, hi):
+            if k < wide.shape[0] and wide[k] == i:
+                at += values[k]
+                k += 1
+            else:
+                at += gaps[i]
+            spans[row, 0] = at
+            spans[row, 1] = at + lengths[i]
+            row += 1
+    return spans, base
+
+
+@njit(cache=True, nogil=True)
 def matched_words(sequences: Array, seq_ptr: Array, word_spans: Array, span_base: Array, sentences: Array,
                   sentence_ptr: Array, docs: Array, title_lens: Array, q_ids: Array
                   ) -> tuple[Array, Array, Array, Array, Array, Array, Array, Array]:
