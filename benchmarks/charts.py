@@ -32,10 +32,11 @@ def engines_chart() -> Path | None:
     runs = sorted(RESULTS.glob("engine-*.json"))
     if not runs:
         return None
-    loaded = [json.loads(path.read_text()) for path in runs]
-    labels = [f"{run.get('corpus', 'zipf')}\n{run['size']:,} passages" for run in loaded]
+    loaded = sorted((json.loads(path.read_text()) for path in runs),
+                    key=lambda run: (run.get("corpus", "zipf") != "zipf", run["size"]))  # by corpus, then size
+    labels = [f"{run.get('corpus', 'zipf')}\n{_size(run['size'])}" for run in loaded]
     names = [name for name in COLORS if any(name in run["engines"] for run in loaded)]
-    figure, panels = plt.subplots(1, 3, figsize=(13, 4))
+    figure, panels = plt.subplots(1, 3, figsize=(15, 4.2))
     width = 0.8 / len(names)
     shown = (("qps", "top-10 questions per second (best pass)"), ("p50_ms", "median ms (lower is better)"),
              ("p99_ms", "p99 ms (log scale)"))
@@ -91,7 +92,7 @@ def http_chart() -> Path | None:
     labels, rates, saturated, held = [], [], [], []
     for report in loaded:
         for run in report["runs"]:
-            labels.append(f"{report['size'] // 1000:,}k\n{run['tree']} #{run['run']}\ntop {run['top_k']}")
+            labels.append(f"{_size(report['size'])}\nrun {run['run']}, top {run['top_k']}")
             rates.append(run["wrk"].get("requests_per_s", 0))
             saturated.append(run["wrk"].get("p99_ms", 0))
             held.append((run.get("held") or {}).get("p99_ms", 0))
@@ -104,7 +105,8 @@ def http_chart() -> Path | None:
     right.axhline(25, color="#d62728", linestyle="--", linewidth=1, label="25 ms target")
     right.axhline(10, color="#ff7f0e", linestyle="--", linewidth=1, label="10 ms target")
     right.set_xticks(list(xs), labels, fontsize=7)
-    right.legend(fontsize=8)
+    right.set_ylim(0, max(30.0, *saturated, *held) * 1.35)  # room for the legend above the bars
+    right.legend(fontsize=8, ncol=2, loc="upper left")
     right.set_title("p99 latency (ms)", fontsize=10)
     loads = ", ".join(report["machine"].split("load average ")[1].split(",")[0] for report in loaded
                       if "load average " in report.get("machine", ""))
@@ -112,6 +114,11 @@ def http_chart() -> Path | None:
                     f"same 2 CPUs (load average {loads} before)", fontsize=10)
     figure.tight_layout()
     return _save(figure, "speed-http.png")
+
+
+def _size(passages: int) -> str:
+    """1,000,000 -> "1M passages", 100,000 -> "100k passages"."""
+    return f"{passages // 1_000_000}M passages" if passages >= 1_000_000 else f"{passages // 1000}k passages"
 
 
 def _save(figure: plt.Figure, name: str) -> Path:
