@@ -32,7 +32,9 @@ def main(plan_path: str, out_path: str) -> None:
     plan = json.loads(Path(plan_path).read_text())
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "QA_API_KEY": KEY}
+    # a generous time budget for a request (the client waits 60 s): this scenario checks what is kept through
+    # kills, and on a fresh clone of a loaded machine a shard's first write may also compile its kernels (numba)
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "QA_API_KEY": KEY, "QA_REQUEST_TIMEOUT_S": "50"}
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="qa-ray-", dir=plan.get("temp")) as temp:
         subprocess.run([str(bin_dir / "ray"), "start", "--head", f"--port={GCS_PORT}", "--node-ip-address=127.0.0.1",
@@ -89,7 +91,8 @@ def _writes(client: httpx.Client, plan: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     body = {"id": "ray-added", "title": "Quokka census", "text": "Rangers on Rottnest counted the zorblat quokkas "
             "of the island. The zorblat count rose again this year."}
-    found["added"] = client.post("/documents", json=body, headers=auth).json()
+    added = client.post("/documents", json=body, headers=auth)
+    found["added"] = {**added.json(), "http_status": added.status_code}
     found["asked_added"] = client.get("/ask", params={"q": "zorblat quokkas"}).json()
     ray.init(address=f"127.0.0.1:{GCS_PORT}", namespace="qa", include_dashboard=False, log_to_driver=False)
     owner = ray.get_actor(f"qa-shard-{shard_of('ray-added', plan['shards'])}", namespace="qa")
