@@ -50,7 +50,7 @@ def engines_chart() -> Path | None:
         axes.set_title(title, fontsize=10)
         axes.legend(fontsize=8)
     panels[2].set_yscale("log")
-    loads = ", ".join(run["machine"].split("load average ")[1].split(",")[0] for run in loaded if "machine" in run)
+    loads = _loads(loaded)
     figure.suptitle(f"benchmarks/engine.py, one question at a time, peers in the same run (load average {loads} "
                     "on 2 CPUs)", fontsize=10)
     figure.tight_layout()
@@ -108,12 +108,17 @@ def http_chart() -> Path | None:
     right.set_ylim(0, max(30.0, *saturated, *held) * 1.35)  # room for the legend above the bars
     right.legend(fontsize=8, ncol=2, loc="upper left")
     right.set_title("p99 latency (ms)", fontsize=10)
-    loads = ", ".join(report["machine"].split("load average ")[1].split(",")[0] for report in loaded
-                      if "load average " in report.get("machine", ""))
+    loads = _loads(loaded)
     figure.suptitle(f"benchmarks/http_load.py: qa serve --workers {loaded[-1]['workers']}, client and server on the "
                     f"same 2 CPUs (load average {loads} before)", fontsize=10)
     figure.tight_layout()
     return _save(figure, "speed-http.png")
+
+
+def _loads(reports: list[dict]) -> str:
+    """The load averages the reports' `machine` lines give (`benchmarks/engine.py`'s `machine()`), in order."""
+    return ", ".join(report["machine"].split("load average ")[1].split(",")[0] for report in reports
+                     if "load average " in report.get("machine", ""))
 
 
 def _size(passages: int) -> str:

@@ -22,19 +22,24 @@ mixed statistics; a shard that dies meanwhile is restarted by Ray and opens the 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from qa.config import Settings
 from qa.corpus.chunking import passage_words
-from qa.corpus.read import read_article
 from qa.distributed.calls import ShardCalls
 from qa.distributed.layout import shard_of
 from qa.distributed.statistics import CollectionStatistics, ShardSummary, generation
 from qa.distributed.store import build_sharded
-from qa.errors import DocumentNotFound, InvalidRequest
+from qa.errors import DocumentNotFound
 from qa.index.folder_change import FolderChange, inside_folder
-from qa.index.live import check_document_id, markdown_article, refuse_feed_record, upload_target, written_id
+from qa.index.live import (
+    check_document_id,
+    delete_article_file,
+    markdown_article,
+    put_article,
+    refuse_feed_record,
+    upload_target,
+)
 from qa.index.reader import ArticleInfo
 from qa.models import Article
 
@@ -70,10 +75,8 @@ class ShardedWriter:
                 raise DocumentNotFound(f"no document with id '{document_id}'")
             info, size = found
             refuse_feed_record(info)
-            path = root / info.source
             with FolderChange(root) as change:
-                if os.path.lexists(path) and path.resolve().is_relative_to(root.resolve()):
-                    change.delete(path)
+                delete_article_file(change, root, info)
                 self._apply(shard_of(document_id, self.shards.n_shards), [], [document_id], size)
             return info
 
@@ -87,18 +90,9 @@ class ShardedWriter:
             previous = self._find(document_id)
             refuse_feed_record(previous[0] if previous else None)
             target = inside_folder(root, f"{document_id}{suffix}")
-            source = target.relative_to(root).as_posix()
             with FolderChange(root) as change:
-                change.make_parents(target)
-                staged = change.stage(target, data)
-                try:
-                    article = read_article(staged, source, root.resolve(), max_bytes=self.settings.max_file_bytes,
-                                           base=written_id(root, source, previous[0] if previous else None))
-                except Exception as error:  # the reason it cannot be indexed, said to the client
-                    raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
-                change.put(staged, target)
-                if previous is not None and previous[0].source != article.source:
-                    change.delete(root / previous[0].source)
+                article = put_article(change, root, target, data, previous[0] if previous else None,
+                                      self.settings.max_file_bytes)
                 replaced = previous if article.id == document_id else self._find(article.id)
                 owner = shard_of(article.id, self.shards.n_shards)
                 self._apply(owner, [article], [], replaced[1] if replaced else 0)

@@ -34,6 +34,7 @@ from qa.index.folder_change import FolderChange, check_space, inside_folder
 from qa.index.reader import ArticleInfo, Index, load_index
 from qa.index.reconcile import open_index
 from qa.index.store import CURRENT, build_lock, current_version
+from qa.models import Article
 
 log = logging.getLogger("qa")
 
@@ -146,20 +147,10 @@ class LiveIndex:
             refuse_feed_record(previous)
             target = inside_folder(root, f"{document_id}{suffix}")
             check_space(root, index_dir, current_version(index_dir), len(data))
-            source = target.relative_to(root).as_posix()
             with FolderChange(root) as change:
-                change.make_parents(target)
-                staged = change.stage(target, data)
-                try:
-                    article = read_article(staged, source, root.resolve(), max_bytes=self.settings.max_file_bytes,
-                                           base=written_id(root, source, previous))
-                except Exception as error:  # the reason it cannot be indexed, said to the client
-                    raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
-                change.put(staged, target)
-                if previous is not None and previous.source != article.source:
-                    change.delete(root / previous.source)
+                article = put_article(change, root, target, data, previous, self.settings.max_file_bytes)
                 overwritten = [info.id for info in self._index.articles  # the file's article under another id
-                               if info.source == source and info.id != article.id]
+                               if info.source == article.source and info.id != article.id]
                 update_locked(self.settings, added=[article], removed=overwritten)  # records only this file
             self._reload_if_newer()
             return self._index.articles[self._index.article_number(article.id)]
@@ -172,10 +163,8 @@ class LiveIndex:
             if info is None:
                 raise DocumentNotFound(f"no document with id '{document_id}'")
             refuse_feed_record(info)
-            path = root / info.source
             with FolderChange(root) as change:
-                if os.path.lexists(path) and path.resolve().is_relative_to(root.resolve()):
-                    change.delete(path)
+                delete_article_file(change, root, info)
                 update_locked(self.settings, added=[], removed=[document_id])
             self._reload_if_newer()
             return info
@@ -241,6 +230,32 @@ class _Visible:
         except ValueError:
             return True
         return not any(part.startswith(".") for part in parts)
+
+
+def put_article(change: FolderChange, root: Path, target: Path, data: bytes, previous: ArticleInfo | None,
+                max_bytes: int) -> Article:
+    """Within `change`, write `data` as `target` and read it as the article the index gets; a file that cannot be
+    indexed is refused (`InvalidRequest` naming it) before anything is in place. The file of the article it
+    replaces (`previous`) goes when it had another name. Both writers (`LiveIndex`, the sharded one) write so."""
+    source = target.relative_to(root).as_posix()
+    change.make_parents(target)
+    staged = change.stage(target, data)
+    try:
+        article = read_article(staged, source, root.resolve(), max_bytes=max_bytes,
+                               base=written_id(root, source, previous))
+    except Exception as error:  # the reason it cannot be indexed, said to the client
+        raise InvalidRequest(f"cannot index '{target.name}': {error}") from None
+    change.put(staged, target)
+    if previous is not None and previous.source != article.source:
+        change.delete(root / previous.source)
+    return article
+
+
+def delete_article_file(change: FolderChange, root: Path, info: ArticleInfo) -> None:
+    """Within `change`, delete the file of the article `info`, if it is there and inside the folder."""
+    path = root / info.source
+    if os.path.lexists(path) and path.resolve().is_relative_to(root.resolve()):
+        change.delete(path)
 
 
 def written_id(root: Path, source: str, previous: ArticleInfo | None) -> str:

@@ -25,7 +25,9 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from qa.web.limits import read_body, replay
 
 FastPath = Callable[[Request], Awaitable[Response | None]]
 
@@ -49,13 +51,14 @@ class FastLane:
             lane = self.lanes.get((scope["method"], scope["path"]))
             if lane is not None:
                 route, fast = lane
-                body = await _whole_body(receive) if scope["method"] != "GET" else None
+                # the body (bounded by `Limits` outside) is read here, so that FastAPI can read it again
+                body = await read_body(receive) if scope["method"] != "GET" else None
                 try:
-                    response = await fast(Request(scope, _replay(body, receive)))
+                    response = await fast(Request(scope, _with_body(body, receive)))
                 except Exception:  # noqa: BLE001 - FastAPI's routing answers it as it would without the lane
                     response = None
                 if response is None:
-                    await self.app(scope, _replay(body, receive), send)
+                    await self.app(scope, _with_body(body, receive), send)
                     return
                 scope["route"] = route  # as FastAPI's routing sets it: the metrics count the route's template
                 await response(scope, receive, send)
@@ -63,33 +66,9 @@ class FastLane:
         await self.app(scope, receive, send)
 
 
-async def _whole_body(receive: Receive) -> bytes:
-    """The request's body, read to its end (the `Limits` middleware outside has already bounded its size)."""
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes | None, receive: Receive) -> Receive:
+def _with_body(body: bytes | None, receive: Receive) -> Receive:
     """`receive` as the app would see it: the body already read (if any) first, then the real one."""
-    if body is None:
-        return receive
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
+    return receive if body is None else replay(body, receive)
 
 
 class DeepJsonRoute(APIRoute):

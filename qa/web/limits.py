@@ -92,7 +92,7 @@ class Limits:
             if length is not None and length > limit:
                 await send_json(send, 413, {"detail": _too_large(limit)})
                 return
-            body = await _read_body(receive, limit)
+            body = await read_body(receive, limit)
             if body is None:
                 await send_json(send, 413, {"detail": _too_large(limit)})
                 return
@@ -104,7 +104,7 @@ class Limits:
                     await send_json(send, 422, {"detail": detail, "errors": [
                         {"loc": ["body"], "msg": detail, "type": "json_invalid"}]})
                     return
-            receive = _replay(body, receive)
+            receive = replay(body, receive)
         await inner(scope, receive, send)
 
 
@@ -112,8 +112,8 @@ def _too_large(limit: int) -> str:
     return f"the request body is larger than the limit of {limit} bytes"
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None as soon as it exceeds `limit` bytes."""
+async def read_body(receive: Receive, limit: int | None = None) -> bytes | None:
+    """The whole request body, or None as soon as it exceeds `limit` bytes (if one is given)."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -122,7 +122,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
+        if limit is not None and size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body", False):
@@ -130,18 +130,18 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     """A `receive` that hands the app the body already read, then waits on the real one (for a disconnect)."""
     sent = False
 
-    async def replay() -> Message:
+    async def replayed() -> Message:
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    return replay
+    return replayed
 
 
 def _is_json(scope: Scope) -> bool:
