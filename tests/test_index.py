@@ -107,31 +107,6 @@ def test_default_index_dir_is_outside_documents(articles_dir: Path) -> None:
     assert default != Settings(documents=articles_dir / "energy").resolved_index_dir()
 
 
-def test_chunking_in_a_second_process_builds_the_same_index(articles_dir: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Big builds chunk in a forked process (qa.index.build._chunked); the result must be the one-process index."""
-    import qa.index.build as index_module
-
-    for n in range(30):  # enough articles for several chunks of work
-        (articles_dir / f"extra{n:02d}.txt").write_text(
-            f"Extra {n}\n\n" + " ".join(f"Sentence {i} of article {n} talks about cranes." for i in range(40)))
-    sequential = open_index(settings_for(articles_dir, tmp_path / "one", chunk_words=60))
-    pools = []
-    real_pool = index_module.ProcessPoolExecutor
-    monkeypatch.setattr(index_module, "PARALLEL_CHUNKING_MIN", 2)
-    monkeypatch.setattr(index_module.threading, "active_count", lambda: 1)  # pytest may run helper threads
-    monkeypatch.setattr(index_module, "ProcessPoolExecutor", lambda *a, **k: pools.append(1) or real_pool(*a, **k))
-    parallel = open_index(settings_for(articles_dir, tmp_path / "two", chunk_words=60))
-    assert pools == [1]
-    assert parallel.manifest["passages"] == sequential.manifest["passages"] > 60
-    for name in ("passages", "sentences", "sentence_ptr", "sequences", "sequence_ptr"):
-        assert np.array_equal(getattr(parallel, name), getattr(sequential, name)), name
-    assert parallel.vocab == sequential.vocab
-    for question in ("cranes in article 7", "sentence 12"):
-        ids = parallel.term_ids(parallel.analyzer.terms(question))
-        assert np.array_equal(parallel.engine.scores(ids), sequential.engine.scores(ids))
-
-
 def test_article_window_is_the_article_text_before_a_passage_end(tmp_path: Path) -> None:
     """A hit decodes only its passage (and the character before): where the article is ASCII up to the passage's
     end by character offsets, beyond its first non-ASCII character by the passage's UTF-8 offsets kept in the

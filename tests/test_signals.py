@@ -2,9 +2,9 @@
 no process left, and the previous index still the current one.
 
 A terminal's Ctrl-C sends SIGINT to the whole foreground process group, the command's worker processes included
-(the forked chunking process of a big build); so does `kill -- -PGID`. The tests start the command in a session of
-its own and signal that group once the worker process is running. Before: a worker printed 20-30 lines of
-`Process ForkProcess-1: ... KeyboardInterrupt` traceback.
+(the forked analysing processes of a big build: `qa.index.parallel`); so does `kill -- -PGID`. The tests start
+the command in a session of its own and signal that group once a worker process is running. Before: a worker
+printed 20-30 lines of `Process ForkProcess-1: ... KeyboardInterrupt` traceback.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from qa.index import build_index, current_version, load_index
 
 from .conftest import REPO
 
-ARTICLES = 3000  # a build of a few seconds, with its chunking in a forked process (PARALLEL_CHUNKING_MIN: 200)
+ARTICLES = 3000  # a build of a few seconds, its files read and analysed by worker processes (qa.index.parallel)
 SIGNALS = [(signal.SIGINT, 130, "qa: interrupted\n"), (signal.SIGTERM, 143, "qa: terminated\n")]
 pytestmark = pytest.mark.slow
 

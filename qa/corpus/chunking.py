@@ -41,6 +41,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from qa.corpus.sentences import split_paragraphs, split_sentences
 from qa.models import Article, Chunk
 
@@ -162,8 +164,37 @@ def _cut(units: list[_Unit], i: int, left: list[int], chunk_words: int) -> int:
     return end_at if best_end >= 0 else j
 
 
-def passage_spans(article: Article, chunk_words: int, overlap: int, wide: bool = False
-                  ) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
-    """`chunk_article` as (start, end, sentences) only: what a chunking process sends back (the texts are the
-    article's, which the caller already holds)."""
-    return [(p.start, p.end, p.sentences) for p in chunk_article(article, chunk_words, overlap, wide)]
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """An article's passages as arrays (`chunk_article` without the texts): what an index keeps of them."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    """Each passage's span in the article (int64)."""
+    sentences: np.ndarray
+    """The spans of each passage's sentences, passage after passage (int64, one row a sentence)."""
+    sentence_counts: np.ndarray
+    """Sentences per passage (int64)."""
+
+    def __len__(self) -> int:
+        return int(self.starts.shape[0])
+
+
+def layout(article: Article, chunk_words: int, overlap: int, wide: bool = False, compiled: bool = False) -> Layout:
+    """`chunk_article`'s passages as a `Layout`; with `compiled`, an ASCII article is chunked by the same rules in
+    compiled code (`qa.corpus.chunk_kernel`, which imports numba: for big builds, not for a folder of two
+    articles)."""
+    if compiled and article.text.isascii():
+        from qa.corpus.chunk_kernel import ascii_layout
+
+        codes = np.frombuffer(article.text.encode("ascii"), np.uint8)
+        unit_starts, unit_ends, first, last = ascii_layout(codes, article.body_start, chunk_words, overlap)
+        counts = last - first
+        units = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(first - np.cumsum(counts) + counts, counts)
+        return Layout(unit_starts[first], unit_ends[last - 1], np.column_stack([unit_starts[units], unit_ends[units]]),
+                      counts)
+    chunks = chunk_article(article, chunk_words, overlap, wide)
+    return Layout(np.array([chunk.start for chunk in chunks], np.int64),
+                  np.array([chunk.end for chunk in chunks], np.int64),
+                  np.array([span for chunk in chunks for span in chunk.sentences], np.int64).reshape(-1, 2),
+                  np.array([len(chunk.sentences) for chunk in chunks], np.int64))

@@ -89,17 +89,24 @@ def unique_ids(read: list[SourceRead], taken: dict[str, str] | None = None) -> l
     seen = {} if taken is None else taken
     result = []
     for item in read:
-        clash = next((article.id for article in item.articles if article.id in seen), None)
-        if clash is not None:
-            reason = f"same document id '{clash}' as {seen[clash]}"
-            log.warning("skipped %s: %s", item.record.source, reason)
-            record = item.record
-            item = SourceRead([], FileRecord(record.source, record.size, record.mtime_ns, record.digest,
-                                             record.base, (reason,)))
-        for article in item.articles:
-            seen[article.id] = item.record.source
+        reason = clash(item.record.source, [article.id for article in item.articles], seen)
+        if reason is not None:
+            item = SourceRead([], item.record.skipping(reason))
         result.append(item)
     return result
+
+
+def clash(source: str, ids: list[str], taken: dict[str, str]) -> str | None:
+    """Why the file `source` with articles `ids` is skipped (one of its ids is `taken`: id -> source, by an
+    earlier file), logged; else None, and its ids are taken."""
+    found = next((id_ for id_ in ids if id_ in taken), None)
+    if found is not None:
+        reason = f"same document id '{found}' as {taken[found]}"
+        log.warning("skipped %s: %s", source, reason)
+        return reason
+    for id_ in ids:
+        taken[id_] = source
+    return None
 
 
 def read_bytes(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:

@@ -57,6 +57,10 @@ class FileRecord:
     skipped: tuple[str, ...] = ()
     """Reasons: the whole file's (nothing of it indexed) or its bad lines' (a JSONL feed)."""
 
+    def skipping(self, reason: str) -> FileRecord:
+        """This record for the file skipped whole, for `reason` (nothing of it indexed)."""
+        return FileRecord(self.source, self.size, self.mtime_ns, self.digest, self.base, (reason,))
+
     def to_json(self) -> list[object]:
         return [self.source, self.size, self.mtime_ns, self.digest, self.base, list(self.skipped)]
 

@@ -25,7 +25,7 @@ _SENTENCE_END = re.compile(r"[.!?…।॥؟۔]+[\"'”’)\]]*(?=\s|$)")
 _SENTENCE_END_WIDE = re.compile(_SENTENCE_END.pattern + r"|(?P<wide>[。！？｡]+[」』”’）)\]]*)")
 _WIDE_STOP = re.compile(r"[。！？｡]")  # a paragraph without one is searched with the simpler (faster) pattern
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]*[^\W_a-z]", re.UNICODE)
-_ABBREVIATIONS = frozenset(
+ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st jr sr gen gov sen rep col lt sgt capt cmdr adm rev hon pres vs etc inc ltd co corp
     dept univ est approx no fig vol ch pp jan feb mar apr jun jul aug sep sept oct nov dec mt ft e.g i.e u.s u.k
     u.n a.m p.m""".split()
@@ -81,4 +81,4 @@ def _is_abbreviation(word: str) -> bool:
     bare = word.strip("\"'“‘([").rstrip(".").lower()
     if len(bare) == 1 and bare.isalpha():
         return True  # an initial: "J. Smith"
-    return bare in _ABBREVIATIONS
+    return bare in ABBREVIATIONS

@@ -12,33 +12,26 @@ write a new version and swap it in (`qa.index.store.swap_in`): a crash leaves th
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
 from qa.config import Settings
-from qa.corpus.chunking import WIDE_LANGUAGES, chunk_article, passage_spans, passage_words
-from qa.corpus.read import read_articles
+from qa.corpus.chunking import passage_words
+from qa.corpus.read import clash, read_articles
 from qa.corpus.scan import ARTICLE_SUFFIXES, FileRecord, Scan, scan_documents
 from qa.errors import EmptyCorpus, IndexFormatError
+from qa.index import parallel
+from qa.index.analysing import TermMap
 from qa.index.folder import FolderState, file_digest
 from qa.index.reader import Index, load_index
 from qa.index.store import build_lock, current_version, fingerprint, swap_in
 from qa.index.writer import VersionWriter
-from qa.lang import Guess, language_of
-from qa.models import Article, Chunk, SkippedFile
-from qa.processes import die_with_parent
+from qa.models import Article, SkippedFile
 from qa.ranking.bm25 import BM25Params
 
 log = logging.getLogger("qa")
@@ -62,35 +55,108 @@ def build_index(settings: Settings, scan: Scan | None = None, progress: bool = F
 
 
 def build_locked(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
-    """A full build (the caller holds the build lock)."""
+    """A full build (the caller holds the build lock): by worker processes for a big folder (`qa.index.parallel`),
+    else here."""
     started = time.perf_counter()
+    if parallel.worth_parallel(scan) and _large(settings, sum(stamp.size for _, stamp in scan.files)):
+        try:
+            return _build_parallel(settings, scan, progress, started)
+        except _SmallAfterAll:
+            log.info("the articles' text is shorter than their files; cutting them as a small folder's")
     read = read_articles(scan, max_bytes=settings.max_file_bytes)
     state = FolderState(str(scan.root.resolve()), {record.source: record for record in read.records}, scan.others,
                         scan.started_ns)
     if not read.articles:
-        raise EmptyCorpus(f"no readable article ({', '.join(ARTICLE_SUFFIXES)}) in {settings.documents}"
-                          + (f" ({len(state.skipped())} file(s) skipped)" if state.skipped() else ""))
-
-    bodies = [article.text[article.body_start:] for article in read.articles]
-    words = passage_words(settings.chunk_words, sum(map(len, bodies)), lambda: bodies)
+        raise _empty(settings, state)
+    size = sum(len(article.text) - article.body_start for article in read.articles)
+    words = passage_words(settings.chunk_words, size,
+                          lambda: (article.text[article.body_start:] for article in read.articles))
 
     def write(folder: Path) -> int:
         with VersionWriter(folder, settings, words) as version:
-            with _chunked(read.articles, settings.chunk_overlap, words, settings.language) as chunked:
-                bar = _progress_bar(len(read.articles), progress)
-                for article, passages, language in chunked:
-                    version.add_article(article, passages, language)
-                    if bar is not None:
-                        bar.update(1)
-                        if bar.n % 50 == 0 or bar.n == bar.total:
-                            bar.set_postfix(passages=len(version.builder), refresh=False)
-                if bar is not None:
-                    bar.close()
+            bar = _progress_bar(len(read.articles), progress)
+            for article in read.articles:
+                version.add_article(article)
+                _advance(bar, version)
+            if bar is not None:
+                bar.close()
             engine = version.builder.build(BM25Params(settings.k1, settings.b, settings.epsilon))
             return version.finish(engine, state)
 
     folder, n_passages = swap_in(settings.resolved_index_dir(), write)
     return BuildReport(len(read.articles), n_passages, state.skipped(), time.perf_counter() - started, folder)
+
+
+class _SmallAfterAll(Exception):
+    """The folder's files were big enough to skip counting its words, but their text is not (`_large`)."""
+
+
+def _large(settings: Settings, size: int) -> bool:
+    """Whether a folder whose article bodies have `size` characters (or fewer) has passages of `chunk_words`
+    without counting its words (`qa.corpus.chunking.passage_words`)."""
+    return passage_words(settings.chunk_words, size, lambda: ()) == settings.chunk_words and size > 0
+
+
+def _build_parallel(settings: Settings, scan: Scan, progress: bool, started: float) -> BuildReport:
+    """`build_locked` with the files read and analysed by worker processes, written here in the folder's order."""
+    root = str(scan.root.resolve())
+    for skipped in scan.others:
+        log.warning("skipped %s: %s", skipped.source, skipped.reason)
+    records: dict[str, FileRecord] = {}
+    taken: dict[str, str] = {}
+    n_articles = 0
+    body_chars = 0
+
+    def write(folder: Path) -> int:
+        nonlocal n_articles, body_chars
+        with VersionWriter(folder, settings, settings.chunk_words) as version:
+            term_maps: dict[int, TermMap] = {}
+            with parallel.analysed_batches(scan, settings, settings.chunk_words) as batches:
+                bar = _progress_bar(len(scan.files), progress, unit=" files")
+                for batch in batches:
+                    terms = term_maps.get(batch.worker)
+                    if terms is None:
+                        terms = term_maps[batch.worker] = TermMap(version.builder.vocab)
+                    terms.extend(batch.new_terms)
+                    version.analyzers.remember(batch.learned)
+                    for record, analysed in batch.files:
+                        reason = clash(record.source, [article.info["id"] for article in analysed], taken)
+                        if reason is not None:
+                            record, analysed = record.skipping(reason), []
+                        records[record.source] = record
+                        for article in analysed:
+                            version.add_analysed(article, terms)
+                            body_chars += article.body_chars
+                        n_articles += len(analysed)
+                        _advance(bar, version)
+                if bar is not None:
+                    bar.close()
+            log.debug("analysed in %.1f s", time.perf_counter() - started)
+            state = FolderState(root, records, scan.others, scan.started_ns)
+            if not n_articles:
+                raise _empty(settings, state)
+            if not _large(settings, body_chars):
+                raise _SmallAfterAll
+            engine = version.builder.build(BM25Params(settings.k1, settings.b, settings.epsilon))
+            log.debug("engine built at %.1f s", time.perf_counter() - started)
+            return version.finish(engine, state)
+
+    folder, n_passages = swap_in(settings.resolved_index_dir(), write)
+    state = FolderState(root, records, scan.others, scan.started_ns)
+    return BuildReport(n_articles, n_passages, state.skipped(), time.perf_counter() - started, folder)
+
+
+def _empty(settings: Settings, state: FolderState) -> EmptyCorpus:
+    return EmptyCorpus(f"no readable article ({', '.join(ARTICLE_SUFFIXES)}) in {settings.documents}"
+                       + (f" ({len(state.skipped())} file(s) skipped)" if state.skipped() else ""))
+
+
+def _advance(bar, version: VersionWriter) -> None:  # type: ignore[no-untyped-def]
+    """One more file (or article) on the progress bar, with the passage count now and then."""
+    if bar is not None:
+        bar.update(1)
+        if bar.n % 50 == 0 or bar.n == bar.total:
+            bar.set_postfix(passages=len(version.builder), refresh=False)
 
 
 @dataclass(slots=True)
@@ -221,94 +287,11 @@ def apply_change(settings: Settings, old: Index, change: Change) -> BuildReport:
                        time.perf_counter() - started, folder)
 
 
-PARALLEL_CHUNKING_MIN = 200
-"""A full build of at least this many articles chunks them in a second process (see `_chunked`)."""
-
-_FORKED_ARTICLES: list[Article] = []  # what a forked chunking process reads (inherited, never pickled)
-
-
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-def _chunker_start() -> None:
-    """The chunking process ends with its parent, and leaves Ctrl-C and SIGTERM to it: a terminal (or `kill` of
-    the process group) signals every process of the group, and the parent stops the build (the child's traceback
-    would only be noise). The parent's stopping ends the child: the pool is shut down, or the parent dies.
-
-    The child is forked with these signals blocked (`_forked_without_stop_signals`), so one that arrives while
-    multiprocessing sets the child up, before this runs, waits; ignoring it here discards it."""
-    die_with_parent()
-    for signum in _STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-
-
-@contextmanager
-def _forked_without_stop_signals() -> Iterator[None]:
-    """Block SIGINT and SIGTERM in this thread while it forks the chunking process (the child inherits the mask
-    and the parent's handlers, which would raise `Stopped` in the child); they are delivered to this process as
-    soon as the fork is done."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _spans_of(number: int, chunk_words: int, overlap: int, language: str
-              ) -> tuple[list[tuple[int, int, tuple[tuple[int, int], ...]]], Guess]:
-    article = _FORKED_ARTICLES[number]
-    guess = language_of(article, language)
-    return passage_spans(article, chunk_words, overlap, guess.lang in WIDE_LANGUAGES), guess
-
-
-def _chunked_here(articles: list[Article], overlap: int, cw: int,
-                  language: str) -> Iterator[tuple[Article, list[Chunk], Guess]]:
-    """`_chunked` in this process: each article's language, then its passages (counted in its language)."""
-    for article in articles:
-        guess = language_of(article, language)
-        yield article, chunk_article(article, cw, overlap, guess.lang in WIDE_LANGUAGES), guess
-
-
-@contextmanager
-def _chunked(articles: list[Article], overlap: int, cw: int,
-             language: str) -> Iterator[Iterator[tuple[Article, list[Chunk], Guess]]]:
-    """Each article with its language and its passages, in order.
-
-    Chunking (sentence splitting) is about a third of a build's work and needs nothing from the rest, so for a big
-    folder a second process chunks while this one analyses and writes: `qa index` of 1M passages went from 94 s
-    to 51 s on 2 cores. The process is forked, so it shares the articles already read and only spans travel
-    back, with each article's language (detecting it is the chunker's too: 5-10 % of the analysis otherwise); and
-    only from a single-threaded process (`qa index`, `qa eval`, a script), since forking a process with
-    other threads (a server rebuilding in the background) can deadlock the child. Elsewhere, chunking runs here.
-    """
-    if (len(articles) < PARALLEL_CHUNKING_MIN or (os.cpu_count() or 1) < 2 or threading.active_count() > 1
-            or "fork" not in multiprocessing.get_all_start_methods()):
-        yield _chunked_here(articles, overlap, cw, language)
-        return
-    global _FORKED_ARTICLES
-    _FORKED_ARTICLES = articles
-    try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_chunker_start) as pool:
-            with _forked_without_stop_signals():  # the first submit forks the process
-                spans = pool.map(_spans_of, range(len(articles)), repeat(cw), repeat(overlap), repeat(language),
-                                 chunksize=16)
-            try:
-                yield ((article, [Chunk(article.id, number, start, end, article.text[start:end], sentences)
-                                  for number, (start, end, sentences) in enumerate(rows, start=1)], guess)
-                       for article, (rows, guess) in zip(articles, spans, strict=False))
-            except BaseException:  # a failed build stops now, not once the child has chunked everything
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-    finally:
-        _FORKED_ARTICLES = []
-
-
-def _progress_bar(total: int, enabled: bool):  # type: ignore[no-untyped-def]
-    """A tqdm bar on stderr when it is a terminal (files, passages, files/s); None otherwise (quiet in pipes)."""
+def _progress_bar(total: int, enabled: bool, unit: str = " articles"):  # type: ignore[no-untyped-def]
+    """A tqdm bar on stderr when it is a terminal (articles or files, passages, rate); None otherwise (quiet in
+    pipes)."""
     if not enabled or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="indexing", unit=" files", file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=total, desc="indexing", unit=unit, file=sys.stderr, dynamic_ncols=True)

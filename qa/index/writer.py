@@ -16,15 +16,14 @@ from typing import Any
 import numpy as np
 
 from qa.config import Settings
-from qa.corpus.chunking import WIDE_LANGUAGES, chunk_article
-from qa.corpus.heading import LEAD, TITLE_FROM
+from qa.index.analysing import AnalysedArticle, ArticleAnalyser, TermMap
 from qa.index.folder import FolderState
 from qa.index.reader import Index
-from qa.index.spans import spans_dtype, word_gaps, word_starts
+from qa.index.spans import spans_dtype, word_gaps
 from qa.index.store import INDEX_FORMAT, MANIFEST, checksums, fingerprint, write_json
-from qa.index.texts import TextWriter, byte_windows
-from qa.lang import Analyzers, Guess, language_of
-from qa.models import Article, Chunk
+from qa.index.texts import TextWriter
+from qa.lang import Analyzers, Guess
+from qa.models import Article
 from qa.ranking.engine import EngineBuilder, SparseBM25
 
 PASSAGE_FIELDS = 4
@@ -50,10 +49,12 @@ class VersionWriter:
         self.sentence_ptr = array("q", [0])
         self.kept_sequences = array("i")  # term ids of kept passages (new ones are in the builder), and their lengths
         self.kept_lengths = array("q")
-        self.kept_starts = array("i")  # start of each term's word in the kept passages, relative to the passage
-        self.kept_widths = array("i")  # and its length
-        self.starts = array("i")  # the same for the new passages (0, 0 for the title's terms): qa.index.spans
-        self.widths = array("i")
+        self.gaps = bytearray()  # where each term's word starts, kept and new passages (qa.index.spans.word_gaps)
+        self.wide = array("q")
+        self.values = array("q")
+        self.widths: list[np.ndarray] = []  # each term's word length, an array per article
+        self.analyser = ArticleAnalyser(settings, passage_words, self.analyzers)
+        self.own_terms = TermMap(self.builder.vocab)  # the analyser's term numbering -> this version's
         self.infos: list[dict[str, Any]] = []
         self.text_offsets = [0]
         self._texts = TextWriter(folder)  # closed by finish, or by leaving `with`
@@ -70,47 +71,37 @@ class VersionWriter:
         self._texts.add(encoded)
         self.text_offsets.append(self.text_offsets[-1] + len(encoded))
 
-    def add_article(self, article: Article, chunks: list[Chunk] | None = None, language: Guess | None = None) -> None:
-        """Chunk (unless `chunks` are given, see `qa.index.build`) and analyse a new article in its language
-        (`language`, unless given, is decided here: `qa.lang.detect.article_language`)."""
-        settings = self.settings
-        if language is None:
-            language = language_of(article, settings.language)
-        analyzer = self.analyzers.of(language.lang)
-        number = len(self.infos)
-        self._added = True
-        passages = chunks if chunks is not None else chunk_article(article, self.passage_words,
-                                                                   settings.chunk_overlap,
-                                                                   language.lang in WIDE_LANGUAGES)
-        indexed_title = settings.title_in_passages and article.meta.get(TITLE_FROM) != LEAD  # see qa.corpus.heading
-        title_ids = self.builder.ids_of(article.title, analyzer) if indexed_title else []
-        self.infos.append({"id": article.id, "source": article.source, "title": article.title,
-                           "body_start": article.body_start, "first_passage": self._n_passages,
-                           "n_passages": len(passages), "meta": article.meta,
-                           "page_starts": list(article.page_starts), "title_terms": len(title_ids),
-                           "language": language.lang, "language_from": language.source})
-        for passage in passages:
-            words, ids = self.builder.add_text(passage.text, analyzer, prefix=title_ids)
-            self._add_spans(passage.text, words, ids, len(title_ids))
-            self.rows.extend((number, passage.start, passage.end, passage.number))
-            base = passage.start
-            self.sentence_rows.extend([offset - base for span in passage.sentences for offset in span])
-            self.sentence_ptr.append(self.sentence_ptr[-1] + len(passage.sentences))
-        self._n_passages += len(passages)
-        encoded = article.text.encode("utf-8")
-        self.windows.extend(byte_windows(article.text, encoded, [(p.start, p.end) for p in passages]))
-        self._add_text(encoded)
+    def add_article(self, article: Article, language: Guess | None = None) -> None:
+        """Chunk and analyse a new article in its language (`language`, unless given, is decided here:
+        `qa.lang.detect.article_language`), in this process."""
+        self.add_analysed(self.analyser.analyse(article, language), self.own_terms)
 
-    def _add_spans(self, text: str, words: list[str], ids: list[int], title_terms: int) -> None:
-        """Where the passage's indexed words stand (`qa.index.spans`), one row per term id the builder added."""
-        indexed = np.asarray(ids, np.int64) != -1
-        starts = word_starts(text, words)[indexed]
-        ends = starts + np.fromiter(map(len, words), np.int64, len(words))[indexed]
-        if title_terms:
-            self.starts.extend([0] * title_terms)
-            self.widths.extend([0] * title_terms)
-        self.starts.frombytes(starts.astype(np.int32).tobytes())
-        self.widths.frombytes((ends - starts).astype(np.int32).tobytes())
+    def add_analysed(self, analysed: AnalysedArticle, terms: TermMap) -> None:
+        """Add an article analysed here or by another process (`qa.index.parallel`); `terms` maps the numbering
+        of the analyser that made it onto this version's."""
+        if terms is self.own_terms:
+            terms.extend(self.analyser.new_terms())
+        self._added = True
+        number = len(self.infos)
+        info = analysed.info
+        info["first_passage"] = self._n_passages
+        self.infos.append(info)
+        self.builder.add_tokens(terms.map(analysed.tokens), analysed.lengths)
+        self._add_word_rows(analysed.gaps, analysed.wide, analysed.values, analysed.widths)
+        rows = analysed.rows
+        self.rows.frombytes(np.column_stack([np.full(rows.shape[0], number, np.int64), rows]).tobytes())
+        self.sentence_rows.frombytes(analysed.sentences.tobytes())
+        self.sentence_ptr.frombytes((np.cumsum(analysed.sentence_counts) + self.sentence_ptr[-1]).tobytes())
+        self._n_passages += rows.shape[0]
+        self.windows.extend(analysed.windows)
+        self._add_text(analysed.encoded)
+
+    def _add_word_rows(self, gaps: np.ndarray, wide: np.ndarray, values: np.ndarray, widths: np.ndarray) -> None:
+        """Append word gaps (`wide` counted from the first of these rows) and widths to the version's."""
+        self.wide.frombytes((wide.astype(np.int64) + len(self.gaps)).tobytes())
+        self.values.frombytes(values.astype(np.int64).tobytes())
+        self.gaps += gaps.tobytes()
+        self.widths.append(widths)
 
     def add_kept(self, old: Index, old_number: int) -> None:
         """Carry an article of the previous version over unchanged (its postings are kept by the engine)."""
@@ -131,8 +122,9 @@ class VersionWriter:
         bounds = old.sequence_ptr[info.first_passage : info.first_passage + info.n_passages + 1]
         self.kept_sequences.extend(old.sequences[int(bounds[0]) : int(bounds[-1])].tolist())
         spans = old.word_spans(bounds)
-        self.kept_starts.frombytes(spans[:, 0].astype(np.int32).tobytes())
-        self.kept_widths.frombytes((spans[:, 1] - spans[:, 0]).astype(np.int32).tobytes())
+        widths = spans[:, 1] - spans[:, 0]
+        self._add_word_rows(*word_gaps(spans[:, 0], np.asarray(bounds, np.int64) - int(bounds[0])),
+                            widths.astype(np.uint8 if int(widths.max(initial=0)) < 1 << 8 else np.uint32))
         self.kept_lengths.extend(np.diff(bounds).tolist())
         self._n_passages += info.n_passages
         start, end = old.text_offsets[old_number], old.text_offsets[old_number + 1]
@@ -161,15 +153,14 @@ class VersionWriter:
         np.cumsum(lengths, out=sequence_ptr[1:])
         np.save(folder / "sequence_ptr.npy", _narrow(sequence_ptr))
         del tokens, lengths
-        starts = np.concatenate([np.frombuffer(self.kept_starts, np.int32), np.frombuffer(self.starts, np.int32)])
-        gaps, wide, values = word_gaps(starts, sequence_ptr)
-        del starts
-        np.save(folder / "word_gaps.npy", gaps)
-        np.save(folder / "word_gaps_wide.npy", wide)
-        np.save(folder / "word_gaps_values.npy", values)
-        widths = np.concatenate([np.frombuffer(self.kept_widths, np.int32), np.frombuffer(self.widths, np.int32)])
+        np.save(folder / "word_gaps.npy", np.frombuffer(self.gaps, np.uint8))
+        np.save(folder / "word_gaps_wide.npy", np.frombuffer(self.wide, np.int64))
+        np.save(folder / "word_gaps_values.npy", np.frombuffer(self.values, np.int64))
+        widths = np.concatenate(self.widths) if self.widths else np.empty(0, np.uint8)
+        self.widths.clear()
         largest = int(widths.max(initial=0))
         np.save(folder / "word_lengths.npy", widths.astype(np.uint8 if largest < 1 << 8 else spans_dtype(largest)))
+        del widths
         write_json(folder / "articles.json", self.infos)
         caches = self.analyzers.export_caches()
         write_json(folder / "vocab.json", {"terms": list(self.builder.vocab), "analysis_cache": caches.pop("en", {}),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Container, Mapping
+from collections.abc import Container, Iterable, Mapping
 
 from qa.lang.analyzers import CJK_LANGUAGES, make_analyzer
 from qa.lang.detect import SHARED, UNDETERMINED, Detector
@@ -74,6 +74,11 @@ class Analyzers:
     def export_caches(self) -> dict[str, dict[str, str]]:
         """Language -> word -> term, for every analyzer made so far (saved with an index)."""
         return {lang: analyzer.export_cache() for lang, analyzer in self._made.items()}
+
+    def remember(self, learned: Iterable[tuple[str, str, str]]) -> None:
+        """Adopt (language, word, term) triples analysed elsewhere (`WordCache.remember`)."""
+        for lang, word, term in learned:
+            self.of(lang).remember(word, term)
 
     def load_stemmers(self) -> None:
         """Load every analyzer's stemmer now (a server pays NLTK's import at start, not in a request)."""

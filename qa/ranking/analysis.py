@@ -95,6 +95,7 @@ class TextAnalyzer(Protocol):
     def stopword_words(self, text: str) -> list[str]: ...
     def load_stemmer(self) -> None: ...
     def export_cache(self) -> dict[str, str]: ...
+    def remember(self, word: str, term: str) -> None: ...
     def preload(self, cache: dict[str, str]) -> None: ...
 
 
@@ -139,6 +140,12 @@ class WordCache:
     def export_cache(self) -> dict[str, str]:
         """Word -> term for every word seen so far (saved with an index)."""
         return dict(self._cache)
+
+    def remember(self, word: str, term: str) -> None:
+        """Keep a word's term found by another process's analyzer of this language (a parallel build's worker:
+        `qa.index.parallel`), so that the cache saved with the index has it."""
+        if self._cache_limit is None or len(self._cache) < self._cache_limit:
+            self._cache.setdefault(word, term)
 
     def preload(self, cache: dict[str, str]) -> None:
         """Adopt a cache saved with an index, so known words need no stemming (nor the stemmer's import).

@@ -89,9 +89,23 @@ class SparseBM25:
 
     @classmethod
     def from_flat(cls, tokens: np.ndarray, doc_len: np.ndarray, n_terms: int, params: BM25Params) -> SparseBM25:
-        """Index passages given as one array of term ids and each passage's length (memory-lean for big corpora)."""
-        pair_terms, pair_docs, pair_tfs = _pairs(tokens, doc_len, n_terms, first_doc=0)
-        return cls._from_pairs(pair_terms, pair_docs, pair_tfs, doc_len.astype(np.int32), n_terms, params)
+        """Index passages given as one array of term ids and each passage's length (memory-lean for big corpora:
+        the postings and the term ids, nothing more)."""
+        from qa.ranking import kernels  # lazy, as in `top_k`: see qa.ranking.loops
+
+        doc_starts = np.zeros(doc_len.shape[0] + 1, np.int64)
+        np.cumsum(doc_len, out=doc_starts[1:])
+        doc_freq, largest = kernels.count_documents(tokens, doc_starts, max(n_terms, 1))
+        doc_freq = doc_freq[:n_terms]
+        indptr = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(doc_freq, out=indptr[1:])
+        doc_ids = np.empty(int(indptr[-1]), np.int32)
+        tfs = np.empty(int(indptr[-1]), tfs_dtype(largest))
+        kernels.fill_postings(tokens, doc_starts, indptr, doc_ids, tfs)
+        arrays: dict[str, np.ndarray] = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs,
+                  "doc_len": doc_len.astype(tfs_dtype(int(doc_len.max(initial=0))))}
+        arrays.update(_weigh(arrays, doc_freq, params))
+        return cls(arrays, params)
 
     @classmethod
     def _from_pairs(cls, pair_terms: np.ndarray, pair_docs: np.ndarray, pair_tfs: np.ndarray, doc_len: np.ndarray,
@@ -320,6 +334,11 @@ class EngineBuilder:
         self._tokens.extend(kept)
         self._lengths.append(len(kept))
         return words, ids
+
+    def add_tokens(self, tokens: np.ndarray, lengths: np.ndarray) -> None:
+        """Add passages given as term ids (this builder's vocabulary) and each passage's length."""
+        self._tokens.frombytes(np.asarray(tokens, np.int32).tobytes())
+        self._lengths.frombytes(np.asarray(lengths, np.int64).tobytes())
 
     def ids_of(self, text: str, analyzer: TextAnalyzer) -> list[int]:
         """Term ids of `text` (assigning new ids), without adding a passage: for a title shared by passages."""

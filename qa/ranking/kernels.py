@@ -47,6 +47,47 @@ def count_postings(tokens: Array, doc_starts: Array, n_terms: int) -> tuple[Arra
 
 
 @njit(cache=True, nogil=True)
+def count_documents(tokens: Array, doc_starts: Array, n_terms: int) -> tuple[Array, int]:
+    """Each term's document frequency, and the largest tf of any (passage, term): the first pass of `postings`."""
+    n_docs = doc_starts.shape[0] - 1
+    tf_of = np.zeros(n_terms, np.int64)
+    doc_freq = np.zeros(n_terms, np.int64)
+    largest = 0
+    for d in range(n_docs):
+        for p in range(doc_starts[d], doc_starts[d + 1]):
+            t = tokens[p]
+            if tf_of[t] == 0:
+                doc_freq[t] += 1
+            tf_of[t] += 1
+        for p in range(doc_starts[d], doc_starts[d + 1]):
+            t = tokens[p]
+            if tf_of[t] > largest:
+                largest = tf_of[t]
+            tf_of[t] = 0
+    return doc_freq, largest
+
+
+@njit(cache=True, nogil=True)
+def fill_postings(tokens: Array, doc_starts: Array, indptr: Array, doc_ids: Array, tfs: Array) -> None:
+    """Term-major postings straight from passages' term ids (the second pass of `postings`): no (term, passage,
+    tf) pair arrays, which at 1M passages took 450 MB beside the result. Passages stay ascending per term."""
+    n_docs = doc_starts.shape[0] - 1
+    fill = indptr[:-1].copy()
+    tf_of = np.zeros(indptr.shape[0] - 1, np.int64)
+    for d in range(n_docs):
+        for p in range(doc_starts[d], doc_starts[d + 1]):
+            tf_of[tokens[p]] += 1
+        for p in range(doc_starts[d], doc_starts[d + 1]):
+            t = tokens[p]
+            if tf_of[t]:
+                slot = fill[t]
+                doc_ids[slot] = d
+                tfs[slot] = tf_of[t]
+                fill[t] = slot + 1
+                tf_of[t] = 0
+
+
+@njit(cache=True, nogil=True)
 def invert(pair_terms: Array, pair_docs: Array, pair_tfs: Array, indptr: Array) -> tuple[Array, Array]:
     """Counting sort of (term, passage, tf) pairs into term-major postings; passages stay ascending per term."""
     fill = indptr[:-1].copy()
