@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from qa.index.texts import byte_windows
 from qa.lang import Analyzers, Guess, language_of
 from qa.models import Article
 from qa.ranking.analysis import TextAnalyzer
+
+if TYPE_CHECKING:
+    from qa.index.word_table import WordTable
 
 
 @dataclass(slots=True)
@@ -72,15 +75,21 @@ class ArticleAnalyser:
     def __init__(self, settings: Settings, passage_words: int, analyzers: Analyzers | None = None,
                  compiled: bool = False) -> None:
         """`analyzers`: a version writer's (their word caches carry over); by default this analyser's own.
-        `compiled`: chunk ASCII articles in compiled code (`qa.corpus.chunking.layout`), for big builds."""
+        `compiled`: chunk ASCII articles, and find the words of ASCII English ones, in compiled code
+        (`qa.corpus.chunking.layout`, `qa.index.word_table`): for big builds, which can pay numba's import."""
         self.settings = settings
         self.compiled = compiled
         self.passage_words = passage_words
         self.analyzers = analyzers or Analyzers()
         self.terms: list[str] = []
         self._ids: dict[str, int] = {}
+        self._table: WordTable  # with `compiled`: the words of ASCII English text, found in compiled code
+        if compiled:
+            from qa.index.word_table import WordTable  # numba: for big builds only
+
+            self._table = WordTable()
         self._word_ids: dict[str, dict[str, int]] = {}  # per analyzer language: raw word -> term id, -1 a stopword
-        self._learned: list[tuple[str, str, str]] = []
+        self._learned: dict[str, list[tuple[str, str]]] = {}
         self._terms_given = 0
 
     def new_terms(self) -> list[str]:
@@ -89,10 +98,10 @@ class ArticleAnalyser:
         self._terms_given = len(self.terms)
         return new
 
-    def learned_words(self) -> list[tuple[str, str, str]]:
-        """(language, word, term) of every word analysed since the last call: the word caches saved with the index
-        (`qa.lang.Analyzers.export_caches`) are made of them."""
-        learned, self._learned = self._learned, []
+    def learned_words(self) -> dict[str, list[tuple[str, str]]]:
+        """(word, term) of every word analysed since the last call, by language: the word caches saved with the
+        index (`qa.lang.Analyzers.export_caches`) are made of them."""
+        learned, self._learned = self._learned, {}
         return learned
 
     def analyse(self, article: Article, language: Guess | None = None) -> AnalysedArticle:
@@ -135,22 +144,32 @@ class ArticleAnalyser:
         stopword), its start in the article, its length, and its passage's number (from 0)."""
         numbers = np.arange(len(passages))
         first, last = int(passages.starts.min(initial=0)), int(passages.ends.max(initial=0))
-        words = analyzer.words(text[first:last])
-        starts = word_starts(text[first:last], words) + first
-        widths = np.fromiter(map(len, words), np.int64, len(words))
-        if not _cuts_a_word(starts, starts + widths, np.concatenate([passages.starts, passages.ends])):
+        segment = text[first:last]
+        compiled = self.compiled and analyzer.language == "en" and segment.isascii()  # `qa.index.word_table`
+        if compiled:
+            encoded = segment.encode("ascii")
+            starts, ends, ids = self._table.words(encoded)
+        else:
+            words = analyzer.words(segment)
+            starts = word_starts(segment, words)
+            ends = starts + np.fromiter(map(len, words), np.int64, len(words))
+        starts += first
+        ends += first
+        if not _cuts_a_word(starts, ends, np.concatenate([passages.starts, passages.ends])):
             begin = np.searchsorted(starts, passages.starts)
             counts = np.searchsorted(starts, passages.ends) - begin
             rows = _ranges(begin, counts)
-            covered = np.zeros(len(words), np.bool_)
-            covered[rows] = True
-            if covered.all():
+            covered = np.zeros(starts.shape[0], np.bool_)
+            covered[rows] = True  # words outside every passage (a byline, front matter) are not the index's
+            if compiled:
+                ids = self._table_ids(segment, encoded, starts - first, ends - first, ids, covered, analyzer)
+            elif covered.all():
                 ids = self._term_ids(words, analyzer)
-            else:  # words outside every passage (a byline, front matter) are not the index's
+            else:
                 ids = np.full(len(words), -1, np.int32)
                 inside = np.flatnonzero(covered)
                 ids[inside] = self._term_ids([words[n] for n in inside.tolist()], analyzer)
-            return ids[rows], starts[rows], widths[rows], np.repeat(numbers, counts)
+            return ids[rows], starts[rows], (ends - starts)[rows], np.repeat(numbers, counts)
         texts = [text[start:end] for start, end in zip(passages.starts.tolist(), passages.ends.tolist(), strict=True)]
         parts = [analyzer.words(passage) for passage in texts]  # one passage at a time
         words = [word for passage_words in parts for word in passage_words]
@@ -160,6 +179,23 @@ class ArticleAnalyser:
         widths = np.fromiter(map(len, words), np.int64, len(words))
         counts = np.array([len(passage_words) for passage_words in parts], np.int64)
         return self._term_ids(words, analyzer), starts, widths, np.repeat(numbers, counts)
+
+    def _table_ids(self, segment: str, encoded: bytes, starts: np.ndarray, ends: np.ndarray, ids: np.ndarray,
+                   covered: np.ndarray, analyzer: TextAnalyzer) -> np.ndarray:
+        """`ids` from the word table, with the words it did not know (inside a passage) analysed and added."""
+        from qa.index.word_table import UNKNOWN
+
+        unknown = ids == UNKNOWN
+        if not unknown.any():
+            return ids
+        ids[unknown & ~covered] = -1
+        where = np.flatnonzero(unknown & covered)
+        if where.shape[0]:
+            words = [segment[start:end] for start, end in zip(starts[where].tolist(), ends[where].tolist(),
+                                                               strict=True)]
+            ids[where] = self._term_ids(words, analyzer)
+            self._table.add(encoded, starts[where], ends[where], ids[where])
+        return ids
 
     def _term_ids(self, words: Sequence[str], analyzer: TextAnalyzer) -> np.ndarray:
         """The term id of each word (int32; -1 for a stopword), numbering new terms: the analyzer runs once per
@@ -184,7 +220,10 @@ class ArticleAnalyser:
                 term_id = self._ids[term] = len(self.terms)
                 self.terms.append(term)
         word_ids[word] = term_id
-        self._learned.append((analyzer.language, word, term))
+        learned = self._learned.get(analyzer.language)
+        if learned is None:
+            learned = self._learned[analyzer.language] = []
+        learned.append((word, term))
 
 
 class TermMap:
@@ -209,11 +248,13 @@ class TermMap:
         """`tokens` (the analyser's ids) as the version's, giving new terms the next ids in order of first use."""
         mapped: np.ndarray = self._ids[tokens]
         if mapped.size and int(mapped.min()) < 0:
-            new, first = np.unique(tokens[mapped < 0], return_index=True)
-            vocab, terms = self.vocab, self._terms
+            where = np.flatnonzero(mapped < 0)
+            unmapped = tokens[where]
+            new, first = np.unique(unmapped, return_index=True)
+            vocab, terms, ids = self.vocab, self._terms, self._ids
             for local in new[np.argsort(first, kind="stable")].tolist():
-                self._ids[local] = vocab.setdefault(terms[local], len(vocab))
-            mapped = self._ids[tokens]
+                ids[local] = vocab.setdefault(terms[local], len(vocab))
+            mapped[where] = ids[unmapped]
         return mapped
 
 

@@ -59,8 +59,8 @@ class Batch:
     """The worker's process id: its term numbering is its own."""
     new_terms: list[str]
     """The terms the worker numbered since its previous batch (`ArticleAnalyser.new_terms`)."""
-    learned: list[tuple[str, str, str]]
-    """(language, word, term) of the words it analysed since then."""
+    learned: dict[str, list[tuple[str, str]]]
+    """(word, term) of the words it analysed since then, by language."""
     files: list[tuple[FileRecord, list[AnalysedArticle]]]
 
 
@@ -84,7 +84,8 @@ def analysed_batches(scan: Scan, settings: Settings, passage_words: int) -> Iter
 
     Leaving the block early (an error, Ctrl-C) cancels the batches not begun and stops the workers."""
     Analyzers().of("en").load_stemmer()  # loaded once here, before the fork, rather than once in each worker
-    from qa.corpus import chunk_kernel  # noqa: F401 - the same: numba and the compiled chunker
+    from qa.corpus import chunk_kernel  # noqa: F401 - the same: numba, the compiled chunker and word table
+    from qa.index import word_table  # noqa: F401
     root = scan.root.resolve()
     bases = scan.base_ids()
     batches = _batches(scan.files)

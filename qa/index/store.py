@@ -184,7 +184,7 @@ def verify_files(folder: Path, recorded: dict[str, list[int]]) -> None:
 def write_json(path: Path, data: Any) -> None:
     """Write and flush a JSON file (UTF-8, non-ASCII kept)."""
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
+        handle.write(json.dumps(data, ensure_ascii=False))  # one string: the C encoder (json.dump's is Python's)
         handle.flush()
         os.fsync(handle.fileno())
 

@@ -75,10 +75,10 @@ class Analyzers:
         """Language -> word -> term, for every analyzer made so far (saved with an index)."""
         return {lang: analyzer.export_cache() for lang, analyzer in self._made.items()}
 
-    def remember(self, learned: Iterable[tuple[str, str, str]]) -> None:
-        """Adopt (language, word, term) triples analysed elsewhere (`WordCache.remember`)."""
-        for lang, word, term in learned:
-            self.of(lang).remember(word, term)
+    def remember(self, learned: Mapping[str, Iterable[tuple[str, str]]]) -> None:
+        """Adopt (word, term) pairs analysed elsewhere, by language (`WordCache.remember`)."""
+        for lang, pairs in learned.items():
+            self.of(lang).remember(pairs)
 
     def load_stemmers(self) -> None:
         """Load every analyzer's stemmer now (a server pays NLTK's import at start, not in a request)."""

@@ -95,7 +95,7 @@ class TextAnalyzer(Protocol):
     def stopword_words(self, text: str) -> list[str]: ...
     def load_stemmer(self) -> None: ...
     def export_cache(self) -> dict[str, str]: ...
-    def remember(self, word: str, term: str) -> None: ...
+    def remember(self, learned: Iterable[tuple[str, str]]) -> None: ...
     def preload(self, cache: dict[str, str]) -> None: ...
 
 
@@ -141,10 +141,15 @@ class WordCache:
         """Word -> term for every word seen so far (saved with an index)."""
         return dict(self._cache)
 
-    def remember(self, word: str, term: str) -> None:
-        """Keep a word's term found by another process's analyzer of this language (a parallel build's worker:
-        `qa.index.parallel`), so that the cache saved with the index has it."""
-        if self._cache_limit is None or len(self._cache) < self._cache_limit:
+    def remember(self, learned: Iterable[tuple[str, str]]) -> None:
+        """Keep (word, term) pairs found by another process's analyzer of this language (a parallel build's
+        worker: `qa.index.parallel`), so that the cache saved with the index has them."""
+        if self._cache_limit is None:
+            self._cache.update(learned)  # the same analysis: a word known already gets the same term
+            return
+        for word, term in learned:
+            if len(self._cache) >= self._cache_limit:
+                break
             self._cache.setdefault(word, term)
 
     def preload(self, cache: dict[str, str]) -> None:
