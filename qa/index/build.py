@@ -80,8 +80,7 @@ def build_locked(settings: Settings, scan: Scan, progress: bool) -> BuildReport:
                 _advance(bar, version)
             if bar is not None:
                 bar.close()
-            engine = version.builder.build(BM25Params(settings.k1, settings.b, settings.epsilon))
-            return version.finish(engine, state)
+            return version.finish_building(BM25Params(settings.k1, settings.b, settings.epsilon), state)
 
     folder, n_passages = swap_in(settings.resolved_index_dir(), write)
     return BuildReport(len(read.articles), n_passages, state.skipped(), time.perf_counter() - started, folder)
@@ -137,9 +136,7 @@ def _build_parallel(settings: Settings, scan: Scan, progress: bool, started: flo
                 raise _empty(settings, state)
             if not _large(settings, body_chars):
                 raise _SmallAfterAll
-            engine = version.builder.build(BM25Params(settings.k1, settings.b, settings.epsilon))
-            log.debug("engine built at %.1f s", time.perf_counter() - started)
-            return version.finish(engine, state)
+            return version.finish_building(BM25Params(settings.k1, settings.b, settings.epsilon), state)
 
     folder, n_passages = swap_in(settings.resolved_index_dir(), write)
     state = FolderState(root, records, scan.others, scan.started_ns)

@@ -32,6 +32,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa.config import Settings
 from qa.corpus.read import read_source
@@ -90,8 +91,10 @@ def analysed_batches(scan: Scan, settings: Settings, passage_words: int) -> Iter
     bases = scan.base_ids()
     batches = _batches(scan.files)
     count = workers()
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start,
-                             initargs=(settings, passage_words)) as pool:
+    context = multiprocessing.get_context("fork")
+    stopping = context.Event()
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_worker_start,
+                             initargs=(settings, passage_words, stopping)) as pool:
         try:
             in_flight: deque[Future[Batch]] = deque()
 
@@ -112,8 +115,9 @@ def analysed_batches(scan: Scan, settings: Settings, passage_words: int) -> Iter
                     yield batch
 
             yield results()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+        except BaseException:  # the workers stop after their current file, before the caller cleans up
+            stopping.set()
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 
@@ -131,21 +135,26 @@ def _batches(files: list[tuple[Path, FileStamp]]) -> Iterator[list[tuple[Path, F
 
 
 _ANALYSER: ArticleAnalyser | None = None  # the worker's (made by `_worker_start`)
+_STOPPING: Any = None  # set when the build stops: a worker leaves the rest of its batch
 
 
-def _worker_start(settings: Settings, passage_words: int) -> None:
+def _worker_start(settings: Settings, passage_words: int, stopping: Any) -> None:
     """A worker ends with its parent, and leaves Ctrl-C and SIGTERM to it: a terminal (or `kill` of the process
     group) signals every process of the group, and the parent stops the build (a worker's traceback would only be
     noise). The parent's stopping ends the workers: the pool is shut down, or the parent dies.
 
+    `stopping` is set when the build stops, so that a worker does not go on reading files (a stopped `qa eval`
+    removes its temporary folder) nor warn about them.
+
     The worker is forked with these signals blocked (`_forked_without_stop_signals`), so one that arrives while
     multiprocessing sets it up, before this runs, waits; ignoring it here discards it."""
-    global _ANALYSER
+    global _ANALYSER, _STOPPING
     die_with_parent()
     for signum in _STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _ANALYSER = ArticleAnalyser(settings, passage_words, compiled=True)
+    _STOPPING = stopping
 
 
 def _analyse_batch(files: list[tuple[Path, FileStamp, str]], root: Path, max_bytes: int) -> Batch:
@@ -153,6 +162,8 @@ def _analyse_batch(files: list[tuple[Path, FileStamp, str]], root: Path, max_byt
     assert analyser is not None, "a worker analyses only after _worker_start"
     done = []
     for path, stamp, base in files:
+        if _STOPPING.is_set():  # the build has stopped (Ctrl-C, an error): its files may be gone already
+            break
         read = read_source(path, stamp, root, base, max_bytes)
         done.append((read.record, [analyser.analyse(article) for article in read.articles]))
     return Batch(os.getpid(), analyser.new_terms(), analyser.learned_words(), done)

@@ -8,6 +8,7 @@ writes the manifest last: its presence marks a complete version (`qa.index.store
 from __future__ import annotations
 
 from array import array
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from qa.index.store import INDEX_FORMAT, MANIFEST, checksums, fingerprint, write
 from qa.index.texts import TextWriter
 from qa.lang import Analyzers, Guess
 from qa.models import Article
+from qa.ranking.bm25 import BM25Params
 from qa.ranking.engine import EngineBuilder, SparseBM25
 
 PASSAGE_FIELDS = 4
@@ -130,11 +132,17 @@ class VersionWriter:
         start, end = old.text_offsets[old_number], old.text_offsets[old_number + 1]
         self._add_text(old.texts.read(start, end))
 
-    def finish(self, engine: SparseBM25, folder_state: FolderState) -> int:
-        """Save everything; the manifest, written last, records the folder as this version holds it."""
+    def finish_building(self, params: BM25Params, folder_state: FolderState) -> int:
+        """Build the engine from the passages added (in a thread: its loops release the GIL) while the other files
+        are written, then save it and finish (`finish`)."""
+        with ThreadPoolExecutor(1, thread_name_prefix="qa-engine") as pool:
+            return self.finish(pool.submit(self.builder.build, params), folder_state)
+
+    def finish(self, engine: SparseBM25 | Future[SparseBM25], folder_state: FolderState) -> int:
+        """Save everything (the engine last but the manifest: it may still be being built); the manifest, written
+        last, records the folder as this version holds it."""
         self._texts.close()
         folder = self.folder
-        engine.save(folder / "engine")
         np.save(folder / "passages.npy", _narrow(np.frombuffer(self.rows, np.int64).reshape(-1, PASSAGE_FIELDS)))
         np.save(folder / "text_offsets.npy", np.asarray(self.text_offsets, np.int64))
         windows = np.frombuffer(self.windows, np.int64).reshape(-1, 2)
@@ -148,7 +156,7 @@ class VersionWriter:
         if self.kept_lengths:
             tokens = np.concatenate([np.frombuffer(self.kept_sequences, np.int32), tokens])
             lengths = np.concatenate([np.frombuffer(self.kept_lengths, np.int64), lengths])
-        np.save(folder / "sequences.npy", tokens.astype(np.uint16) if len(self.builder.vocab) <= 1 << 16 else tokens)
+        _save_as(folder / "sequences.npy", tokens, np.uint16 if len(self.builder.vocab) <= 1 << 16 else np.int32)
         sequence_ptr = np.zeros(len(lengths) + 1, np.int64)
         np.cumsum(lengths, out=sequence_ptr[1:])
         np.save(folder / "sequence_ptr.npy", _narrow(sequence_ptr))
@@ -159,12 +167,13 @@ class VersionWriter:
         widths = np.concatenate(self.widths) if self.widths else np.empty(0, np.uint8)
         self.widths.clear()
         largest = int(widths.max(initial=0))
-        np.save(folder / "word_lengths.npy", widths.astype(np.uint8 if largest < 1 << 8 else spans_dtype(largest)))
+        _save_as(folder / "word_lengths.npy", widths, np.uint8 if largest < 1 << 8 else spans_dtype(largest))
         del widths
         write_json(folder / "articles.json", self.infos)
         caches = self.analyzers.export_caches()
         write_json(folder / "vocab.json", {"terms": list(self.builder.vocab), "analysis_cache": caches.pop("en", {}),
                                             "language_caches": caches})
+        (engine if isinstance(engine, SparseBM25) else engine.result()).save(folder / "engine")
         manifest = {
             "format": INDEX_FORMAT,
             "settings": fingerprint(self.settings),
@@ -178,6 +187,19 @@ class VersionWriter:
         }
         write_json(folder / MANIFEST, manifest)  # written last: its presence marks a complete version
         return self._n_passages
+
+
+def _save_as(path: Path, values: np.ndarray, dtype: type[np.generic]) -> None:
+    """`np.save(path, values.astype(dtype))` without a whole converted copy in memory (74 MB of term ids at 1M
+    passages, while the engine is being built beside it)."""
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=values.shape)
+    for start in range(0, values.shape[0], _PIECE):
+        out[start : start + _PIECE] = values[start : start + _PIECE]
+    out.flush()
+    del out
+
+
+_PIECE = 1 << 22
 
 
 def _narrow(array: np.ndarray) -> np.ndarray:
