@@ -6,10 +6,12 @@
 
 The folder is `benchmarks/synthetic.py`'s (articles of 100 paragraphs of 40-80 words; `--chunk-words 80` makes one
 passage of each paragraph), written once under .bench/. Each tree builds its own index with `qa index` as a new
-process (`python -m qa` of that tree, with the interpreter running this script): wall seconds and the peak
-resident memory of the process and its chunking child (`wait4`'s `ru_maxrss`). Size is the bytes of the version
-folder's files; opening is `qa.index.reader.load_index` (memory maps, checksums, vocabulary, articles) in a fresh
-process of the tree, the least of 5.
+process (`python -m qa` of that tree, with the interpreter running this script): wall seconds; the CPU seconds of
+the process and its workers; the peak memory of the whole process tree (`tree_peak_mb`: the sum of every
+process's proportional set size, /proc/PID/smaps_rollup, sampled every 20 ms, so that pages the forked workers
+share with the builder count once), and the largest process's peak resident memory (`peak_mb`, `wait4`'s
+`ru_maxrss`). Size is the bytes of the version folder's files; opening is `qa.index.reader.load_index` (memory
+maps, checksums, vocabulary, articles) in a fresh process of the tree, the least of 5.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic  # noqa: E402
 from engine import machine  # noqa: E402
-from http_load import SIZES, run_measured, tree_env  # noqa: E402
+from http_load import SIZES, tree_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD = """
@@ -46,18 +50,61 @@ print(json.dumps(min(times)))
 """
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (Linux: /proc/PID/task/TID/children)."""
+    found = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                found += [descendant for child in children.read().split() for descendant in _tree(int(child))]
+    except OSError:
+        pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+    except OSError:
+        return 0
+
+
+def run_build(cmd: list[str], env: dict[str, str], cwd: Path) -> dict:
+    """Run `qa index`: wall and CPU seconds, the tree's peak PSS (sampled), the largest process's peak RSS."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.returncode is None:
+            peak[0] = max(peak[0], sum(map(_pss_kb, _tree(proc.pid))))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {output.strip()[-500:]}")
+    return {"build_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "tree_peak_mb": peak[0] / 1024,
+            "peak_mb": usage.ru_maxrss / 1024, "report": output.strip().splitlines()[-1] if output.strip() else ""}
+
+
 def measure(label: str, tree: Path, documents: Path, index_dir: Path, chunk_words: int) -> dict:
     shutil.rmtree(index_dir, ignore_errors=True)
     env = tree_env(tree)
-    wall, peak, report = run_measured([sys.executable, "-m", "qa", "index", "--documents", str(documents),
-                                       "--index-dir", str(index_dir), "--chunk-words", str(chunk_words)],
-                                      env=env, cwd=tree)
+    built = run_build([sys.executable, "-m", "qa", "index", "--documents", str(documents), "--index-dir",
+                       str(index_dir), "--chunk-words", str(chunk_words)], env, tree)
     version = index_dir / (index_dir / "CURRENT").read_text().strip()
     files = {path.relative_to(version).as_posix(): path.stat().st_size
              for path in sorted(version.rglob("*")) if path.is_file()}
     opened = subprocess.run([sys.executable, "-c", LOAD, str(index_dir)], env=env, cwd=tree, check=True,
                             capture_output=True, text=True)
-    return {"label": label, "tree": str(tree), "build_s": wall, "peak_mb": peak, "report": report,
+    return {"label": label, "tree": str(tree), **built,
             "bytes": sum(files.values()), "files": files, "load_s": json.loads(opened.stdout),
             "load_average": os.getloadavg()}
 
@@ -81,10 +128,12 @@ def main() -> None:
         print(json.dumps(report))
         return
     print(f"machine: {report['machine']}")
-    print(f"{'tree':<10} {'build s':>8} {'peak MB':>8} {'size MB':>8} {'load s':>7}  load average")
+    print(f"{'tree':<10} {'build s':>8} {'CPU s':>7} {'tree peak MB':>13} {'largest MB':>11} {'size MB':>8} "
+          f"{'load s':>7}  load average")
     for run in runs:
-        print(f"{run['label']:<10} {run['build_s']:>8.1f} {run['peak_mb']:>8,.0f} {run['bytes'] / 1e6:>8.1f} "
-              f"{run['load_s']:>7.3f}  {' '.join(f'{x:.1f}' for x in run['load_average'])}")
+        print(f"{run['label']:<10} {run['build_s']:>8.1f} {run['cpu_s']:>7.1f} {run['tree_peak_mb']:>13,.0f} "
+              f"{run['peak_mb']:>11,.0f} {run['bytes'] / 1e6:>8.1f} {run['load_s']:>7.3f}  "
+              f"{' '.join(f'{x:.1f}' for x in run['load_average'])}")
     for run in runs:
         biggest = sorted(run["files"].items(), key=lambda item: -item[1])[:8]
         print(f"{run['label']}: " + ", ".join(f"{name} {size / 1e6:.1f}" for name, size in biggest))
