@@ -272,7 +272,7 @@ def _reference_best_sentence(index: Index, text: str, sentences: list[tuple[int,
     import math
     from bisect import bisect_left
 
-    from qa.answer.sentence import KIND_BONUS, PREVIOUS_WEIGHT, SPELLED_WEIGHT, WINDOW_WEIGHT
+    from qa.answer.sentence import IDF_POWER, KIND_BONUS, PREVIOUS_WEIGHT, SPELLED_WEIGHT, SPREAD_POWER, WINDOW_WEIGHT
 
     if not sentences:
         return None
@@ -292,8 +292,8 @@ def _reference_best_sentence(index: Index, text: str, sentences: list[tuple[int,
     in_sentences = Counter(term for terms in sentence_terms for term in terms)
     idf = {term: float(index.engine.idf[index.vocab[term]]) for term in counts
            if term in index.vocab and term not in subject}
-    weights = {term: counts[term] * idf[term] * math.log(1 + count / in_sentences[term])
-               for term in idf if in_sentences[term]}
+    weights = {term: counts[term] * math.copysign(abs(idf[term]) ** IDF_POWER, idf[term])
+               * math.log(1 + count / in_sentences[term]) ** SPREAD_POWER for term in idf if in_sentences[term]}
     if not weights and subject:
         return _reference_best_sentence(index, text, sentences, question, tokens, "")
     asked = {word for word, term in pairs if term not in subject}

@@ -86,7 +86,8 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
                np.array([position[term] for term in spelled.values()], np.int64),
                np.array([[term in window.subject for term in counts] for window in windows], np.bool_),
                np.array([bool(window.subject) for window in windows], np.bool_),
-               sentence.SPELLED_WEIGHT, sentence.WINDOW_WEIGHT, sentence.PREVIOUS_WEIGHT)  # read now: the same weights
+               sentence.SPELLED_WEIGHT, sentence.WINDOW_WEIGHT, sentence.PREVIOUS_WEIGHT,  # read now: the same weights
+               sentence.IDF_POWER, sentence.SPREAD_POWER)
     q_ids = np.array([vocab.get(term, -1) for term in counts], np.int64)
     title_lens = index.title_terms[places[3]]
     spans, span_base = compiled.decode_spans(*index.word_gaps, index.word_lengths, index.sequence_ptr, docs)

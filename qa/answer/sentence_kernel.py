@@ -10,7 +10,7 @@ numba.
 
 Adding a per-sentence feature to the best sentence: compute it in `sentence_scores` where the score is summed,
 as one more term of the same sum, in the same place as in `best_sentence`, and pass its weight (read from
-`qa.answer.sentence` by `qa.answer.fast.evidence` at each call) as one more argument after `previous_weight`,
+`qa.answer.sentence` by `qa.answer.fast.evidence` at each call) as one more argument after `spread_power`,
 here and in `answer_evidence`.
 """
 
@@ -198,7 +198,8 @@ def _covered(mask: np.uint64, idf_order: Array, q_idf: Array, counted: Array) ->
 def sentence_scores(sentence_counts: Array, tok_ptr: Array, tok_term: Array, tok_sentence: Array, tok_word: Array,
                     q_times: Array, q_idf: Array, q_has_idf: Array, idf_order: Array, word_term: Array,
                     subject: Array, has_subject: Array, spelled_weight: float, window_weight: float,
-                    previous_weight: float) -> tuple[Array, Array, Array, Array, Array]:
+                    previous_weight: float, idf_power: float, spread_power: float
+                    ) -> tuple[Array, Array, Array, Array, Array]:
     """Every candidate sentence's score (without the asked kind's bonus) in each passage, as `best_sentence`
     scores it, and the best by (score, distinct matched terms, earlier).
 
@@ -271,7 +272,8 @@ def sentence_scores(sentence_counts: Array, tok_ptr: Array, tok_term: Array, tok
                 if holds[p] and (found[p] >> np.uint64(j)) & np.uint64(1):
                     present += 1
             if present:
-                weight[j] = q_times[j] * q_idf[j] * math.log(1 + count / present)
+                weight[j] = (q_times[j] * math.copysign(abs(q_idf[j]) ** idf_power, q_idf[j])
+                             * math.log(1 + count / present) ** spread_power)
                 weighed[j] = True
                 weighed_mask |= np.uint64(1) << np.uint64(j)
         matched = np.zeros(count, np.float64)
@@ -343,8 +345,8 @@ def answer_evidence(sequences: Array, seq_ptr: Array, word_spans: Array, span_ba
                     sentence_ptr: Array, docs: Array, starts: Array, ends: Array, title_lens: Array, q_ids: Array,
                     text: Array, words: Array, word_ptr: Array, q_times: Array, q_idf: Array, q_has_idf: Array,
                    idf_order: Array, word_term: Array, subject: Array, has_subject: Array, spelled_weight: float,
-                   window_weight: float, previous_weight: float) -> tuple[Array, Array, Array, Array, Array, Array,
-                                                                          Array, Array, Array, bool]:
+                   window_weight: float, previous_weight: float, idf_power: float, spread_power: float
+                   ) -> tuple[Array, Array, Array, Array, Array, Array, Array, Array, Array, bool]:
     """`matched_words`, `spelled_words` and `sentence_scores` in one call.
 
     Returns (hl_ptr, hl_start, hl_end, cand_ptr, cand_position, cand_score, cand_distinct, best, bounds, done): the
@@ -360,7 +362,7 @@ def answer_evidence(sequences: Array, seq_ptr: Array, word_spans: Array, span_ba
     counts = sentence_ptr[docs + 1] - sentence_ptr[docs]
     cand_ptr, cand_position, cand_score, cand_distinct, best = sentence_scores(
         counts, tok_ptr, tok_term, tok_sentence, tok_word, q_times, q_idf, q_has_idf, idf_order, word_term, subject,
-        has_subject, spelled_weight, window_weight, previous_weight)
+        has_subject, spelled_weight, window_weight, previous_weight, idf_power, spread_power)
     for n in range(docs.shape[0]):
         for h in range(hl_ptr[n], hl_ptr[n + 1]):
             hl_start[h] += starts[n]
