@@ -99,6 +99,7 @@ def _large(settings: Settings, size: int) -> bool:
 def _build_parallel(settings: Settings, scan: Scan, progress: bool, started: float) -> BuildReport:
     """`build_locked` with the files read and analysed by worker processes, written here in the folder's order."""
     root = str(scan.root.resolve())
+    log.debug("building with workers, %d files", len(scan.files))
     for skipped in scan.others:
         log.warning("skipped %s: %s", skipped.source, skipped.reason)
     records: dict[str, FileRecord] = {}

@@ -22,6 +22,7 @@ rebuilding in the background) can deadlock the child. Elsewhere the build runs i
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -40,6 +41,8 @@ from qa.corpus.scan import FileRecord, FileStamp, Scan
 from qa.index.analysing import AnalysedArticle, ArticleAnalyser
 from qa.lang import Analyzers
 from qa.processes import die_with_parent
+
+log = logging.getLogger("qa")
 
 PARALLEL_MIN_FILES = 64
 """A folder of fewer files is built in one process: starting workers costs more than it saves."""
@@ -107,6 +110,7 @@ def analysed_batches(scan: Scan, settings: Settings, passage_words: int) -> Iter
             with _forked_without_stop_signals():  # the first submit forks the workers
                 for _ in range(count * AHEAD):
                     submit()
+            log.debug("%d workers started", count)
 
             def results() -> Iterator[Batch]:
                 while in_flight:

@@ -86,7 +86,9 @@ class Index:
         """The articles' languages, their analyzers, and how a question is analysed (`qa.lang.folder`)."""
         self.analyzer = self.languages.main_analyzer
         """The analyzer of the folder's main language (for an English folder, the English analyzer)."""
-        self._article_analyzers = [analyzers.of(info.language) for info in articles]
+        languages = [info.language for info in articles]
+        by_language = {language: analyzers.of(language) for language in set(languages)}
+        self._article_analyzers = [by_language[language] for language in languages]
         self._by_id = {info.id: number for number, info in enumerate(articles)}
         self._filters: dict[Filter, np.ndarray] = {}
         self._recent_texts: dict[int, str] = {}
@@ -261,6 +263,6 @@ def load_index(folder: Path) -> Index:
             or texts.ascii_prefix.shape != (len(articles),) or passage_bytes.shape[0] not in (0, len(passages))):
         raise IndexFormatError(f"index in {folder} is inconsistent (passages do not match the engine)")
     analyzers = Analyzers({"en": vocab_file["analysis_cache"], **vocab_file.get("language_caches", {})})
-    vocab = {term: number for number, term in enumerate(vocab_file["terms"])}
+    vocab = dict(zip(vocab_file["terms"], range(len(vocab_file["terms"])), strict=True))
     return Index(folder, manifest, articles, texts, text_offsets, passages, sentences, sentence_ptr, sequences,
                  sequence_ptr, vocab, engine, analyzers, word_gaps, word_lengths, passage_bytes)
