@@ -1,6 +1,7 @@
 """A big folder's build by worker processes (`qa.index.parallel`) writes the version one process writes, byte for
 byte: every array, the articles, the vocabulary and its ids, the folder's file records (skipped files with their
-reasons); only the word caches' order (a dict) and the build's time differ."""
+reasons), each skipped file warned of once; only the word caches' order (a dict) and the build's time differ, and
+the caches may hold the words of a file skipped for its document id."""
 
 from __future__ import annotations
 
@@ -39,9 +40,24 @@ def _assert_same_version(one: Path, many: Path) -> None:
         elif name == "vocab.json":
             a, b = json.loads(first[name]), json.loads(second[name])
             assert a["terms"] == b["terms"]  # the same ids
-            assert a["analysis_cache"] == b["analysis_cache"] and a["language_caches"] == b["language_caches"]
+            _assert_same_caches({"en": a["analysis_cache"], **a["language_caches"]},
+                                {"en": b["analysis_cache"], **b["language_caches"]})
         else:
             assert first[name] == second[name], name
+
+
+def _assert_same_caches(one: dict[str, dict[str, str]], many: dict[str, dict[str, str]]) -> None:
+    """The word caches hold the same words with the same terms; with workers, also the words of a file skipped
+    for its document id (a worker analysed it before the builder saw the clash), each with the term its language's
+    analyzer gives it."""
+    from qa.lang import Analyzers
+
+    assert set(one) <= set(many)
+    analyzers = Analyzers()
+    for language, cache in many.items():
+        assert one.get(language, {}).items() <= cache.items()
+        for word in cache.keys() - one.get(language, {}).keys():
+            assert analyzers.of(language).term_of(word) == cache[word]
 
 
 @pytest.fixture
@@ -82,10 +98,15 @@ def _parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 @pytest.mark.skipif(parallel_module.workers() < 2, reason="a parallel build needs two cores")
 def test_workers_build_the_version_one_process_builds(mixed_folder: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
     one = build_index(settings_for(mixed_folder, tmp_path / "one", chunk_words=40))
+    warned = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    caplog.clear()
     pools = _parallel(monkeypatch)
     many = build_index(settings_for(mixed_folder, tmp_path / "many", chunk_words=40))
+    assert [record.getMessage() for record in caplog.records if record.levelname == "WARNING"] == warned
+    assert "skipped binary.txt: binary file (contains NUL bytes)" in warned
     assert pools == [1]
     assert (many.articles, many.passages) == (one.articles, one.passages)
     assert many.articles > 70 and many.passages > 100

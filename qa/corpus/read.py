@@ -64,8 +64,9 @@ def read_articles(scan: Scan, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
 
 
 def read_source(path: Path, stamp: FileStamp, root: Path, base: str,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> SourceRead:
-    """One file's articles and record; never raises for a bad file (the record says why it was skipped)."""
+                max_bytes: int = DEFAULT_MAX_BYTES, quiet: bool = False) -> SourceRead:
+    """One file's articles and record; never raises for a bad file (the record says why it was skipped, and a
+    warning, unless `quiet`: a parallel build's worker leaves them to the builder, `warn_skipped`)."""
     source = stamp.source
     digest: str | None = None
     try:
@@ -73,14 +74,21 @@ def read_source(path: Path, stamp: FileStamp, root: Path, base: str,
         digest = hashlib.sha256(data).hexdigest()
         articles, warnings = parse_file(data, source, base)
     except UnreadableFile as skip:
-        log.warning("skipped %s: %s", source, skip)
-        return SourceRead([], FileRecord(source, stamp.size, stamp.mtime_ns, digest, base, (str(skip),)))
-    reasons = list(warnings[:_MAX_LINE_WARNINGS])  # bad lines of a JSONL file; the good lines are kept
-    if len(warnings) > _MAX_LINE_WARNINGS:
-        reasons.append(f"and {len(warnings) - _MAX_LINE_WARNINGS} more bad lines")
-    for reason in reasons:
-        log.warning("skipped part of %s: %s", source, reason)
-    return SourceRead(articles, FileRecord(source, stamp.size, stamp.mtime_ns, digest, base, tuple(reasons)))
+        read = SourceRead([], FileRecord(source, stamp.size, stamp.mtime_ns, digest, base, (str(skip),)))
+    else:
+        reasons = list(warnings[:_MAX_LINE_WARNINGS])  # bad lines of a JSONL file; the good lines are kept
+        if len(warnings) > _MAX_LINE_WARNINGS:
+            reasons.append(f"and {len(warnings) - _MAX_LINE_WARNINGS} more bad lines")
+        read = SourceRead(articles, FileRecord(source, stamp.size, stamp.mtime_ns, digest, base, tuple(reasons)))
+    if not quiet:
+        warn_skipped(read.record, whole=not read.articles)
+    return read
+
+
+def warn_skipped(record: FileRecord, whole: bool) -> None:
+    """Warn of what was skipped of a file: all of it (`whole`), or some lines."""
+    for reason in record.skipped:
+        log.warning("skipped %s: %s" if whole else "skipped part of %s: %s", record.source, reason)
 
 
 def unique_ids(read: list[SourceRead], taken: dict[str, str] | None = None) -> list[SourceRead]:

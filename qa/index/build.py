@@ -22,7 +22,7 @@ import numpy as np
 
 from qa.config import Settings
 from qa.corpus.chunking import passage_words
-from qa.corpus.read import clash, read_articles
+from qa.corpus.read import clash, read_articles, warn_skipped
 from qa.corpus.scan import ARTICLE_SUFFIXES, FileRecord, Scan, scan_documents
 from qa.errors import EmptyCorpus, IndexFormatError
 from qa.index import parallel
@@ -120,6 +120,7 @@ def _build_parallel(settings: Settings, scan: Scan, progress: bool, started: flo
                     terms.extend(batch.new_terms)
                     version.analyzers.remember(batch.learned)
                     for record, analysed in batch.files:
+                        warn_skipped(record, whole=not analysed)
                         reason = clash(record.source, [article.info["id"] for article in analysed], taken)
                         if reason is not None:
                             record, analysed = record.skipping(reason), []

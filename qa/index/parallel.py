@@ -8,8 +8,10 @@ Reading a file, chunking its articles and analysing them (`qa.index.analysing`) 
 and needs nothing from the other files, so worker processes each take a batch of files at a time and send back
 compact arrays: term ids in their own numbering, with the terms they numbered since their last batch, and the
 words they analysed (the index's word caches). The building process only maps term ids onto the version's
-(`qa.index.analysing.TermMap`), appends arrays and compresses the texts, in the folder's order: the version is
-the one a single process builds, byte for byte (`tests/test_parallel_build.py`).
+(`qa.index.analysing.TermMap`), appends arrays and compresses the texts, in the folder's order, and warns of
+skipped files: the version is the one a single process builds, byte for byte (`tests/test_parallel_build.py`),
+but for one thing: a file skipped because another file took its document id was analysed by a worker before the
+builder saw the clash, so the word caches saved with the index (words -> terms) may also hold its words.
 
 Memory stays bounded: no process holds the folder's texts (a worker holds its batch; the builder, compact arrays
 and the texts it is compressing), and at most `AHEAD` batches a worker are in flight. `qa index` of the 1M-passage
@@ -168,7 +170,7 @@ def _analyse_batch(files: list[tuple[Path, FileStamp, str]], root: Path, max_byt
     for path, stamp, base in files:
         if _STOPPING.is_set():  # the build has stopped (Ctrl-C, an error): its files may be gone already
             break
-        read = read_source(path, stamp, root, base, max_bytes)
+        read = read_source(path, stamp, root, base, max_bytes, quiet=True)  # the builder warns, in order
         done.append((read.record, [analyser.analyse(article) for article in read.articles]))
     return Batch(os.getpid(), analyser.new_terms(), analyser.learned_words(), done)
 
