@@ -6,12 +6,13 @@
 
 The folder is `benchmarks/synthetic.py`'s (articles of 100 paragraphs of 40-80 words; `--chunk-words 80` makes one
 passage of each paragraph), written once under .bench/. Each tree builds its own index with `qa index` as a new
-process (`python -m qa` of that tree, with the interpreter running this script): wall seconds; the CPU seconds of
-the process and its workers; the peak memory of the whole process tree (`tree_peak_mb`: the sum of every
-process's proportional set size, /proc/PID/smaps_rollup, sampled every 20 ms, so that pages the forked workers
-share with the builder count once), and the largest process's peak resident memory (`peak_mb`, `wait4`'s
-`ru_maxrss`). Size is the bytes of the version folder's files; opening is `qa.index.reader.load_index` (memory
-maps, checksums, vocabulary, articles) in a fresh process of the tree, the least of 5.
+process (`python -m qa` of that tree, with the interpreter running this script), twice: the first build gives the
+peak memory of the whole process tree (`tree_peak_mb`: the sum of every process's proportional set size,
+/proc/PID/smaps_rollup, sampled every 20 ms, so that pages the forked workers share with the builder count once; the
+sampling slows a build), the second the wall and CPU seconds (of the process and its workers) and the largest
+process's peak resident memory (`peak_mb`, `wait4`'s `ru_maxrss`). Size is the bytes of the version folder's files;
+opening is `qa.index.reader.load_index` (memory maps, checksums, vocabulary, articles) in a fresh process of the
+tree, the least of 5.
 """
 
 from __future__ import annotations
@@ -70,24 +71,28 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
-def run_build(cmd: list[str], env: dict[str, str], cwd: Path) -> dict:
-    """Run `qa index`: wall and CPU seconds, the tree's peak PSS (sampled), the largest process's peak RSS."""
+def run_build(cmd: list[str], env: dict[str, str], cwd: Path, sample: bool) -> dict:
+    """Run `qa index`: wall and CPU seconds, the largest process's peak RSS and, with `sample`, the tree's peak
+    PSS (reading smaps_rollup walks the processes' page tables and slowed the 1M build by 2.5 s even every 0.1 s:
+    `measure` times one build and samples another)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env)
     peak = [0]
 
-    def sample() -> None:
+    def sample_tree() -> None:
         while proc.returncode is None:
             peak[0] = max(peak[0], sum(map(_pss_kb, _tree(proc.pid))))
             time.sleep(0.02)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = threading.Thread(target=sample_tree, daemon=True)
+    if sample:
+        sampler.start()
     output = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    sampler.join()
+    if sample:
+        sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {output.strip()[-500:]}")
     return {"build_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "tree_peak_mb": peak[0] / 1024,
@@ -97,8 +102,11 @@ def run_build(cmd: list[str], env: dict[str, str], cwd: Path) -> dict:
 def measure(label: str, tree: Path, documents: Path, index_dir: Path, chunk_words: int) -> dict:
     shutil.rmtree(index_dir, ignore_errors=True)
     env = tree_env(tree)
-    built = run_build([sys.executable, "-m", "qa", "index", "--documents", str(documents), "--index-dir",
-                       str(index_dir), "--chunk-words", str(chunk_words)], env, tree)
+    command = [sys.executable, "-m", "qa", "index", "--documents", str(documents), "--index-dir", str(index_dir),
+               "--chunk-words", str(chunk_words)]
+    sampled = run_build(command, env, tree, sample=True)  # the memory (its time is not reported)
+    shutil.rmtree(index_dir)
+    built = {**run_build(command, env, tree, sample=False), "tree_peak_mb": sampled["tree_peak_mb"]}
     version = index_dir / (index_dir / "CURRENT").read_text().strip()
     files = {path.relative_to(version).as_posix(): path.stat().st_size
              for path in sorted(version.rglob("*")) if path.is_file()}
