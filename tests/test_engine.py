@@ -189,3 +189,21 @@ def test_add_text_gives_the_same_terms_as_the_analyzer() -> None:
     assert by_text.vocab == by_terms.vocab
     for a, b in zip(by_text.arrays(), by_terms.arrays(), strict=False):
         np.testing.assert_array_equal(a, b)
+
+
+def test_postings_built_by_two_threads_equal_one_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big corpus's postings are counted and filled by two threads, a half of the passages each: the same arrays,
+    repeated terms (tf above 1) and terms of one half only included."""
+    from qa.ranking import engine as engine_module
+
+    rng = np.random.default_rng(23)
+    lengths = rng.integers(0, 40, 3001)
+    tokens = np.minimum(rng.zipf(1.3, int(lengths.sum())) - 1, 499).astype(np.int32)
+    tokens[: int(lengths[:1500].sum())] %= 450  # terms 450-499 only in the second half
+    one = SparseBM25.from_flat(tokens, lengths, 500, BM25Params())
+    monkeypatch.setattr(engine_module, "PARALLEL_TOKENS", 1)
+    two = SparseBM25.from_flat(tokens, lengths, 500, BM25Params())
+    for name in ("indptr", "doc_ids", "tfs", "doc_len", "idf", "max_weight"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+        assert getattr(one, name).dtype == getattr(two, name).dtype
+    assert int(one.tfs.max()) > 1 and one.n_terms == 500

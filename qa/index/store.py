@@ -48,10 +48,11 @@ from qa.ranking.analysis import ANALYZER_VERSION
 if TYPE_CHECKING:
     from qa.config import Settings
 
-INDEX_FORMAT = 11
+INDEX_FORMAT = 12
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread (9:
 word_spans.npy; 10: each article's language, analysis caches per language; 11: postings without stored weights,
-tfs in the narrowest type, texts compressed in blocks (texts.zst), word_starts/word_lengths, narrower arrays)."""
+tfs in the narrowest type, texts compressed in blocks (texts.zst), word_starts/word_lengths, narrower arrays;
+12: files over 1 MB checksummed by their first and last 256 KB, not 4 MB and 1 MB)."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -147,10 +148,10 @@ def _remove_if_unused(index_dir: Path) -> None:
         index_dir.rmdir()
 
 
-WHOLE_CRC_BYTES = 4 << 20
+WHOLE_CRC_BYTES = 1 << 20
 """Files up to this size are checksummed whole when a version opens; of bigger ones, the first and last
 `EDGE_CRC_BYTES` (see `verify_files`)."""
-EDGE_CRC_BYTES = 1 << 20
+EDGE_CRC_BYTES = 256 << 10
 
 
 def checksums(folder: Path) -> dict[str, list[int]]:

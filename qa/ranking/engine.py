@@ -24,6 +24,7 @@ import json
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
 
@@ -35,6 +36,9 @@ from qa.ranking.analysis import TextAnalyzer
 from qa.ranking.bm25 import BM25Params, length_norms, okapi_idf, term_weight
 
 ENGINE_FORMAT = 3  # 3: no stored weights; tfs in the narrowest type
+PARALLEL_TOKENS = 1 << 22
+"""From this many term ids (about 100 K passages) postings are counted and filled by two threads, a half of the
+passages each."""
 _ARRAYS = ("indptr", "doc_ids", "tfs", "doc_len", "idf", "max_weight")
 _NO_FILTER = np.empty(0, np.uint8)
 _NOT_STOPWORD = (-1).__ne__
@@ -95,13 +99,22 @@ class SparseBM25:
 
         doc_starts = np.zeros(doc_len.shape[0] + 1, np.int64)
         np.cumsum(doc_len, out=doc_starts[1:])
-        doc_freq, largest = kernels.count_documents(tokens, doc_starts, max(n_terms, 1))
-        doc_freq = doc_freq[:n_terms]
-        indptr = np.zeros(n_terms + 1, np.int64)
-        np.cumsum(doc_freq, out=indptr[1:])
-        doc_ids = np.empty(int(indptr[-1]), np.int32)
-        tfs = np.empty(int(indptr[-1]), tfs_dtype(largest))
-        kernels.fill_postings(tokens, doc_starts, indptr, doc_ids, tfs)
+        n_docs = doc_len.shape[0]
+        parts = [(0, n_docs)] if tokens.shape[0] < PARALLEL_TOKENS else [(0, n_docs // 2), (n_docs // 2, n_docs)]
+        with ThreadPoolExecutor(len(parts)) as pool:  # the kernels release the GIL: one thread per part
+            counted = list(pool.map(lambda part: kernels.count_documents(tokens, doc_starts, max(n_terms, 1),
+                                                                         *part), parts))
+            doc_freq = np.sum([part_freq for part_freq, _ in counted], axis=0)[:n_terms]
+            indptr = np.zeros(n_terms + 1, np.int64)
+            np.cumsum(doc_freq, out=indptr[1:])
+            doc_ids = np.empty(int(indptr[-1]), np.int32)
+            tfs = np.empty(int(indptr[-1]), tfs_dtype(max(largest for _, largest in counted)))
+            fills, fill = [], indptr[:-1].copy()
+            for part_freq, _ in counted:  # each part's postings of a term follow the previous part's
+                fills.append(fill.copy())
+                fill += part_freq[:n_terms]
+            list(pool.map(lambda part, start: kernels.fill_postings(tokens, doc_starts, start, doc_ids, tfs, *part),
+                          parts, fills))
         arrays: dict[str, np.ndarray] = {"indptr": indptr, "doc_ids": doc_ids, "tfs": tfs,
                   "doc_len": doc_len.astype(tfs_dtype(int(doc_len.max(initial=0))))}
         arrays.update(_weigh(arrays, doc_freq, params))

@@ -47,13 +47,14 @@ def count_postings(tokens: Array, doc_starts: Array, n_terms: int) -> tuple[Arra
 
 
 @njit(cache=True, nogil=True)
-def count_documents(tokens: Array, doc_starts: Array, n_terms: int) -> tuple[Array, int]:
-    """Each term's document frequency, and the largest tf of any (passage, term): the first pass of `postings`."""
-    n_docs = doc_starts.shape[0] - 1
+def count_documents(tokens: Array, doc_starts: Array, n_terms: int, first_doc: int, end_doc: int
+                    ) -> tuple[Array, int]:
+    """Each term's document frequency over passages first_doc..end_doc - 1, and the largest tf of any (passage,
+    term) there: the first pass of `SparseBM25.from_flat` (one call per part of the passages, in threads)."""
     tf_of = np.zeros(n_terms, np.int64)
     doc_freq = np.zeros(n_terms, np.int64)
     largest = 0
-    for d in range(n_docs):
+    for d in range(first_doc, end_doc):
         for p in range(doc_starts[d], doc_starts[d + 1]):
             t = tokens[p]
             if tf_of[t] == 0:
@@ -68,13 +69,13 @@ def count_documents(tokens: Array, doc_starts: Array, n_terms: int) -> tuple[Arr
 
 
 @njit(cache=True, nogil=True)
-def fill_postings(tokens: Array, doc_starts: Array, indptr: Array, doc_ids: Array, tfs: Array) -> None:
-    """Term-major postings straight from passages' term ids (the second pass of `postings`): no (term, passage,
-    tf) pair arrays, which at 1M passages took 450 MB beside the result. Passages stay ascending per term."""
-    n_docs = doc_starts.shape[0] - 1
-    fill = indptr[:-1].copy()
-    tf_of = np.zeros(indptr.shape[0] - 1, np.int64)
-    for d in range(n_docs):
+def fill_postings(tokens: Array, doc_starts: Array, fill: Array, doc_ids: Array, tfs: Array, first_doc: int,
+                  end_doc: int) -> None:
+    """Term-major postings straight from passages' term ids (the second pass): passages first_doc..end_doc - 1
+    put at `fill[t]` onwards for term t (where that part's postings of t start). No (term, passage, tf) pair
+    arrays, which at 1M passages took 450 MB beside the result. Passages stay ascending per term."""
+    tf_of = np.zeros(fill.shape[0], np.int64)
+    for d in range(first_doc, end_doc):
         for p in range(doc_starts[d], doc_starts[d + 1]):
             tf_of[tokens[p]] += 1
         for p in range(doc_starts[d], doc_starts[d + 1]):
