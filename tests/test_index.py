@@ -132,3 +132,17 @@ def test_article_window_is_the_article_text_before_a_passage_end(tmp_path: Path)
     text = index.article_text(later)
     assert index.texts.ascii_prefix[later] < len(text)
     assert index.article_window(later, len(text) - 10, len(text) - 2) == (text, 0)  # not a passage: the whole text
+
+
+def test_articles_are_made_when_read_and_equal_the_list_of_them(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    """`load_index` keeps articles.json's rows and makes each `ArticleInfo` when first read."""
+    from qa.index.reader import ArticleInfo, ArticleInfos
+
+    index = open_index(seed_settings)
+    assert isinstance(index.articles, ArticleInfos)
+    listed = list(index.articles)
+    assert len(listed) == len(index.articles) == 2 and all(isinstance(info, ArticleInfo) for info in listed)
+    assert index.articles == listed and index.articles[-1] is listed[-1] and index.articles[0:1] == listed[:1]
+    assert index.articles.column("id") == [info.id for info in listed]
+    with pytest.raises(ValueError, match="does not hold the articles' fields"):
+        ArticleInfos([{"id": "x"}])

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import orjson
@@ -51,10 +51,53 @@ class ArticleInfo:
     (`QA_LANGUAGE`), "undetermined"."""
 
 
+class ArticleInfos(Sequence[ArticleInfo]):
+    """The articles of an index, each made an `ArticleInfo` when first read: making the 10,000 of the 1M-passage
+    benchmark cost 22 ms, a fifth of opening it, and a question cites a few. Equal to the list of them."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        """`rows`: articles.json's; a row without every field (a damaged file) is a ValueError now, not later."""
+        fields = ArticleInfo.__dataclass_fields__.keys()
+        if not isinstance(rows, list) or not all(isinstance(row, dict) and row.keys() == fields for row in rows):
+            raise ValueError("articles.json does not hold the articles' fields")
+        self._rows = rows
+        self._made: list[ArticleInfo | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, number: int) -> ArticleInfo: ...
+    @overload
+    def __getitem__(self, number: slice) -> list[ArticleInfo]: ...
+
+    def __getitem__(self, number: int | slice) -> ArticleInfo | list[ArticleInfo]:
+        if isinstance(number, slice):
+            return [self[n] for n in range(*number.indices(len(self)))]
+        info = self._made[number]
+        if info is None:  # two threads may make the same one: equal objects
+            info = self._made[number] = ArticleInfo(**self._rows[number])
+        return info
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def column(self, name: str) -> list[Any]:
+        """One field of every article, without making them (`ArticleInfo`'s default where a row lacks it)."""
+        default = ArticleInfo.__dataclass_fields__[name].default
+        return [row.get(name, default) for row in self._rows]
+
+
+def _column(articles: Sequence[ArticleInfo], name: str) -> list[Any]:
+    return articles.column(name) if isinstance(articles, ArticleInfos) else [getattr(info, name) for info in articles]
+
+
 class Index:
     """A loaded index: the engine, the vocabulary, and the articles and passages to cite."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any], articles: list[ArticleInfo], texts: TextStore,
+    def __init__(self, path: Path, manifest: dict[str, Any], articles: Sequence[ArticleInfo], texts: TextStore,
                  text_offsets: np.ndarray, passages: np.ndarray, sentences: np.ndarray, sentence_ptr: np.ndarray,
                  sequences: np.ndarray, sequence_ptr: np.ndarray, vocab: dict[str, int], engine: SparseBM25,
                  analyzers: Analyzers, word_gaps: tuple[np.ndarray, np.ndarray, np.ndarray], word_lengths: np.ndarray,
@@ -76,21 +119,21 @@ class Index:
         self.passage_bytes = passage_bytes
         """Per passage, the UTF-8 offsets in its article of its start less one character (or 0) and of its end
         (empty when every article is ASCII: the character offsets)."""
-        self.title_terms = np.fromiter((info.title_terms for info in articles), np.int64, len(articles))
+        self.title_terms = np.array(_column(articles, "title_terms"), np.int64)
         self.all_terms = vocab
         """Every term id of the stored vocabulary, those of removed articles included: what a writer extends."""
         present = np.diff(np.asarray(engine.indptr)) > 0
         self.vocab = vocab if present.all() else {term: n for term, n in vocab.items() if present[n]}
         """The terms some passage holds: a word only a removed article had is unknown again."""
         self.engine = engine
-        self.languages = FolderLanguages(Counter(info.language for info in articles), analyzers)
+        languages = _column(articles, "language")
+        self.languages = FolderLanguages(Counter(languages), analyzers)
         """The articles' languages, their analyzers, and how a question is analysed (`qa.lang.folder`)."""
         self.analyzer = self.languages.main_analyzer
         """The analyzer of the folder's main language (for an English folder, the English analyzer)."""
-        languages = [info.language for info in articles]
         by_language = {language: analyzers.of(language) for language in set(languages)}
         self._article_analyzers = [by_language[language] for language in languages]
-        self._by_id = {info.id: number for number, info in enumerate(articles)}
+        self._by_id = {id_: number for number, id_ in enumerate(_column(articles, "id"))}
         self._filters: dict[Filter, np.ndarray] = {}
         self._recent_texts: dict[int, str] = {}
         self._subjects: dict[str, frozenset[str]] = {}
@@ -251,7 +294,7 @@ def _load(folder: Path) -> Index:
         if manifest.get("format") != INDEX_FORMAT:
             raise IndexFormatError(f"index format {manifest.get('format')} is not {INDEX_FORMAT}")
         verify_files(folder, manifest["checksums"])
-        articles = [ArticleInfo(**item) for item in orjson.loads((folder / "articles.json").read_bytes())]
+        articles = ArticleInfos(orjson.loads((folder / "articles.json").read_bytes()))
         vocab_file = orjson.loads((folder / "vocab.json").read_bytes())
         passages = load_array(folder / "passages.npy")
         sentences = load_array(folder / "sentences.npy")
