@@ -154,6 +154,32 @@ def test_a_folder_without_readable_articles_is_an_error_with_workers_too(tmp_pat
     assert not (tmp_path / "index").exists()
 
 
+@pytest.mark.skipif(parallel_module.workers() < 2, reason="a parallel build needs two cores")
+@pytest.mark.parametrize("with_workers", [False, True], ids=["one process", "workers"])
+def test_each_passage_holds_the_terms_of_its_title_and_text_where_its_words_stand(
+        mixed_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_workers: bool) -> None:
+    """What the analysis of a whole article (words found once, passages cut out of them, compiled for ASCII English)
+    must equal, passage by passage: its title's terms, then the terms its language's analyzer finds in the
+    passage's own text; each of those at a span of the passage whose word has that term."""
+    if with_workers:
+        _parallel(monkeypatch)
+    index = load_index(build_index(settings_for(mixed_folder, tmp_path / "index", chunk_words=40)).path)
+    terms = {number: term for term, number in index.all_terms.items()}
+    checked = 0
+    for passage_id in range(index.engine.n_docs):
+        article, start, end, _ = index.passage(passage_id)
+        analyzer, info = index.analyzer_of(article), index.articles[article]
+        text = index.article_text(article)[start:end]
+        title = analyzer.terms(info.title) if info.title_terms else []
+        bounds = index.sequence_ptr[passage_id : passage_id + 2]
+        sequence = [terms[int(n)] for n in index.sequences[bounds[0] : bounds[1]]]
+        assert sequence == title + analyzer.terms(text), (info.source, passage_id)
+        spans = index.word_spans(np.asarray(bounds))[len(title):].tolist()
+        assert [analyzer.term_of(text[a:z]) for a, z in spans] == sequence[len(title):]
+        checked += 1
+    assert checked == index.engine.n_docs > 100
+
+
 def test_term_ids_follow_first_use_over_the_articles_added() -> None:
     """Two analysers number terms on their own; mapped in the articles' order, ids are those of one numbering."""
     from qa.index.analysing import TermMap

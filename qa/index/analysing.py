@@ -14,7 +14,8 @@ would have given it, the vocabulary's order of first use over the articles in or
 An article is split into words once, not passage by passage: a passage is a run of its words (the chunker cuts
 at sentence ends and spaces, never inside a word), found by its offsets. Where a cut does fall inside a word (a
 long run of Chinese characters without punctuation, cut into pieces: its bigrams cross the cut), that article's
-passages are split one by one, as a passage alone would be; `tests/test_parallel_build.py` compares the two.
+passages are split one by one, as a passage alone would be; `tests/test_parallel_build.py` checks that every
+passage holds its title's terms and its own text's, at the spans of their words.
 """
 
 from __future__ import annotations
