@@ -1,4 +1,4 @@
-"""A full build's reading and analysing, spread over one process per core.
+"""A full build's reading and analysing, spread over one process per core (up to `MAX_WORKERS`).
 
     >>> with analysed_batches(scan, settings, passage_words=700) as batches:   # doctest: +SKIP
     ...     for batch in batches:                                              # in the folder's order
@@ -76,12 +76,18 @@ def worth_parallel(scan: Scan) -> bool:
             and "fork" in multiprocessing.get_all_start_methods())
 
 
+MAX_WORKERS = 4
+"""The builder maps, appends and compresses about three workers' output (0.7 ms an article against their 2 ms at
+1M passages): more would wait on it, each holding its memory."""
+
+
 def workers() -> int:
-    """The cores this process may run on."""
+    """The cores this process may run on, up to `MAX_WORKERS`."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_WORKERS)
 
 
 @contextmanager
