@@ -5,7 +5,8 @@
 
 Each engine runs in its own subprocess (so peak memory is its own) on the same passages and questions:
 - build seconds: from the passage texts to a searchable index, *including the engine's own tokenization*
-  (qa: `EngineBuilder.add_text` with qa's analyzer, as `qa index` builds; bm25s: `bm25s.tokenization.Tokenizer`
+  (qa: `EngineBuilder.add_text` with qa's analyzer, in one process, a passage at a time; bm25s:
+  `bm25s.tokenization.Tokenizer`
   + `BM25.index`; rank-bm25: qa's analyzer tokens, as rank-bm25 takes token lists, + `BM25Okapi`);
 - peak MB: the subprocess's peak resident memory after the build (VmHWM; it includes the imports and the passage
   texts held in memory, reported apart as "base MB": the peak before building);
@@ -102,7 +103,7 @@ def run_qa(passages: list[str], questions: list[str], folder: Path, budget: floa
     analyzer = Analyzer()
     builder = EngineBuilder()
     for text in passages:
-        builder.add_text(text, analyzer)  # what `qa index` does: the same terms as analyzer.terms(text)
+        builder.add_text(text, analyzer)  # the same terms as analyzer.terms(text) and as `qa index`
     engine = builder.build(BM25Params())
     build_s = time.perf_counter() - start
     peak = _rss_mb()

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +37,7 @@ sys.path.insert(0, str(REPO))
 from qa.answer import sentence  # noqa: E402
 from qa.answer.search import Searcher, subject_title  # noqa: E402
 from qa.cli.evaluation.data import SquadQuestion, contains_answer, load_squad  # noqa: E402
-from qa.cli.evaluation.run import open_searcher, ranked_texts  # noqa: E402
+from qa.cli.evaluation.run import ranked_texts, squad_searcher  # noqa: E402
 from qa.config import Settings  # noqa: E402
 
 GRID = {"IDF_POWER": (0.25, 0.5, 0.75, 1.0), "SPREAD_POWER": (1.0, 1.5, 2.0),
@@ -57,12 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     start |= {name: float(value) for name, value in (item.split("=") for item in args.set.split(",") if item)}
     data = load_squad(args.data / "squad_v1.1" / "dev-v1.1.json")
     questions = data.in_split("choose")
-    with tempfile.TemporaryDirectory(prefix="qa-picker-") as work:
-        documents = Path(work) / "documents"
-        documents.mkdir()
-        for number, (_title, text) in enumerate(data.articles):
-            (documents / f"{number:05d}.txt").write_text(text, encoding="utf-8")
-        index, searcher = open_searcher(documents, Settings())
+    with squad_searcher(data, Settings(), prefix="qa-picker-") as (index, searcher):
         cases = []  # (article, a function picking the top passage's best sentence, the answers)
         for question in questions:
             hits = ranked_texts(searcher, question.question, 20)

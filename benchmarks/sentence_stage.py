@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from qa.answer.search import Searcher  # noqa: E402
 from qa.cli.evaluation.data import load_beir, load_squad  # noqa: E402
-from qa.cli.evaluation.run import evaluate_beir, evaluate_squad, open_searcher  # noqa: E402
+from qa.cli.evaluation.run import evaluate_beir, evaluate_squad, squad_searcher  # noqa: E402
 from qa.config import Settings  # noqa: E402
 
 
@@ -60,12 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 def speed(path: Path, count: int, passes: int = 3) -> int:
     data = load_squad(path)
     questions = [question.question for question in data.in_split("choose")[:count]]
-    with tempfile.TemporaryDirectory(prefix="qa-sentence-stage-") as work:
-        documents = Path(work) / "documents"
-        documents.mkdir()
-        for number, (_title, text) in enumerate(data.articles):
-            (documents / f"{number:05d}.txt").write_text(text, encoding="utf-8")
-        index, shipped = open_searcher(documents, Settings())
+    with squad_searcher(data, Settings(), prefix="qa-sentence-stage-") as (index, shipped):
         searchers = {"stage off (weight 0)": Searcher(index, sentence_weight=0.0),
                      f"stage on (weight {shipped.sentence_weight:g})": shipped}
         best: dict[str, list[float]] = {}

@@ -98,11 +98,10 @@ def _large(settings: Settings, size: int) -> bool:
 
 def _build_parallel(settings: Settings, scan: Scan, progress: bool, started: float) -> BuildReport:
     """`build_locked` with the files read and analysed by worker processes, written here in the folder's order."""
-    root = str(scan.root.resolve())
     log.debug("building with workers, %d files", len(scan.files))
     for skipped in scan.others:
         log.warning("skipped %s: %s", skipped.source, skipped.reason)
-    records: dict[str, FileRecord] = {}
+    state = FolderState(str(scan.root.resolve()), {}, scan.others, scan.started_ns)  # its records filled as read
     taken: dict[str, str] = {}
     n_articles = 0
     body_chars = 0
@@ -124,7 +123,7 @@ def _build_parallel(settings: Settings, scan: Scan, progress: bool, started: flo
                         reason = clash(record.source, [article.info["id"] for article in analysed], taken)
                         if reason is not None:
                             record, analysed = record.skipping(reason), []
-                        records[record.source] = record
+                        state.records[record.source] = record
                         for article in analysed:
                             version.add_analysed(article, terms)
                             body_chars += article.body_chars
@@ -133,7 +132,6 @@ def _build_parallel(settings: Settings, scan: Scan, progress: bool, started: flo
                 if bar is not None:
                     bar.close()
             log.debug("analysed in %.1f s", time.perf_counter() - started)
-            state = FolderState(root, records, scan.others, scan.started_ns)
             if not n_articles:
                 raise _empty(settings, state)
             if not _large(settings, body_chars):
@@ -141,7 +139,6 @@ def _build_parallel(settings: Settings, scan: Scan, progress: bool, started: flo
             return version.finish_building(BM25Params(settings.k1, settings.b, settings.epsilon), state)
 
     folder, n_passages = swap_in(settings.resolved_index_dir(), write)
-    state = FolderState(root, records, scan.others, scan.started_ns)
     return BuildReport(n_articles, n_passages, state.skipped(), time.perf_counter() - started, folder)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +59,20 @@ class RankedText:
     text: str
     best_sentence: BestSentence | None = None
     """Its best sentence, for the passages the best-sentence stage saw (the first `SENTENCE_DEPTH`)."""
+
+
+@contextmanager
+def squad_searcher(data: SquadData, settings: Settings, prefix: str = "qa-eval-squad-"
+                   ) -> Iterator[tuple[Index, Searcher]]:
+    """SQuAD's articles written one a file (named by their number, so a hit's document id is its article's) into a
+    temporary folder and indexed (`open_searcher`); the folder is removed on leaving."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
+        documents = Path(work) / "documents"
+        documents.mkdir()
+        for number, (_title, text) in enumerate(data.articles):
+            with open(documents / f"{number:05d}.txt", "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        yield open_searcher(documents, settings)
 
 
 def open_searcher(documents: Path, settings: Settings) -> tuple[Index, Searcher]:
@@ -157,13 +173,7 @@ def evaluate_squad(path: Path, settings: Settings, data: SquadData | None = None
     overlap = 0
     best_found = 0
     normal_cache: dict[tuple[str, int, int], str] = {}
-    with tempfile.TemporaryDirectory(prefix="qa-eval-squad-") as work:
-        documents = Path(work) / "documents"
-        documents.mkdir()
-        for number, (_title, text) in enumerate(data.articles):
-            with open(documents / f"{number:05d}.txt", "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        index, searcher = open_searcher(documents, settings)
+    with squad_searcher(data, settings) as (index, searcher):
         indexed = time.perf_counter()
         if len(index.articles) != len(data.articles):
             raise QAError(f"{len(data.articles) - len(index.articles)} SQuAD article(s) were not indexed")
