@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from unittest import mock
@@ -86,9 +87,11 @@ def test_corrupt_index_is_rebuilt_with_a_warning(articles_dir: Path, tmp_path: P
     settings = settings_for(articles_dir, tmp_path / "index")
     first = open_index(settings)
     (first.path / "passages.npy").write_bytes(b"garbage")
-    again = open_index(settings)
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        again = open_index(settings)
     assert again.path != first.path and again.manifest["articles"] == 3
-    assert "rebuilding" in caplog.text
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].endswith("; rebuilding"), warnings  # said once, not per look
 
 
 def test_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:

@@ -221,19 +221,24 @@ def _record_on_disk(settings: Settings, old: Index) -> Callable[[Article], FileR
     return record
 
 
-def usable_index(settings: Settings) -> Index | None:
-    """The live version when it can be updated in place: same format, settings and documents folder."""
+def usable_index(settings: Settings, *, say_why: bool = True) -> Index | None:
+    """The live version when it can be updated in place: same format, settings and documents folder.
+
+    `say_why=False` for a first look that is made again under the build lock (`qa.index.reconcile.open_index`):
+    the second look says why the index is rebuilt, so the reader hears it once."""
     folder = current_version(settings.resolved_index_dir())
     if folder is None:
         return None
     try:
         index = load_index(folder)
     except IndexFormatError as error:
-        log.warning("%s; rebuilding", error)
+        if say_why:
+            log.warning("%s; rebuilding", error)
         return None
     if (index.manifest.get("settings") != fingerprint(settings)
             or index.manifest.get("documents") != str(settings.documents.resolve())):
-        log.info("index in %s was built with other settings or for another folder; rebuilding", folder)
+        if say_why:
+            log.info("index in %s was built with other settings or for another folder; rebuilding", folder)
         return None
     return index
 

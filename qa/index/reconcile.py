@@ -34,7 +34,7 @@ def open_index(settings: Settings, progress: bool = False,
     """The index of `settings.documents`, equal to the folder: the saved one when nothing changed, an incremental
     update when files changed, else a full build. `on_build` hears of any build or update."""
     scan = scan_documents(settings.documents)
-    index = usable_index(settings)
+    index = usable_index(settings, say_why=False)  # looked at again under the lock, which says why it rebuilds
     if index is not None and not plan_changes(FolderState.of(index.manifest), scan):
         return index
     index_dir = settings.resolved_index_dir()
