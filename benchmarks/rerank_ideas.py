@@ -21,6 +21,9 @@ ideas tried for BBC hit@3 (rank17)", has the figures and why). The ideas:
 - `articleprf:N:W` (query-side feedback drawn from the top article, not the top passages): the ``N`` terms of the
   first passage's whole article with the highest ``tf * idf`` (question and title terms excluded) are each weighed
   in every re-scored passage as BM25 weighs a term, times ``W``.
+- `articlesim:N:W`: the same ``N`` terms, but per article: each re-scored passage gains ``W * s1 * f``, where
+  ``f`` is the share of those terms' IDF mass its whole article holds (``s1``: the first passage's score), so
+  articles like the top one rise and no passage moves within its article.
 
 Same data, same questions and same metric as `peers.py` (hit@k: one of the top k passages is from a right article
 and holds the answer); qa runs in this process with its shipped settings and `qa.answer.search.rerank` patched, so
@@ -146,6 +149,27 @@ def articleprf(count: int, weight: float) -> Rescore:
     return rescore
 
 
+def feedback_terms(index: Index, term_ids: list[int], doc: int, count: int) -> list[int]:
+    """The `count` terms of `doc`'s whole article with the highest tf * idf, question and title terms excluded."""
+    idf = np.asarray(index.engine.idf)
+    article = int(index.passages[doc, 0])
+    tfs: Counter[int] = Counter()
+    title = int(index.title_terms[article])
+    for passage in article_passages(index)[article]:
+        tfs.update(passage_terms(index, passage)[title:].tolist())
+    asked = set(term_ids)
+    return sorted((term for term in tfs if term not in asked), key=lambda t: -tfs[t] * max(idf[t], 0.0))[:count]
+
+
+def articlesim(count: int, weight: float) -> Rescore:
+    def rescore(index: Index, term_ids: list[int], docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        chosen = feedback_terms(index, term_ids, int(docs[0]), count)
+        if not chosen:
+            return scores
+        return scores + weight * float(scores[0]) * coverage(index, chosen, docs, whole_article=True)
+    return rescore
+
+
 def make_idea(spec: str) -> Rescore | None:
     if spec.startswith("q."):  # only for a question asked as one, as the best-sentence stage
         inner = make_idea(spec[2:])
@@ -159,6 +183,8 @@ def make_idea(spec: str) -> Rescore | None:
         return None
     if name == "articleprf":
         return articleprf(int(numbers[0]), numbers[1])
+    if name == "articlesim":
+        return articlesim(int(numbers[0]), numbers[1])
     return {"coord": coord, "coordpow": coordpow, "coordadd": coordadd, "articlecov": articlecov}[name](numbers[0])
 
 
