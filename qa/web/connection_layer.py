@@ -29,7 +29,9 @@ Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 RECOUNT_S = 2.5 * PUBLISH_S
-"""A request over the cap is counted again after this long before it is refused."""
+RECOUNTS = 4
+"""A request over the cap is counted again `RECOUNTS` times, `RECOUNT_S` apart, before it is refused: on a busy
+machine the worker that held a client's previous connection may take a while to close it and publish its count."""
 _BODY_HEADERS = (b"content-length", b"transfer-encoding")
 
 
@@ -67,8 +69,11 @@ class ConnectionLayer:
     async def _still_over(self) -> bool:
         """Whether the server is still over its cap a moment later: a connection another worker closed (or asked
         to reconnect, the client being this one) shows in its published count only at its next publication."""
-        await asyncio.sleep(RECOUNT_S)
-        return self.connections.total() > self.max_connections
+        for _ in range(RECOUNTS):
+            await asyncio.sleep(RECOUNT_S)
+            if self.connections.total() <= self.max_connections:
+                return False
+        return True
 
     def _body_in_time(self, receive: Receive, reply: _Reply) -> Receive:
         """`receive`, answering 408 (and telling the app the client left) when the body is not complete within
