@@ -247,3 +247,32 @@ def test_served_index_reloads_without_a_failed_question(articles_dir: Path, tmp_
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_an_update_the_reader_refuses_fails_the_write_and_changes_nothing(writable: tuple[TestClient, Path],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A merge of the live version with a new article that `load_index` refuses (here: one passage's byte window
+    lost, as a writer bug once did) is read back before it goes live: the write is refused with a detail, the file
+    is not saved, CURRENT still names the version in use, and questions are answered from it."""
+    from qa.index.writer import VersionWriter
+
+    client, folder = writable
+    index_dir = client.app.state.settings.resolved_index_dir()  # type: ignore[attr-defined]
+    live, files = current_version(index_dir), sorted(p.name for p in folder.iterdir())
+    kept = VersionWriter.add_kept
+
+    def add_kept_losing_a_window(self: VersionWriter, old: Index, number: int) -> None:
+        kept(self, old, number)
+        del self.windows[-2:]
+
+    monkeypatch.setattr(VersionWriter, "add_kept", add_kept_losing_a_window)
+    response = client.post("/documents", json={"id": "zeppelin", "title": "Zeppelin freight",  # not ASCII: windows
+                                               "text": "A zeppelin carried grain to the café."}, headers=AUTH)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("the updated index could not be read back (")
+    assert response.json()["detail"].endswith("); nothing was changed")
+    assert sorted(p.name for p in folder.iterdir()) == files
+    assert current_version(index_dir) == live
+    assert not [p for p in index_dir.iterdir() if p.name.endswith(".partial")]
+    assert client.get("/health").json()["articles"] == 3
+    assert client.get("/ask", params={"q": "zeppelin"}).json()["passages"] == []

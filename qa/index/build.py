@@ -281,11 +281,23 @@ def apply_change(settings: Settings, old: Index, change: Change) -> BuildReport:
                 version.add_article(article)
             tokens, lengths = version.builder.arrays()
             engine = old.engine.updated(keep, tokens, lengths, len(version.builder.vocab))
-            return version.finish(engine, state)
+            n_passages = version.finish(engine, state)
+        read_back(folder)
+        return n_passages
 
     folder, n_passages = swap_in(settings.resolved_index_dir(), write)
     return BuildReport(len(keep_articles) + len(change.articles), n_passages, state.skipped(),
                        time.perf_counter() - started, folder)
+
+
+def read_back(folder: Path) -> None:
+    """Load the version just written (not yet live) as a reader will: an update merges the live version's arrays
+    with new articles' (`VersionWriter.add_kept`), and a merge the reader refuses must fail the write, all or
+    nothing, rather than become the live version that no process can open."""
+    try:
+        load_index(folder)
+    except IndexFormatError as error:
+        raise IndexFormatError(f"the updated index could not be read back ({error}); nothing was changed") from None
 
 
 def _progress_bar(total: int, enabled: bool, unit: str = " articles"):  # type: ignore[no-untyped-def]
