@@ -120,6 +120,29 @@ def test_post_json_document_is_answerable_at_once_and_saved(writable: tuple[Test
     assert client.get("/health").json()["articles"] == 4
 
 
+@pytest.mark.parametrize(("date", "detail"), [
+    ("2024-13-01", "date: '2024-13-01' is not a real date (month must be in 1..12)"),
+    ("2024-02-30", "date: '2024-02-30' is not a real date (day is out of range for month)"),
+    ("next week", "date: 'next week' is not a date like 2024-03-01 (YYYY-MM-DD)"),
+])
+def test_post_with_a_date_the_reader_would_drop_is_422_and_writes_nothing(writable: tuple[TestClient, Path],
+                                                                          date: str, detail: str) -> None:
+    client, folder = writable
+    response = client.post("/documents", json={"id": "dated", "title": "Dated", "text": "The walrus slept.",
+                                               "date": date}, headers=AUTH)
+    assert (response.status_code, response.json()) == (422, {"detail": detail})
+    assert not (folder / "dated.md").exists()
+    assert client.get("/health").json()["articles"] == 3
+
+
+def test_post_with_a_date_written_in_words_keeps_it(writable: tuple[TestClient, Path]) -> None:
+    client, _ = writable
+    response = client.post("/documents", json={"id": "dated", "title": "Dated", "text": "The walrus slept.",
+                                               "date": "March 1, 2024"}, headers=AUTH)
+    assert response.status_code == 201, response.text
+    assert client.get("/ask", params={"q": "walrus"}).json()["passages"][0]["citation"]["date"] == "2024-03-01"
+
+
 def test_upload_replace_and_delete(writable: tuple[TestClient, Path]) -> None:
     client, folder = writable
     upload = client.post("/documents", files={"file": ("notes.txt", b"Field notes\n\nThe quokka smiled.\n")},
