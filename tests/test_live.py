@@ -143,6 +143,20 @@ def test_post_with_a_date_written_in_words_keeps_it(writable: tuple[TestClient, 
     assert client.get("/ask", params={"q": "walrus"}).json()["passages"][0]["citation"]["date"] == "2024-03-01"
 
 
+def test_post_of_one_short_line_keeps_its_title_and_cites_the_line(writable: tuple[TestClient, Path]) -> None:
+    """A text that is one line reading like a title: the posted title stays the title, the line is the passage
+    (it was the title, and the passage was the whole file, front matter included)."""
+    client, folder = writable
+    response = client.post("/documents", json={"id": "brief", "title": "Port strike ends",
+                                               "text": "Walruses ended their strike on Friday"}, headers=AUTH)
+    assert response.status_code == 201 and response.json()["title"] == "Port strike ends"
+    top = client.get("/ask", params={"q": "walruses"}).json()["passages"][0]
+    assert top["text"] == "Walruses ended their strike on Friday"
+    assert top["citation"]["title"] == "Port strike ends"
+    saved = (folder / "brief.md").read_text()
+    assert saved[top["citation"]["start"] : top["citation"]["end"]] == top["text"]
+
+
 def test_upload_replace_and_delete(writable: tuple[TestClient, Path]) -> None:
     client, folder = writable
     upload = client.post("/documents", files={"file": ("notes.txt", b"Field notes\n\nThe quokka smiled.\n")},
