@@ -82,6 +82,31 @@ def test_random_adds_and_deletes_score_exactly_as_a_full_rebuild(tmp_path: Path)
     assert open_index(settings).path == current_version(settings.resolved_index_dir())  # no rebuild needed
 
 
+def test_a_non_ascii_article_added_to_an_all_ascii_index_leaves_a_loadable_version(tmp_path: Path) -> None:
+    """An all-ASCII version keeps no byte windows; adding an article that is not ASCII wrote windows for the new
+    passages only, and the version could not be loaded ('inconsistent'): the write was refused after its file
+    was saved, and the next start rebuilt everything."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "port.txt").write_text("Port strike ends\n\nDock workers ended their strike on Friday. "
+                                   "Ships waited at anchor.\n\nThe union accepted a pay rise.\n")
+    settings = settings_for(docs, tmp_path / "index", chunk_words=10, chunk_overlap=0)
+    open_index(settings)
+    (docs / "fr.txt").write_text("Grève à Paris\n\nPlus de mille vols ont été annulés mardi à Orly.\n")
+    update_index(settings, added=[read_article(docs / "fr.txt", "fr.txt", docs.resolve())], removed=[])
+    live = load_index(current_version(settings.resolved_index_dir()))  # raised IndexFormatError
+    rebuilt = open_index(settings_for(docs, tmp_path / "full", chunk_words=10, chunk_overlap=0))
+    assert live.manifest["passages"] == rebuilt.manifest["passages"] == 3
+    texts = set()
+    for passage_id in range(live.engine.n_docs):
+        article, start, end, _ = live.passage(passage_id)
+        window, base = live.article_window(article, start, end)  # read through the byte windows
+        assert window[start - base : end - base] == live.article_text(article)[start:end]
+        texts.add(window[start - base : end - base])
+    assert texts == {"Dock workers ended their strike on Friday.", "Ships waited at anchor.\n\nThe union accepted a "
+                     "pay rise.", "Plus de mille vols ont été annulés mardi à Orly."}
+
+
 def _sentences_by_passage(index: Index) -> dict[tuple[str, int], tuple[list[tuple[int, int]], list[str]]]:
     """Each passage's stored sentences and term sequence (as terms: ids differ between indexes)."""
     terms = list(index.all_terms)  # by id, removed articles' terms included
