@@ -99,6 +99,18 @@ def test_invalid_post_requests_get_422_with_a_message(client: TestClient, reques
     assert fragment in response.json()["detail"]
 
 
+@pytest.mark.parametrize(("path", "body", "detail"), [
+    ("/ask", b'{"question": "trade",', "body: JSON decode error at character 21 (Expecting property name enclosed in "
+                                      "double quotes)"),
+    ("/ask", b"{not json", "body: JSON decode error at character 1 (Expecting property name enclosed in double "
+                           "quotes)"),
+    ("/ask/batch", b'{"questions": ["trade"]]', "body: JSON decode error at character 23 (Expecting ',' delimiter)"),
+])
+def test_malformed_json_says_where_in_the_body(client: TestClient, path: str, body: bytes, detail: str) -> None:
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert (response.status_code, response.json()["detail"]) == (422, detail)
+
+
 @pytest.mark.parametrize(("params", "fragment"), [
     ({}, "query.q: Field required"),
     ({"q": ""}, "query.q: String should have at least 1 character"),

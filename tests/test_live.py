@@ -82,6 +82,31 @@ def test_random_adds_and_deletes_score_exactly_as_a_full_rebuild(tmp_path: Path)
     assert open_index(settings).path == current_version(settings.resolved_index_dir())  # no rebuild needed
 
 
+def test_a_non_ascii_article_added_to_an_all_ascii_index_leaves_a_loadable_version(tmp_path: Path) -> None:
+    """An all-ASCII version keeps no byte windows; adding an article that is not ASCII wrote windows for the new
+    passages only, and the version could not be loaded ('inconsistent'): the write was refused after its file
+    was saved, and the next start rebuilt everything."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "port.txt").write_text("Port strike ends\n\nDock workers ended their strike on Friday. "
+                                   "Ships waited at anchor.\n\nThe union accepted a pay rise.\n")
+    settings = settings_for(docs, tmp_path / "index", chunk_words=10, chunk_overlap=0)
+    open_index(settings)
+    (docs / "fr.txt").write_text("Grève à Paris\n\nPlus de mille vols ont été annulés mardi à Orly.\n")
+    update_index(settings, added=[read_article(docs / "fr.txt", "fr.txt", docs.resolve())], removed=[])
+    live = load_index(current_version(settings.resolved_index_dir()))  # raised IndexFormatError
+    rebuilt = open_index(settings_for(docs, tmp_path / "full", chunk_words=10, chunk_overlap=0))
+    assert live.manifest["passages"] == rebuilt.manifest["passages"] == 3
+    texts = set()
+    for passage_id in range(live.engine.n_docs):
+        article, start, end, _ = live.passage(passage_id)
+        window, base = live.article_window(article, start, end)  # read through the byte windows
+        assert window[start - base : end - base] == live.article_text(article)[start:end]
+        texts.add(window[start - base : end - base])
+    assert texts == {"Dock workers ended their strike on Friday.", "Ships waited at anchor.\n\nThe union accepted a "
+                     "pay rise.", "Plus de mille vols ont été annulés mardi à Orly."}
+
+
 def _sentences_by_passage(index: Index) -> dict[tuple[str, int], tuple[list[tuple[int, int]], list[str]]]:
     """Each passage's stored sentences and term sequence (as terms: ids differ between indexes)."""
     terms = list(index.all_terms)  # by id, removed articles' terms included
@@ -118,6 +143,43 @@ def test_post_json_document_is_answerable_at_once_and_saved(writable: tuple[Test
     assert top["citation"]["document_id"] == "business/zeppelin"
     assert top["citation"]["date"] == "2024-05-02" and top["citation"]["source_url"] == "https://news.example/z"
     assert client.get("/health").json()["articles"] == 4
+
+
+@pytest.mark.parametrize(("date", "detail"), [
+    ("2024-13-01", "date: '2024-13-01' is not a real date (month must be in 1..12)"),
+    ("2024-02-30", "date: '2024-02-30' is not a real date (day is out of range for month)"),
+    ("next week", "date: 'next week' is not a date like 2024-03-01 (YYYY-MM-DD)"),
+])
+def test_post_with_a_date_the_reader_would_drop_is_422_and_writes_nothing(writable: tuple[TestClient, Path],
+                                                                          date: str, detail: str) -> None:
+    client, folder = writable
+    response = client.post("/documents", json={"id": "dated", "title": "Dated", "text": "The walrus slept.",
+                                               "date": date}, headers=AUTH)
+    assert (response.status_code, response.json()) == (422, {"detail": detail})
+    assert not (folder / "dated.md").exists()
+    assert client.get("/health").json()["articles"] == 3
+
+
+def test_post_with_a_date_written_in_words_keeps_it(writable: tuple[TestClient, Path]) -> None:
+    client, _ = writable
+    response = client.post("/documents", json={"id": "dated", "title": "Dated", "text": "The walrus slept.",
+                                               "date": "March 1, 2024"}, headers=AUTH)
+    assert response.status_code == 201, response.text
+    assert client.get("/ask", params={"q": "walrus"}).json()["passages"][0]["citation"]["date"] == "2024-03-01"
+
+
+def test_post_of_one_short_line_keeps_its_title_and_cites_the_line(writable: tuple[TestClient, Path]) -> None:
+    """A text that is one line reading like a title: the posted title stays the title, the line is the passage
+    (it was the title, and the passage was the whole file, front matter included)."""
+    client, folder = writable
+    response = client.post("/documents", json={"id": "brief", "title": "Port strike ends",
+                                               "text": "Walruses ended their strike on Friday"}, headers=AUTH)
+    assert response.status_code == 201 and response.json()["title"] == "Port strike ends"
+    top = client.get("/ask", params={"q": "walruses"}).json()["passages"][0]
+    assert top["text"] == "Walruses ended their strike on Friday"
+    assert top["citation"]["title"] == "Port strike ends"
+    saved = (folder / "brief.md").read_text()
+    assert saved[top["citation"]["start"] : top["citation"]["end"]] == top["text"]
 
 
 def test_upload_replace_and_delete(writable: tuple[TestClient, Path]) -> None:

@@ -87,7 +87,9 @@ def test_invalid_questions_and_filters_say_what_to_change(tmp_path: Path) -> Non
     for kwargs, message in [({"question": "  "}, "the question is empty"),
                             ({"question": "x", "date_from": "2024-02-30"},
                              "'2024-02-30' is not a real date (day is out of range for month)"),
-                            ({"question": "x", "top_k": 0}, "top_k must be between 1 and 100, not 0")]:
+                            ({"question": "x", "top_k": 0}, "top_k must be between 1 and 100, not 0"),
+                            ({"question": "Shusha", "max_per_article": -1},
+                             "max_per_article must be 0 (no limit) or more, not -1")]:
         with pytest.raises(QAError) as raised:
             documents.ask(**kwargs)  # type: ignore[arg-type]
         assert str(raised.value) == message

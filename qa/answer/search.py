@@ -34,7 +34,7 @@ from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.answer.sentence_stage import by_best_sentence, depth
 from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, SENTENCE_WEIGHT
-from qa.errors import InvalidQuestion
+from qa.errors import InvalidQuestion, InvalidRequest
 from qa.index.reader import ArticleInfo, Index
 from qa.lang import FolderLanguages
 from qa.models import Answer, BestSentence, Citation, Filter, Passage, QuestionTerm, Span, Suggestion, page_number
@@ -130,6 +130,8 @@ class Searcher:
         passages; an evaluation applies it as `ask` does (`qa.cli.evaluation.run`).
         """
         validate_question(question, top_k)
+        if max_per_article is not None and max_per_article < 0:  # HTTP and the CLI refuse it in their schemas
+            raise InvalidRequest(f"max_per_article must be 0 (no limit) or more, not {max_per_article}")
         index = self.index
         tokens = index.languages.question_tokens(question, known=index.vocab)  # its language(s): qa.lang.folder
         terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]

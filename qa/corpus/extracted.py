@@ -62,16 +62,22 @@ def checked_meta(meta: dict[str, str], source: str) -> dict[str, str]:
     value = meta.get("date")
     if value is None:
         return meta
-    day = date_prefix(value.strip())
-    if day is None:
-        found = find_date(value)
-        day = found[0] if found is not None and len(value) <= 60 else None
+    day = metadata_day(value)
     result = {key: item for key, item in meta.items() if key != "date"}
     if day is None:
         log.warning("%s: ignored the date '%s' of its metadata: not a real date", source, value[:60])
     else:
         result["date"] = day
     return result
+
+
+def metadata_day(value: str) -> str | None:
+    """The real YYYY-MM-DD day a metadata date names ('2021-06-18T09:30', 'June 18, 2021'), or None."""
+    day = date_prefix(value.strip())
+    if day is None:
+        found = find_date(value)
+        day = found[0] if found is not None and len(value) <= 60 else None
+    return day
 
 
 def header_lines_out(paragraphs: list[str], meta: dict[str, str]) -> list[str]:

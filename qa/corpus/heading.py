@@ -64,11 +64,13 @@ def read_heading(text: str, start: int, known_title: str | None = None, markdown
     """The title, byline and date lines at the top of `text[start:]`, and where the body starts.
 
     `known_title` is the title the format's metadata gives (front matter, `<title>`, /Title); it is used when the
-    text has no title line. A title line of the text that repeats it is still taken out of the body.
+    text has no title line, or when a title line is all the text there is (that line is then the body). A title
+    line of the text that repeats it is still taken out of the body.
     """
     lines = _lines(text, start)
     meta: dict[str, str] = {}
     title: str | None = None
+    title_start = len(text)
     body_start = len(text)
     i = 0
     looked = 0
@@ -85,7 +87,8 @@ def read_heading(text: str, start: int, known_title: str | None = None, markdown
             if title is not None:
                 body_start = line_start  # a second heading is a section of the body
                 break
-            title, i = heading, i + (2 if _SETEXT.match(following or "") and not _ATX.match(line) else 1)
+            title, title_start = heading, line_start
+            i += 2 if _SETEXT.match(following or "") and not _ATX.match(line) else 1
             continue
         byline = read_byline(stripped)
         if byline is not None and _alone(lines, i):
@@ -100,13 +103,17 @@ def read_heading(text: str, start: int, known_title: str | None = None, markdown
             continue
         if title is None and reads_like_title(stripped) and (_stands_alone(line, following)
                                                              or _header_line(following)):
-            title = one_line(stripped)
+            title, title_start = one_line(stripped), line_start
             i += 1
             continue
         body_start = line_start
         break
     else:
         body_start = lines[i][0] if i < len(lines) else len(text)
+    if title is not None and known_title and known_title.strip() and not text[body_start:].strip():
+        # the title line is all the text there is (an article posted as one short line): it is the body, and the
+        # metadata's title the title, else the body would be empty and the metadata's title lost
+        return Heading(one_line(known_title), title_start, meta, "metadata")
     if title is not None:
         return Heading(title, body_start, meta, "line")
     if known_title and known_title.strip():

@@ -25,9 +25,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from qa.config import Settings
-from qa.corpus.extracted import one_line
+from qa.corpus.extracted import metadata_day, one_line
 from qa.corpus.read import read_article
 from qa.corpus.scan import SINGLE_ARTICLE_SUFFIXES
+from qa.dates import parse_date
 from qa.errors import DocumentNotFound, InvalidRequest
 from qa.index.build import BuildReport, update_locked
 from qa.index.folder_change import FolderChange, check_space, inside_folder
@@ -48,7 +49,15 @@ _DOCUMENT_ID = re.compile(DOCUMENT_ID_PATTERN)
 
 def markdown_article(title: str, text: str, origin: Mapping[str, str | None]) -> bytes:
     """An article written through the API, as the Markdown file it is saved as: front matter for its title and
-    `date`, `url`, `author` (so they reach citations), then its text."""
+    `date`, `url`, `author` (so they reach citations), then its text. InvalidRequest for a date the reader could
+    not read (2024-13-01), which would otherwise be dropped from an acknowledged article."""
+    date = origin.get("date")
+    if date and metadata_day(one_line(date)) is None:
+        # the reader would drop it with a warning: refuse it now, rather than acknowledge an article left undated
+        try:
+            parse_date(one_line(date))
+        except ValueError as error:
+            raise InvalidRequest(f"date: {error}") from None
     lines = ["---", f"title: {one_line(title)}"]
     for key in ("date", "url", "author"):
         value = origin.get(key)

@@ -115,8 +115,12 @@ class VersionWriter:
         rows = np.array(old.passages[info.first_passage : info.first_passage + info.n_passages], np.int64)
         rows[:, 0] = number
         self.rows.extend(rows.ravel().tolist())
-        self.windows.extend(np.asarray(old.passage_bytes[info.first_passage : info.first_passage + info.n_passages],
-                                       np.int64).ravel().tolist())
+        if old.passage_bytes.shape[0]:
+            windows = np.asarray(old.passage_bytes[info.first_passage : info.first_passage + info.n_passages], np.int64)
+        else:  # an all-ASCII version keeps no windows: its bytes are its characters (`byte_windows`), and a new
+            # article that is not ASCII makes this version keep them, for every passage
+            windows = np.column_stack([np.maximum(rows[:, 1] - 1, 0), rows[:, 2]])
+        self.windows.extend(windows.ravel().tolist())
         pointers = old.sentence_ptr[info.first_passage : info.first_passage + info.n_passages + 1]
         first = int(pointers[0])
         self.sentence_rows.extend(np.asarray(old.sentences[first : int(pointers[-1])]).ravel().tolist())

@@ -94,7 +94,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         for item in error.errors():
             where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "body"
             message = item.get("msg", "invalid")
-            if item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK:
+            if item.get("type") == "json_invalid" and where != "body":
+                # FastAPI's location is ("body", offset): say where in the body, and why, not a bare "22: ..."
+                reason = (item.get("ctx") or {}).get("error")
+                where, message = "body", f"{message} at character {where}" + (f" ({reason})" if reason else "")
+            elif item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK:
                 message = "the question is empty"  # the NOT_BLANK pattern, said in words
             elif (item.get("type") == "string_too_long" and isinstance(item.get("input"), str)
                   and (item.get("ctx") or {}).get("max_length") == MAX_QUESTION_CHARS):
