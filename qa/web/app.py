@@ -38,7 +38,7 @@ from qa.web.fastpath import FastLane
 from qa.web.limits import Limits
 from qa.web.observability import Observability
 from qa.web.routes import ask, documents, page, service
-from qa.web.schemas import NOT_BLANK
+from qa.web.schemas import NOT_BLANK, unknown_field
 
 log = logging.getLogger("qa")
 
@@ -103,6 +103,8 @@ def _add_error_handlers(app: FastAPI) -> None:
             elif (item.get("type") == "string_too_long" and isinstance(item.get("input"), str)
                   and (item.get("ctx") or {}).get("max_length") == MAX_QUESTION_CHARS):
                 message = question_too_long(len(item["input"]))  # as `qa ask` says it, not pydantic's words
+            elif item.get("type") == "extra_forbidden":
+                message = unknown_field(str(item.get("loc", ("",))[-1]))
             problems.append(f"{where}: {message}")
         details = [{k: v for k, v in item.items() if k in ("loc", "msg", "type")} for item in error.errors()]
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",

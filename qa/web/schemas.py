@@ -7,6 +7,7 @@ character offsets into the article as returned by `GET /documents/{id}` (`text`)
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
@@ -66,8 +67,22 @@ Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, pat
                                 description="The question, in plain words.")]
 
 
+_STRICT = ConfigDict(extra="forbid")
+"""A field the API does not know is refused (422), not ignored: `date_form` for `date_from` would otherwise answer
+without the filter the client meant."""
+
+
+def unknown_field(name: str) -> str:
+    """Why a field is refused, with the request field it most likely meant ("date_form": "date_from")."""
+    known = {field for model in (AskRequest, AskQuery, BatchRequest, DocumentIn) for field in model.model_fields}
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return "not a field of this request" + (f" (did you mean {close[0]}?)" if close else "")
+
+
 class AskOptions(BaseModel):
     """What every question request may say besides the question itself."""
+
+    model_config = _STRICT
 
     top_k: TopK | None = Field(None, description="Passages to return, 1..100 (default: QA_TOP_K, 3).")
     explain: StrictBool = Field(False, description="Add each question term's contribution to every passage's score.")
@@ -84,7 +99,8 @@ class AskOptions(BaseModel):
 
 
 class AskRequest(AskOptions):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 3}]})
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 3}]})
 
     question: Question
 
@@ -92,6 +108,8 @@ class AskRequest(AskOptions):
 class AskQuery(BaseModel):
     """`GET /ask`'s query parameters (one model: FastAPI validates it in one pass, several times faster than
     seven separate parameters)."""
+
+    model_config = _STRICT
 
     q: Question = Field(examples=[_EXAMPLE_QUESTION])
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to return, 1..100 (default 3).")
@@ -107,7 +125,8 @@ class AskQuery(BaseModel):
 
 
 class BatchRequest(AskOptions):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"questions": [_EXAMPLE_QUESTION], "top_k": 3}]})
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [{"questions": [_EXAMPLE_QUESTION], "top_k": 3}]})
 
     questions: list[Question] = Field(min_length=1, max_length=100, description="Up to 100 questions.")
 
@@ -159,7 +178,7 @@ class DocumentDetail(BaseModel):
 
 
 class DocumentIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "id": "business/port-strike", "title": "Port strike ends", "text": "Dock workers ended their strike...",
         "date": "2024-03-01", "url": "https://news.example/port-strike"}]})
 
