@@ -3,6 +3,7 @@ through the API and a restart, every hand change is answered (or gone); with --w
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -91,6 +92,9 @@ def test_with_watch_hand_changes_are_answered_while_it_runs(folder: Path, tmp_pa
         assert_hand_changes_answered(url)
         for _ in range(6):  # every worker answers from the new version (requests land on either)
             assert_hand_changes_answered(url)
+        log = (tmp_path / "server.log").read_text()  # the service says what it picked up and what it answers from
+        assert re.search(r"qa: INFO: .*docs: (\d+ (added|changed|removed)(, )?)+\n", log), log
+        assert re.search(r"qa: INFO: now answering from v-\S+ \(\d+ passages\)\n", log), log
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -96,7 +96,7 @@ class LiveIndex:
         self._write_lock = threading.Lock()
         self._pointer = settings.resolved_index_dir() / CURRENT
         self._pointer_seen = self._pointer_stamp()
-        self._swap(open_index(settings, progress=progress, on_build=on_build))
+        self._swap(open_index(settings, progress=progress, on_build=on_build), first=True)
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -126,11 +126,12 @@ class LiveIndex:
         except Exception as error:  # a version being removed under us: keep answering from the one we have
             log.warning("could not load index version %s (%s); keeping the current one", folder.name, error)
 
-    def _swap(self, index: Index) -> None:
+    def _swap(self, index: Index, first: bool = False) -> None:
         if self._warm:
             index.languages.warm()  # a server pays NLTK's import (and the detector's load) at start, not in a request
         self._index = index
-        log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
+        if not first:  # the first is what the process was started on: its caller says so
+            log.info("now answering from %s (%s passages)", index.path.name, index.manifest["passages"])
 
     # -- writes ---------------------------------------------------------------------------------------------
 

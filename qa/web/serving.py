@@ -42,6 +42,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from qa.config import get_settings
 from qa.errors import QAError
+from qa.logs import configure_cli_logging
 from qa.processes import die_with_parent
 from qa.web.app import create_app
 from qa.web.connection_layer import ConnectionLayer
@@ -116,6 +117,8 @@ def _worker(listener: socket.socket, loads: MutableSequence[int], slot: int,
             log_level: str) -> None:  # pragma: no cover - a child
     die_with_parent()  # a killed supervisor leaves no worker holding the port
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # until uvicorn runs: the supervisor says when workers stop
+    configure_cli_logging()  # a fresh interpreter: the `qa` logger's lines as the command's ("qa: warning: ...")
+    logging.getLogger("qa").setLevel(logging.INFO)  # and its index events: what --watch picked up, the version used
     _raise_file_limit()
     connections = Connections(loads, slot)
     config, guard = worker_config(listener, connections, log_level)
