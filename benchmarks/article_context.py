@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,12 +39,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from peers_data import LOADERS, SPLITS, Dataset, contains_answer  # noqa: E402
+from peers_data import LOADERS, SPLITS, Dataset, contains_answer, indexed  # noqa: E402
 
 import qa.answer.search as search  # noqa: E402
 from qa.answer.proximity import RERANK_DEPTH  # noqa: E402
-from qa.config import Settings  # noqa: E402
-from qa.index import Index, open_index  # noqa: E402
+from qa.index import Index  # noqa: E402
 
 KS = (1, 3, 5, 10)
 SHIPPED_RERANK = search.rerank
@@ -115,13 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---:|---|---:|---:|---:|---:|---:|")
     for name in args.datasets.split(","):
         dataset = LOADERS[name](args.data)
-        with tempfile.TemporaryDirectory(prefix="qa-article-context-") as work:
-            folder = Path(work) / "documents"
-            folder.mkdir()
-            dataset.write(folder)
-            settings = Settings(documents=folder, index_dir=Path(work) / "index")
-            index = open_index(settings)
-            searcher = search.Searcher.from_settings(index, settings)
+        with indexed(dataset, prefix="qa-article-context-") as (index, searcher):
             for weight in weights:
                 with article_context(weight, args.mode):
                     found = hits_at_k(index, searcher, dataset, args.split)

@@ -20,9 +20,16 @@ import hashlib
 import json
 import re
 import string
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.answer.search import Searcher
+    from qa.index import Index
 
 HERE = Path(__file__).resolve().parent
 BBC_QUESTIONS = {"choose": HERE / "data" / "bbc_questions_choose.jsonl",
@@ -211,3 +218,18 @@ def load_bbc(data: Path) -> Dataset:
 
 
 LOADERS = {"squad": load_squad, "scifact": load_scifact, "bbc": load_bbc}
+
+
+@contextmanager
+def indexed(dataset: Dataset, prefix: str) -> Iterator[tuple[Index, Searcher]]:
+    """The data set's articles written into a temporary folder and indexed in this process with qa's shipped
+    settings (`qa.cli.evaluation.run.open_searcher`), for the benchmarks that patch a stage of `Searcher`; the
+    folder is removed on leaving."""
+    from qa.cli.evaluation.run import open_searcher  # qa only where a benchmark runs it in-process
+    from qa.config import Settings
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
+        folder = Path(work) / "documents"
+        folder.mkdir()
+        dataset.write(folder)
+        yield open_searcher(folder, Settings())

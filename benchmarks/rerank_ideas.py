@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,13 +51,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from peers_data import LOADERS, SPLITS, Dataset, contains_answer  # noqa: E402
+from peers_data import LOADERS, SPLITS, Dataset, contains_answer, indexed  # noqa: E402
 
 import qa.answer.search as search  # noqa: E402
 from qa.answer.proximity import RERANK_DEPTH  # noqa: E402
 from qa.answer.sentence_stage import weight_for  # noqa: E402
-from qa.config import Settings  # noqa: E402
-from qa.index import Index, open_index  # noqa: E402
+from qa.index import Index  # noqa: E402
 from qa.ranking.bm25 import term_weight  # noqa: E402
 
 KS = (1, 3, 5, 10)
@@ -238,13 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.datasets.split(","):
         dataset = LOADERS[name](args.data)
         questions = dataset.splits[args.split]
-        with tempfile.TemporaryDirectory(prefix="qa-rerank-ideas-") as work:
-            folder = Path(work) / "documents"
-            folder.mkdir()
-            dataset.write(folder)
-            settings = Settings(documents=folder, index_dir=Path(work) / "index")
-            index = open_index(settings)
-            searcher = search.Searcher.from_settings(index, settings)
+        with indexed(dataset, prefix="qa-rerank-ideas-") as (index, searcher):
             base: list[int] | None = None
             for spec in ideas:
                 with idea_patched(make_idea(spec)):
