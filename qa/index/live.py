@@ -51,11 +51,11 @@ def markdown_article(title: str, text: str, origin: Mapping[str, str | None]) ->
     """An article written through the API, as the Markdown file it is saved as: front matter for its title and
     `date`, `url`, `author` (so they reach citations), then its text. InvalidRequest for a date the reader could
     not read (2024-13-01), which would otherwise be dropped from an acknowledged article."""
-    date = origin.get("date")
-    if date and metadata_day(one_line(date)) is None:
+    given = origin.get("date")
+    if given and metadata_day(date := one_line(given)) is None:
         # the reader would drop it with a warning: refuse it now, rather than acknowledge an article left undated
         try:
-            parse_date(one_line(date))
+            parse_date(date)  # for its reason ("month must be in 1..12")
         except ValueError as error:
             raise InvalidRequest(f"date: {error}") from None
     lines = ["---", f"title: {one_line(title)}"]

@@ -69,7 +69,8 @@ Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, pat
 
 _STRICT = ConfigDict(extra="forbid")
 """A field the API does not know is refused (422), not ignored: `date_form` for `date_from` would otherwise answer
-without the filter the client meant."""
+without the filter the client meant. (A subclass's `model_config` is merged with its parent's: AskRequest and
+BatchRequest keep it.)"""
 
 
 def unknown_field(name: str) -> str:
@@ -99,8 +100,7 @@ class AskOptions(BaseModel):
 
 
 class AskRequest(AskOptions):
-    model_config = ConfigDict(extra="forbid",
-                              json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 3}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 3}]})
 
     question: Question
 
@@ -125,8 +125,7 @@ class AskQuery(BaseModel):
 
 
 class BatchRequest(AskOptions):
-    model_config = ConfigDict(extra="forbid",
-                              json_schema_extra={"examples": [{"questions": [_EXAMPLE_QUESTION], "top_k": 3}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"questions": [_EXAMPLE_QUESTION], "top_k": 3}]})
 
     questions: list[Question] = Field(min_length=1, max_length=100, description="Up to 100 questions.")
 
@@ -178,7 +177,7 @@ class DocumentDetail(BaseModel):
 
 
 class DocumentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(**_STRICT, json_schema_extra={"examples": [{
         "id": "business/port-strike", "title": "Port strike ends", "text": "Dock workers ended their strike...",
         "date": "2024-03-01", "url": "https://news.example/port-strike"}]})
 
