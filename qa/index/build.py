@@ -46,6 +46,8 @@ class BuildReport:
     path: Path
     changes: str | None = None
     """For an incremental update of an index opened on a changed folder: "3 added, 1 changed, 1 removed"."""
+    index: Index | None = None
+    """The new version as read back before it went live (an update, `read_back`): answer from it, not a second load."""
 
 
 def build_index(settings: Settings, scan: Scan | None = None, progress: bool = False) -> BuildReport:
@@ -281,21 +283,20 @@ def apply_change(settings: Settings, old: Index, change: Change) -> BuildReport:
                 version.add_article(article)
             tokens, lengths = version.builder.arrays()
             engine = old.engine.updated(keep, tokens, lengths, len(version.builder.vocab))
-            n_passages = version.finish(engine, state)
-        read_back(folder)
-        return n_passages
+            return version.finish(engine, state)
 
-    folder, n_passages = swap_in(settings.resolved_index_dir(), write)
+    read: list[Index] = []
+    folder, n_passages = swap_in(settings.resolved_index_dir(), write, check=lambda done: read.append(read_back(done)))
     return BuildReport(len(keep_articles) + len(change.articles), n_passages, state.skipped(),
-                       time.perf_counter() - started, folder)
+                       time.perf_counter() - started, folder, index=read[0])
 
 
-def read_back(folder: Path) -> None:
+def read_back(folder: Path) -> Index:
     """Load the version just written (not yet live) as a reader will: an update merges the live version's arrays
     with new articles' (`VersionWriter.add_kept`), and a merge the reader refuses must fail the write, all or
     nothing, rather than become the live version that no process can open."""
     try:
-        load_index(folder)
+        return load_index(folder)
     except IndexFormatError as error:
         raise IndexFormatError(f"the updated index could not be read back ({error}); nothing was changed") from None
 

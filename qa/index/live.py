@@ -117,12 +117,14 @@ class LiveIndex:
             return None
         return stat.st_ino, stat.st_mtime_ns
 
-    def _reload_if_newer(self) -> None:
+    def _reload_if_newer(self, written: Index | None = None) -> None:
+        """Answer from the live version if it is not the one in use: `written`, this process's write, when it is
+        still the live one (read back before it went live: not loaded again), else loaded."""
         folder = current_version(self.settings.resolved_index_dir())
         if folder is None or folder == self._index.path:
             return
         try:
-            self._swap(load_index(folder))
+            self._swap(written if written is not None and written.path == folder else load_index(folder))
         except Exception as error:  # a version being removed under us: keep answering from the one we have
             log.warning("could not load index version %s (%s); keeping the current one", folder.name, error)
 
@@ -161,8 +163,8 @@ class LiveIndex:
                 article = put_article(change, root, target, data, previous, self.settings.max_file_bytes)
                 overwritten = [info.id for info in self._index.articles  # the file's article under another id
                                if info.source == article.source and info.id != article.id]
-                update_locked(self.settings, added=[article], removed=overwritten)  # records only this file
-            self._reload_if_newer()
+                written = update_locked(self.settings, added=[article], removed=overwritten)  # records only this file
+            self._reload_if_newer(written.index)
             return self._index.articles[self._index.article_number(article.id)]
 
     def remove(self, document_id: str) -> ArticleInfo:
@@ -175,8 +177,8 @@ class LiveIndex:
             refuse_feed_record(info)
             with FolderChange(root) as change:
                 delete_article_file(change, root, info)
-                update_locked(self.settings, added=[], removed=[document_id])
-            self._reload_if_newer()
+                written = update_locked(self.settings, added=[], removed=[document_id])
+            self._reload_if_newer(written.index)
             return info
 
     def _info(self, document_id: str) -> ArticleInfo | None:

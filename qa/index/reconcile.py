@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from qa.config import Settings
 from qa.corpus.read import read_source, unique_ids
@@ -47,7 +48,7 @@ def open_index(settings: Settings, progress: bool = False,
         return found
     if on_build is not None:
         on_build(report)
-    return load_index(report.path)
+    return report.index if report.index is not None else load_index(report.path)
 
 
 def reconcile_locked(settings: Settings, progress: bool = False) -> BuildReport | None:
@@ -75,5 +76,4 @@ def reconcile_locked(settings: Settings, progress: bool = False) -> BuildReport 
     report = apply_change(settings, old, change)
     summary = plan.summary()
     log.info("%s: %s", settings.documents, summary)
-    return BuildReport(report.articles, report.passages, report.skipped, time.perf_counter() - started,
-                       report.path, changes=summary)
+    return replace(report, seconds=time.perf_counter() - started, changes=summary)

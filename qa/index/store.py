@@ -73,11 +73,13 @@ def current_version(index_dir: Path) -> Path | None:
     return folder if (folder / MANIFEST).is_file() else None
 
 
-def swap_in(index_dir: Path, write: Callable[[Path], int]) -> tuple[Path, int]:
+def swap_in(index_dir: Path, write: Callable[[Path], int],
+            check: Callable[[Path], None] | None = None) -> tuple[Path, int]:
     """Write a version into a staging folder, rename it complete, then point CURRENT at it (atomically).
 
-    `write(folder)` fills the folder and returns its passage count. Whatever fails (an error, Ctrl-C), the staging
-    folder is removed and CURRENT still names the previous version.
+    `write(folder)` fills the folder and returns its passage count; `check(version)`, when given, looks at the
+    complete version (under its final name) before CURRENT names it, and raises to refuse it. Whatever fails (an
+    error, a refusal, Ctrl-C), the new folder is removed and CURRENT still names the previous version.
     """
     version = index_dir / f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     staging = version.with_name(version.name + ".partial")
@@ -86,9 +88,15 @@ def swap_in(index_dir: Path, write: Callable[[Path], int]) -> tuple[Path, int]:
         fsync_dir(staging)
         fsync_dir(staging / "engine")
         staging.rename(version)
-        _point_current(index_dir, version.name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+    try:
+        if check is not None:
+            check(version)
+        _point_current(index_dir, version.name)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
         raise
     _remove_old_versions(index_dir, keep=version.name)
     return version, n_passages
