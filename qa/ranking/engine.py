@@ -203,9 +203,8 @@ class SparseBM25:
         if kernels is None:  # a one-question process: the same passages and scores without numba
             return plain.top_k(self.postings, self.n_docs, q_terms, q_counts, k, flags)
         docs, _ = kernels.top_k(*self.postings, self.max_weight, q_terms, q_counts, k, self._prunable, flags)
-        scores = kernels.rescore(*self.postings, q_terms, q_counts, docs)
-        order = np.lexsort((docs, -scores))  # best first; equal scores in passage order
-        return docs[order], scores[order]
+        ranked: tuple[np.ndarray, np.ndarray] = kernels.rescore(*self.postings, q_terms, q_counts, docs)
+        return ranked  # best first; equal scores in passage order
 
     def scores(self, term_ids: Iterable[int]) -> np.ndarray:
         """The full score vector over all passages (what rank-bm25's `get_scores` returns); for tests and tools."""

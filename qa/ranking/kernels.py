@@ -363,27 +363,45 @@ def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array,
 
 @njit(cache=True, nogil=True)
 def rescore(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array, norm_of_len: Array,
-            unit_of_len: Array, k1: float, q_terms: Array, q_counts: Array, docs: Array) -> Array:
-    """The scores of `docs`, each term's weight added in question order (as `SparseBM25.scores` adds them).
+            unit_of_len: Array, k1: float, q_terms: Array, q_counts: Array, docs: Array) -> tuple[Array, Array]:
+    """`docs` best first with their scores, each term's weight added in question order (as `SparseBM25.scores`
+    adds them); equal scores in passage order.
 
     `top_k` chooses the passages by sums added in its own order (lists by decreasing bound); the scores returned
     are those of a full scan, added in the one order `SparseBM25.scores` uses, so equal passages score equally
-    and ties fall to passage order whatever k is.
+    and ties fall to passage order whatever k is. Each term's list is walked forward once over the passages in
+    passage order (galloping from where the previous passage was found), not searched from its start for each.
     """
-    out = np.zeros(docs.shape[0], np.float64)
-    for n in range(docs.shape[0]):
-        d = docs[n]
-        score = 0.0
-        for j in range(q_terms.shape[0]):
-            lo = indptr[q_terms[j]]
-            hi = indptr[q_terms[j] + 1]
-            p = _seek(doc_ids, lo, hi, d)
-            if p < hi and doc_ids[p] == d:
-                w = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, d, idf[q_terms[j]], k1)
+    n_docs = docs.shape[0]
+    order = np.argsort(docs)  # passage order: every list is read forward
+    out = np.zeros(n_docs, np.float64)  # a passage's sum starts at 0.0 and takes the terms in question order
+    for j in range(q_terms.shape[0]):
+        t = q_terms[j]
+        p = indptr[t]
+        hi = indptr[t + 1]
+        w_idf = idf[t]
+        for x in range(n_docs):
+            n = order[x]
+            d = docs[n]
+            p = _seek(doc_ids, p, hi, d)
+            if p == hi:
+                break
+            if doc_ids[p] == d:
+                w = _weight(tfs, doc_len, norm_of_len, unit_of_len, p, d, w_idf, k1)
                 for _ in range(q_counts[j]):
-                    score += w
-        out[n] = score
-    return out
+                    out[n] += w
+    ranked = docs.copy()
+    for a in range(1, n_docs):  # best first (k is small: insertion sort)
+        s = out[a]
+        d = ranked[a]
+        b = a - 1
+        while b >= 0 and _better(s, d, out[b], ranked[b]):
+            out[b + 1] = out[b]
+            ranked[b + 1] = ranked[b]
+            b -= 1
+        out[b + 1] = s
+        ranked[b + 1] = d
+    return ranked, out
 
 
 @njit(cache=True, nogil=True)
