@@ -119,6 +119,20 @@ def test_explanation_adds_up_to_the_score(seed_index: Index) -> None:
     assert answer.unknown_terms == ["zeppelin"]
 
 
+@pytest.mark.parametrize(("question", "unknown"), [
+    ("How many agreements were signed between the two countries?", []),  # the seeds never say "many"
+    ("How much trade did Azerbaijan and Serbia have in 2020?", []),
+    ("How many zeppelins did Azerbaijan and Serbia trade?", ["zeppelins"]),
+    ("Wie viele Verträge haben Azerbaijan und Turkey unterzeichnet?",  # on an English folder: "Wie" is a word
+     ["Wie", "Verträge", "haben", "und", "unterzeichnet"]),
+])
+def test_words_that_only_ask_are_not_reported_missing(seed_index: Index, question: str, unknown: list[str]) -> None:
+    assert "many" not in seed_index.vocab and "much" not in seed_index.vocab  # else the test proves nothing
+    answer = Searcher(seed_index).ask(question, top_k=1)
+    assert answer.passages
+    assert answer.unknown_terms == unknown
+
+
 @pytest.fixture
 def client(tmp_path: Path, articles_dir: Path) -> Iterator[TestClient]:
     (articles_dir / "dated.md").write_text(

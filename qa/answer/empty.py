@@ -34,12 +34,26 @@ from qa.index.reader import Index
 from qa.models import Filter, Suggestion
 from qa.ranking.analysis import Token
 
+ASKING_WORDS = frozenset({
+    "many", "much",  # English: how many, how much
+    "viel", "viele", "vielen", "wieviel", "wieviele",  # German: wie viel(e)
+    "combien",  # French
+    "cuánto", "cuánta", "cuántos", "cuántas", "cuanto", "cuanta", "cuantos", "cuantas",  # Spanish
+    "quanto", "quanta", "quanti", "quante", "quantos", "quantas",  # Italian, Portuguese
+    "hoeveel",  # Dutch
+    "сколько", "каков", "какова", "каково", "каковы",  # Russian
+})
+"""Words that only ask ("how *many* agreements"): not reported as missing from the articles, since no article
+answers with them and "Not in any article: much" tells the reader nothing. They are still searched where the
+articles hold them (a language's stopword list decides what is searched, for articles and questions alike)."""
+
 
 def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], bool]) -> list[str]:
     """The question's words that no article holds (`held`: whether some passage holds a term), as a reader names
     them, once each, in question order.
 
-    A word is known when any of its analyses is (a question analysed in two languages). Tokens that overlap are
+    A word is known when any of its analyses is (a question analysed in two languages); a word that only asks
+    (`ASKING_WORDS`: "how *much*") is not listed. Tokens that overlap are
     one run of text: Chinese and Japanese are searched as overlapping character pairs (东京塔 -> 东京, 京塔), and a
     pair no article holds is an artefact of the cut, not a word the person asked. There the unknown words are the
     stretches of two or more characters that no held pair covers: for 新地铁线路有多长 over articles holding 地铁 and
@@ -56,7 +70,7 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     spans = sorted({(token.start, token.end) for token in tokens})
     if all(end <= start for (_, end), (start, _) in pairwise(spans)):  # no pairs: words, as they are
         return list(dict.fromkeys(word for word in (question[start:end] for start, end in spans)
-                                  if word not in held_words))
+                                  if word not in held_words and word.casefold() not in ASKING_WORDS))
     found: list[str] = []
 
     def run_of(chain: list[tuple[int, int]]) -> None:
