@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import regex
 from fastapi.testclient import TestClient
 
 from qa.answer.empty import unknown_words
@@ -185,3 +186,25 @@ def test_a_chinese_answer_names_the_unknown_stretch(mixed: Index) -> None:
     answer = Searcher(mixed).ask(question)
     assert answer.passages and "有多长" in answer.unknown_terms
     assert all(len(word) > 1 for word in answer.unknown_terms)
+
+
+def test_a_japanese_answer_reports_no_particles_or_endings(mixed: Index) -> None:
+    """Japanese questions end in hiragana (かかりますか, 完成しますか): the pairs around them that no article holds
+    (りますか, はいつ) are grammar, not words the articles lack; a stretch is reported without its hiragana edges."""
+    searcher = Searcher(mixed)
+    kana = regex.compile(r"^\p{Hiragana}|\p{Hiragana}$")
+    for question in (q["question"] for q in QUESTIONS if q["lang"] == "ja"):
+        answer = searcher.ask(question)
+        assert answer.passages and answer.passages[0].citation.document_id.startswith("ja/")
+        assert all(len(word) >= 2 and not kana.search(word) for word in answer.unknown_terms), question
+    for question in ("北陸新幹線で東京から福井まで何時間かかりますか", "敦賀から新大阪までの延伸はいつ完成しますか"):
+        assert searcher.ask(question).unknown_terms == []  # were ['で何', 'りますか'] and ['はいつ', 'しますか']
+    assert searcher.ask("欠航した飛行機は何便ですか").unknown_terms == ["飛行機は何便"]  # the article says 航空便
+    fuji = searcher.ask("富士山の高さはどれくらいですか")
+    assert fuji.unknown_terms == ["富士山の高"]  # 高さ is held; the edges' の / はどれくらいですか are not words
+
+
+def test_no_match_names_a_chinese_or_japanese_run_as_written(mixed: Index) -> None:
+    answer = Searcher(mixed).ask("鳳凰堂の屋根瓦")
+    assert answer.passages == []
+    assert answer.message == "No passage contains any of: 鳳凰堂の屋根瓦."

@@ -26,11 +26,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+import regex
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from qa.dates import date_prefix
 from qa.index.reader import Index
+from qa.lang.analyzers import merge_spans
 from qa.models import Filter, Suggestion
 from qa.ranking.analysis import Token
 
@@ -48,6 +50,11 @@ answers with them and "Not in any article: much" tells the reader nothing. They 
 articles hold them (a language's stopword list decides what is searched, for articles and questions alike)."""
 
 
+_HIRAGANA_EDGES = regex.compile(r"^\p{Hiragana}+|\p{Hiragana}+$")
+"""Japanese particles, endings and question words are written in hiragana (桜*の*, *いつ*, で*すか*): an unknown stretch
+is reported without them, and not at all when less than two characters are left."""
+
+
 def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], bool]) -> list[str]:
     """The question's words that no article holds (`held`: whether some passage holds a term), as a reader names
     them, once each, in question order.
@@ -57,7 +64,8 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     one run of text: Chinese and Japanese are searched as overlapping character pairs (东京塔 -> 东京, 京塔), and a
     pair no article holds is an artefact of the cut, not a word the person asked. There the unknown words are the
     stretches of two or more characters that no held pair covers: for 新地铁线路有多长 over articles holding 地铁 and
-    线路, that is 有多长, not 新地, 路有, 有多 and 多长.
+    线路, that is 有多长, not 新地, 路有, 有多 and 多长. A Japanese stretch is reported without the hiragana at its
+    edges (`_HIRAGANA_EDGES`).
         >>> from qa.ranking.analysis import Token
         >>> unknown_words("新地铁线路有多长", [Token(q[i:i + 2], i, i + 2) for q in ["新地铁线路有多长"]
         ...               for i in range(7)], {"地铁", "铁线", "线路"}.__contains__)
@@ -76,7 +84,7 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     def run_of(chain: list[tuple[int, int]]) -> None:
         if len(chain) == 1:
             word = question[chain[0][0] : chain[0][1]]
-            if word not in held_words:
+            if word not in held_words and len(_HIRAGANA_EDGES.sub("", word)) == len(word):
                 found.append(word)
             return
         covered = {place for start, end in chain if (start, end) in held_spans for place in range(start, end)}
@@ -85,8 +93,9 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
             if place >= 0 and place not in covered:
                 stretch.append(place)
                 continue
-            if len(stretch) >= 2:
-                found.append(question[stretch[0] : stretch[-1] + 1])
+            word = _HIRAGANA_EDGES.sub("", question[stretch[0] : stretch[-1] + 1]) if stretch else ""
+            if len(word) >= 2:
+                found.append(word)
             stretch = []
 
     chain: list[tuple[int, int]] = []
@@ -98,6 +107,17 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     if chain:
         run_of(chain)
     return list(dict.fromkeys(found))
+
+
+def said_words(question: str, tokens: Sequence[Token]) -> list[str]:
+    """The question's searched words as a reader names them, once each, in question order: a Chinese or Japanese
+    run's overlapping character pairs as the run (富士山の高さ, not 富士, 士山, 山の, の高 and 高さ).
+
+        >>> from qa.ranking.analysis import Token
+        >>> said_words("富士山 Fuji", [Token("富士", 0, 2), Token("士山", 1, 3), Token("fuji", 4, 8)])
+        ['富士山', 'Fuji']
+    """
+    return list(dict.fromkeys(question[start:end] for start, end in merge_spans(list(tokens))))
 
 
 MAX_SUGGESTIONS = 3

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from qa.answer.empty import filter_message, no_match_message, suggest, unknown_words
+from qa.answer.empty import filter_message, no_match_message, said_words, suggest, unknown_words
 from qa.answer.evidence import explain, explain_proximity, highlights
 from qa.answer.fast import Window, evidence, warm
 from qa.answer.proximity import RERANK_DEPTH, rerank
@@ -151,7 +151,8 @@ class Searcher:
         chosen = self._diverse_top(term_ids, top_k, limit, allowed)
         if not chosen:
             found = bool(index.engine.top_k(term_ids, 1, allowed)[0].size)  # but weighing nothing (_diverse_top)
-            return Ranking([], terms, unknown, nothing_found_message(found, terms, suggestions, where), suggestions)
+            return Ranking([], terms, unknown, nothing_found_message(found, said_words(question, tokens), suggestions,
+                                                                     where), suggestions)
         ranked = [RankedPassage(rank, passage_id, score, reranked)
                   for rank, (passage_id, score, reranked) in enumerate(chosen, start=1)]
         return Ranking(ranked, terms, unknown, None, suggestions)
@@ -264,14 +265,15 @@ def no_terms_message(analyzer: TextAnalyzer | FolderLanguages, question: str) ->
     return f"No passages: {why}."
 
 
-def nothing_found_message(found: bool, terms: list[QuestionTerm], suggestions: list[Suggestion],
+def nothing_found_message(found: bool, words: list[str], suggestions: list[Suggestion],
                           where: Filter | None) -> str:
-    """Why a question has no passages: none holds its terms, or those that do (`found`) score nothing."""
+    """Why a question has no passages: none holds its searched `words` (`said_words`), or those that do (`found`)
+    score nothing."""
     if found:
         scope = "the articles that match the filter" if where else "the articles"
         return (f"No passages: the question's words occur in too many of the passages of {scope} to tell them "
                 "apart; add a word that is rarer.")
-    return no_match_message(list(dict.fromkeys(t.word for t in terms)), suggestions, where)
+    return no_match_message(words, suggestions, where)
 
 
 def citation_url(document_id: str, start: int, end: int) -> str:

@@ -36,6 +36,7 @@ from qa.answer.empty import (
     SpellingMatch,
     choose_suggestion,
     filter_message_of,
+    said_words,
     unknown_words,
 )
 from qa.answer.proximity import RERANK_DEPTH, boost
@@ -205,7 +206,8 @@ class ShardedSearcher:
             fetch = min(fetch * 4, n_docs)
         if not chosen:
             return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
-                          message=nothing_found_message(bool(merged), terms, suggestions, where))
+                          message=nothing_found_message(bool(merged), said_words(question, tokens), suggestions,
+                                                        where))
         passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures)
         return Answer(question, passages, 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions)
 
