@@ -83,7 +83,7 @@ def test_stopword_question_is_answered_empty_with_a_message(client: TestClient) 
 
 
 @pytest.mark.parametrize(("request_kwargs", "fragment"), [
-    ({"json": {"question": ""}}, "question: String should have at least 1 character"),
+    ({"json": {"question": ""}}, "question: the question is empty"),
     ({"json": {"question": "   "}}, "question: the question is empty"),
     ({"json": {"question": "trade", "top_k": True}}, "top_k: Input should be a valid integer"),
     ({"json": {"question": "trade", "top_k": "3"}}, "top_k: Input should be a valid integer"),
@@ -113,7 +113,7 @@ def test_malformed_json_says_where_in_the_body(client: TestClient, path: str, bo
 
 @pytest.mark.parametrize(("params", "fragment"), [
     ({}, "query.q: Field required"),
-    ({"q": ""}, "query.q: String should have at least 1 character"),
+    ({"q": ""}, "query.q: the question is empty"),
     ({"q": "   "}, "query.q: the question is empty"),
     ({"q": "trade", "top_k": "many"}, "query.top_k: Input should be a valid integer"),
 ])
@@ -323,3 +323,9 @@ def test_a_field_the_request_does_not_have_is_refused_with_the_one_it_likely_mea
     response = client.get(path, params=payload) if method == "GET" else client.post(path, json=payload)
     assert response.status_code == 422
     assert response.json()["detail"] == detail
+
+
+def test_an_empty_question_in_a_batch_is_said_in_words(client: TestClient) -> None:
+    response = client.post("/ask/batch", json={"questions": ["trade", ""]})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "questions.1: the question is empty"

@@ -87,6 +87,18 @@ def create_app(settings: Settings | None = None, *,
     return app
 
 
+_VALUE_ERROR = "Value error, "
+"""What pydantic puts before the message of a validator's ValueError ("Value error, '2024-13-01' is not a real
+date ...")."""
+
+
+def _is_question(loc: tuple[int | str, ...] | list[int | str]) -> bool:
+    """Whether a validation error's location is a question: `question` and `q`, or an item of a batch's
+    `questions`."""
+    names = [part for part in loc if isinstance(part, str)]
+    return bool(names) and names[-1] in ("question", "q", "questions")
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -100,6 +112,10 @@ def _add_error_handlers(app: FastAPI) -> None:
                 where, message = "body", f"{message} at character {where}" + (f" ({reason})" if reason else "")
             elif item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK:
                 message = "the question is empty"  # the NOT_BLANK pattern, said in words
+            elif item.get("type") == "string_too_short" and _is_question(item.get("loc", ())):
+                message = "the question is empty"  # as for white space only, not "at least 1 character"
+            elif item.get("type") == "value_error" and message.startswith(_VALUE_ERROR):
+                message = message[len(_VALUE_ERROR):]  # our validator's own words, without pydantic's prefix
             elif (item.get("type") == "string_too_long" and isinstance(item.get("input"), str)
                   and (item.get("ctx") or {}).get("max_length") == MAX_QUESTION_CHARS):
                 message = question_too_long(len(item["input"]))  # as `qa ask` says it, not pydantic's words
