@@ -46,7 +46,7 @@ from qa.index.reader import ArticleInfo
 from qa.integrations.remote import RemoteCollection
 from qa.integrations.source import Source
 from qa.models import Answer
-from qa.web.schemas import NOT_BLANK, AskRequest, DocumentChange, DocumentDetail, DocumentIn
+from qa.web.schemas import AskRequest, DocumentChange, DocumentDetail, DocumentIn, problem_message
 from qa.web.views import document_detail
 
 try:
@@ -233,11 +233,8 @@ def _problems(error: ValidationError, arguments: type[BaseModel]) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "arguments"
         if item["type"] == "extra_forbidden":
             problems.append(f"unknown argument '{where}' (the arguments are: {known})")
-        elif where == "question" and (item["type"] == "string_too_short" or (
-                item["type"] == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK)):
-            problems.append("question: the question is empty")
         else:
-            problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
+            problems.append(f"{where}: {problem_message(item)}")
     return "; ".join(problems)
 
 

@@ -19,9 +19,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from qa.answer.search import question_too_long
 from qa.collection import Collection
-from qa.config import MAX_QUESTION_CHARS, Settings, get_settings
+from qa.config import Settings, get_settings
 from qa.errors import (
     Conflict,
     DocumentNotFound,
@@ -38,7 +37,7 @@ from qa.web.fastpath import FastLane
 from qa.web.limits import Limits
 from qa.web.observability import Observability
 from qa.web.routes import ask, documents, page, service
-from qa.web.schemas import NOT_BLANK, unknown_field
+from qa.web.schemas import problem_message, unknown_field
 
 log = logging.getLogger("qa")
 
@@ -87,40 +86,20 @@ def create_app(settings: Settings | None = None, *,
     return app
 
 
-_VALUE_ERROR = "Value error, "
-"""What pydantic puts before the message of a validator's ValueError ("Value error, '2024-13-01' is not a real
-date ...")."""
-
-
-def _is_question(loc: tuple[int | str, ...] | list[int | str]) -> bool:
-    """Whether a validation error's location is a question: `question` and `q`, or an item of a batch's
-    `questions`."""
-    names = [part for part in loc if isinstance(part, str)]
-    return bool(names) and names[-1] in ("question", "q", "questions")
-
-
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = []
         for item in error.errors():
             where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "body"
-            message = item.get("msg", "invalid")
             if item.get("type") == "json_invalid" and where != "body":
                 # FastAPI's location is ("body", offset): say where in the body, and why, not a bare "22: ..."
                 reason = (item.get("ctx") or {}).get("error")
-                where, message = "body", f"{message} at character {where}" + (f" ({reason})" if reason else "")
-            elif item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == NOT_BLANK:
-                message = "the question is empty"  # the NOT_BLANK pattern, said in words
-            elif item.get("type") == "string_too_short" and _is_question(item.get("loc", ())):
-                message = "the question is empty"  # as for white space only, not "at least 1 character"
-            elif item.get("type") == "value_error" and message.startswith(_VALUE_ERROR):
-                message = message[len(_VALUE_ERROR):]  # our validator's own words, without pydantic's prefix
-            elif (item.get("type") == "string_too_long" and isinstance(item.get("input"), str)
-                  and (item.get("ctx") or {}).get("max_length") == MAX_QUESTION_CHARS):
-                message = question_too_long(len(item["input"]))  # as `qa ask` says it, not pydantic's words
+                where, message = "body", f"{item['msg']} at character {where}" + (f" ({reason})" if reason else "")
             elif item.get("type") == "extra_forbidden":
                 message = unknown_field(str(item.get("loc", ("",))[-1]))
+            else:
+                message = problem_message(item)  # qa's words for an empty or long question, as MCP says them
             problems.append(f"{where}: {message}")
         details = [{k: v for k, v in item.items() if k in ("loc", "msg", "type")} for item in error.errors()]
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",

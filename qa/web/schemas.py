@@ -8,11 +8,13 @@ character offsets into the article as returned by `GET /documents/{id}` (`text`)
 from __future__ import annotations
 
 import difflib
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
+from qa.answer.search import question_too_long
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.dates import parse_date
 from qa.errors import InvalidRequest
@@ -71,6 +73,21 @@ _STRICT = ConfigDict(extra="forbid")
 """A field the API does not know is refused (422), not ignored: `date_form` for `date_from` would otherwise answer
 without the filter the client meant. (A subclass's `model_config` is merged with its parent's: AskRequest and
 BatchRequest keep it.)"""
+
+
+def problem_message(item: Mapping[str, Any]) -> str:
+    """One validation problem (an item of pydantic's `errors()`) in qa's words where qa has its own: an empty or
+    blank question, an over-long one (as `qa ask` says it), a validator's message without pydantic's "Value error, "
+    prefix; else pydantic's message. The HTTP API and the MCP server both say it so."""
+    kind, ctx, message = item.get("type"), item.get("ctx") or {}, str(item.get("msg", "invalid"))
+    names = [part for part in item.get("loc", ()) if isinstance(part, str)]
+    asks = bool(names) and names[-1] in ("question", "q", "questions")  # a batch's item: ("questions", 1)
+    if (kind == "string_pattern_mismatch" and ctx.get("pattern") == NOT_BLANK) or (asks and kind == "string_too_short"):
+        return "the question is empty"
+    if kind == "string_too_long" and asks and isinstance(item.get("input"), str) \
+            and ctx.get("max_length") == MAX_QUESTION_CHARS:
+        return question_too_long(len(item["input"]))
+    return message.removeprefix("Value error, ")  # what pydantic puts before a validator's ValueError message
 
 
 def unknown_field(name: str) -> str:
