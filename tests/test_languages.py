@@ -139,6 +139,16 @@ def test_greek_words_stay_words_while_english_keeps_spelling_out_greek_letters()
     assert Analyzer().terms("TNF-α inhibitors") == ["tnf", "alpha", "inhibitor"]  # English: as before
 
 
+def test_modern_greek_function_words_are_stopwords_with_or_without_accents() -> None:
+    """The `stop-words` package's Greek list is Ancient Greek (καί, γάρ): a modern text's η, και, είναι were all
+    searched, and reported as missing from the articles when a question asked with them."""
+    greek = LanguageAnalyzer("el")
+    assert greek.terms("Πότε είναι η απεργία και γιατί;") == greek.terms("απεργία") == ["απεργ"]
+    assert greek.terms("ΠΟΤΕ ΕΙΝΑΙ Η ΑΠΕΡΓΙΑ") == greek.terms("ποτε ειναι η απεργια") == ["απεργ"]
+    assert greek.terms("Οι ναυτικοί στα λιμάνια") == greek.terms("ναυτικοι λιμανια")  # typed without accents
+    assert greek.terms("και είναι ότι δεν θα") == []  # modern function words, compared without accents
+
+
 def test_marks_belong_to_their_words() -> None:
     assert LanguageAnalyzer("hi").words("किसानों को मुआवज़ा") == ["किसानों", "को", "मुआवज़ा"]
     hebrew = LanguageAnalyzer("he")

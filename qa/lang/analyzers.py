@@ -37,6 +37,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cache
+from importlib import resources
 from typing import Literal
 
 import regex
@@ -61,6 +62,12 @@ STOPWORD_LISTS = {"ar": "arabic", "bg": "bulgarian", "ca": "catalan", "cs": "cze
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 _UNPOINTED = frozenset({"ar", "fa", "ur", "he", "yi"})  # scripts whose vowel points are optional: dropped
+_UNACCENTED = frozenset({"el"})
+"""Languages whose words are compared without accents: Greek is often typed without its tonos (ειναι for είναι) and
+in capitals without it (ΕΙΝΑΙ); its Snowball stemmer drops accents itself, so only stopwords and unstemmed words
+see the difference."""
+SHIPPED_STOPWORDS = {"el": "stopwords_greek.txt"}
+"""Stopword lists that ship inside qa (`qa/data`, see its STOPWORDS-SOURCE.md) rather than come from `stop-words`."""
 _DOT_THOUSANDS = frozenset({"de", "el", "es", "it", "pt", "nl", "da", "id", "tr", "ro", "ca", "hr", "sl", "sr",
                             "no", "is", "vi"})  # "7.500" is 7500 (and "4,5" a decimal, kept)
 _COMMA_THOUSANDS = frozenset({"zh", "ja", "ko", "he", "hi", "th", "ms", "ta", "ne", "ga"})  # "1,000" as English
@@ -116,7 +123,12 @@ def load_stopwords(lang: str) -> frozenset[str]:
     """The `stop-words` package's list for `lang` (BSD-3-Clause), normalised as words are; empty where it has none.
 
     Chosen over Snowball's own lists and stopwordsiso's on the choosing half of our questions (README-multilingual.md:
-    the three are within one question of each other; this one needs no data of ours and is the most cautious)."""
+    the three are within one question of each other; this one needs no data of ours and is the most cautious).
+    Greek is the exception (`SHIPPED_STOPWORDS`): that package's Greek list is Ancient Greek."""
+    shipped = SHIPPED_STOPWORDS.get(lang)
+    if shipped is not None:
+        text = resources.files("qa.data").joinpath(shipped).read_text(encoding="utf-8")
+        return frozenset(_fold(word, lang) for word in text.split())
     name = STOPWORD_LISTS.get(lang)
     if name is None:
         return frozenset()
@@ -129,6 +141,8 @@ def _fold(word: str, lang: str) -> str:
     normal = unicodedata.normalize("NFKC", word).casefold().replace("’", "'")
     if lang in _UNPOINTED:
         normal = _MARKS.sub("", normal)
+    elif lang in _UNACCENTED and not normal.isascii():
+        normal = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", normal)))
     return normal
 
 

@@ -55,8 +55,9 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 QUESTION_WORDS_CACHED = 5_000
 
-ANALYZER_VERSION = 2
-"""Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt."""
+ANALYZER_VERSION = 3
+"""Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
+accents, `qa.lang.analyzers`)."""
 
 
 def load_stopwords() -> frozenset[str]:
