@@ -62,10 +62,10 @@ STOPWORD_LISTS = {"ar": "arabic", "bg": "bulgarian", "ca": "catalan", "cs": "cze
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 _UNPOINTED = frozenset({"ar", "fa", "ur", "he", "yi"})  # scripts whose vowel points are optional: dropped
-_UNACCENTED = frozenset({"el"})
-"""Languages whose words are compared without accents: Greek is often typed without its tonos (ειναι for είναι) and
-in capitals without it (ΕΙΝΑΙ); its Snowball stemmer drops accents itself, so only stopwords and unstemmed words
-see the difference."""
+_UNACCENTED_STOPWORDS = frozenset({"el", "ro"})
+"""Languages whose words are compared with their stopword list without accents: Greek is often typed without its
+tonos (ειναι for είναι) and capitals carry none (ΕΙΝΑΙ); the Romanian list is spelled without ș, ț, ă, â, î (si,
+sa, dupa). Only the comparison: a word that is not a stopword is stemmed as written."""
 SHIPPED_STOPWORDS = {"el": "stopwords_greek.txt"}
 """Stopword lists that ship inside qa (`qa/data`, see its STOPWORDS-SOURCE.md) rather than come from `stop-words`."""
 _DOT_THOUSANDS = frozenset({"de", "el", "es", "it", "pt", "nl", "da", "id", "tr", "ro", "ca", "hr", "sl", "sr",
@@ -127,23 +127,41 @@ def load_stopwords(lang: str) -> frozenset[str]:
     Greek is the exception (`SHIPPED_STOPWORDS`): that package's Greek list is Ancient Greek."""
     shipped = SHIPPED_STOPWORDS.get(lang)
     if shipped is not None:
-        text = resources.files("qa.data").joinpath(shipped).read_text(encoding="utf-8")
-        return frozenset(_fold(word, lang) for word in text.split())
-    name = STOPWORD_LISTS.get(lang)
-    if name is None:
-        return frozenset()
-    from stop_words import get_stop_words  # text files: no download
+        words = resources.files("qa.data").joinpath(shipped).read_text(encoding="utf-8").split()
+    elif lang in STOPWORD_LISTS:
+        from stop_words import get_stop_words  # text files: no download
 
-    return frozenset(_fold(word, lang) for word in get_stop_words(name) if word.strip())
+        words = get_stop_words(STOPWORD_LISTS[lang])
+    else:
+        return frozenset()
+    return stopword_set(words, lang)
+
+
+def stopword_set(words: Iterable[str], lang: str) -> frozenset[str]:
+    """`words` as `LanguageAnalyzer` compares them: folded (and without accents where the language's are), the
+    package's stray quotes, commas and byte-order marks taken off (its Hebrew list is written '"אבל",', its Slovak
+    one starts with a BOM)."""
+    key = _unaccented if lang in _UNACCENTED_STOPWORDS else None
+    found = set()
+    for word in words:
+        normal = _fold(word.strip().strip('\ufeff"\',').strip(), lang)
+        if normal:
+            found.add(key(normal) if key is not None else normal)
+    return frozenset(found)
 
 
 def _fold(word: str, lang: str) -> str:
     normal = unicodedata.normalize("NFKC", word).casefold().replace("’", "'")
     if lang in _UNPOINTED:
         normal = _MARKS.sub("", normal)
-    elif lang in _UNACCENTED and not normal.isascii():
-        normal = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", normal)))
     return normal
+
+
+def _unaccented(normal: str) -> str:
+    """A folded word without its accents (είναι -> ειναι, și -> si): how `_UNACCENTED_STOPWORDS` compare."""
+    if normal.isascii():
+        return normal
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", normal)))
 
 
 def snowball(lang: str) -> Callable[[str], str] | None:
@@ -173,8 +191,8 @@ class LanguageAnalyzer(WordCache):
                  cjk: CjkMode = "bigram") -> None:
         super().__init__()
         self.language = lang
-        self.stopwords = frozenset(_fold(w, lang) for w in stopwords) if stopwords is not None else load_stopwords(
-            lang)
+        self.stopwords = stopword_set(stopwords, lang) if stopwords is not None else load_stopwords(lang)
+        self._stop_key = _unaccented if lang in _UNACCENTED_STOPWORDS else None
         self.cjk: CjkMode = cjk
         self._stem_wanted = stem
         self._stem: Callable[[str], str] | None = None
@@ -187,7 +205,7 @@ class LanguageAnalyzer(WordCache):
 
     def _analyse_word(self, word: str) -> str:
         normal = _fold(word, self.language)
-        if not normal or normal in self.stopwords:
+        if not normal or (self._stop_key(normal) if self._stop_key is not None else normal) in self.stopwords:
             return ""
         if _CJK_CHAR.match(normal):  # a bigram or lone CJK character: its characters are the term
             return normal
