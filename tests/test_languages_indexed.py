@@ -208,3 +208,14 @@ def test_no_match_names_a_chinese_or_japanese_run_as_written(mixed: Index) -> No
     answer = Searcher(mixed).ask("鳳凰堂の屋根瓦")
     assert answer.passages == []
     assert answer.message == "No passage contains any of: 鳳凰堂の屋根瓦."
+
+
+def test_words_that_only_ask_are_not_reported_in_korean_or_arabic() -> None:
+    korean = make_analyzer("ko")
+    held = {token.term for token in korean.tokens("서울시는 버스 요금은 올해 동결된다고 밝혔다.")}
+    question = "버스 요금은 어떻게 되나요?"
+    assert unknown_words(question, korean.tokens(question), held.__contains__) == ["되나요"]
+    arabic = make_analyzer("ar")
+    held = {token.term for token in arabic.tokens("بلغت تكلفة البرج نحو 1.5 مليار دولار")}
+    question = "كم تكلفة البرج؟"
+    assert unknown_words(question, arabic.tokens(question), held.__contains__) == []

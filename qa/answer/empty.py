@@ -44,6 +44,8 @@ ASKING_WORDS = frozenset({
     "quanto", "quanta", "quanti", "quante", "quantos", "quantas",  # Italian, Portuguese
     "hoeveel",  # Dutch
     "сколько", "каков", "какова", "каково", "каковы",  # Russian
+    "كم", "متى", "أين", "لماذا", "كيف", "ماذا", "هل",  # Arabic
+    "얼마", "얼마나", "어떻게", "언제", "어디", "어디서", "누구", "누가", "왜", "무엇", "무슨", "몇", "어느",  # Korean
 })
 """Words that only ask ("how *many* agreements"): not reported as missing from the articles, since no article
 answers with them and "Not in any article: much" tells the reader nothing. They are still searched where the
@@ -84,7 +86,7 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     def run_of(chain: list[tuple[int, int]]) -> None:
         if len(chain) == 1:
             word = question[chain[0][0] : chain[0][1]]
-            if word not in held_words and len(_HIRAGANA_EDGES.sub("", word)) == len(word):
+            if word not in held_words and len(_HIRAGANA_EDGES.sub("", word)) == len(word) and word not in ASKING_WORDS:
                 found.append(word)
             return
         covered = {place for start, end in chain if (start, end) in held_spans for place in range(start, end)}
@@ -94,7 +96,7 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
                 stretch.append(place)
                 continue
             word = _HIRAGANA_EDGES.sub("", question[stretch[0] : stretch[-1] + 1]) if stretch else ""
-            if len(word) >= 2:
+            if len(word) >= 2 and word not in ASKING_WORDS:
                 found.append(word)
             stretch = []
 
