@@ -37,8 +37,22 @@ def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Articl
             title = lead_title(text, head.body_start) or title  # the first sentence as shown: without markup
         else:
             title = one_line(mask_markdown(title)) or title
-    return Article(id=doc_id, source=source, title=title, text=text, body_start=head.body_start,
+    return Article(id=doc_id, source=source, title=title, text=text, body_start=_body_start(text, head.body_start,
+                                                                                     content_start),
                    meta=checked_meta(meta, source))
+
+
+def _body_start(text: str, body_start: int, content_start: int) -> int:
+    """Where the passages start: the body, or, when nothing is left of it as shown (an article of one title line,
+    a byline, a date line, or a body all Markdown syntax), the first text after the front matter, so that a short
+    article is its own passage and the front matter never is (it is not shown, and it is not the article's text).
+    Raises `UnreadableFile` when there is no such text."""
+    if text[body_start:].strip():
+        return body_start
+    first = len(text) - len(text[content_start:].lstrip())
+    if first >= len(text):
+        raise UnreadableFile("no text after the front matter" if content_start else "no text (only Markdown syntax)")
+    return first
 
 
 def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
