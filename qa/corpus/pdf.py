@@ -1,10 +1,12 @@
 """PDF files -> the text of every page, with where each page starts (pypdf). Bytes in.
 
-A PDF knows lines, not sentences: each page's lines are joined into paragraphs (`join_lines`), a word hyphenated
-at a line end is made whole again, and a paragraph ends at a blank line, a short line that ends a sentence, or a
-heading. Pages are separated by a blank line; `page_starts[n - 1]` is where page n starts, so
-`qa.models.page_number` names the page of any offset. Metadata: `/Title`, `/Author`, and the date: `/ModDate`,
-else `/CreationDate` (an impossible date is ignored with a warning naming the file).
+A PDF knows lines, not sentences: each page's lines are joined into paragraphs (`join_lines`), a word hyphenated at
+a line end is made whole again, and a paragraph ends at a blank line, a short line that ends a sentence, a heading,
+a change of font size or weight, or a wider space between lines (`qa.corpus.pdf_lines`). Pages are separated by a
+blank line; `page_starts[n - 1]` is where page n starts, so `qa.models.page_number` names the page of any offset.
+Metadata: `/Title` (unless it is a file name or an editor's default, as browsers and Word write it: then the first
+line), `/Author`, and the date: `/ModDate`, else `/CreationDate` (an impossible date is ignored with a warning
+naming the file); byline and date lines under the title give the author and date the metadata does not.
 """
 
 from __future__ import annotations
@@ -12,11 +14,21 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from qa.corpus.extracted import Extracted, checked_meta, compose, drop_title_line, one_line
+from qa.corpus.extracted import (
+    Extracted,
+    checked_meta,
+    compose,
+    drop_title_line,
+    header_lines_out,
+    one_line,
+    placeholder_title,
+)
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
+from qa.corpus.pdf_lines import Line, page_lines
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -37,7 +49,7 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
         pages = []
         for number, page in enumerate(reader.pages, 1):
             try:
-                pages.append(_page_text(page.extract_text()))
+                pages.append(_page_text(page_lines(page)[1]))
             except (DependencyError, FileNotDecryptedError):
                 raise
             except Exception as error:  # noqa: BLE001 - a broken content stream raises anything
@@ -59,11 +71,14 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     first_page = next(index for index, page_text in enumerate(pages) if page_text)
     first_line = one_line(pages[first_page].split("\n", 1)[0])
     title = info.pop("title", "")
+    if placeholder_title(title):
+        title = ""  # "report.html": a browser's print to PDF names the file, not the article
     if not title:
         title = first_line if reads_like_title(first_line) else lead_title(pages[first_page], 0)
         if title != first_line:
             info[TITLE_FROM] = LEAD
     pages[first_page] = drop_title_line(pages[first_page], title)
+    pages[first_page] = "\n\n".join(header_lines_out(pages[first_page].split("\n\n"), info))  # "By Jane Roe"
     info = checked_meta(info, source)
     head, body_start = compose(title, [])
     page_starts = []
@@ -76,34 +91,46 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=info, page_starts=tuple(page_starts))
 
 
-def _page_text(raw: str) -> str:
+def _page_text(lines: list[Line]) -> str:
     """One page's text as paragraphs separated by blank lines (see `join_lines`)."""
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n\n".join(join_lines([line.strip() for line in lines]))
+    return "\n\n".join(join_lines([Line(line.text.strip(), line.size, line.bold, line.y) for line in lines]))
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?:…][\"'”’)\]]*$")
 _HYPHENATED = re.compile(r"[^\W\d_]-$|\u00ad$")
+_OTHER_SIZE = 1.15
+"""Lines whose font sizes differ by more than this ratio are not one paragraph (a headline over its story)."""
+_PARAGRAPH_GAP = 1.4
+"""A step to the next line this many times the page's usual step (for the font size) sets a paragraph apart."""
 
 
-def join_lines(lines: list[str]) -> list[str]:
+def join_lines(lines: list[str] | list[Line]) -> list[str]:
     """The paragraphs of a page given as lines: lines of one paragraph are joined with a space, and a word split
     by a hyphen at a line end ("transfor-" + "mation") is joined without it when the next line goes on in lower
-    case. A paragraph ends at a blank line, after a short line (under 3/4 of the page's usual line) that ends a
-    sentence, and around a heading (a short line that reads like a title, followed by a capitalised line)."""
-    widths = sorted(len(line) for line in lines if line)
+    case. A paragraph ends at a blank line; after a short line (under 3/4 of the page's usual line) that ends a
+    sentence; around a heading (a short line that reads like a title, followed by a capitalised line); and, when
+    the PDF says how its lines are set (`qa.corpus.pdf_lines`), where the font size or boldness changes (a title or
+    heading of any length: its lines are one paragraph, apart from the text under it) or a wider space than the
+    page's usual line step follows a line, unless the next line plainly goes on with it (it starts in lower case,
+    or the line ends with a hyphen or comma)."""
+    styled = [line if isinstance(line, Line) else Line(line) for line in lines]
+    widths = sorted(len(line.text) for line in styled if line.text)
     if not widths:
         return []
     usual = widths[min(len(widths) - 1, (3 * len(widths)) // 4)]
+    step = _usual_step(styled)
+    display = _display(styled)
     paragraphs: list[str] = []
     current = ""
-    for i, line in enumerate(lines):
+    for i, styled_line in enumerate(styled):
+        line = styled_line.text
         if not line:
             if current:
                 paragraphs.append(current)
             current = ""
             continue
-        following = lines[i + 1] if i + 1 < len(lines) else ""
+        after = styled[i + 1] if i + 1 < len(styled) else Line("")
+        following = after.text
         if current and _HYPHENATED.search(current) and line[:1].islower():
             current = current.rstrip("-\u00ad") + line  # "transfor-" + "mation"
         elif current.endswith("-") and line[:1].isalnum():
@@ -111,13 +138,58 @@ def join_lines(lines: list[str]) -> list[str]:
         else:
             current = f"{current} {line}" if current else line
         heading = (len(line) < 0.6 * usual and reads_like_title(line) and following[:1].isupper()
-                   and current == line)
-        if heading or (_ENDS_SENTENCE.search(line) and len(line) < 0.75 * usual):
+                   and current == line and not display(styled_line))  # a display line ends where its style does
+        if heading or (_ENDS_SENTENCE.search(line) and len(line) < 0.75 * usual) or (
+                following and _set_apart(styled_line, after, step)):
             paragraphs.append(current)
             current = ""
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+def _set_apart(line: Line, following: Line, step: tuple[float, float] | None) -> bool:
+    """The next line starts a paragraph by how it is set: another font size or weight, or a wider space above
+    it; never when it plainly goes on with `line`."""
+    if following.text[:1].islower() or line.text.endswith(("-", "\u00ad", ",")):
+        return False
+    if min(_alnum(line.text), _alnum(following.text)) >= 3:  # not a footnote mark or a drop capital
+        if line.size and following.size and max(line.size, following.size) > _OTHER_SIZE * min(line.size,
+                                                                                                   following.size):
+            return True
+        if line.bold != following.bold and (line.bold or _ENDS_SENTENCE.search(line.text)):
+            return True  # out of a bold line; into one after a sentence (not into bold words inside a sentence)
+    if step is None or line.y is None or following.y is None or not line.size:
+        return False
+    down, per_size = step
+    return (line.y - following.y) * down > _PARAGRAPH_GAP * per_size * max(line.size, following.size)
+
+
+def _display(lines: list[Line]) -> Callable[[Line], bool]:
+    """Whether a line is set apart from the page's text (larger, or bold where the text is not): a wrapped title
+    whose lines are short is still one paragraph."""
+    sizes = Counter((line.size, line.bold) for line in lines if line.text)
+    if not sizes:
+        return lambda line: False
+    size, bold = sizes.most_common(1)[0][0]
+    return lambda line: bool(size and line.size > _OTHER_SIZE * size or line.bold and not bold)
+
+
+def _alnum(text: str) -> int:
+    return sum(char.isalnum() for char in text)
+
+
+def _usual_step(lines: list[Line]) -> tuple[float, float] | None:
+    """(which way is down: 1 or -1, the usual step from a line to the next divided by its font size) over the
+    page's consecutive lines of one size; None when the page does not say."""
+    steps = [(a.y - b.y) / a.size for a, b in zip(lines, lines[1:], strict=False)
+             if a.y is not None and b.y is not None and a.size and a.size == b.size and a.text and b.text
+             and a.y != b.y]
+    if len(steps) < 2:
+        return None
+    down = 1.0 if sum(value > 0 for value in steps) * 2 >= len(steps) else -1.0
+    along = sorted(value * down for value in steps if value * down > 0)
+    return down, along[len(along) // 2]
 
 
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
