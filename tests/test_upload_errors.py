@@ -1,0 +1,73 @@
+"""A broken file upload gets a 422 that says what to send, and the server's log one access line for it: no bare
+line of the form parser's (a user trial found "Expected boundary character 45, got 103 at index 2" in the log,
+unformatted, beside the access line)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from qa.config import Settings
+from qa.web.app import create_app
+
+from .conftest import SEED_DOCUMENTS, SERVER_KEY
+from .test_server import start
+
+AUTH = {"Authorization": f"Bearer {SERVER_KEY}"}
+FILE_PART = b'Content-Disposition: form-data; name="file"; filename="walrus.txt"\r\n'
+BROKEN = [  # (content type, body)
+    ("multipart/form-data; boundary=XYZ", b"garbage that never names the boundary"),  # a wrong first boundary
+    ("multipart/form-data; boundary=XYZ", b"--XYZ\r\n" + FILE_PART + b"no blank line\r\n--XYZ--\r\n"),  # bad header
+    ("multipart/form-data", b"--XYZ\r\n" + FILE_PART + b"\r\nWalrus\r\n--XYZ--\r\n"),  # no boundary parameter
+    ("multipart/form-data; boundary=XYZ", b"--XYZ\r\n" + FILE_PART + b"\r\nWalrus sighting"),  # cut short
+]
+DETAIL = re.compile(r"^the form (cannot be read: .+|has no complete 'file' field) \(send the article as a multipart "
+                    r"form whose field 'file' holds the file: curl -F file=@article\.pdf\)$")
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(documents=SEED_DOCUMENTS, index_dir=tmp_path / "index", api_key=SERVER_KEY)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(("content_type", "body"), BROKEN)
+def test_a_broken_upload_is_422_and_the_parser_logs_nothing(client: TestClient, caplog: pytest.LogCaptureFixture,
+                                                          content_type: str, body: bytes) -> None:
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/documents", content=body, headers={"content-type": content_type, **AUTH})
+    assert response.status_code == 422
+    assert DETAIL.match(response.json()["detail"]), response.json()
+    stray = [record for record in caplog.records if not record.name.startswith("qa") and
+             record.levelno >= logging.WARNING]
+    assert stray == [], [record.getMessage() for record in stray]
+
+
+def test_a_server_logs_one_access_line_for_each_broken_upload(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_API_KEY", SERVER_KEY)
+    process, url = start([sys.executable, "-m", "uvicorn", "service:app", "--host", "127.0.0.1"], tmp_path)
+    try:
+        log = tmp_path / "server.log"
+        before = len(log.read_text().splitlines())
+        for content_type, body in BROKEN:
+            response = httpx.post(url + "/documents", content=body, headers={"content-type": content_type, **AUTH},
+                                  timeout=10)
+            assert response.status_code == 422 and DETAIL.match(response.json()["detail"])
+        assert httpx.get(url + "/health", timeout=10).status_code == 200  # its line comes after theirs
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    lines = log.read_text().splitlines()[before:]
+    posts = [line for line in lines if '"POST /documents" 422' in line]
+    assert len(posts) == len(BROKEN)
+    upto_health = lines[: next(i for i, line in enumerate(lines) if '"GET /health" 200' in line)]
+    assert upto_health == posts  # nothing but qa's access lines
