@@ -1,6 +1,6 @@
 """A broken file upload gets a 422 that says what to send, and the server's log one access line for it: no bare
-line of the form parser's (a user trial found "Expected boundary character 45, got 103 at index 2" in the log,
-unformatted, beside the access line)."""
+line of the form parser's or the PDF reader's (a user trial found "Expected boundary character 45, got 103 at index
+2" in the log, unformatted, beside the access line; a broken PDF left pypdf's "EOF marker not found")."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ BROKEN = [  # (content type, body)
     ("multipart/form-data", b"--XYZ\r\n" + FILE_PART + b"\r\nWalrus\r\n--XYZ--\r\n"),  # no boundary parameter
     ("multipart/form-data; boundary=XYZ", b"--XYZ\r\n" + FILE_PART + b"\r\nWalrus sighting"),  # cut short
 ]
+BROKEN_PDF = b"%PDF-1.4 a file cut short"
+PDF_DETAIL = "cannot index 'walrus.pdf': not a valid PDF (PdfStreamError: Stream has ended unexpectedly)"
 ACCESS_LINE = re.compile(r"^\S+ \S+ INFO qa\.access: 127\.0\.0\.1 \"(GET|POST) /[^\"]*\" \d{3} [\d.]+ms$")
 DETAIL = re.compile(r"^the form (cannot be read: .+|has no complete 'file' field) \(send the article as a multipart "
                     r"form whose field 'file' holds the file: curl -F file=@article\.pdf\)$")
@@ -39,6 +41,17 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(documents=SEED_DOCUMENTS, index_dir=tmp_path / "index", api_key=SERVER_KEY)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+def test_a_broken_pdf_upload_is_422_and_the_pdf_library_logs_nothing(client: TestClient,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/documents", files={"file": ("walrus.pdf", BROKEN_PDF)}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json() == {"detail": PDF_DETAIL}
+    stray = [record for record in caplog.records if not record.name.startswith("qa") and
+             record.levelno >= logging.WARNING]
+    assert stray == [], [record.getMessage() for record in stray]  # was pypdf's "EOF marker not found"
 
 
 @pytest.mark.parametrize(("content_type", "body"), BROKEN)
@@ -64,6 +77,9 @@ def test_a_server_logs_one_access_line_for_each_broken_upload(tmp_path: Path,
             response = httpx.post(url + "/documents", content=body, headers={"content-type": content_type, **AUTH},
                                   timeout=10)
             assert response.status_code == 422 and DETAIL.match(response.json()["detail"])
+        response = httpx.post(url + "/documents", files={"file": ("walrus.pdf", BROKEN_PDF)}, headers=AUTH,
+                              timeout=10)
+        assert response.status_code == 422 and response.json() == {"detail": PDF_DETAIL}
         assert httpx.get(url + "/health?after=uploads", timeout=10).status_code == 200
         for _ in range(200):  # an access line is written once its response is sent: wait for the last one
             if '"GET /health?after=uploads" 200' in log.read_text():
@@ -75,4 +91,4 @@ def test_a_server_logs_one_access_line_for_each_broken_upload(tmp_path: Path,
     lines = log.read_text().splitlines()[before:]
     lines = lines[: next(i for i, line in enumerate(lines) if "/health?after=uploads" in line) + 1]
     assert [line for line in lines if not ACCESS_LINE.match(line)] == []  # nothing but qa's access lines
-    assert sum('"POST /documents" 422' in line for line in lines) == len(BROKEN)
+    assert sum('"POST /documents" 422' in line for line in lines) == len(BROKEN) + 1

@@ -30,10 +30,6 @@ log = logging.getLogger("qa.service")
 access_log = logging.getLogger("qa.access")
 
 _LOGGED_TARGET_CHARS = 300
-_FORM_PARSER_LOGGERS = ("python_multipart", "multipart")
-"""python-multipart (its logger; "multipart" before 0.0.13) logs a warning for a malformed upload before it raises:
-a bare line without qa's format ("Expected boundary character 45, got 103 at index 2"). The client gets the error as
-a 422 `detail` and the access log has the request: the line would only be noise, so warnings are not shown."""
 
 
 class Observability:
@@ -52,8 +48,6 @@ class Observability:
         settings = self._settings or get_settings()
         self.log_requests = settings.access_log
         configure_service_logging(settings.log_format, settings.access_log)
-        for form_parser in _FORM_PARSER_LOGGERS:
-            logging.getLogger(form_parser).setLevel(logging.ERROR)
         if self._openapi is not None:
             self._methods = _methods_by_path(self._openapi())
         self._configured = True
