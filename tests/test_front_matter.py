@@ -48,10 +48,21 @@ def test_no_passage_holds_front_matter(front: str, body: str, passage: str) -> N
         assert int(spans.starts.min()) >= content_start and int(spans.sentences.min()) >= content_start
 
 
-@pytest.mark.parametrize("body", ["", "\n\n", "<!-- draft -->\n", "---\n"])
-def test_front_matter_with_nothing_shown_after_it_is_skipped_with_the_reason(body: str) -> None:
-    with pytest.raises(UnreadableFile, match=r"^no text after the front matter$"):
+@pytest.mark.parametrize(("body", "reason"), [
+    ("", "no text after the front matter"), ("\n\n", "no text after the front matter"),
+    ("<!-- draft -->\n", "no text after the front matter, only Markdown syntax"),
+    ("---\n", "no text after the front matter, only Markdown syntax"),
+    ("![](walrus.png)\n", "no text after the front matter, only Markdown syntax")])
+def test_front_matter_with_nothing_shown_after_it_is_skipped_with_the_reason(body: str, reason: str) -> None:
+    with pytest.raises(UnreadableFile) as raised:
         plain_article(TITLED + body, "walrus", "walrus.md", markdown=True)
+    assert str(raised.value) == reason
+
+
+def test_a_markdown_file_of_markup_alone_is_skipped_with_the_reason() -> None:
+    with pytest.raises(UnreadableFile) as raised:
+        plain_article("<!-- nothing yet -->\n\n---\n", "draft", "draft.md", markdown=True)
+    assert str(raised.value) == "no text, only Markdown syntax"
 
 
 def test_citations_of_a_short_front_matter_article_slice_its_text(tmp_path: Path) -> None:

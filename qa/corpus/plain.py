@@ -31,6 +31,7 @@ def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Articl
     title = head.title
     if head.title_from == LEAD:
         meta[TITLE_FROM] = LEAD
+    written = text
     if markdown:
         text = mask_markdown(text, content_start)
         if head.title_from == LEAD:
@@ -38,20 +39,22 @@ def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Articl
         else:
             title = one_line(mask_markdown(title)) or title
     return Article(id=doc_id, source=source, title=title, text=text, body_start=_body_start(text, head.body_start,
-                                                                                     content_start),
+                                                                                     content_start, written),
                    meta=checked_meta(meta, source))
 
 
-def _body_start(text: str, body_start: int, content_start: int) -> int:
+def _body_start(text: str, body_start: int, content_start: int, written: str) -> int:
     """Where the passages start: the body, or, when nothing is left of it as shown (an article of one title line,
     a byline, a date line, or a body all Markdown syntax), the first text after the front matter, so that a short
     article is its own passage and the front matter never is (it is not shown, and it is not the article's text).
-    Raises `UnreadableFile` when there is no such text."""
+    Raises `UnreadableFile` when there is no such text (`written`: the file's text before its Markdown syntax was
+    blanked, to say whether markup was all there was)."""
     if text[body_start:].strip():
         return body_start
     first = len(text) - len(text[content_start:].lstrip())
     if first >= len(text):
-        raise UnreadableFile("no text after the front matter" if content_start else "no text (only Markdown syntax)")
+        syntax = ", only Markdown syntax" if written[content_start:].strip() else ""
+        raise UnreadableFile(("no text after the front matter" if content_start else "no text") + syntax)
     return first
 
 
