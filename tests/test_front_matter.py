@@ -83,3 +83,19 @@ def test_citations_of_a_short_front_matter_article_slice_its_text(tmp_path: Path
     assert article_text[citation.start : citation.end] == found.text == "Walrus sighting near Tromso"
     assert found.best_sentence is not None and found.best_sentence.start >= len(FRONT)
     assert (citation.date, citation.author) == ("2024-05-01", "Jane Roe")
+
+
+@pytest.mark.parametrize(("text", "title", "meta", "passage"), [
+    ("+++\ntitle = \"Walrus notes\"\ndate = 2024-05-01\n+++\n\nThe walrus ate the clams.\n", "Walrus notes",
+     {"date": "2024-05-01"}, "The walrus ate the clams."),  # TOML, as Hugo writes it
+    ("---\ntitle: Walrus notes\nauthor: Jane Roe\n...\n\nThe walrus ate the clams.\n", "Walrus notes",
+     {"author": "Jane Roe"}, "The walrus ate the clams."),  # YAML closed with "..." (Pandoc)
+    ("---\r\n# drafted on the boat\r\ndate: 2024-05-01\r\n---\r\nWalrus sighting\r\n", "Walrus sighting",
+     {"date": "2024-05-01"}, "Walrus sighting"),  # CRLF, a comment line
+    ("---\n\nThe walrus ate the clams.\n\n---\n\nThen it slept.\n", "The walrus ate the clams.", {"title_from": "lead"},
+     "The walrus ate the clams.\n\n   \n\nThen it slept."),  # two thematic breaks around text: no front matter
+])
+def test_front_matter_kinds(text: str, title: str, meta: dict[str, str], passage: str) -> None:
+    article = plain_article(text, "walrus", "walrus.md", markdown=True)
+    assert (article.title, article.meta) == (title, meta)
+    assert [chunk.text for chunk in chunk_article(article, 700, 1)] == [passage]

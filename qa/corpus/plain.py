@@ -17,7 +17,12 @@ from qa.models import Article
 
 FRONT_MATTER_KEYS = ("title", "date", "url", "author", "publisher", "lang")
 _SYNONYMS = {"language": "lang"}
-_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", re.DOTALL)
+_FRONT_MATTER = re.compile(
+    r"(?:---[ \t]*\r?\n(?P<yaml>.*?)\r?\n(?:---|\.\.\.)"  # YAML (Jekyll, Pandoc: may end with "...")
+    r"|\+\+\+[ \t]*\r?\n(?P<toml>.*?)\r?\n\+\+\+)"  # TOML (Hugo)
+    r"[ \t]*(?:\r?\n|$)", re.DOTALL)
+_YAML_KEY = re.compile(r"""\s*(?:[\w-]+|"[^"]*"|'[^']*')\s*:(?:\s|$)""")
+_TOML_KEY = re.compile(r"""\s*(?:[\w.-]+|"[^"]*")\s*=|\s*\[""")
 
 
 def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Article:
@@ -59,7 +64,8 @@ def _body_start(text: str, body_start: int, content_start: int, written: str) ->
 
 
 def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
-    """`key: value` lines between `---` fences at the very top of a markdown file, and where the content starts.
+    """`key: value` lines between `---` fences at the very top of a markdown file (YAML; the closing fence may be
+    `...`), or `key = "value"` lines between `+++` fences (TOML, as Hugo writes it), and where the content starts.
 
     Only the keys qa uses are kept (title, date, url, author, publisher, lang, or language for lang); quotes around
     values are removed. A file without front matter gives ({}, 0).
@@ -67,9 +73,14 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, 0
+    toml = match.group("toml") is not None
+    block = match.group("toml") if toml else match.group("yaml")
+    first = next((line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")), None)
+    if first is not None and not (_TOML_KEY if toml else _YAML_KEY).match(first):
+        return {}, 0  # a thematic break, text, another break: no metadata, but the article's text
     meta = {}
-    for line in match.group(1).splitlines():
-        key, sep, value = line.partition(":")
+    for line in block.splitlines():
+        key, sep, value = line.partition("=" if toml else ":")
         key, value = key.strip().lower(), value.strip().strip("\"'")
         key = _SYNONYMS.get(key, key)
         if sep and key in FRONT_MATTER_KEYS and value:
