@@ -13,6 +13,8 @@ from qa.corpus.heading import TITLE_FROM
 from qa.corpus.pdf import extract_pdf, join_lines
 from qa.corpus.pdf_lines import Line
 
+from .test_formats import make_pdf
+
 
 @dataclass(frozen=True)
 class Set:
@@ -169,3 +171,34 @@ def test_bold_words_and_a_footnote_mark_inside_a_sentence_keep_it_one_paragraph(
              Set("12", 7), Set("Haul out on the beaches of the islands to rest after feeding at sea.")]
     pdf = extract_pdf(styled_pdf(lines), "walrus.pdf")
     assert pdf.text[pdf.body_start :] == " ".join(line.text for line in lines[1:])
+
+
+def test_running_headers_and_footers_are_left_out_and_a_sentence_runs_on_over_pages() -> None:
+    bodies = [["Walrus numbers recover", "The walrus population around Svalbard has grown from a few hundred",
+               "animals in the 1950s to more than five thousand today, according to"],
+              ["a survey that the Norwegian Polar Institute published on Monday.", "Aerial surveys were flown."],
+              ["Climate change may still threaten the recovery, the researchers warned."],
+              ["The next survey is planned for 2026."]]
+    pages = [[f"Svalbard Wildlife Review {n + 1}/4", *lines, f"Page {n + 1} of 4"] for n, lines in enumerate(bodies)]
+    pages[0] = pages[0][1:]  # the first page has no header, only its footer
+    pdf = extract_pdf(make_pdf(pages), "walrus.pdf")
+    assert pdf.title == "Walrus numbers recover"
+    assert "Svalbard Wildlife Review" not in pdf.text and "Page " not in pdf.text
+    assert pdf.text[pdf.body_start :] == (
+        "The walrus population around Svalbard has grown from a few hundred animals in the 1950s to more than five "
+        "thousand today, according to\n"  # the sentence runs on to page 2: a newline, not a paragraph break
+        "a survey that the Norwegian Polar Institute published on Monday. Aerial surveys were flown.\n\n"
+        "Climate change may still threaten the recovery, the researchers warned.\n\n"
+        "The next survey is planned for 2026.")
+    assert pdf.text[pdf.page_starts[1] :].startswith("a survey that")
+    assert pdf.text[pdf.page_starts[3] :] == "The next survey is planned for 2026."
+
+
+def test_a_title_repeated_as_the_running_header_stays_the_title() -> None:
+    pages = [["Walrus Review", "The walrus population has grown to five thousand animals today."],
+             ["Walrus Review", "Aerial surveys were flown in August."],
+             ["Walrus Review", "The next survey is planned for 2026."]]
+    pdf = extract_pdf(make_pdf(pages), "walrus.pdf")
+    assert pdf.title == "Walrus Review"
+    assert pdf.text == ("Walrus Review\n\nThe walrus population has grown to five thousand animals today.\n\n"
+                        "Aerial surveys were flown in August.\n\nThe next survey is planned for 2026.")

@@ -2,8 +2,9 @@
 
 A PDF knows lines, not sentences: each page's lines are joined into paragraphs (`join_lines`), a word hyphenated at
 a line end is made whole again, and a paragraph ends at a blank line, a short line that ends a sentence, a heading,
-a change of font size or weight, or a wider space between lines (`qa.corpus.pdf_lines`). Pages are separated by a
-blank line; `page_starts[n - 1]` is where page n starts, so `qa.models.page_number` names the page of any offset.
+a change of font size or weight, or a wider space between lines (`qa.corpus.pdf_lines`). Running headers and
+footers are left out (`without_running_lines`). Pages are separated by a blank line (a newline when a sentence runs
+on); `page_starts[n - 1]` is where page n starts, so `qa.models.page_number` names the page of any offset.
 Metadata: `/Title` (unless it is a file name or an editor's default, as browsers and Word write it: then the first
 line), `/Author`, and the date: `/ModDate`, else `/CreationDate` (an impossible date is ignored with a warning
 naming the file); byline and date lines under the title give the author and date the metadata does not.
@@ -46,10 +47,10 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
         # Many PDFs are encrypted with an empty user password (only editing is restricted): those read fine.
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableFile("encrypted PDF (needs a password)")
-        pages = []
+        pages: list[list[Line]] = []
         for number, page in enumerate(reader.pages, 1):
             try:
-                pages.append(_page_text(page_lines(page)[1]))
+                pages.append(page_lines(page)[1])
             except (DependencyError, FileNotDecryptedError):
                 raise
             except Exception as error:  # noqa: BLE001 - a broken content stream raises anything
@@ -65,30 +66,84 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
         raise UnreadableFile(f"not a valid PDF ({type(error).__name__}: {error})") from None
     if not pages:
         raise UnreadableFile("PDF has no pages")
-    if not any(pages):
+    texts = [_page_text(lines) for lines in without_running_lines(pages)]
+    if not any(texts):
         raise UnreadableFile("no text in the PDF (scanned pages need OCR first)")
 
-    first_page = next(index for index, page_text in enumerate(pages) if page_text)
-    first_line = one_line(pages[first_page].split("\n", 1)[0])
+    first_page = next(index for index, page_text in enumerate(texts) if page_text)
+    first_line = one_line(texts[first_page].split("\n", 1)[0])
     title = info.pop("title", "")
     if placeholder_title(title):
         title = ""  # "report.html": a browser's print to PDF names the file, not the article
     if not title:
-        title = first_line if reads_like_title(first_line) else lead_title(pages[first_page], 0)
+        title = first_line if reads_like_title(first_line) else lead_title(texts[first_page], 0)
         if title != first_line:
             info[TITLE_FROM] = LEAD
-    pages[first_page] = drop_title_line(pages[first_page], title)
-    pages[first_page] = "\n\n".join(header_lines_out(pages[first_page].split("\n\n"), info))  # "By Jane Roe"
+    texts[first_page] = drop_title_line(texts[first_page], title)
+    texts[first_page] = "\n\n".join(header_lines_out(texts[first_page].split("\n\n"), info))  # "By Jane Roe"
     info = checked_meta(info, source)
     head, body_start = compose(title, [])
     page_starts = []
     offset = body_start
-    for page_text in pages:
+    separators = [_page_break(before, after) for before, after in zip(texts, texts[1:], strict=False)]
+    for page_text, separator in zip(texts, [*separators, ""], strict=True):
         page_starts.append(offset)
-        offset += len(page_text) + 2  # the blank line before the next page
-    text = head + "\n\n".join(pages)
-    log.debug("%s: %d pages", source, len(pages))
+        offset += len(page_text) + len(separator)
+    text = head + "".join(page_text + separator for page_text, separator in zip(texts, [*separators, ""],
+                                                                                strict=True))
+    log.debug("%s: %d pages", source, len(texts))
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=info, page_starts=tuple(page_starts))
+
+
+_RUNNING_EDGE = 3
+"""Running headers and footers are looked for among a page's first and last lines, this many of each."""
+_RUNNING_SHARE = 0.6
+_DIGITS = re.compile(r"\d+")
+
+
+def without_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
+    """The pages without their running headers and footers: a line among a page's first or last few that recurs on
+    most pages (at least 3, and 60 %), digits aside ("Annual report 2023 · page 7", "12/3/26, 6:45 PM",
+    "file:///home/me/report.html 7/50", a lone page number). Left in, they would cut the sentence that runs on
+    to the next page and be searched on every page."""
+    edges = [_edges(lines) for lines in pages]
+    counts: dict[str, int] = {}
+    for page in edges:
+        for key in {_running_key(lines_text) for _, lines_text in page}:
+            counts[key] = counts.get(key, 0) + 1
+    with_text = sum(1 for page in edges if page)
+    need = max(3, _RUNNING_SHARE * with_text)
+    running = {key for key, count in counts.items() if count >= need and key}
+    if not running:
+        return pages
+    first = next((number for number, page in enumerate(edges) if page), None)
+    result = []
+    for number, (lines, page) in enumerate(zip(pages, edges, strict=True)):
+        drop = {index for index, line_text in page if _running_key(line_text) in running}
+        if number == first:
+            drop.discard(page[0][0])  # the document's first line is its title, even when the pages repeat it
+        result.append([line for index, line in enumerate(lines) if index not in drop])
+    return result
+
+
+def _edges(lines: list[Line]) -> list[tuple[int, str]]:
+    """(index, text) of the first and last `_RUNNING_EDGE` lines with text."""
+    filled = [(index, line.text) for index, line in enumerate(lines) if line.text.strip()]
+    if len(filled) <= 2 * _RUNNING_EDGE:
+        return filled
+    return filled[:_RUNNING_EDGE] + filled[-_RUNNING_EDGE:]
+
+
+def _running_key(text: str) -> str:
+    return _DIGITS.sub("#", " ".join(text.split())).casefold()
+
+
+def _page_break(before: str, after: str) -> str:
+    """What separates two pages' texts: a blank line, or a newline when a sentence runs on to the next page (the
+    page ends without a sentence's end and the next begins in lower case), so that it stays one sentence."""
+    if before and after and not _ENDS_SENTENCE.search(before) and after[:1].islower():
+        return "\n"
+    return "\n\n"
 
 
 def _page_text(lines: list[Line]) -> str:
