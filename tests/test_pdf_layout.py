@@ -202,3 +202,11 @@ def test_a_title_repeated_as_the_running_header_stays_the_title() -> None:
     assert pdf.title == "Walrus Review"
     assert pdf.text == ("Walrus Review\n\nThe walrus population has grown to five thousand animals today.\n\n"
                         "Aerial surveys were flown in August.\n\nThe next survey is planned for 2026.")
+
+
+def test_a_headline_over_a_story_that_starts_in_lower_case_is_still_apart() -> None:
+    story = [Set("iPhone sales in Norway rose by a fifth in the first quarter of the year, the importers said on"),
+             Set("Monday, as shops cut their prices before the summer.")]
+    pdf = extract_pdf(styled_pdf([Set(HEADLINE, 16, True), *story]), "walrus.pdf")
+    assert pdf.title == HEADLINE
+    assert pdf.text == f"{HEADLINE}\n\n{story[0].text} {story[1].text}"

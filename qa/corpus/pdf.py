@@ -204,16 +204,19 @@ def join_lines(lines: list[str] | list[Line]) -> list[str]:
 
 
 def _set_apart(line: Line, following: Line, step: tuple[float, float] | None) -> bool:
-    """The next line starts a paragraph by how it is set: another font size or weight, or a wider space above
-    it; never when it plainly goes on with `line`."""
-    if following.text[:1].islower() or line.text.endswith(("-", "\u00ad", ",")):
+    """The next line starts a paragraph by how it is set: another font size (unless a word is split across them),
+    another weight or a wider space above it (unless it plainly goes on with `line`: it starts in lower case, or
+    `line` ends with a comma or hyphen)."""
+    if line.text.endswith(("-", "\u00ad")):
         return False
-    if min(_alnum(line.text), _alnum(following.text)) >= 3:  # not a footnote mark or a drop capital
-        if line.size and following.size and max(line.size, following.size) > _OTHER_SIZE * min(line.size,
-                                                                                                   following.size):
-            return True
-        if line.bold != following.bold and (line.bold or _ENDS_SENTENCE.search(line.text)):
-            return True  # out of a bold line; into one after a sentence (not into bold words inside a sentence)
+    wide = min(_alnum(line.text), _alnum(following.text)) >= 3  # not a footnote mark or a drop capital
+    if wide and line.size and following.size and max(line.size, following.size) > _OTHER_SIZE * min(
+            line.size, following.size):
+        return True  # a headline over a story that starts in lower case ("iPhone sales...") too
+    if following.text[:1].islower() or line.text.endswith(","):
+        return False
+    if wide and line.bold != following.bold and (line.bold or _ENDS_SENTENCE.search(line.text)):
+        return True  # out of a bold line; into one after a sentence (not into bold words inside a sentence)
     if step is None or line.y is None or following.y is None or not line.size:
         return False
     down, per_size = step
