@@ -99,3 +99,24 @@ def test_front_matter_kinds(text: str, title: str, meta: dict[str, str], passage
     article = plain_article(text, "walrus", "walrus.md", markdown=True)
     assert (article.title, article.meta) == (title, meta)
     assert [chunk.text for chunk in chunk_article(article, 700, 1)] == [passage]
+
+
+def test_the_context_of_a_citation_leaves_the_front_matter_out(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from qa.config import Settings
+    from qa.web.app import create_app
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "walrus.md").write_text(FRONT + "# Walrus sighting\n\nA walrus was seen near Tromso on Monday.\n")
+    (docs / "ships.txt").write_text("Ships leave\n\nTwo ships left Baku for Aktau on Monday.\n")
+    (docs / "cranes.txt").write_text("Cranes arrive\n\nThree new cranes arrived at the harbour of Alat.\n")
+    (docs / "caviar.txt").write_text("Caviar\n\nSturgeon farms supply most caviar.\n")
+    settings = Settings(documents=docs, index_dir=tmp_path / "index", access_log=False)
+    with TestClient(create_app(settings)) as client:
+        [found] = client.get("/ask", params={"q": "walrus Tromso", "top_k": 1}).json()["passages"]
+        span = client.get(found["citation"]["url"]).json()["span"]
+    assert span["text"] == "A walrus was seen near Tromso on Monday."
+    assert "---" not in span["context"] and "author" not in span["context"]
+    assert span["context_start"] >= len(FRONT)
