@@ -30,15 +30,16 @@ def plain_article(text: str, doc_id: str, source: str, markdown: bool) -> Articl
     if not text.strip():
         raise UnreadableFile("empty file")
     meta, content_start = parse_front_matter(text) if markdown else ({}, 0)
-    head = read_heading(text, content_start, known_title=meta.pop("title", None), markdown=markdown)
+    shown = mask_markdown(text, content_start) if markdown else None
+    head = read_heading(text, content_start, known_title=meta.pop("title", None), markdown=markdown, shown=shown)
     for key, value in head.meta.items():
         meta.setdefault(key, value)  # front matter says it first
     title = head.title
     if head.title_from == LEAD:
         meta[TITLE_FROM] = LEAD
     written = text
-    if markdown:
-        text = mask_markdown(text, content_start)
+    if shown is not None:
+        text = shown
         if head.title_from == LEAD:
             title = lead_title(text, head.body_start) or title  # the first sentence as shown: without markup
         else:
