@@ -210,3 +210,22 @@ def test_a_headline_over_a_story_that_starts_in_lower_case_is_still_apart() -> N
     pdf = extract_pdf(styled_pdf([Set(HEADLINE, 16, True), *story]), "walrus.pdf")
     assert pdf.title == HEADLINE
     assert pdf.text == f"{HEADLINE}\n\n{story[0].text} {story[1].text}"
+
+
+def test_a_pdf_author_an_installation_wrote_gives_way_to_the_byline() -> None:
+    lines = [Set(HEADLINE, 16, True), Set("By Jane Roe", space=1.6), Set(STORY[0].text, space=1.6), *STORY[1:]]
+    pdf = extract_pdf(make_pdf_with_author(styled_pdf(lines), "Administrator"), "walrus.pdf")
+    assert pdf.meta == {"author": "Jane Roe"}
+
+
+def make_pdf_with_author(data: bytes, author: str) -> bytes:
+    """`data` with an /Info dictionary naming `author`, written by pypdf (an incremental rewrite)."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
+    writer.add_metadata({"/Author": author})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -54,6 +54,17 @@ def placeholder_title(value: str) -> bool:
     return _PLACEHOLDER_TITLE.fullmatch(one_line(value)) is not None
 
 
+_PLACEHOLDER_AUTHOR = re.compile(
+    r"(?:python-docx|administrator|admin|user|owner|author|unknown|anonymous|microsoft office user|windows user"
+    r"|authorized user|valued customer|default|\(?none\)?|-)", re.IGNORECASE)
+
+
+def placeholder_author(value: str) -> bool:
+    """An author a program or an installation wrote rather than a person ("python-docx", "Microsoft Office User",
+    "Administrator", "User"): a byline in the text names the author better."""
+    return _PLACEHOLDER_AUTHOR.fullmatch(one_line(value)) is not None
+
+
 def drop_title_line(body: str, title: str) -> str:
     """`body` without its first line when that line is the title (ignoring case and spacing) and more follows."""
     first, _, rest = body.lstrip().partition("\n")

@@ -26,6 +26,7 @@ from qa.corpus.extracted import (
     drop_title_line,
     header_lines_out,
     one_line,
+    placeholder_author,
     placeholder_title,
 )
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
@@ -75,6 +76,8 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     title = info.pop("title", "")
     if placeholder_title(title):
         title = ""  # "report.html": a browser's print to PDF names the file, not the article
+    if placeholder_author(info.get("author", "")):
+        del info["author"]  # "Administrator": a byline in the text may name the author
     if not title:
         title = first_line if reads_like_title(first_line) else lead_title(texts[first_page], 0)
         if title != first_line:
