@@ -4,7 +4,8 @@
   with `QA_VERBOSE`); the libraries that read files (pypdf, trafilatura, ...) are quiet, since qa reports skipped
   files itself.
 - The HTTP service (`configure_service_logging`): `qa.access` (one line per request) and `qa.service`
-  (unexpected errors, with their traceback) on stderr, as text or one JSON object a line.
+  (unexpected errors, with their traceback) on stderr, as text or one JSON object a line; the same libraries are
+  quiet (python-multipart among them: a broken upload is a 422 whose `detail` says why).
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-_QUIET_LIBRARIES = ("pypdf", "trafilatura", "htmldate", "courlan", "justext")
+_QUIET_LIBRARIES = ("pypdf", "trafilatura", "htmldate", "courlan", "justext", "python_multipart", "multipart")
+"""Libraries that log warnings of their own about a bad file or form ("EOF marker not found", "Expected boundary
+character 45, got 103 at index 2"): bare lines without qa's format, saying what qa reports itself, in its own words
+(a skipped file and its reason; a 422 `detail` and the access line). Their errors are still shown.
+("multipart" is python-multipart's logger before 0.0.13.)"""
+
+
+def quiet_libraries() -> None:
+    """Show only errors of the libraries in `_QUIET_LIBRARIES` (the command line and the service alike)."""
+    for noisy in _QUIET_LIBRARIES:
+        logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 def configure_cli_logging() -> None:
@@ -27,8 +38,7 @@ def configure_cli_logging() -> None:
     log.handlers[:] = [handler]
     log.setLevel(logging.INFO if os.environ.get("QA_VERBOSE") else logging.WARNING)
     log.propagate = False
-    for noisy in _QUIET_LIBRARIES:
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    quiet_libraries()
 
 
 _ACCESS_FIELDS = ("client", "method", "path", "route", "status", "duration_ms")
@@ -87,3 +97,4 @@ def configure_service_logging(log_format: str, access: bool) -> None:
             logger.addHandler(handler)
         logger.propagate = False
     access_log.setLevel(logging.INFO if access else logging.WARNING)
+    quiet_libraries()

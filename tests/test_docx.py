@@ -119,3 +119,11 @@ def test_docx_is_indexed_searched_and_cited(tmp_path: Path) -> None:
                                                                             "2023-11-02")
     text = index.article_text(index.article_number("harbour"))
     assert text[hit.citation.start : hit.citation.end] == hit.text and "painted orange" in hit.text
+
+
+@pytest.mark.parametrize("placeholder", ["python-docx", "Microsoft Office User", "Administrator", "User"])
+def test_an_author_a_program_wrote_gives_way_to_the_byline(placeholder: str) -> None:
+    article = extract_docx(make_docx(REPORT, author=placeholder), "harbour.docx")
+    assert article.meta["author"] == "Leyla Mammadova"
+    lone = extract_docx(make_docx(REPORT[:1] + REPORT[2:], author=placeholder), "harbour.docx")
+    assert "author" not in lone.meta  # and no byline: no author rather than the program's name

@@ -35,7 +35,8 @@ def make_folder(root: Path) -> Path:
     (docs / "walrus.md").write_text("# Walrus facts\n\nA walrus can weigh 1,500 kilograms.\n")
     (docs / ODD_NAME).write_text("Café notes\n\nThe quokka smiles for tourists on Rottnest Island.\n")
     (docs / "binary.txt").write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)) * 4)
-    (docs / "latin1.txt").write_bytes("Café\n\nUn café crème à Paris.\n".encode("latin-1"))
+    (docs / "latin1.txt").write_bytes("Café\n\nUn café crème à Paris.\n".encode("latin-1"))  # read as Windows-1252
+    (docs / "garbled.txt").write_bytes(bytes(range(128, 256)) * 3)  # no encoding reads it as text
     (docs / "utf16.txt").write_bytes("Narwhal notes\n\nThe narwhal tusk is a tooth.\n".encode("utf-16"))  # with BOM
     (docs / "empty.txt").write_bytes(b"")
     with open(docs / "huge.txt", "w", encoding="utf-8") as huge:  # 50 MB of real text
@@ -49,7 +50,7 @@ def make_folder(root: Path) -> Path:
 
 EXPECTED_SKIPS = {
     "binary.txt": "binary file (contains NUL bytes)",
-    "latin1.txt": "not UTF-8 (invalid byte at offset 3)",
+    "garbled.txt": "not UTF-8 (invalid byte at offset 0), nor text in another encoding",
     "empty.txt": "empty file",
     "huge.txt": "50.0 MB, larger than the 20 MB limit (QA_MAX_FILE_MB)",
     "escape.txt": "links outside the documents folder",
@@ -75,9 +76,10 @@ def test_every_skipped_file_is_reported_with_its_reason(hostile: tuple[Settings,
 def test_good_articles_are_indexed_and_searchable(hostile: tuple[Settings, TestClient]) -> None:
     _, client = hostile
     ids = sorted(d["id"] for d in client.get("/documents").json()["documents"])
-    assert ids == sorted(["good", "walrus", "inside-link", ODD_NAME.removesuffix(".txt"), "utf16"])
+    assert ids == sorted(["good", "walrus", "inside-link", ODD_NAME.removesuffix(".txt"), "utf16", "latin1"])
     for question, source in [("zebra crossings Baku", "good.txt"), ("walrus weigh", "walrus.md"),
-                             ("quokka Rottnest", ODD_NAME), ("narwhal tusk", "utf16.txt")]:
+                             ("quokka Rottnest", ODD_NAME), ("narwhal tusk", "utf16.txt"),
+                             ("café crème Paris", "latin1.txt")]:
         top = client.post("/ask", json={"question": question, "top_k": 1}).json()["passages"][0]
         assert top["citation"]["source"] in (source, "inside-link.txt")
 
@@ -101,7 +103,7 @@ def test_utf16_with_bom_is_decoded(hostile: tuple[Settings, TestClient]) -> None
 
 @pytest.mark.parametrize("document_id", [
     "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd", "%2Fetc%2Fpasswd", "escape", "escape-dir/secret",
-    "..%2Foutside%2Fsecret", "huge", "binary", "latin1", "empty", "good.txt", "%00", "good%00",
+    "..%2Foutside%2Fsecret", "huge", "binary", "garbled", "empty", "good.txt", "%00", "good%00",
 ])
 def test_nothing_outside_or_skipped_is_served(hostile: tuple[Settings, TestClient], document_id: str) -> None:
     _, client = hostile

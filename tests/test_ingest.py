@@ -29,7 +29,7 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(
     (articles_dir / "empty.txt").write_bytes(b"")
     (articles_dir / "blank.md").write_text("  \n\n ")
     (articles_dir / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01")
-    (articles_dir / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
+    (articles_dir / "garbled.txt").write_bytes(bytes(range(128, 256)) * 3)  # no encoding reads it as text
     (articles_dir / "markets.md").write_text("Beside markets.txt\n\nText.")  # neither hides the other
     (articles_dir / "notes.pdf").write_bytes(b"%PDF-1.4")
     (articles_dir / "notes.docx").write_bytes(b"PK\x03\x04")
@@ -43,7 +43,7 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(
         "binary.txt": "binary file (contains NUL bytes)",
         "blank.md": "empty file",
         "empty.txt": "empty file",
-        "latin1.txt": "not UTF-8 (invalid byte at offset 3)",
+        "garbled.txt": "not UTF-8 (invalid byte at offset 0), nor text in another encoding",
         "notes.docx": "not a readable .docx file (BadZipFile: File is not a zip file)",
         "notes.pdf": "not a valid PDF (PdfStreamError: Stream has ended unexpectedly)",
         "sheet.xlsx": "unsupported file type (.xlsx)",

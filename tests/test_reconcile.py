@@ -184,7 +184,7 @@ def test_unreadable_files_are_skipped_with_their_reason(articles_dir: Path, tmp_
     failing_reads.update({"denied.txt": errno.EACCES, "io-error.md": errno.EIO, "a-folder.txt": errno.EISDIR})
     (articles_dir / "loop.txt").symlink_to(articles_dir / "loop.txt")
     (articles_dir / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<\n")
-    (articles_dir / "latin1.txt").write_bytes("Café\n\nUn café crème.".encode("latin-1"))
+    (articles_dir / "garbled.txt").write_bytes(bytes(range(128, 256)) * 3)  # no encoding reads it as text
     (articles_dir / "photo.png").write_bytes(b"\x89PNG\r\n")
     (articles_dir / "sheet.xlsx").write_bytes(b"PK\x03\x04")
     (articles_dir / "locked").mkdir()
@@ -204,7 +204,7 @@ def test_unreadable_files_are_skipped_with_their_reason(articles_dir: Path, tmp_
         "broken.pdf": "not a valid PDF (PdfStreamError: Stream has ended unexpectedly)",
         "denied.txt": "unreadable (Permission denied)",
         "io-error.md": "unreadable (Input/output error)",
-        "latin1.txt": "not UTF-8 (invalid byte at offset 3)",
+        "garbled.txt": "not UTF-8 (invalid byte at offset 0), nor text in another encoding",
         "locked/": "unreadable folder (Permission denied)",
         "loop.txt": "symbolic link loop",
         "photo.png": "unsupported file type (.png)",

@@ -198,6 +198,7 @@ def test_blank_titles_and_bad_ids_are_refused_as_the_schema_says(client: TestCli
 
 # -- malformed bodies are the documented 422 ----------------------------------------------------------------------
 
+SEND_A_FILE = "send the article as a multipart form whose field 'file' holds the file: curl -F file=@article.pdf"
 DEEP = b"[" * 1_000_000  # a 1 MB body of `[`: JSON nested deeper than any parser goes
 
 
@@ -217,8 +218,9 @@ def test_malformed_json_is_422_as_documented(client: TestClient, openapi: dict[s
 
 
 @pytest.mark.parametrize(("content_type", "detail"), [
-    ("multipart/form-data", "the form cannot be read: Missing boundary in multipart."),  # before: 400
-    ("multipart/form-data; boundary=x", "the form needs a 'file' field holding the article file"),
+    ("multipart/form-data", f"the form cannot be read: Missing boundary in multipart ({SEND_A_FILE})"),  # was 400
+    ("multipart/form-data; boundary=x", f"the form has no complete 'file' field ({SEND_A_FILE})"),
+    ("multipart/form-data; boundary=y", f"the form cannot be read: Invalid multipart data ({SEND_A_FILE})"),
 ])
 def test_a_form_that_cannot_be_read_is_422(client: TestClient, content_type: str, detail: str) -> None:
     response = client.post("/documents", content=b"--x\r\nbroken", headers={"content-type": content_type, **AUTH})

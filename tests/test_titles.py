@@ -108,6 +108,15 @@ LAYOUTS = [
     ("- Cranes arrived\n- Ships left\n", True, "Cranes arrived", {TITLE_FROM: LEAD}, "  Cranes"),
     ("By the end of 2021, trade had tripled.\n\nMore.", False, "By the end of 2021, trade had tripled.",
      {TITLE_FROM: LEAD}, "By the end"),  # "By" starting a sentence is no byline
+    # Markdown bylines and dates in emphasis, bold or a quote: read as shown
+    ("# Port strike ends\n\n*By Jane Doe* | Reuters\n\n**ROTTERDAM, June 18** - Dock workers struck.", True,
+     "Port strike ends", {"author": "Jane Doe", "publisher": "Reuters"}, "  ROTTERDAM, June 18"),
+    ("# Port strike ends\n\n_By Jane Doe_\n\n*18 June 2021*\n\nDock workers struck.", True, "Port strike ends",
+     {"author": "Jane Doe", "date": "2021-06-18"}, "Dock workers"),
+    ("# Port strike ends\n\nBy **Jane Doe**, 18 June 2021\n\nDock workers struck.", True, "Port strike ends",
+     {"author": "Jane Doe", "date": "2021-06-18"}, "Dock workers"),
+    ("**Port strike ends**\n\n> By Jane Doe\n\nDock workers struck.", True, "Port strike ends",
+     {"author": "Jane Doe"}, "Dock workers"),
 ]
 
 

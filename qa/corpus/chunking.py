@@ -120,7 +120,9 @@ def chunk_article(article: Article, chunk_words: int, overlap: int, wide: bool =
     if chunk_words < 1 or overlap < 0:
         raise ValueError("chunk_words must be positive and overlap non-negative")
     units = _units(article, chunk_words, wide)
-    if not units:  # a title-only article: its title is its only passage
+    if not units:  # a title-only article of a structured format (its text starts with the title line): the title is
+        # its only passage. A .txt or .md article never gets here: its body is never empty (`qa.corpus.plain`), so
+        # Markdown front matter, which is not article text, is never a passage.
         units = _units(Article(article.id, article.source, article.title, article.text, 0), chunk_words, wide)
     left = [0] * (len(units) + 1)  # left[i]: words of units[i:]
     for i in range(len(units) - 1, -1, -1):

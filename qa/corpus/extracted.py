@@ -8,6 +8,7 @@ body. A first body line equal to the title (an HTML `<h1>`, a PDF's first line) 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from qa.corpus.bylines import find_date, read_byline, read_date_line
@@ -38,6 +39,30 @@ class Extracted:
 def one_line(value: str) -> str:
     """Whitespace (newlines included) collapsed to single spaces: titles are one line."""
     return " ".join(value.split())
+
+
+_PLACEHOLDER_TITLE = re.compile(
+    r"(?:untitled(?:[ -]\d+)?|untitled document|document ?\d*|title|about:blank|microsoft \w+ - .*"
+    r"|\S*\.(?:html?|pdf|docx?|odt|rtf|txt|md|pptx?|xlsx?|tex|dvi|ps|indd))",
+    re.IGNORECASE)
+
+
+def placeholder_title(value: str) -> bool:
+    """A title a program wrote rather than the author: a file name ("report.html", "Microsoft Word - notes.docx",
+    as a browser or Word prints to PDF) or an editor's default ("Untitled", "Document1"). The text's own title
+    line is better."""
+    return _PLACEHOLDER_TITLE.fullmatch(one_line(value)) is not None
+
+
+_PLACEHOLDER_AUTHOR = re.compile(
+    r"(?:python-docx|administrator|admin|user|owner|author|unknown|anonymous|microsoft office user|windows user"
+    r"|authorized user|valued customer|default|\(?none\)?|-)", re.IGNORECASE)
+
+
+def placeholder_author(value: str) -> bool:
+    """An author a program or an installation wrote rather than a person ("python-docx", "Microsoft Office User",
+    "Administrator", "User"): a byline in the text names the author better."""
+    return _PLACEHOLDER_AUTHOR.fullmatch(one_line(value)) is not None
 
 
 def drop_title_line(body: str, title: str) -> str:

@@ -60,14 +60,18 @@ class Heading:
     'none' (an article with no text)."""
 
 
-def read_heading(text: str, start: int, known_title: str | None = None, markdown: bool = False) -> Heading:
+def read_heading(text: str, start: int, known_title: str | None = None, markdown: bool = False,
+                 shown: str | None = None) -> Heading:
     """The title, byline and date lines at the top of `text[start:]`, and where the body starts.
 
     `known_title` is the title the format's metadata gives (front matter, `<title>`, /Title); it is used when the
     text has no title line, or when a title line is all the text there is (that line is then the body). A title
-    line of the text that repeats it is still taken out of the body.
+    line of the text that repeats it is still taken out of the body. `shown` is a Markdown file's text with its
+    syntax blanked (same offsets): bylines, dates and titles are read from it ("*By Jane Doe* | Reuters"),
+    headings (`# Title`) from `text`.
     """
-    lines = _lines(text, start)
+    raw_lines = _lines(text, start)
+    lines = _lines(shown, start) if shown is not None else raw_lines
     meta: dict[str, str] = {}
     title: str | None = None
     title_start = len(text)
@@ -82,13 +86,14 @@ def read_heading(text: str, start: int, known_title: str | None = None, markdown
             continue
         looked += 1
         following = _next_line(lines, i)
-        heading = _markdown_heading(line, following) if markdown else None
+        heading = _markdown_heading(raw_lines[i][1], _next_line(raw_lines, i)) if markdown else None
         if heading is not None:
             if title is not None:
                 body_start = line_start  # a second heading is a section of the body
                 break
             title, title_start = heading, line_start
-            i += 2 if _SETEXT.match(following or "") and not _ATX.match(line) else 1
+            raw_following = _next_line(raw_lines, i)
+            i += 2 if _SETEXT.match(raw_following or "") and not _ATX.match(raw_lines[i][1]) else 1
             continue
         byline = read_byline(stripped)
         if byline is not None and _alone(lines, i):

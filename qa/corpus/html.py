@@ -34,8 +34,7 @@ def extract_html(data: bytes, source: str) -> Extracted:
         tree = trafilatura.load_html(data) if data.strip() else None
         if tree is None:
             raise UnreadableFile("not an HTML page (nothing to parse)")
-        document = trafilatura.bare_extraction(
-            tree,
+        options: dict[str, Any] = dict(
             with_metadata=True,  # title, url, date, author, site name
             include_comments=False,  # readers' comments are not the article
             include_tables=True,
@@ -47,6 +46,9 @@ def extract_html(data: bytes, source: str) -> Extracted:
             # the text: an extensive search takes a footer's "Copyright 2024" for the date.
             date_extraction_params=set_date_params(extensive=False),
         )
+        document = trafilatura.bare_extraction(tree, **options)
+        if _short(document):
+            document = _short_article(trafilatura, data, document, options)
     except UnreadableFile:
         raise
     except Exception as error:  # noqa: BLE001 - lxml and trafilatura raise many kinds on malformed input
@@ -80,6 +82,40 @@ def extract_html(data: bytes, source: str) -> Extracted:
     log.debug("%s: %d paragraphs of main text", source, len(paragraphs))
     text, body_start = compose(title, paragraphs)
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=checked_meta(meta, source))
+
+
+_SHORT_PAGE_CHARS = 1500
+"""Below this much main text, a page is extracted a second time without trafilatura's fallbacks (`_short_article`)."""
+_KEPT_SHARE = 0.6
+
+
+def _short(document: Any) -> bool:
+    return (document is not None and not isinstance(document, dict) and document.body is not None
+            and len("".join(document.body.itertext())) < _SHORT_PAGE_CHARS)
+
+
+def _short_article(trafilatura: Any, data: bytes, document: Any, options: dict[str, Any]) -> Any:
+    """The extraction of a short article's page, with its headline and paragraphs apart and the menu left out.
+
+    When trafilatura's main extraction finds under 250 characters (`min_extracted_size`: a story of one or two
+    short paragraphs), it falls back to taking the page's text wholesale: one paragraph of the menu, the headline,
+    the byline and the story ("Home News Ferry cancelled The morning ferry..."). Extracted again with that
+    threshold at 1, the page gives its own blocks without the menu; that result is taken when it has prose and
+    keeps most of the text (`_KEPT_SHARE`), so a page whose story only the fallback finds keeps the fallback's.
+    """
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config["DEFAULT"]["MIN_EXTRACTED_SIZE"] = "1"
+    precise = trafilatura.bare_extraction(trafilatura.load_html(data), config=config, **options)
+    if precise is None or isinstance(precise, dict) or precise.body is None:
+        return document
+    kept = _paragraphs(precise.body)
+    if not kept or not has_main_text(kept):
+        return document
+    if len("".join(precise.body.itertext())) < _KEPT_SHARE * len("".join(document.body.itertext())):
+        return document
+    return precise
 
 
 _BOILERPLATE = re.compile(r"cookie|all rights reserved|privacy (?:policy|notice)|terms (?:of|and) (?:use|service|"

@@ -1,10 +1,13 @@
 """PDF files -> the text of every page, with where each page starts (pypdf). Bytes in.
 
-A PDF knows lines, not sentences: each page's lines are joined into paragraphs (`join_lines`), a word hyphenated
-at a line end is made whole again, and a paragraph ends at a blank line, a short line that ends a sentence, or a
-heading. Pages are separated by a blank line; `page_starts[n - 1]` is where page n starts, so
-`qa.models.page_number` names the page of any offset. Metadata: `/Title`, `/Author`, and the date: `/ModDate`,
-else `/CreationDate` (an impossible date is ignored with a warning naming the file).
+A PDF knows lines, not sentences: each page's lines are joined into paragraphs (`join_lines`), a word hyphenated at
+a line end is made whole again, and a paragraph ends at a blank line, a short line that ends a sentence, a heading,
+a change of font size or weight, or a wider space between lines (`qa.corpus.pdf_lines`). Running headers and
+footers are left out (`without_running_lines`). Pages are separated by a blank line (a newline when a sentence runs
+on); `page_starts[n - 1]` is where page n starts, so `qa.models.page_number` names the page of any offset.
+Metadata: `/Title` (unless it is a file name or an editor's default, as browsers and Word write it: then the first
+line), `/Author`, and the date: `/ModDate`, else `/CreationDate` (an impossible date is ignored with a warning
+naming the file); byline and date lines under the title give the author and date the metadata does not.
 """
 
 from __future__ import annotations
@@ -12,11 +15,22 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from qa.corpus.extracted import Extracted, checked_meta, compose, drop_title_line, one_line
+from qa.corpus.extracted import (
+    Extracted,
+    checked_meta,
+    compose,
+    drop_title_line,
+    header_lines_out,
+    one_line,
+    placeholder_author,
+    placeholder_title,
+)
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
+from qa.corpus.pdf_lines import Line, page_lines
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -34,10 +48,10 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
         # Many PDFs are encrypted with an empty user password (only editing is restricted): those read fine.
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableFile("encrypted PDF (needs a password)")
-        pages = []
+        pages: list[list[Line]] = []
         for number, page in enumerate(reader.pages, 1):
             try:
-                pages.append(_page_text(page.extract_text()))
+                pages.append(page_lines(page)[1])
             except (DependencyError, FileNotDecryptedError):
                 raise
             except Exception as error:  # noqa: BLE001 - a broken content stream raises anything
@@ -53,57 +67,128 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
         raise UnreadableFile(f"not a valid PDF ({type(error).__name__}: {error})") from None
     if not pages:
         raise UnreadableFile("PDF has no pages")
-    if not any(pages):
+    texts = [_page_text(lines) for lines in without_running_lines(pages)]
+    if not any(texts):
         raise UnreadableFile("no text in the PDF (scanned pages need OCR first)")
 
-    first_page = next(index for index, page_text in enumerate(pages) if page_text)
-    first_line = one_line(pages[first_page].split("\n", 1)[0])
+    first_page = next(index for index, page_text in enumerate(texts) if page_text)
+    first_line = one_line(texts[first_page].split("\n", 1)[0])
     title = info.pop("title", "")
+    if placeholder_title(title):
+        title = ""  # "report.html": a browser's print to PDF names the file, not the article
+    if placeholder_author(info.get("author", "")):
+        del info["author"]  # "Administrator": a byline in the text may name the author
     if not title:
-        title = first_line if reads_like_title(first_line) else lead_title(pages[first_page], 0)
+        title = first_line if reads_like_title(first_line) else lead_title(texts[first_page], 0)
         if title != first_line:
             info[TITLE_FROM] = LEAD
-    pages[first_page] = drop_title_line(pages[first_page], title)
+    texts[first_page] = drop_title_line(texts[first_page], title)
+    texts[first_page] = "\n\n".join(header_lines_out(texts[first_page].split("\n\n"), info))  # "By Jane Roe"
     info = checked_meta(info, source)
     head, body_start = compose(title, [])
     page_starts = []
     offset = body_start
-    for page_text in pages:
+    separators = [_page_break(before, after) for before, after in zip(texts, texts[1:], strict=False)]
+    for page_text, separator in zip(texts, [*separators, ""], strict=True):
         page_starts.append(offset)
-        offset += len(page_text) + 2  # the blank line before the next page
-    text = head + "\n\n".join(pages)
-    log.debug("%s: %d pages", source, len(pages))
+        offset += len(page_text) + len(separator)
+    text = head + "".join(page_text + separator for page_text, separator in zip(texts, [*separators, ""],
+                                                                                strict=True))
+    log.debug("%s: %d pages", source, len(texts))
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=info, page_starts=tuple(page_starts))
 
 
-def _page_text(raw: str) -> str:
+_RUNNING_EDGE = 3
+"""Running headers and footers are looked for among a page's first and last lines, this many of each."""
+_RUNNING_SHARE = 0.6
+_DIGITS = re.compile(r"\d+")
+
+
+def without_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
+    """The pages without their running headers and footers: a line among a page's first or last few that recurs on
+    most pages (at least 3, and 60 %), digits aside ("Annual report 2023 · page 7", "12/3/26, 6:45 PM",
+    "file:///home/me/report.html 7/50", a lone page number). Left in, they would cut the sentence that runs on
+    to the next page and be searched on every page."""
+    edges = [_edges(lines) for lines in pages]
+    counts: dict[str, int] = {}
+    for page in edges:
+        for key in {_running_key(lines_text) for _, lines_text in page}:
+            counts[key] = counts.get(key, 0) + 1
+    with_text = sum(1 for page in edges if page)
+    need = max(3, _RUNNING_SHARE * with_text)
+    running = {key for key, count in counts.items() if count >= need and key}
+    if not running:
+        return pages
+    first = next((number for number, page in enumerate(edges) if page), None)
+    result = []
+    for number, (lines, page) in enumerate(zip(pages, edges, strict=True)):
+        drop = {index for index, line_text in page if _running_key(line_text) in running}
+        if number == first:
+            drop.discard(page[0][0])  # the document's first line is its title, even when the pages repeat it
+        result.append([line for index, line in enumerate(lines) if index not in drop])
+    return result
+
+
+def _edges(lines: list[Line]) -> list[tuple[int, str]]:
+    """(index, text) of the first and last `_RUNNING_EDGE` lines with text."""
+    filled = [(index, line.text) for index, line in enumerate(lines) if line.text.strip()]
+    if len(filled) <= 2 * _RUNNING_EDGE:
+        return filled
+    return filled[:_RUNNING_EDGE] + filled[-_RUNNING_EDGE:]
+
+
+def _running_key(text: str) -> str:
+    return _DIGITS.sub("#", " ".join(text.split())).casefold()
+
+
+def _page_break(before: str, after: str) -> str:
+    """What separates two pages' texts: a blank line, or a newline when a sentence runs on to the next page (the
+    page ends without a sentence's end and the next begins in lower case), so that it stays one sentence."""
+    if before and after and not _ENDS_SENTENCE.search(before) and after[:1].islower():
+        return "\n"
+    return "\n\n"
+
+
+def _page_text(lines: list[Line]) -> str:
     """One page's text as paragraphs separated by blank lines (see `join_lines`)."""
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n\n".join(join_lines([line.strip() for line in lines]))
+    return "\n\n".join(join_lines([Line(line.text.strip(), line.size, line.bold, line.y) for line in lines]))
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?:…][\"'”’)\]]*$")
 _HYPHENATED = re.compile(r"[^\W\d_]-$|\u00ad$")
+_OTHER_SIZE = 1.15
+"""Lines whose font sizes differ by more than this ratio are not one paragraph (a headline over its story)."""
+_PARAGRAPH_GAP = 1.4
+"""A step to the next line this many times the page's usual step (for the font size) sets a paragraph apart."""
 
 
-def join_lines(lines: list[str]) -> list[str]:
+def join_lines(lines: list[str] | list[Line]) -> list[str]:
     """The paragraphs of a page given as lines: lines of one paragraph are joined with a space, and a word split
     by a hyphen at a line end ("transfor-" + "mation") is joined without it when the next line goes on in lower
-    case. A paragraph ends at a blank line, after a short line (under 3/4 of the page's usual line) that ends a
-    sentence, and around a heading (a short line that reads like a title, followed by a capitalised line)."""
-    widths = sorted(len(line) for line in lines if line)
+    case. A paragraph ends at a blank line; after a short line (under 3/4 of the page's usual line) that ends a
+    sentence; around a heading (a short line that reads like a title, followed by a capitalised line); and, when
+    the PDF says how its lines are set (`qa.corpus.pdf_lines`), where the font size or boldness changes (a title or
+    heading of any length: its lines are one paragraph, apart from the text under it) or a wider space than the
+    page's usual line step follows a line, unless the next line plainly goes on with it (it starts in lower case,
+    or the line ends with a hyphen or comma)."""
+    styled = [line if isinstance(line, Line) else Line(line) for line in lines]
+    widths = sorted(len(line.text) for line in styled if line.text)
     if not widths:
         return []
     usual = widths[min(len(widths) - 1, (3 * len(widths)) // 4)]
+    step = _usual_step(styled)
+    display = _display(styled)
     paragraphs: list[str] = []
     current = ""
-    for i, line in enumerate(lines):
+    for i, styled_line in enumerate(styled):
+        line = styled_line.text
         if not line:
             if current:
                 paragraphs.append(current)
             current = ""
             continue
-        following = lines[i + 1] if i + 1 < len(lines) else ""
+        after = styled[i + 1] if i + 1 < len(styled) else Line("")
+        following = after.text
         if current and _HYPHENATED.search(current) and line[:1].islower():
             current = current.rstrip("-\u00ad") + line  # "transfor-" + "mation"
         elif current.endswith("-") and line[:1].isalnum():
@@ -111,13 +196,61 @@ def join_lines(lines: list[str]) -> list[str]:
         else:
             current = f"{current} {line}" if current else line
         heading = (len(line) < 0.6 * usual and reads_like_title(line) and following[:1].isupper()
-                   and current == line)
-        if heading or (_ENDS_SENTENCE.search(line) and len(line) < 0.75 * usual):
+                   and current == line and not display(styled_line))  # a display line ends where its style does
+        if heading or (_ENDS_SENTENCE.search(line) and len(line) < 0.75 * usual) or (
+                following and _set_apart(styled_line, after, step)):
             paragraphs.append(current)
             current = ""
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+def _set_apart(line: Line, following: Line, step: tuple[float, float] | None) -> bool:
+    """The next line starts a paragraph by how it is set: another font size (unless a word is split across them),
+    another weight or a wider space above it (unless it plainly goes on with `line`: it starts in lower case, or
+    `line` ends with a comma or hyphen)."""
+    if line.text.endswith(("-", "\u00ad")):
+        return False
+    wide = min(_alnum(line.text), _alnum(following.text)) >= 3  # not a footnote mark or a drop capital
+    if wide and line.size and following.size and max(line.size, following.size) > _OTHER_SIZE * min(
+            line.size, following.size):
+        return True  # a headline over a story that starts in lower case ("iPhone sales...") too
+    if following.text[:1].islower() or line.text.endswith(","):
+        return False
+    if wide and line.bold != following.bold and (line.bold or _ENDS_SENTENCE.search(line.text)):
+        return True  # out of a bold line; into one after a sentence (not into bold words inside a sentence)
+    if step is None or line.y is None or following.y is None or not line.size:
+        return False
+    down, per_size = step
+    return (line.y - following.y) * down > _PARAGRAPH_GAP * per_size * max(line.size, following.size)
+
+
+def _display(lines: list[Line]) -> Callable[[Line], bool]:
+    """Whether a line is set apart from the page's text (larger, or bold where the text is not): a wrapped title
+    whose lines are short is still one paragraph."""
+    sizes = Counter((line.size, line.bold) for line in lines if line.text)
+    if not sizes:
+        return lambda line: False
+    size, bold = sizes.most_common(1)[0][0]
+    return lambda line: bool(size and line.size > _OTHER_SIZE * size or line.bold and not bold)
+
+
+def _alnum(text: str) -> int:
+    return sum(char.isalnum() for char in text)
+
+
+def _usual_step(lines: list[Line]) -> tuple[float, float] | None:
+    """(which way is down: 1 or -1, the usual step from a line to the next divided by its font size) over the
+    page's consecutive lines of one size; None when the page does not say."""
+    steps = [(a.y - b.y) / a.size for a, b in zip(lines, lines[1:], strict=False)
+             if a.y is not None and b.y is not None and a.size and a.size == b.size and a.text and b.text
+             and a.y != b.y]
+    if len(steps) < 2:
+        return None
+    down = 1.0 if sum(value > 0 for value in steps) * 2 >= len(steps) else -1.0
+    along = sorted(value * down for value in steps if value * down > 0)
+    return down, along[len(along) // 2]
 
 
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")

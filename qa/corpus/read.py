@@ -133,7 +133,8 @@ def read_bytes(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> by
 
 
 def decode(data: bytes) -> str:
-    """The text of a file: UTF-8 (a BOM is dropped), or UTF-16 when it starts with a UTF-16 BOM."""
+    """The text of a file: UTF-8 (a BOM is dropped), UTF-16 when it starts with a UTF-16 BOM, else the older
+    encoding its bytes read as (`legacy_text`)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             text = data.decode("utf-16")
@@ -147,10 +148,39 @@ def decode(data: bytes) -> str:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise UnreadableFile(f"not UTF-8 (invalid byte at offset {error.start})") from None
+            legacy = legacy_text(data)
+            if legacy is None:
+                raise UnreadableFile(f"not UTF-8 (invalid byte at offset {error.start}), nor text in another "
+                                     "encoding") from None
+            text = legacy
     if "\x00" in text:
         raise UnreadableFile("binary file (contains NUL characters)")
     return text
+
+
+_WESTERN = "cp1252"
+"""Windows' Western encoding: Latin-1's letters, plus curly quotes and dashes where Latin-1 has control codes."""
+
+
+def legacy_text(data: bytes) -> str | None:
+    """The text of a file saved in an encoding older than UTF-8 (Latin-1 and Windows-1252, KOI8-R, Shift JIS, GBK,
+    ...), as charset-normalizer finds it; None when no encoding gives text. Among the encodings that read the
+    bytes equally well, Windows-1252 is taken when it is one: a short French or German file is read alike by
+    several Western code pages, and it is the one such files are written in."""
+    from charset_normalizer import from_bytes  # loaded only for a file that is not UTF-8
+
+    matches = list(from_bytes(data))
+    if not matches:
+        return None
+    least = min(match.chaos for match in matches)
+    if any(_WESTERN in match.could_be_from_charset for match in matches if match.chaos == least):
+        try:
+            return data.decode(_WESTERN)
+        except UnicodeDecodeError:
+            pass
+    best = next(match for match in matches if match.chaos == least)
+    log.info("read as %s (not UTF-8)", best.encoding)
+    return str(best)
 
 
 def parse_file(data: bytes, source: str, base: str) -> tuple[list[Article], list[str]]:

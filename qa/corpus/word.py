@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from qa.corpus.extracted import Extracted, checked_meta, compose, header_lines_out, one_line
+from qa.corpus.extracted import Extracted, checked_meta, compose, header_lines_out, one_line, placeholder_author
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.dates import date_prefix
 from qa.errors import UnreadableFile
@@ -89,7 +89,7 @@ def _core_properties(document: Any, source: str) -> dict[str, str]:
         except Exception as error:  # noqa: BLE001 - malformed XML values
             log.debug("%s: unreadable .docx %s (%s)", source, name, error)
             continue
-        if value:
+        if value and not (name == "author" and placeholder_author(value)):
             meta[name] = value
     return meta
 

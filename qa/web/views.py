@@ -50,19 +50,22 @@ def document_detail(index: IndexView, document_id: str, start: int | None = None
     return DocumentDetail(id=info.id, title=info.title, source=info.source, text=text, body_start=info.body_start,
                           passages=spans, source_url=info.meta.get("url"), date=info.meta.get("date"),
                           author=info.meta.get("author"), publisher=info.meta.get("publisher"),
-                          language=info.language, span=span_in_context(text, start, end))
+                          language=info.language, span=span_in_context(text, start, end, info.body_start))
 
 
-def span_in_context(text: str, start: int | None, end: int | None) -> SpanInContext | None:
-    """`text[start:end]` with about CONTEXT_CHARS of whole words around it; None when no span was asked for."""
+def span_in_context(text: str, start: int | None, end: int | None, body_start: int = 0) -> SpanInContext | None:
+    """`text[start:end]` with about CONTEXT_CHARS of whole words around it; None when no span was asked for. The
+    context does not reach back before the body (`body_start`) unless the span does: a Markdown file's front
+    matter, before its body, is metadata, not text to show around a passage."""
     if start is None and end is None:
         return None
     start = 0 if start is None else start
     end = len(text) if end is None else end
     if not 0 <= start <= end <= len(text):
         raise InvalidRequest(f"the span start={start}, end={end} is not within the article (0..{len(text)})")
-    left = max(0, start - CONTEXT_CHARS)
-    if left > 0:
+    floor = min(start, max(body_start, 0))
+    left = max(floor, start - CONTEXT_CHARS)
+    if left > floor:
         space = text.find(" ", left, start)
         left = space + 1 if space != -1 else left
     right = min(len(text), end + CONTEXT_CHARS)

@@ -37,6 +37,8 @@ _ADDED_LINKS = {  # OpenAPI links: what a client (and the stateful fuzz test) ca
     "AskAboutIt": {"operationRef": "#/paths/~1ask/get", "parameters": {"q": "$response.body#/title"}},
     "RemoveDocument": {"operationRef": f"{_DOCUMENT}/delete", "parameters": {"document_id": "$response.body#/id"}}}
 
+_SEND_A_FILE = "send the article as a multipart form whose field 'file' holds the file: curl -F file=@article.pdf"
+
 router = APIRouter(tags=["documents"])
 
 
@@ -74,10 +76,10 @@ async def add_document(request: Request) -> Response:
         try:
             form = await request.form()
         except HTTPException as error:  # starlette's 400 for a form it cannot parse: an invalid body, as for JSON
-            raise InvalidRequest(f"the form cannot be read: {error.detail}") from None
+            raise InvalidRequest(f"the form cannot be read: {str(error.detail).rstrip('.')} ({_SEND_A_FILE})") from None
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise InvalidRequest("the form needs a 'file' field holding the article file")
+            raise InvalidRequest(f"the form has no complete 'file' field ({_SEND_A_FILE})")
         info = await run_in_threadpool(documents.add_file, upload.filename or "", await upload.read())
     else:
         try:

@@ -1,0 +1,32 @@
+"""Short news pages: a story of one or two short paragraphs keeps its headline apart and its menu out (a user trial
+found "Home News Ferry cancelled The morning ferry..." as one paragraph: trafilatura's wholesale fallback for pages
+under 250 characters of main text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.corpus.html import extract_html
+
+MENU = "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>"
+BANNER = "<div class='cookie-banner'>We use cookies. Accept?</div>"
+FOOTER = "<footer>&copy; 2024 Island News</footer>"
+PAGES = [
+    # (article markup, title, body paragraphs)
+    ("<h1>Ferry cancelled</h1><p>The morning ferry to Tromsø was cancelled because of the storm.</p>",
+     "Ferry cancelled", ["The morning ferry to Tromsø was cancelled because of the storm."]),
+    ("<h1>Grève au port de Marseille</h1><p>MARSEILLE, 3 mars (AFP) - Les dockers du port ont entamé une grève de "
+     "trois jours lundi.</p><p>Les navires attendent au large.</p>", "Grève au port de Marseille",
+     ["MARSEILLE, 3 mars (AFP) - Les dockers du port ont entamé une grève de trois jours lundi.",
+      "Les navires attendent au large."]),
+]
+
+
+@pytest.mark.parametrize(("article", "title", "body"), PAGES)
+def test_a_short_story_keeps_its_headline_apart_and_its_menu_out(article: str, title: str,
+                                                                  body: list[str]) -> None:
+    page = f"<html><head><title>{title} | Island News</title></head><body>{BANNER}{MENU}<article>{article}" \
+           f"</article>{FOOTER}</body></html>"
+    extracted = extract_html(page.encode(), "story.html")
+    assert extracted.title == title
+    assert extracted.text[extracted.body_start :].split("\n\n") == body
