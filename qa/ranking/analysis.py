@@ -57,7 +57,8 @@ QUESTION_WORDS_CACHED = 5_000
 
 ANALYZER_VERSION = 3
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
-accents, `qa.lang.analyzers`)."""
+accents, `qa.lang.analyzers`; also the reading of files that changed in the same release, which a version records
+only by each file's stamp and hash: Markdown front matter, PDF paragraphs and running headers, older encodings)."""
 
 
 def load_stopwords() -> frozenset[str]:
