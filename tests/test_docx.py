@@ -127,3 +127,13 @@ def test_an_author_a_program_wrote_gives_way_to_the_byline(placeholder: str) -> 
     assert article.meta["author"] == "Leyla Mammadova"
     lone = extract_docx(make_docx(REPORT[:1] + REPORT[2:], author=placeholder), "harbour.docx")
     assert "author" not in lone.meta  # and no byline: no author rather than the program's name
+
+
+def test_a_date_line_under_the_title_is_the_article_date_not_the_file_time() -> None:
+    """A .docx's modified time is when the file was last saved; the date printed under the headline is the article's."""
+    dated = [REPORT[0], REPORT[1], ("2 November 2023", None), *REPORT[2:]]
+    saved = datetime.datetime(2024, 5, 6, 7, 8, 9)
+    extracted = extract_docx(make_docx(dated, modified=saved), "report.docx")
+    assert extracted.meta["date"] == "2023-11-02"
+    assert "2 November 2023" not in extracted.text
+    assert extract_docx(make_docx(REPORT, modified=saved), "report.docx").meta["date"] == "2024-05-06"  # no line

@@ -218,14 +218,26 @@ def test_a_pdf_author_an_installation_wrote_gives_way_to_the_byline() -> None:
     assert pdf.meta == {"author": "Jane Roe"}
 
 
-def make_pdf_with_author(data: bytes, author: str) -> bytes:
-    """`data` with an /Info dictionary naming `author`, written by pypdf (an incremental rewrite)."""
+def test_a_date_line_under_the_headline_is_the_article_date_not_the_print_date() -> None:
+    """A page printed to PDF carries the day it was printed as /ModDate; the line under the headline is the story's."""
+    lines = [Set(HEADLINE, 16, True), Set("18 June 2021", space=1.6), Set(STORY[0].text, space=1.6), *STORY[1:]]
+    printed = make_pdf_with_author(styled_pdf(lines), "Jane Roe", modified="D:20241203101500Z")
+    pdf = extract_pdf(printed, "walrus.pdf")
+    assert pdf.meta == {"author": "Jane Roe", "date": "2021-06-18"}
+    undated = [Set(HEADLINE, 16, True), *STORY]
+    assert extract_pdf(make_pdf_with_author(styled_pdf(undated), "Jane Roe", modified="D:20241203101500Z"),
+                       "walrus.pdf").meta["date"] == "2024-12-03"  # no date line: the file's date, as before
+
+
+def make_pdf_with_author(data: bytes, author: str, modified: str | None = None) -> bytes:
+    """`data` with an /Info dictionary naming `author` (and /ModDate `modified`), written by pypdf (an incremental
+    rewrite)."""
     import io
 
     import pypdf
 
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
-    writer.add_metadata({"/Author": author})
+    writer.add_metadata({"/Author": author, **({"/ModDate": modified} if modified else {})})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -105,9 +105,10 @@ def metadata_day(value: str) -> str | None:
     return day
 
 
-def header_lines_out(paragraphs: list[str], meta: dict[str, str]) -> list[str]:
+def header_lines_out(paragraphs: list[str], meta: dict[str, str], *, file_dated: bool = False) -> list[str]:
     """`paragraphs` without the byline and date lines at their top (at most three), whose author, publisher and date
-    go to `meta` where it has none; never the last paragraph."""
+    go to `meta` where it has none; never the last paragraph. `file_dated`: `meta`'s date is the file's own (a PDF's
+    /ModDate, a .docx's modified time: when it was saved or printed), so a date line in the text replaces it."""
     dropped = 0
     while dropped < min(3, len(paragraphs) - 1):
         line = one_line(paragraphs[dropped])
@@ -118,6 +119,9 @@ def header_lines_out(paragraphs: list[str], meta: dict[str, str]) -> list[str]:
         if found is None:
             break
         for key, value in found.items():
-            meta.setdefault(key, value)
+            if key == "date" and file_dated:
+                meta[key] = value
+            else:
+                meta.setdefault(key, value)
         dropped += 1
     return paragraphs[dropped:]
