@@ -6,8 +6,9 @@ a change of font size or weight, or a wider space between lines (`qa.corpus.pdf_
 footers are left out (`without_running_lines`). Pages are separated by a blank line (a newline when a sentence runs
 on); `page_starts[n - 1]` is where page n starts, so `qa.models.page_number` names the page of any offset.
 Metadata: `/Title` (unless it is a file name or an editor's default, as browsers and Word write it: then the first
-line), `/Author`, and the date: `/ModDate`, else `/CreationDate` (an impossible date is ignored with a warning
-naming the file); byline and date lines under the title give the author and date the metadata does not.
+line), `/Author`, and the date: a date line under the title (the story's), else `/ModDate`, else `/CreationDate`
+(when the file was saved or printed; an impossible date is ignored with a warning naming the file); a byline under
+the title gives the author the metadata does not.
 """
 
 from __future__ import annotations
