@@ -6,8 +6,9 @@
 
 Each paragraph of the body becomes a paragraph of the text (a line break inside one stays a newline), each table
 row a paragraph of "cell | cell"; body and tables in document order. Metadata from the core properties: title,
-author, and the date (a date line under the title, else modified, else created). Without a title property, the first paragraph is the title when it
-is styled as one (Title, Heading 1) or reads like one (`qa.corpus.heading`), else the first sentence is.
+author, and the date (a date line under the title, else modified, else created). Without a title property, the
+first paragraph is the title when it is styled as one (Title, Heading 1) or reads like one (`qa.corpus.heading`),
+else the first sentence is.
 """
 
 from __future__ import annotations
