@@ -30,3 +30,21 @@ def test_a_short_story_keeps_its_headline_apart_and_its_menu_out(article: str, t
     extracted = extract_html(page.encode(), "story.html")
     assert extracted.title == title
     assert extracted.text[extracted.body_start :].split("\n\n") == body
+
+
+FRENCH_PAGE = """<html lang="fr"><head><title>Grève des contrôleurs aériens</title></head><body>
+<header><nav><a href="/">Accueil</a> <a href="/monde">Monde</a></nav></header>
+<article><h1>Grève des contrôleurs aériens</h1>
+<p>Par Claire Dubois</p><p>Publié le 12 mars 2025 à 10h30</p>
+<p>La grève des contrôleurs aériens a provoqué l'annulation de centaines de vols jeudi dans les aéroports français,
+selon la Direction générale de l'aviation civile.</p>
+<p>Les syndicats réclament des hausses de salaires et des recrutements supplémentaires. Le mouvement doit se
+poursuivre vendredi.</p></article><footer>© Le Journal</footer></body></html>"""
+
+
+def test_a_byline_and_date_line_under_the_headline_are_metadata_in_any_of_the_news_languages() -> None:
+    page = extract_html(FRENCH_PAGE.encode(), "greve.html")
+    assert page.title == "Grève des contrôleurs aériens"
+    assert page.meta["author"] == "Claire Dubois" and page.meta["date"] == "2025-03-12"
+    assert page.text[page.body_start :].startswith("La grève des contrôleurs aériens a provoqué")
+    assert "Publié le" not in page.text

@@ -141,15 +141,40 @@ def test_layouts(text: str, markdown: bool, title: str, meta: dict[str, str], bo
     ("By the end of the year", None),
     ("Oil prices rise | Example News", None),  # a title with its site: lower-case words are no name
     ("Clyde 0-5 Celtic", None),
+    ("Par Claire Dubois, envoyée spéciale à Kiev", {"author": "Claire Dubois"}),
+    ("Par Claire Dubois | Le Monde", {"author": "Claire Dubois", "publisher": "Le Monde"}),
+    ("Von Hans Müller und Eva Schmidt", {"author": "Hans Müller und Eva Schmidt"}),
+    ("Por María García", {"author": "María García"}), ("Door Jan de Vries", {"author": "Jan de Vries"}),
+    ("Par ici la sortie", None), ("Von Berlin nach Hamburg", None), ("Por fin llega el verano", None),
 ])
 def test_bylines(line: str, expected: dict[str, str] | None) -> None:
     assert read_byline(line) == expected
+
+
+def test_a_title_case_headline_is_no_byline_of_another_language() -> None:
+    assert read_byline("Di Canio Wins Appeal", under_title=False) is None  # a file's first line: a headline
+    assert read_byline("By Jane Doe", under_title=False) == {"author": "Jane Doe"}
+    article = plain_article("Di Canio Wins Appeal\n\nPaolo Di Canio has won his appeal against a ban.\n", "x", "x.txt",
+                            markdown=False)
+    assert (article.title, article.meta) == ("Di Canio Wins Appeal", {})
+    french = ("Grève des contrôleurs aériens\nPar Claire Dubois\nPublié le 12 mars 2025 à 10h30\n\n"
+              "La grève a commencé.\n")
+    article = plain_article(french, "x", "x.txt", markdown=False)
+    assert (article.title, article.meta) == ("Grève des contrôleurs aériens",
+                                             {"author": "Claire Dubois", "date": "2025-03-12"})
+    assert article.text[article.body_start :] == "La grève a commencé.\n"
 
 
 @pytest.mark.parametrize(("line", "day"), [
     ("18 June 2021", "2021-06-18"), ("June 18, 2021", "2021-06-18"), ("Sept. 3, 2020", "2020-09-03"),
     ("Updated 2021-06-18T09:30:00Z", "2021-06-18"), ("Published: Monday, June 18, 2021 10:30 GMT", "2021-06-18"),
     ("2024-02-30", None), ("30 February 2024", None), ("Baku hosts a festival in 2021", None),
+    ("Publié le 12 mars 2025 à 10h30", "2025-03-12"), ("jeudi 1er mai 2025", "2025-05-01"),
+    ("Veröffentlicht am 12. März 2025, 10:30 Uhr", "2025-03-12"), ("Publicado el 12 de marzo de 2025", "2025-03-12"),
+    ("Pubblicato il 12 marzo 2025 alle 10:30", "2025-03-12"), ("12 de março de 2025", "2025-03-12"),
+    ("12 maart 2025", "2025-03-12"), ("Опубликовано 12 марта 2025 г.", "2025-03-12"), ("30 février 2024", None),
+    ("Mars 2025 : la NASA reporte son lancement", None), ("Le 12 mars 2025, le gouvernement a annoncé", None),
+    ("Am 12. März 2025 beginnt die Messe", None),
 ])
 def test_date_lines(line: str, day: str | None) -> None:
     assert read_date_line(line) == day

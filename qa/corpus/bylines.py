@@ -1,4 +1,6 @@
-"""Header lines that are not the article: bylines ("By NAME", "By NAME, role", "NAME | Publisher") and date lines.
+"""Header lines that are not the article: bylines ("By NAME", "By NAME, role", "NAME | Publisher") and date lines,
+in English and in the words of French, German, Spanish, Italian, Portuguese, Dutch and Russian news ("Par NAME",
+"Publié le 12 mars 2025 à 10h30", "12. März 2025", "12 de marzo de 2025", "12 марта 2025 года").
 
     >>> read_byline("By Leyla Mammadova, 18 June 2021")
     {'author': 'Leyla Mammadova', 'date': '2021-06-18'}
@@ -18,29 +20,53 @@ import re
 
 from qa.dates import parse_date
 
-_MONTHS = {name: number for number, names in enumerate((
-    "january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul",
-    "august aug", "september sep sept", "october oct", "november nov", "december dec"), start=1)
+_MONTHS = {name: number for number, names in enumerate((  # English, then French, German, Spanish, Italian,
+    # Portuguese, Dutch and Russian (the genitive of a date: "12 марта"), with and without accents
+    "january jan janvier janv januar jän enero ene gennaio gen janeiro januari januar января янв",
+    "february feb février fevrier févr fevr februar febrero febbraio fevereiro februari февраля фев",
+    "march mar mars märz marz marzo março marco maart марта мар",
+    "april apr avril abril aprile апреля апр",
+    "may mai mayo maggio maio mei мая",
+    "june jun juin juni junio giugno junho июня июн",
+    "july jul juillet juil juli julio luglio julho июля июл",
+    "august aug août aout agosto augustus августа авг",
+    "september sep sept septembre septiembre settembre setembro сентября сен",
+    "october oct octobre oktober octubre ottobre outubro okt октября окт",
+    "november nov novembre noviembre novembro ноября ноя",
+    "december dec décembre decembre déc dezember dez diciembre dicembre dezembro декабря дек"), start=1)
     for name in names.split()}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|\.)?"  # 1st, 1er (French), 12. (German)
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
+_OF = r"(?:\s+de)?"  # Spanish and Portuguese: "12 de marzo de 2025"
 _DATE_FORMS = (
     re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?", re.I),
-    re.compile(_DAY + r"\s+" + _MONTH + r",?\s+" + _YEAR, re.I),
+    re.compile(_DAY + _OF + r"\s+" + _MONTH + _OF + r",?\s+" + _YEAR, re.I),
     re.compile(_MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR, re.I),
 )
-_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
-_DATE_PREFIX = re.compile(r"^\s*(?:(?:published|posted|updated|last updated|first published|date|dated)"
-                          r"(?:\s+on)?\s*:?\s*)?(?:" + _WEEKDAY + r",?\s+)?(?:the\s+)?", re.I)
-_TIME_SUFFIX = re.compile(r"^\s*(?:,|\||-|–|—|at)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,5})?\s*$"
-                          r"|^\s*$", re.I)
+_WEEKDAY = (r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
+            r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+            r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+            r"|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo"
+            r"|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica)")
+_DATE_PREFIX = re.compile(
+    r"^\s*(?:(?:published|posted|updated|last updated|first published|date|dated"
+    r"|publié|mis à jour|veröffentlicht|aktualisiert|stand|publicado|actualizado|atualizado|pubblicato|aggiornato"
+    r"|gepubliceerd|bijgewerkt|опубликовано|обновлено)"
+    r"(?:\s+(?:on|le|am|el|em|il|op))?\s*:?\s*)?(?:" + _WEEKDAY + r",?\s+)?(?:the\s+|le\s+|den\s+|el\s+)?", re.I)
+_TIME_SUFFIX = re.compile(
+    r"^\s*(?:года|г\.)?\s*(?:,|\||-|–|—|at|à|um|a las|às|alle|om|в)?\s*\d{1,2}[:.h]\d{2}"
+    r"(?:\s*[ap]\.?m\.?|\s*uhr)?(?:\s*[A-Z]{2,5})?\s*$|^\s*(?:года|г\.)?\s*$", re.I)
 
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|(?:de|da|di|del|van|von|der|den|bin|al|el|la|le|du|dos|ter|mac)\b)"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,4}}"
-_NAMES = rf"{_NAME}(?:(?:,[ \t]*{_NAME})*,?[ \t]+(?:and|&)[ \t]+{_NAME})?"
+_NAMES = rf"{_NAME}(?:(?:,[ \t]*{_NAME})*,?[ \t]+(?:and|&|et|und|y|e|en)[ \t]+{_NAME})?"
 _BY = re.compile(rf"^\s*(?i:by|written by|words by|text by|story by|reporting by|author:|authors:)[ \t]+"
                  rf"(?P<names>{_NAMES})(?P<rest>.*)$")
+_BY_ELSEWHERE = re.compile(rf"^\s*(?i:par|por|von|di|door|auteur\s*:|autor\s*:|autore\s*:)[ \t]+"
+                           rf"(?P<names>{_NAMES})(?P<rest>.*)$")
+"""French, Spanish, Portuguese, German, Italian and Dutch bylines: only under a title, since a headline in title
+case may start with these words ("Di Canio Wins Appeal", "Door To Door Sales Rise")."""
 _NAME_ONLY = re.compile(rf"^{_NAME}$")
 _PIPE = re.compile(r"^\s*(?P<name>[^|]{3,60}?)\s+\|\s+(?P<publisher>[^|]{2,80}?)\s*$")
 _MAX_BYLINE_CHARS = 160
@@ -83,16 +109,17 @@ def read_date_line(line: str) -> str | None:
     return day
 
 
-def read_byline(line: str) -> dict[str, str] | None:
+def read_byline(line: str, *, under_title: bool = True) -> dict[str, str] | None:
     """author (and publisher, date) of a byline; None when the line is not one.
 
     Accepted: "By NAME", "By NAME and NAME", "By NAME, role", "By NAME | Publisher", "By NAME, 18 June 2021"
-    (also "Written by", "Author:"), and "NAME | Publisher" where NAME is two to five capitalised words.
+    (also "Written by", "Author:"), and "NAME | Publisher" where NAME is two to five capitalised words; where the
+    line comes after a title (`under_title`), also "Par NAME", "Por NAME", "Von NAME", "Di NAME", "Door NAME".
     """
     line = line.strip()
     if not line or len(line) > _MAX_BYLINE_CHARS:
         return None
-    match = _BY.match(line)
+    match = _BY.match(line) or (_BY_ELSEWHERE.match(line) if under_title else None)
     if match is not None:
         found = {"author": match.group("names").strip().rstrip(",")}
         rest = match.group("rest").strip()

@@ -95,7 +95,7 @@ def read_heading(text: str, start: int, known_title: str | None = None, markdown
             raw_following = _next_line(raw_lines, i)
             i += 2 if _SETEXT.match(raw_following or "") and not _ATX.match(raw_lines[i][1]) else 1
             continue
-        byline = read_byline(stripped)
+        byline = read_byline(stripped, under_title=title is not None)
         if byline is not None and _alone(lines, i):
             for key, value in byline.items():
                 meta.setdefault(key, value)

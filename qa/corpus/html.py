@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from qa.corpus.bylines import read_byline, read_date_line
 from qa.corpus.extracted import Extracted, checked_meta, compose, header_lines_out, one_line
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.errors import UnreadableFile
@@ -73,7 +74,7 @@ def extract_html(data: bytes, source: str) -> Extracted:
     lang = _page_language(tree)
     if lang:
         meta["lang"] = lang
-    paragraphs = header_lines_out(paragraphs, meta)
+    paragraphs = _without_header_lines(paragraphs, meta)
     found = document.title or ""
     if not found and not reads_like_title(paragraphs[0]):
         found = lead_title("\n\n".join(paragraphs), 0)  # no title anywhere: the first sentence names the page
@@ -82,6 +83,16 @@ def extract_html(data: bytes, source: str) -> Extracted:
     log.debug("%s: %d paragraphs of main text", source, len(paragraphs))
     text, body_start = compose(title, paragraphs)
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=checked_meta(meta, source))
+
+
+def _without_header_lines(paragraphs: list[str], meta: dict[str, str]) -> list[str]:
+    """`paragraphs` without the byline and date lines at their top, or under the page's headline when the main
+    text starts with it ("Grève des contrôleurs aériens", "Par Claire Dubois", "Publié le 12 mars 2025 à 10h30")."""
+    if len(paragraphs) > 2 and reads_like_title(one_line(paragraphs[0])):
+        second = one_line(paragraphs[1])
+        if read_byline(second) is not None or read_date_line(second) is not None:
+            return [paragraphs[0], *header_lines_out(paragraphs[1:], meta)]
+    return header_lines_out(paragraphs, meta)
 
 
 _SHORT_PAGE_CHARS = 1500
