@@ -159,7 +159,8 @@ def test_odd_white_space_is_answered_as_the_schema_says(client: TestClient, open
 
 DOCUMENT_IDS = ["a", "business/port-strike", "Report 2024.v2", "a/b/c", "x_y-z", "9", "a b/c.d_e",
                 "", " a", "a ", "a//b", "/a", "a/", "../x", "./x", ".hidden", "a/.b", "a\n", "a\\b", "é", "a/ b",
-                "a b /c", "-a", "_a", "a" * 200, "a" * 201]
+                "a b /c", "-a", "_a", "a" * 200, "a" * 201, "Übersicht", "news/東京 2024", "\u202eabc", "a\u200bb",
+                "😀", "news/😀", "\u3000a"]
 
 
 def test_a_document_id_is_valid_in_the_schema_exactly_when_the_handler_takes_it(openapi: dict[str, Any]) -> None:
