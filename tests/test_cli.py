@@ -106,6 +106,21 @@ def test_bad_flag_is_one_line_exit_2(capsys: pytest.CaptureFixture) -> None:
     assert capsys.readouterr().err == "qa: error: No such command 'ask-me'. Did you mean 'ask'? (see 'qa --help')\n"
 
 
+def test_qa_alone_prints_the_commands_and_no_empty_error(capsys: pytest.CaptureFixture) -> None:
+    assert main([]) == 2  # a usage error (click's exit status for a command without its subcommand)
+    captured = capsys.readouterr()
+    assert " ask " in captured.out and " mcp " in captured.out
+    assert "error" not in captured.err  # was "qa: error:  (see 'qa --help')", an error saying nothing
+
+
+def test_help_names_the_extra_to_install(capsys: pytest.CaptureFixture) -> None:
+    """Help text is rich markup: a bare "[mcp]" is a style tag and vanished ("pip install "qa"")."""
+    assert main(["mcp", "--help"]) == 0
+    assert 'pip install "qa[mcp]"' in " ".join(capsys.readouterr().out.split())
+    assert main(["--help"]) == 0
+    assert 'pip install "qa[mcp]"' in " ".join(capsys.readouterr().out.replace("│", "").split())
+
+
 def test_help_shows_the_settings_defaults_and_environment(capsys: pytest.CaptureFixture) -> None:
     """Every setting's option says its default and variable, taken from the settings model, never typed twice."""
     from qa.config import Settings
