@@ -92,7 +92,8 @@ def problem_message(item: Mapping[str, Any]) -> str:
 
 def unknown_field(name: str) -> str:
     """Why a field is refused, with the request field it most likely meant ("date_form": "date_from")."""
-    known = {field for model in (AskRequest, AskQuery, BatchRequest, DocumentIn) for field in model.model_fields}
+    known = {field for model in (AskRequest, AskQuery, BatchRequest, DocumentIn, SpanQuery)
+             for field in model.model_fields}
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     return "not a field of this request" + (f" (did you mean {close[0]}?)" if close else "")
 
@@ -235,3 +236,13 @@ class Health(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+class SpanQuery(BaseModel):
+    """`GET /documents/{id}`'s query parameters. A parameter it does not have is refused, as `GET /ask` refuses
+    one (`?begin=5` was ignored, and the article came back without the span asked for, saying nothing)."""
+
+    model_config = _STRICT
+
+    start: int | None = Field(None, ge=0, description="Start of a span to return with context.")
+    end: int | None = Field(None, ge=0, description="End of that span (exclusive).")
