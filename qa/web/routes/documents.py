@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from qa.errors import InvalidRequest
 from qa.index.reader import ArticleInfo
 from qa.web.deps import collection
-from qa.web.schemas import DocumentChange, DocumentDetail, DocumentIn, DocumentList, ErrorBody, SpanQuery
+from qa.web.schemas import NOT_AN_OBJECT, DocumentChange, DocumentDetail, DocumentIn, DocumentList, ErrorBody, SpanQuery
 from qa.web.security import require_reader, require_writer
 from qa.web.views import document_detail, document_summaries
 
@@ -74,6 +74,8 @@ async def add_document(request: Request) -> Response:
         if upload is None or isinstance(upload, str):
             raise InvalidRequest("the form needs a 'file' field holding the article file")
         info = await run_in_threadpool(documents.add_file, upload.filename or "", await upload.read())
+    elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):  # curl -d, no -H
+        raise InvalidRequest(f"body: {NOT_AN_OBJECT} (or a file as multipart/form-data: curl -F file=@report.pdf)")
     else:
         try:
             document = DocumentIn.model_validate_json(await request.body())
