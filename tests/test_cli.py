@@ -121,6 +121,26 @@ def test_help_names_the_extra_to_install(capsys: pytest.CaptureFixture) -> None:
     assert 'pip install "qa[mcp]"' in " ".join(capsys.readouterr().out.replace("│", "").split())
 
 
+def test_an_index_folder_inside_the_documents_folder_is_refused(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    """It was used: its lock file was then read as an article ("skipped sub/build.lock: unsupported file type")."""
+    documents = tmp_path / "docs"
+    shutil.copytree(SEED_DOCUMENTS, documents)
+    for inside in (documents / "sub", documents):
+        assert main(["ask", "trade", "--documents", str(documents), "--index-dir", str(inside)]) == 1
+        assert capsys.readouterr().err == (f"qa: error: invalid setting: the index folder {inside} is inside the "
+                                           f"documents folder {documents}; give --index-dir (QA_INDEX_DIR) a folder "
+                                           "outside it\n")
+    assert not (documents / "sub").exists()
+    assert main(["ask", "trade", "--documents", str(documents), "--index-dir", str(tmp_path / "docs-index")]) == 0
+
+
+def test_a_check_of_several_settings_is_said_without_pydantic_words(capsys: pytest.CaptureFixture) -> None:
+    assert main(["ask", "trade", "--chunk-words", "20", "--chunk-overlap", "5"]) == 1
+    assert capsys.readouterr().err == ("qa: error: invalid setting: chunk_overlap sentences would fill most of a "
+                                       "passage; lower it or raise chunk_words\n")  # not "settings: Value error, "
+
+
 def test_help_shows_the_settings_defaults_and_environment(capsys: pytest.CaptureFixture) -> None:
     """Every setting's option says its default and variable, taken from the settings model, never typed twice."""
     from qa.config import Settings
