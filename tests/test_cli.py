@@ -141,6 +141,20 @@ def test_a_check_of_several_settings_is_said_without_pydantic_words(capsys: pyte
                                        "passage; lower it or raise chunk_words\n")  # not "settings: Value error, "
 
 
+def test_a_questions_file_that_cannot_be_used_is_named_with_the_fix(tmp_path: Path, corpus_args: list[str],
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"caf\xe9 opening hours\n")
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n  \n")
+    for path, said in [(latin, "is not UTF-8 text (save it as UTF-8, one question a line)"),
+                       (blank, "has no questions (one question a line)"),
+                       (tmp_path / "nope.txt", "")]:
+        assert main(["ask", "--file", str(path), *corpus_args]) == 1
+        error = capsys.readouterr().err
+        assert error.startswith("qa: error: ") and str(path) in error and said in error
+
+
 def test_help_shows_the_settings_defaults_and_environment(capsys: pytest.CaptureFixture) -> None:
     """Every setting's option says its default and variable, taken from the settings model, never typed twice."""
     from qa.config import Settings
