@@ -85,6 +85,17 @@ class Settings(BaseSettings):
             raise ValueError("chunk_overlap sentences would fill most of a passage; lower it or raise chunk_words")
         return self
 
+    @model_validator(mode="after")
+    def _index_outside_documents(self) -> Settings:
+        """The index folder inside the documents folder would be read as articles (its lock and data files named
+        as skipped on every run), and a build would change the folder it reads: refused, as the README says."""
+        if self.index_dir is not None:
+            index, documents = self.index_dir.expanduser().resolve(), self.documents.expanduser().resolve()
+            if index == documents or documents in index.parents:
+                raise ValueError(f"the index folder {index} is inside the documents folder {documents}; give "
+                                 "--index-dir (QA_INDEX_DIR) a folder outside it")
+        return self
+
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1_000_000)
@@ -161,7 +172,8 @@ def _error_line(error: ValueError) -> str:
     if callable(errors):
         parts = []
         for item in errors():
-            where = ".".join(str(part) for part in item.get("loc", ())) or "settings"
-            parts.append(f"{where}: {item.get('msg')}")
+            message = str(item.get("msg")).removeprefix("Value error, ")  # pydantic's prefix for a validator's
+            where = ".".join(str(part) for part in item.get("loc", ()))
+            parts.append(f"{where}: {message}" if where else message)  # a check of several settings: no one name
         return "invalid setting: " + "; ".join(parts)
     return f"invalid setting: {error}"

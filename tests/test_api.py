@@ -245,6 +245,19 @@ def test_unknown_document_is_404_with_a_message(client: TestClient) -> None:
     assert client.get("/documents/..%2F..%2Fetc%2Fpasswd").status_code == 404
 
 
+def test_a_document_span_parameter_it_does_not_have_is_refused(client: TestClient) -> None:
+    """As `GET /ask` refuses `date_form`: `?begin=5` answered 200 without the span asked for, saying nothing."""
+    response = client.get("/documents/004_7d268188ac327656", params={"begin": 5, "end": 40})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "query.begin: not a field of this request"
+    misspelt = client.get("/documents/004_7d268188ac327656", params={"strat": 5, "end": 40})
+    assert misspelt.json()["detail"] == "query.strat: not a field of this request (did you mean start?)"
+    span = client.get("/documents/004_7d268188ac327656", params={"start": 5, "end": 40}).json()["span"]
+    assert (span["start"], span["end"]) == (5, 40)
+    assert client.get("/documents/004_7d268188ac327656", params={"start": -1}).json()["detail"] == (
+        "query.start: Input should be greater than or equal to 0")
+
+
 def test_health(client: TestClient) -> None:
     body = client.get("/health").json()
     listed = client.get("/documents").json()["documents"]

@@ -247,6 +247,34 @@ def test_messages_for_no_match_and_invalid_questions(page: Page, server: str) ->
     expect(status).to_have_text("No article with id “no/such/article”.")
 
 
+def test_filters_in_the_address_are_applied_said_and_kept(page: Page, server: str) -> None:
+    """`/?q=...&source_prefix=space/` answers within the filter, as GET /ask with it does, and says so; every link
+    the page makes keeps it (the filters in the address were ignored: unfiltered passages, without a word)."""
+    status = page.locator("#status")
+    filtered = api(server, "/ask", q="engine fired", source_prefix="space/")
+    assert {p["citation"]["source"] for p in filtered["passages"]} == {"space/rockets.txt"}
+    page.goto(server + "/?q=engine+fired&source_prefix=space/")
+    expect(status).to_contain_text(" · filter source_prefix=space/ · ")
+    expect(page.locator("#results > li")).to_have_count(len(filtered["passages"]))
+    citation = page.locator("#results .citation a").first
+    assert "source_prefix=space%2F" in (citation.get_attribute("href") or "")
+    citation.click()
+    page.get_by_role("link", name="← Back to results").click()
+    expect(status).to_contain_text(" · filter source_prefix=space/ · ")
+    page.get_by_label("Your question").fill("gazette")
+    page.keyboard.press("Enter")
+    outside = api(server, "/ask", q="gazette", source_prefix="space/")
+    expect(status).to_have_text(outside["message"])  # the article with it is not under space/
+    assert outside["message"] == ("No passage of the articles that match the filter source_prefix=space/ contains "
+                                  "any of: gazette.")
+    nowhere = api(server, "/ask", q="gazette", source_prefix="nowhere/")
+    page.goto(server + "/?q=gazette&source_prefix=nowhere/")
+    expect(status).to_have_text(nowhere["message"])
+    page.goto(server + "/?q=gazette&date_from=2024-02-30")
+    expect(status).to_have_text("This question cannot be asked: query.date_from: '2024-02-30' is not a real date "
+                                "(day is out of range for month).")
+
+
 def test_keyboard_alone_label_focus_order_and_visible_focus(page: Page, server: str) -> None:
     page.goto(server + "/")
     expect(page.get_by_label("Your question")).to_be_focused()

@@ -106,6 +106,55 @@ def test_bad_flag_is_one_line_exit_2(capsys: pytest.CaptureFixture) -> None:
     assert capsys.readouterr().err == "qa: error: No such command 'ask-me'. Did you mean 'ask'? (see 'qa --help')\n"
 
 
+def test_qa_alone_prints_the_commands_and_no_empty_error(capsys: pytest.CaptureFixture) -> None:
+    assert main([]) == 2  # a usage error (click's exit status for a command without its subcommand)
+    captured = capsys.readouterr()
+    assert " ask " in captured.out and " mcp " in captured.out
+    assert "error" not in captured.err  # was "qa: error:  (see 'qa --help')", an error saying nothing
+
+
+def test_help_names_the_extra_to_install(capsys: pytest.CaptureFixture) -> None:
+    """Help text is rich markup: a bare "[mcp]" is a style tag and vanished ("pip install "qa"")."""
+    assert main(["mcp", "--help"]) == 0
+    assert 'pip install "qa[mcp]"' in " ".join(capsys.readouterr().out.split())
+    assert main(["--help"]) == 0
+    assert 'pip install "qa[mcp]"' in " ".join(capsys.readouterr().out.replace("│", "").split())
+
+
+def test_an_index_folder_inside_the_documents_folder_is_refused(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    """It was used: its lock file was then read as an article ("skipped sub/build.lock: unsupported file type")."""
+    documents = tmp_path / "docs"
+    shutil.copytree(SEED_DOCUMENTS, documents)
+    for inside in (documents / "sub", documents):
+        assert main(["ask", "trade", "--documents", str(documents), "--index-dir", str(inside)]) == 1
+        assert capsys.readouterr().err == (f"qa: error: invalid setting: the index folder {inside} is inside the "
+                                           f"documents folder {documents}; give --index-dir (QA_INDEX_DIR) a folder "
+                                           "outside it\n")
+    assert not (documents / "sub").exists()
+    assert main(["ask", "trade", "--documents", str(documents), "--index-dir", str(tmp_path / "docs-index")]) == 0
+
+
+def test_a_check_of_several_settings_is_said_without_pydantic_words(capsys: pytest.CaptureFixture) -> None:
+    assert main(["ask", "trade", "--chunk-words", "20", "--chunk-overlap", "5"]) == 1
+    assert capsys.readouterr().err == ("qa: error: invalid setting: chunk_overlap sentences would fill most of a "
+                                       "passage; lower it or raise chunk_words\n")  # not "settings: Value error, "
+
+
+def test_a_questions_file_that_cannot_be_used_is_named_with_the_fix(tmp_path: Path, corpus_args: list[str],
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"caf\xe9 opening hours\n")
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n  \n")
+    for path, said in [(latin, "is not UTF-8 text (save it as UTF-8, one question a line)"),
+                       (blank, "has no questions (one question a line)"),
+                       (tmp_path / "nope.txt", "")]:
+        assert main(["ask", "--file", str(path), *corpus_args]) == 1
+        error = capsys.readouterr().err
+        assert error.startswith("qa: error: ") and str(path) in error and said in error
+
+
 def test_help_shows_the_settings_defaults_and_environment(capsys: pytest.CaptureFixture) -> None:
     """Every setting's option says its default and variable, taken from the settings model, never typed twice."""
     from qa.config import Settings

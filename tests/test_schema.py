@@ -159,7 +159,8 @@ def test_odd_white_space_is_answered_as_the_schema_says(client: TestClient, open
 
 DOCUMENT_IDS = ["a", "business/port-strike", "Report 2024.v2", "a/b/c", "x_y-z", "9", "a b/c.d_e",
                 "", " a", "a ", "a//b", "/a", "a/", "../x", "./x", ".hidden", "a/.b", "a\n", "a\\b", "é", "a/ b",
-                "a b /c", "-a", "_a", "a" * 200, "a" * 201]
+                "a b /c", "-a", "_a", "a" * 200, "a" * 201, "Übersicht", "news/東京 2024", "\u202eabc", "a\u200bb",
+                "😀", "news/😀", "\u3000a"]
 
 
 def test_a_document_id_is_valid_in_the_schema_exactly_when_the_handler_takes_it(openapi: dict[str, Any]) -> None:
@@ -226,6 +227,33 @@ def test_a_form_that_cannot_be_read_is_422(client: TestClient, content_type: str
     response = client.post("/documents", content=b"--x\r\nbroken", headers={"content-type": content_type, **AUTH})
     assert response.status_code == 422
     assert response.json() == {"detail": detail}
+
+
+FORM = {"question": "Shusha"}  # `curl -d` without `-H 'content-type: application/json'` sends a form
+
+
+@pytest.mark.parametrize(("path", "kwargs"), [
+    ("/ask", {"data": FORM}), ("/ask/batch", {"data": FORM}), ("/ask", {"json": ["Shusha"]}),
+    ("/ask", {"content": b'{"question": "Shusha"}', "headers": {"content-type": "text/plain"}}),
+    ("/documents", {"json": [1]}),
+])
+def test_a_body_that_is_not_a_json_object_is_told_what_to_send(client: TestClient, path: str, kwargs: dict) -> None:
+    response = client.post(path, **{**kwargs, "headers": {**kwargs.get("headers", {}), **AUTH}})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "body: expected a JSON object, sent with 'content-type: application/json'"
+
+
+def test_a_form_posted_as_an_article_is_told_what_to_send(client: TestClient) -> None:
+    response = client.post("/documents", data={"id": "x", "title": "T", "text": "Text."}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json() == {"detail": "body: expected a JSON object, sent with 'content-type: application/json' "
+                                         "(or a file as multipart/form-data: curl -F file=@report.pdf)"}
+
+
+def test_a_field_of_another_request_is_not_offered_as_its_own_correction(client: TestClient) -> None:
+    response = client.post("/documents", json={"question": "Shusha"}, headers=AUTH)
+    assert response.status_code == 422
+    assert "question: not a field of this request;" in response.json()["detail"] + ";"  # not "(did you mean question?)"
 
 
 # -- one error shape ------------------------------------------------------------------------------------------------

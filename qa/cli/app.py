@@ -290,7 +290,8 @@ def mcp(
     *,
     settings: Settings,
 ) -> int:
-    """Serve the folder's questions and documents over the Model Context Protocol (pip install "qa[mcp]")."""
+    r"""Serve the folder's questions and documents over the Model Context Protocol (pip install "qa\[mcp]")."""
+    # the backslash: Typer's help reads rich markup, where a bare "[mcp]" is a style tag and vanished
     try:
         from qa.integrations.mcp import run
     except ImportError as error:  # its message says: pip install "qa[mcp]"
@@ -385,6 +386,8 @@ def _usage_error(error: Exception) -> int | None:
         return None
     context = getattr(error, "ctx", None)
     command = getattr(context, "command_path", None) or "qa"
+    if not format_message():  # `qa` alone: the help is printed already, and there is nothing else to say
+        return exit_code
     print(f"qa: error: {format_message()} (see '{command} --help')", file=sys.stderr)
     return exit_code
 

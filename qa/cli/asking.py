@@ -69,7 +69,7 @@ def _read_questions(path: Path) -> list[str]:
     except OSError as error:
         raise QAError(f"cannot read {path}: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise QAError(f"{path} is not UTF-8 text") from None
+        raise QAError(f"{path} is not UTF-8 text (save it as UTF-8, one question a line)") from None
     if not any(line.strip() for line in lines):
         raise QAError(f"{path} has no questions (one question a line)")
     return [line.strip() for line in lines]

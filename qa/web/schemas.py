@@ -75,6 +75,12 @@ without the filter the client meant. (A subclass's `model_config` is merged with
 BatchRequest keep it.)"""
 
 
+NOT_AN_OBJECT = "expected a JSON object, sent with 'content-type: application/json'"
+"""Why a body that is not a JSON object is refused, with the fix: `curl -d '{...}'` without its content-type header
+sends a form, which FastAPI does not read as JSON (pydantic said 'Input should be a valid dictionary or object to
+extract fields from')."""
+
+
 def problem_message(item: Mapping[str, Any]) -> str:
     """One validation problem (an item of pydantic's `errors()`) in qa's words where qa has its own: an empty or
     blank question, an over-long one (as `qa ask` says it), a validator's message without pydantic's "Value error, "
@@ -84,6 +90,8 @@ def problem_message(item: Mapping[str, Any]) -> str:
     asks = bool(names) and names[-1] in ("question", "q", "questions")  # a batch's item: ("questions", 1)
     if (kind == "string_pattern_mismatch" and ctx.get("pattern") == NOT_BLANK) or (asks and kind == "string_too_short"):
         return "the question is empty"
+    if kind in ("model_attributes_type", "model_type") and names in ([], ["body"]):  # a list, a form, plain text
+        return NOT_AN_OBJECT
     if kind == "string_too_long" and asks and isinstance(item.get("input"), str) \
             and ctx.get("max_length") == MAX_QUESTION_CHARS:
         return question_too_long(len(item["input"]))
@@ -92,8 +100,10 @@ def problem_message(item: Mapping[str, Any]) -> str:
 
 def unknown_field(name: str) -> str:
     """Why a field is refused, with the request field it most likely meant ("date_form": "date_from")."""
-    known = {field for model in (AskRequest, AskQuery, BatchRequest, DocumentIn) for field in model.model_fields}
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    known = {field for model in (AskRequest, AskQuery, BatchRequest, DocumentIn, SpanQuery)
+             for field in model.model_fields}
+    # a field of another request is not a typo (`question` posted to /documents): no "did you mean questions?"
+    close = [] if name in known else difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     return "not a field of this request" + (f" (did you mean {close[0]}?)" if close else "")
 
 
@@ -235,3 +245,13 @@ class Health(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+class SpanQuery(BaseModel):
+    """`GET /documents/{id}`'s query parameters. A parameter it does not have is refused, as `GET /ask` refuses
+    one (`?begin=5` was ignored, and the article came back without the span asked for, saying nothing)."""
+
+    model_config = _STRICT
+
+    start: int | None = Field(None, ge=0, description="Start of a span to return with context.")
+    end: int | None = Field(None, ge=0, description="End of that span (exclusive).")

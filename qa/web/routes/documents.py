@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from qa.errors import InvalidRequest
 from qa.index.reader import ArticleInfo
 from qa.web.deps import collection
-from qa.web.schemas import DocumentChange, DocumentDetail, DocumentIn, DocumentList, ErrorBody
+from qa.web.schemas import NOT_AN_OBJECT, DocumentChange, DocumentDetail, DocumentIn, DocumentList, ErrorBody, SpanQuery
 from qa.web.security import require_reader, require_writer
 from qa.web.views import document_detail, document_summaries
 
@@ -50,15 +50,10 @@ async def list_documents(request: Request) -> Response:
 
 @router.get("/documents/{document_id:path}", response_model=DocumentDetail, responses=READ_ERRORS,
             dependencies=[Depends(require_reader)])
-async def get_document(
-    document_id: str,
-    request: Request,
-    start: Annotated[int | None, Query(ge=0, description="Start of a span to return with context.")] = None,
-    end: Annotated[int | None, Query(ge=0, description="End of that span (exclusive).")] = None,
-) -> Response:
+async def get_document(document_id: str, request: Request, span: Annotated[SpanQuery, Query()]) -> Response:
     """One article's full text, title, source and passage spans; with `start`/`end`, also that span with the text
     around it (`span`). Ids may contain `/` (sub-folders)."""
-    return model_response(document_detail(collection(request).index, document_id, start, end))
+    return model_response(document_detail(collection(request).index, document_id, span.start, span.end))
 
 
 @router.post("/documents", response_model=DocumentChange, status_code=201,
@@ -81,6 +76,8 @@ async def add_document(request: Request) -> Response:
         if upload is None or isinstance(upload, str):
             raise InvalidRequest(f"the form has no complete 'file' field ({_SEND_A_FILE})")
         info = await run_in_threadpool(documents.add_file, upload.filename or "", await upload.read())
+    elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):  # curl -d, no -H
+        raise InvalidRequest(f"body: {NOT_AN_OBJECT} (or a file as multipart/form-data: curl -F file=@report.pdf)")
     else:
         try:
             document = DocumentIn.model_validate_json(await request.body())

@@ -2,7 +2,8 @@
 //
 // The address chooses the view, so every view can be shared and reloaded:
 //   /                                  a short introduction
-//   /?q=QUESTION[&top_k=N]             the ranked passages (GET /ask)
+//   /?q=QUESTION[&top_k=N]             the ranked passages (GET /ask; also &max_per_article, &source_prefix,
+//                                      &date_from, &date_to: its options, kept in every link the page makes)
 //   /?doc=ID&start=S&end=E[&q=...]     one article (GET /documents/ID), the span S..E highlighted and scrolled to
 //
 // Article text is only ever put into the page as text nodes (textContent, createTextNode), never as HTML, so an
@@ -219,11 +220,11 @@
     return node;
   }
 
-  function renderCitation(citation, question, topK) {
+  function renderCitation(citation, question, options) {
     const p = el("p", "citation");
     const link = el("a");
     const where = { doc: citation.document_id, start: citation.start, end: citation.end };
-    link.href = pageURL({ ...where, q: question, top_k: topK });
+    link.href = pageURL({ ...where, q: question, ...options });
     link.append(inLanguage(el("span", "cite-title", citation.title), citation.language));
     link.append(" ");
     link.append(el("span", "cite-file", citation.source));
@@ -238,7 +239,7 @@
 
   let toggles = 0;
 
-  function renderResult(passage, question, topK) {
+  function renderResult(passage, question, options) {
     const item = el("li", "result");
     const head = el("div", "result-head");
     head.append(el("span", "rank", `#${passage.rank}`));
@@ -262,13 +263,13 @@
       toggle.textContent = open ? "Best sentence only" : "Whole passage";
     });
     const foot = el("div", "result-foot");
-    foot.append(renderCitation(passage.citation, question, topK), toggle);
+    foot.append(renderCitation(passage.citation, question, options), toggle);
     item.append(head, snippet, whole, foot);
     return item;
   }
 
   /** "Not in any article: zepelin (did you mean zeppelin?)", each suggestion a link that asks again with it. */
-  function showUnknown(answer, question, topK) {
+  function showUnknown(answer, question, options) {
     const unknown = Array.isArray(answer.unknown_terms) ? answer.unknown_terms : [];
     const box = $("unknown");
     box.textContent = "";
@@ -287,7 +288,7 @@
       instead.forEach((other, j) => {
         if (j) box.append(" or ");
         const link = el("a", "suggestion", other);
-        link.href = pageURL({ q: replaceWord(question, word, other), top_k: topK });
+        link.href = pageURL({ q: replaceWord(question, word, other), ...options });
         box.append(link);
       });
       box.append("?)");
@@ -304,7 +305,7 @@
     return at < 0 ? question : question.slice(0, at) + other + question.slice(at + word.length);
   }
 
-  async function showResults(question, topK) {
+  async function showResults(question, options) {
     $("q").value = question;
     document.title = question.trim() ? `${question.trim()} - qa` : "qa: ask the articles";
     show("results-view");
@@ -319,7 +320,7 @@
     }
     setStatus("Searching…");
     list.setAttribute("aria-busy", "true");
-    const result = await getJSON(pageURL({ q: question, top_k: topK }, "/ask"));
+    const result = await getJSON(pageURL({ q: question, ...options }, "/ask"));
     list.removeAttribute("aria-busy");
     if (!result.ok || !result.body) {
       const invalid = result.status === 422;
@@ -328,7 +329,7 @@
     }
     const answer = result.body;
     const passages = Array.isArray(answer.passages) ? answer.passages : [];
-    showUnknown(answer, question, topK);
+    showUnknown(answer, question, options);
     if (!passages.length) {
       setStatus(answer.message || "No passage matches this question.", "empty");
       return;
@@ -338,9 +339,10 @@
       .map((t) => (t && typeof t.word === "string" ? t.word : ""))
       .filter((word, i, all) => word && all.indexOf(word) === i);
     const terms = searched.length ? ` · searched for ${searched.join(", ")}` : "";
-    setStatus(`${plural(passages.length, "passage")}${terms}${Number.isFinite(took) ? ` · ${took} ms` : ""}`);
+    setStatus(`${plural(passages.length, "passage")}${terms}${filterNote(options)}`
+              + `${Number.isFinite(took) ? ` · ${took} ms` : ""}`);
     $("legend").hidden = false;
-    for (const passage of passages) list.append(renderResult(passage, question, topK));
+    for (const passage of passages) list.append(renderResult(passage, question, options));
   }
 
   // ---- one article --------------------------------------------------------------------------------------
@@ -362,11 +364,29 @@
     return Number(value);
   }
 
-  async function showDocument(id, startParam, endParam, question, topK) {
+  const FILTERS = ["source_prefix", "date_from", "date_to"];
+
+  /** The options of GET /ask that the address gives besides the question (`top_k`, `max_per_article` and the
+   * filters), kept in every link the page makes, so a filtered question stays filtered when it is shared,
+   * reloaded, asked again or left for an article and back. */
+  function askOptions(params) {
+    const options = { top_k: wholeNumber(params.get("top_k")),
+                      max_per_article: wholeNumber(params.get("max_per_article")) };
+    for (const name of FILTERS) options[name] = params.get(name);
+    return options;
+  }
+
+  /** " · filter source_prefix=business/, date_from=2024-01-01" for the status line, or "". */
+  function filterNote(options) {
+    const given = FILTERS.filter((name) => options[name] !== null && options[name] !== undefined);
+    return given.length ? ` · filter ${given.map((name) => `${name}=${options[name]}`).join(", ")}` : "";
+  }
+
+  async function showDocument(id, startParam, endParam, question, options) {
     $("q").value = question || "";
     show("document-view");
     const back = $("back");
-    back.href = question ? pageURL({ q: question, top_k: topK }) : "/";
+    back.href = question ? pageURL({ q: question, ...options }) : "/";
     back.textContent = question ? "← Back to results" : "← Ask a question";
     $("doc-title").textContent = id;
     setStatus("Loading the article…");
@@ -425,7 +445,7 @@
     fillCited(cited, text, start, end, []);
     body.append(cited, document.createTextNode(text.cut(end, text.length)));
     cited.scrollIntoView({ block: "center" });
-    if (question && question.trim()) markQuestionWords(doc.id, text, start, end, question);
+    if (question && question.trim()) markQuestionWords(doc.id, text, start, end, question, options);
   }
 
   /** The cited span: one element (#cited, whose text is exactly the passage) holding a <mark> per line, so that
@@ -447,8 +467,8 @@
   }
 
   /** Mark the question's words in the cited passage too, as the results did: ask again and find the passage. */
-  async function markQuestionWords(id, text, start, end, question) {
-    const result = await getJSON(pageURL({ q: question, top_k: 100 }, "/ask"));  // 100: the API's largest top_k
+  async function markQuestionWords(id, text, start, end, question, options) {
+    const result = await getJSON(pageURL({ q: question, ...options, top_k: 100 }, "/ask"));  // 100: the API's largest
     const passages = result.ok && result.body && Array.isArray(result.body.passages) ? result.body.passages : [];
     const same = passages.find((p) => p.citation && p.citation.document_id === id
                                       && p.citation.start === start && p.citation.end === end);
@@ -461,12 +481,12 @@
 
   function route() {
     const params = new URLSearchParams(location.search);
-    const topK = wholeNumber(params.get("top_k"));
+    const options = askOptions(params);
     const question = params.get("q");
     if (params.has("doc")) {
-      showDocument(params.get("doc"), params.get("start"), params.get("end"), question, topK);
+      showDocument(params.get("doc"), params.get("start"), params.get("end"), question, options);
     } else if (question !== null) {
-      showResults(question, topK);
+      showResults(question, options);
     } else {
       show("intro");
       $("q").focus();
@@ -476,8 +496,7 @@
   // Enter (or the button) submits the form; the question goes into the address, then the page shows it.
   $("ask").addEventListener("submit", (event) => {
     event.preventDefault();
-    const topK = wholeNumber(new URLSearchParams(location.search).get("top_k"));
-    location.assign(pageURL({ q: $("q").value, top_k: topK }));
+    location.assign(pageURL({ q: $("q").value, ...askOptions(new URLSearchParams(location.search)) }));
   });
 
   showHealth();
