@@ -258,6 +258,14 @@ def test_a_document_span_parameter_it_does_not_have_is_refused(client: TestClien
         "query.start: Input should be greater than or equal to 0")
 
 
+def test_the_document_list_takes_no_parameters(client: TestClient) -> None:
+    """`?limit=10` answered every article, as if paging existed."""
+    response = client.get("/documents", params={"limit": 10})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "query.limit: not a field of this request"
+    assert len(client.get("/documents").json()["documents"]) == 2
+
+
 def test_health(client: TestClient) -> None:
     body = client.get("/health").json()
     listed = client.get("/documents").json()["documents"]

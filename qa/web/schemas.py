@@ -247,6 +247,13 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class ListQuery(BaseModel):
+    """`GET /documents` has no query parameters; one it is sent is refused (`?limit=10` would otherwise answer every
+    article, saying nothing), as `GET /ask` and `GET /documents/{id}` refuse theirs."""
+
+    model_config = _STRICT
+
+
 class SpanQuery(BaseModel):
     """`GET /documents/{id}`'s query parameters. A parameter it does not have is refused, as `GET /ask` refuses
     one (`?begin=5` was ignored, and the article came back without the span asked for, saying nothing)."""

@@ -14,7 +14,16 @@ from starlette.exceptions import HTTPException
 from qa.errors import InvalidRequest
 from qa.index.reader import ArticleInfo
 from qa.web.deps import collection
-from qa.web.schemas import NOT_AN_OBJECT, DocumentChange, DocumentDetail, DocumentIn, DocumentList, ErrorBody, SpanQuery
+from qa.web.schemas import (
+    NOT_AN_OBJECT,
+    DocumentChange,
+    DocumentDetail,
+    DocumentIn,
+    DocumentList,
+    ErrorBody,
+    ListQuery,
+    SpanQuery,
+)
 from qa.web.security import require_reader, require_writer
 from qa.web.views import document_detail, document_summaries
 
@@ -43,7 +52,7 @@ router = APIRouter(tags=["documents"])
 
 
 @router.get("/documents", response_model=DocumentList, dependencies=[Depends(require_reader)])
-async def list_documents(request: Request) -> Response:
+async def list_documents(request: Request, _: Annotated[ListQuery, Query()]) -> Response:
     """Every indexed article: id, title, source file and number of passages."""
     return model_response(document_summaries(collection(request).index))
 
