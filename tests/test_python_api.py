@@ -63,6 +63,21 @@ def test_add_copies_a_file_in_and_remove_deletes_it(articles_dir: Path, tmp_path
     assert all(p.citation.source != "port-strike.md" for p in documents.ask("dock workers strike").passages)
 
 
+def test_removing_the_last_article_of_a_folder_removes_the_folder(articles_dir: Path, tmp_path: Path) -> None:
+    """`news/2024/` held one article: removing it left the empty folders behind, where `git rm` takes them."""
+    documents = Collection(articles_dir, index_dir=tmp_path / "index")
+    documents.add_document("news/2024/port-strike", "Port strike ends", "Dock workers ended their strike on Friday.")
+    documents.add_document("news/ferry", "Ferry cancelled", "The morning ferry was cancelled because of the storm.")
+    assert (articles_dir / "news" / "2024" / "port-strike.md").is_file()
+    documents.remove("news/2024/port-strike")
+    assert not (articles_dir / "news" / "2024").exists()  # empty: gone
+    assert (articles_dir / "news" / "ferry.md").is_file()  # news/ still holds an article: kept
+    documents.remove("news/ferry")
+    assert not (articles_dir / "news").exists() and articles_dir.is_dir()  # never the documents folder itself
+    assert [p.citation.source for p in documents.ask("dock workers strike ferry").passages
+            if p.citation.source.startswith("news/")] == []
+
+
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("missing.md", None, "cannot read {path}: No such file or directory"),
     ("tool.exe", b"MZ\x90\x00", "'tool.exe' is not a supported article file"),

@@ -2,6 +2,7 @@
 
     with FolderChange(root) as change:              # any exception: every step below is undone
         change.make_parents(target)                 # folders created for the file (removed again on failure)
+        change.delete(other)                        # a file taken out (its folder too, when that leaves it empty)
         staged = change.stage(target, data)         # the bytes, written and flushed aside (a hidden file)
         change.put(staged, target)                  # one rename: the old file, if any, is kept aside
         update_locked(settings, [article], [])      # the index; when it fails, the folder goes back as it was
@@ -170,6 +171,20 @@ class FolderChange:
         for _, _, kept in self._undo:
             if kept is not None:
                 _remove(kept)
+        for what, path, _ in self._undo:
+            if what == "deleted":
+                self._prune(path.parent)
+
+    def _prune(self, folder: Path) -> None:
+        """Remove `folder`, and its parents below the root, while they are empty: a sub-folder whose last article
+        was deleted goes with it (as `git rm` takes it), never the documents folder itself. Best effort: the
+        deletion is already committed, and a folder left empty is harmless."""
+        while folder != self.root and folder.is_relative_to(self.root):
+            try:
+                folder.rmdir()  # only an empty folder: anything else in it (another file, a hidden one) keeps it
+            except OSError:
+                return
+            folder = folder.parent
 
     def _rollback(self) -> None:
         for what, path, kept in reversed(self._undo):
