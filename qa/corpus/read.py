@@ -148,6 +148,9 @@ def decode(data: bytes) -> str:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
+            if _utf8_elsewhere(data):
+                raise UnreadableFile(f"not UTF-8 (invalid byte at offset {error.start} of text that is UTF-8 "
+                                     "elsewhere: save it as UTF-8)") from None
             legacy = legacy_text(data)
             if legacy is None:
                 raise UnreadableFile(f"not UTF-8 (invalid byte at offset {error.start}), nor text in another "
@@ -156,6 +159,15 @@ def decode(data: bytes) -> str:
     if "\x00" in text:
         raise UnreadableFile("binary file (contains NUL characters)")
     return text
+
+
+def _utf8_elsewhere(data: bytes) -> bool:
+    """More of the bytes beyond ASCII read as UTF-8 characters than not: a UTF-8 file with a stray byte of another
+    encoding (a '€' pasted from a Windows program), not a file in an older encoding, which read as one would turn
+    every other accented letter into two ('cafÃĐ'). A file in an older encoding rarely holds a valid UTF-8 sequence."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    return sum(1 for char in text if char > "\x7f") - bad > bad
 
 
 _WESTERN = "cp1252"
