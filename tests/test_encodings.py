@@ -3,6 +3,7 @@ their citations slice the text as read; a file no encoding reads as text is stil
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,15 @@ def test_utf8_text_with_a_stray_byte_is_skipped_not_read_as_another_code_page() 
     with pytest.raises(UnreadableFile, match=rf"^not UTF-8 \(invalid byte at offset {offset} of text that is UTF-8 "
                                              r"elsewhere: save it as UTF-8\)$"):
         decode(data)
+
+
+def test_the_encoding_a_file_is_read_in_is_logged_with_its_name(caplog: pytest.LogCaptureFixture) -> None:
+    """With QA_VERBOSE, a reader can see which file was not UTF-8 and how it was read (the line named no file)."""
+    from qa.corpus.read import parse_file
+
+    with caplog.at_level(logging.INFO, logger="qa"):
+        for name, text, encoding, _, _ in FILES[:3]:
+            parse_file(text.encode(encoding), name, name.removesuffix(".txt"))
+    said = [record.getMessage() for record in caplog.records if "not UTF-8" in record.getMessage()]
+    assert said == ["wien.txt: read as cp1252 (not UTF-8)", "paris.txt: read as cp1252 (not UTF-8)",
+                    "port.txt: read as koi8_r (not UTF-8)"]
