@@ -137,3 +137,12 @@ def test_a_date_line_under_the_title_is_the_article_date_not_the_file_time() -> 
     assert extracted.meta["date"] == "2023-11-02"
     assert "2 November 2023" not in extracted.text
     assert extract_docx(make_docx(REPORT, modified=saved), "report.docx").meta["date"] == "2024-05-06"  # no line
+
+
+def test_the_first_date_line_is_the_article_date_not_a_later_updated_line() -> None:
+    """Under the title, 'Updated ...' after the publication date does not replace it (as in .txt, .md and HTML,
+    where the first date line wins): only the file's own modified time gives way."""
+    dated = [REPORT[0], REPORT[1], ("2 November 2023", None), ("Updated 5 November 2023", None), *REPORT[2:]]
+    extracted = extract_docx(make_docx(dated, modified=datetime.datetime(2024, 5, 6, 7, 8, 9)), "report.docx")
+    assert extracted.meta["date"] == "2023-11-02"
+    assert "Updated 5 November 2023" not in extracted.text

@@ -3,6 +3,7 @@ their citations slice the text as read; a file no encoding reads as text is stil
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,27 @@ def test_citations_of_files_in_older_encodings_slice_their_text(tmp_path: Path) 
 def test_bytes_no_encoding_reads_as_text_are_skipped_with_the_reason() -> None:
     with pytest.raises(UnreadableFile, match=r"^not UTF-8 \(invalid byte at offset 0\), nor text in another encoding$"):
         decode(bytes(range(128, 256)) * 3)
+
+
+def test_utf8_text_with_a_stray_byte_is_skipped_not_read_as_another_code_page() -> None:
+    """A UTF-8 file with one byte of another encoding (a '€' pasted from a Windows program) is not an older encoding:
+    read as one, every accented letter became two ('cafÃĐ', 'Ã\xa0'), and 'café' found nothing. It is skipped with
+    the offset of the bad byte, as before files in older encodings were read."""
+    french = ("Le café de Flore est à Saint-Germain-des-Prés. Les écrivains s'y retrouvaient après la guerre. " * 3)
+    data = french.encode() + " Prix : 5 €.".encode("cp1252")
+    offset = len(french.encode()) + len(" Prix : 5 ")
+    with pytest.raises(UnreadableFile, match=rf"^not UTF-8 \(invalid byte at offset {offset} of text that is UTF-8 "
+                                             r"elsewhere: save it as UTF-8\)$"):
+        decode(data)
+
+
+def test_the_encoding_a_file_is_read_in_is_logged_with_its_name(caplog: pytest.LogCaptureFixture) -> None:
+    """With QA_VERBOSE, a reader can see which file was not UTF-8 and how it was read (the line named no file)."""
+    from qa.corpus.read import parse_file
+
+    with caplog.at_level(logging.INFO, logger="qa"):
+        for name, text, encoding, _, _ in FILES[:3]:
+            parse_file(text.encode(encoding), name, name.removesuffix(".txt"))
+    said = [record.getMessage() for record in caplog.records if "not UTF-8" in record.getMessage()]
+    assert said == ["wien.txt: read as cp1252 (not UTF-8)", "paris.txt: read as cp1252 (not UTF-8)",
+                    "port.txt: read as koi8_r (not UTF-8)"]

@@ -234,10 +234,6 @@ def test_html_without_main_text_is_a_format_error(data: bytes, reason: str) -> N
 
 def make_pdf(pages: list[list[str]], info: dict[str, str] | None = None) -> bytes:
     """A minimal valid PDF: one Helvetica line of text per entry, computed xref offsets, optional /Info."""
-
-    def literal(value: str) -> str:
-        return "(" + value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
-
     kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -257,6 +253,16 @@ def make_pdf(pages: list[list[str]], info: dict[str, str] | None = None) -> byte
     if info:
         objects.append(("<< " + " ".join(f"/{k} {literal(v)}" for k, v in info.items()) + " >>").encode())
         trailer += f" /Info {len(objects)} 0 R"
+    return pdf_file(objects, trailer)
+
+
+def literal(value: str) -> str:
+    """`value` as a PDF string literal."""
+    return "(" + value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+
+
+def pdf_file(objects: list[bytes], trailer: str) -> bytes:
+    """A PDF file of `objects` (numbered from 1) with its cross-reference table computed, and `trailer`'s entries."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, 1):

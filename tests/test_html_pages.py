@@ -48,3 +48,19 @@ def test_a_byline_and_date_line_under_the_headline_are_metadata_in_any_of_the_ne
     assert page.meta["author"] == "Claire Dubois" and page.meta["date"] == "2025-03-12"
     assert page.text[page.body_start :].startswith("La grève des contrôleurs aériens a provoqué")
     assert "Publié le" not in page.text
+
+
+STRIKER = ("<p>The striker Paolo Di Canio won his appeal against a three-match ban on Tuesday, the league said in a "
+           "statement, and he is free to play again.</p><p>His club welcomed the ruling and said he would start on "
+           "Saturday against the leaders of the table.</p>")
+
+
+@pytest.mark.parametrize("headline", ["Di Canio Wins Appeal", "Door To Door Sales Rise Again", "Par Avion Rates Up"])
+def test_a_headline_that_starts_with_another_languages_byline_word_is_no_byline(headline: str) -> None:
+    """'Di', 'Door', 'Par' start bylines in Italian, Dutch and French, and English headlines too: the page's own
+    headline is never read as one (it gave the author 'Canio Wins Appeal')."""
+    page = (f"<html><head><title>{headline} - Sport</title></head><body><article><h1>{headline}</h1>{STRIKER}"
+            "</article></body></html>")
+    extracted = extract_html(page.encode(), "story.html")
+    assert extracted.title == headline
+    assert "author" not in extracted.meta

@@ -21,6 +21,7 @@ from qa.index import Index, open_index, update_index
 from qa.lang.analyzers import make_analyzer
 from qa.lang.detect import Detector, Guess
 from qa.models import Article
+from qa.ranking.analysis import Token
 from qa.web.app import create_app
 
 from .conftest import SEED_DOCUMENTS, settings_for
@@ -201,7 +202,8 @@ def test_a_japanese_answer_reports_no_particles_or_endings(mixed: Index) -> None
         assert searcher.ask(question).unknown_terms == []  # were ['で何', 'りますか'] and ['はいつ', 'しますか']
     assert searcher.ask("欠航した飛行機は何便ですか").unknown_terms == ["飛行機は何便"]  # the article says 航空便
     fuji = searcher.ask("富士山の高さはどれくらいですか")
-    assert fuji.unknown_terms == ["富士山の高"]  # 高さ is held; the edges' の / はどれくらいですか are not words
+    assert fuji.unknown_terms == ["富士山の高"]  # no article holds 富士山 or 高さ: the one stretch, without the
+    # hiragana at its end (さはどれくらいですか); の inside it stays
 
 
 def test_no_match_names_a_chinese_or_japanese_run_as_written(mixed: Index) -> None:
@@ -219,3 +221,14 @@ def test_words_that_only_ask_are_not_reported_in_korean_or_arabic() -> None:
     held = {token.term for token in arabic.tokens("بلغت تكلفة البرج نحو 1.5 مليار دولار")}
     question = "كم تكلفة البرج؟"
     assert unknown_words(question, arabic.tokens(question), held.__contains__) == []
+
+
+def test_a_capitalised_asking_word_beside_chinese_or_japanese_is_not_reported() -> None:
+    """'Cuántos' opening a question is an asking word whether or not the question also holds a CJK run (with one,
+    the words are read as runs of overlapping tokens, where the asking words were compared without case folding)."""
+    question = "Cuántos trenes van a 東京タワー"
+    pairs = [Token(question[i : i + 2], i, i + 2) for i in range(21, 25)]
+    tokens = [Token("cuant", 0, 7), Token("tren", 8, 14), *pairs]
+    held = {"tren", "東京", "京タ", "タワ", "ワー"}
+    assert unknown_words(question, tokens, held.__contains__) == []
+    assert unknown_words("Cuántos trenes", tokens[:2], held.__contains__) == []  # without the run: as before

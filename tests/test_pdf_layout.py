@@ -13,7 +13,7 @@ from qa.corpus.heading import TITLE_FROM
 from qa.corpus.pdf import extract_pdf, join_lines
 from qa.corpus.pdf_lines import Line
 
-from .test_formats import make_pdf
+from .test_formats import literal, make_pdf, pdf_file
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,6 @@ def styled_pdf(lines: list[Set], flipped: bool = False, scaled: bool = False, ti
     its size below the one above (times `space`). `flipped`: the page's y axis points down (a `cm` that flips
     it, as Chromium writes); `scaled`: the size is in the text matrix with a font size of 1 (as many PDF
     writers do)."""
-
-    def literal(value: str) -> str:
-        return "(" + value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
-
     ops = ["1 0 0 -1 0 792 cm"] if flipped else []
     y = 760.0
     for n, line in enumerate(lines):
@@ -61,16 +57,7 @@ def styled_pdf(lines: list[Set], flipped: bool = False, scaled: bool = False, ti
     if title is not None:
         objects.append(f"<< /Title {literal(title)} >>".encode())
         trailer += f" /Info {len(objects)} 0 R"
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< " + trailer.encode() + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return pdf_file(objects, trailer)
 
 
 HEADLINE = "Walrus numbers around Svalbard recover after fifty years of protection"

@@ -38,7 +38,8 @@ def test_letters_and_digits_of_any_script_make_an_id(document_id: str) -> None:
 
 
 @pytest.mark.parametrize("document_id", ["\u202eabc", "a\u200bb", "\u3000a", "a\u3000", "a\ufeff", "\u00ada",
-                                         "a\u00a0", "😀", "news/😀", "\ud800", "../x", "a/ b", "a\u2028b"])
+                                         "a\u00a0", "😀", "news/😀", "\ud800", "../x", "a/ b", "a\u2028b",
+                                         "a\u061cb", "a\u180eb"])
 def test_invisible_spacing_and_direction_characters_are_still_refused(document_id: str) -> None:
     with pytest.raises(InvalidRequest, match="invalid document id"):
         check_document_id(document_id)

@@ -86,7 +86,8 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     def run_of(chain: list[tuple[int, int]]) -> None:
         if len(chain) == 1:
             word = question[chain[0][0] : chain[0][1]]
-            if word not in held_words and len(_HIRAGANA_EDGES.sub("", word)) == len(word) and word not in ASKING_WORDS:
+            if word not in held_words and len(_HIRAGANA_EDGES.sub("", word)) == len(word) \
+                    and word.casefold() not in ASKING_WORDS:
                 found.append(word)
             return
         covered = {place for start, end in chain if (start, end) in held_spans for place in range(start, end)}

@@ -105,22 +105,32 @@ def metadata_day(value: str) -> str | None:
     return day
 
 
-def header_lines_out(paragraphs: list[str], meta: dict[str, str], *, file_dated: bool = False) -> list[str]:
+def header_lines_out(paragraphs: list[str], meta: dict[str, str], *, title: str = "",
+                     file_dated: bool = False) -> list[str]:
     """`paragraphs` without the byline and date lines at their top (at most three), whose author, publisher and date
-    go to `meta` where it has none; never the last paragraph. `file_dated`: `meta`'s date is the file's own (a PDF's
-    /ModDate, a .docx's modified time: when it was saved or printed), so a date line in the text replaces it."""
+    go to `meta` where it has none; never the last paragraph.
+
+    A paragraph that starts or ends the `title` is the headline, never a byline, though it may start with another
+    language's byline word ("Di Canio Wins Appeal" under the page title "Di Canio Wins Appeal - Sport": no author
+    "Canio Wins Appeal"; `read_byline`'s `under_title`). `file_dated`: `meta`'s date is the file's own (a PDF's
+    /ModDate, a .docx's modified time: when it was saved or printed), so the first date line in the text replaces
+    it (a later one, "Updated ...", does not)."""
+    headline = one_line(title).casefold()
     dropped = 0
+    dated = False
     while dropped < min(3, len(paragraphs) - 1):
         line = one_line(paragraphs[dropped])
-        found = read_byline(line)
+        the_headline = bool(headline) and (headline.startswith(line.casefold()) or headline.endswith(line.casefold()))
+        found = read_byline(line, under_title=not the_headline)
         if found is None:
             day = read_date_line(line)
             found = {"date": day} if day is not None else None
         if found is None:
             break
         for key, value in found.items():
-            if key == "date" and file_dated:
+            if key == "date" and file_dated and not dated:
                 meta[key] = value
+                dated = True
             else:
                 meta.setdefault(key, value)
         dropped += 1

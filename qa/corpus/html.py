@@ -74,8 +74,8 @@ def extract_html(data: bytes, source: str) -> Extracted:
     lang = _page_language(tree)
     if lang:
         meta["lang"] = lang
-    paragraphs = _without_header_lines(paragraphs, meta)
     found = document.title or ""
+    paragraphs = _without_header_lines(paragraphs, meta, found)
     if not found and not reads_like_title(paragraphs[0]):
         found = lead_title("\n\n".join(paragraphs), 0)  # no title anywhere: the first sentence names the page
         meta[TITLE_FROM] = LEAD
@@ -85,14 +85,15 @@ def extract_html(data: bytes, source: str) -> Extracted:
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=checked_meta(meta, source))
 
 
-def _without_header_lines(paragraphs: list[str], meta: dict[str, str]) -> list[str]:
+def _without_header_lines(paragraphs: list[str], meta: dict[str, str], title: str) -> list[str]:
     """`paragraphs` without the byline and date lines at their top, or under the page's headline when the main
-    text starts with it ("Grève des contrôleurs aériens", "Par Claire Dubois", "Publié le 12 mars 2025 à 10h30")."""
+    text starts with it ("Grève des contrôleurs aériens", "Par Claire Dubois", "Publié le 12 mars 2025 à 10h30").
+    `title`: the page's, so that a headline is not read as a byline (`header_lines_out`)."""
     if len(paragraphs) > 2 and reads_like_title(one_line(paragraphs[0])):
         second = one_line(paragraphs[1])
         if read_byline(second) is not None or read_date_line(second) is not None:
             return [paragraphs[0], *header_lines_out(paragraphs[1:], meta)]
-    return header_lines_out(paragraphs, meta)
+    return header_lines_out(paragraphs, meta, title=title)
 
 
 _SHORT_PAGE_CHARS = 1500

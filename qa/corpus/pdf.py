@@ -85,7 +85,7 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
             info[TITLE_FROM] = LEAD
     texts[first_page] = drop_title_line(texts[first_page], title)
     texts[first_page] = "\n\n".join(  # "By Jane Roe", "18 June 2021": the article's, not the file's
-        header_lines_out(texts[first_page].split("\n\n"), info, file_dated=True))
+        header_lines_out(texts[first_page].split("\n\n"), info, title=title, file_dated=True))
     info = checked_meta(info, source)
     head, body_start = compose(title, [])
     page_starts = []

@@ -132,9 +132,9 @@ def read_bytes(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> by
         raise UnreadableFile(f"unreadable ({error})") from None
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, source: str = "") -> str:
     """The text of a file: UTF-8 (a BOM is dropped), UTF-16 when it starts with a UTF-16 BOM, else the older
-    encoding its bytes read as (`legacy_text`)."""
+    encoding its bytes read as (`legacy_text`; `source` names the file in the log line that says which)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             text = data.decode("utf-16")
@@ -148,7 +148,10 @@ def decode(data: bytes) -> str:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            legacy = legacy_text(data)
+            if _utf8_elsewhere(data):
+                raise UnreadableFile(f"not UTF-8 (invalid byte at offset {error.start} of text that is UTF-8 "
+                                     "elsewhere: save it as UTF-8)") from None
+            legacy = legacy_text(data, source)
             if legacy is None:
                 raise UnreadableFile(f"not UTF-8 (invalid byte at offset {error.start}), nor text in another "
                                      "encoding") from None
@@ -158,11 +161,20 @@ def decode(data: bytes) -> str:
     return text
 
 
+def _utf8_elsewhere(data: bytes) -> bool:
+    """More of the bytes beyond ASCII read as UTF-8 characters than not: a UTF-8 file with a stray byte of another
+    encoding (a '€' pasted from a Windows program), not a file in an older encoding, which read as one would turn
+    every other accented letter into two ('cafÃĐ'). A file in an older encoding rarely holds a valid UTF-8 sequence."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    return sum(1 for char in text if char > "\x7f") - bad > bad
+
+
 _WESTERN = "cp1252"
 """Windows' Western encoding: Latin-1's letters, plus curly quotes and dashes where Latin-1 has control codes."""
 
 
-def legacy_text(data: bytes) -> str | None:
+def legacy_text(data: bytes, source: str = "") -> str | None:
     """The text of a file saved in an encoding older than UTF-8 (Latin-1 and Windows-1252, KOI8-R, Shift JIS, GBK,
     ...), as charset-normalizer finds it; None when no encoding gives text. Among the encodings that read the
     bytes equally well, Windows-1252 is taken when it is one: a short French or German file is read alike by
@@ -175,11 +187,14 @@ def legacy_text(data: bytes) -> str | None:
     least = min(match.chaos for match in matches)
     if any(_WESTERN in match.could_be_from_charset for match in matches if match.chaos == least):
         try:
-            return data.decode(_WESTERN)
+            text = data.decode(_WESTERN)
         except UnicodeDecodeError:
             pass
+        else:
+            log.info("%s: read as %s (not UTF-8)", source or "a file", _WESTERN)
+            return text
     best = next(match for match in matches if match.chaos == least)
-    log.info("read as %s (not UTF-8)", best.encoding)
+    log.info("%s: read as %s (not UTF-8)", source or "a file", best.encoding)
     return str(best)
 
 
@@ -190,7 +205,7 @@ def parse_file(data: bytes, source: str, base: str) -> tuple[list[Article], list
         raise UnreadableFile("empty file")
     suffix = Path(source).suffix.lower()  # `source` names the format (the bytes may come from a staging file)
     if suffix in (".txt", ".md"):
-        return [plain_article(decode(data), base, source, markdown=suffix == ".md")], []
+        return [plain_article(decode(data, source), base, source, markdown=suffix == ".md")], []
     if suffix == ".jsonl":
         from qa.corpus.jsonl import extract_jsonl
 

@@ -54,7 +54,7 @@ def extract_docx(data: bytes, source: str) -> Extracted:
         title = first
     if title and first.casefold() == title.casefold() and len(paragraphs) > 1:
         paragraphs = paragraphs[1:]  # the title, shown as the document's first line: not repeated in the body
-    kept = header_lines_out(paragraphs, meta, file_dated=True)
+    kept = header_lines_out(paragraphs, meta, title=title, file_dated=True)
     if not title:
         title = lead_title("\n\n".join(kept), 0)
         meta[TITLE_FROM] = LEAD

@@ -39,13 +39,14 @@ from qa.models import Article
 
 log = logging.getLogger("qa")
 
-_NON_ASCII = (r"\u00a1-\u00ac\u00ae-\u167f\u1681-\u1fff\u2010-\u2027\u2030-\u205e\u2070-\u2fff\u3001-\ud7ff"
-              r"\uf900-\ufefe\uff00-\uffef")
+_NON_ASCII = (r"\u00a1-\u00ac\u00ae-\u061b\u061d-\u167f\u1681-\u180d\u180f-\u1fff\u2010-\u2027\u2030-\u205e"
+              r"\u2070-\u2fff\u3001-\ud7ff\uf900-\ufefe\uff00-\uffef")
 """Letters and digits of every script (Übersicht, café, 東京, Москва: names the folder's own files have), written
 as ranges that mean the same in Python's and JSON Schema's (ECMA-262) regexes: the characters from U+00A1 to
-U+FFEF except white space, invisible and direction-changing format characters (U+00AD, U+200B-U+200F,
-U+202A-U+202E, U+2060-U+206F, U+FEFF), surrogates and private use. Characters beyond U+FFFF are left out in both
-dialects (Python sees one character outside the ranges; ECMA two surrogates, also outside)."""
+U+FFEF except white space, invisible and direction-changing format characters (U+00AD, U+061C the Arabic letter
+mark, U+180E, U+200B-U+200F, U+202A-U+202E, U+2060-U+206F, U+FEFF), surrogates and private use. Characters beyond
+U+FFFF are left out in both dialects (Python sees one character outside the ranges; ECMA two surrogates, also
+outside)."""
 _ID_SEGMENT = rf"[A-Za-z0-9{_NON_ASCII}](?:[A-Za-z0-9._ {_NON_ASCII}-]*[A-Za-z0-9._{_NON_ASCII}-])?"
 DOCUMENT_ID_PATTERN = rf"^{_ID_SEGMENT}(?:/{_ID_SEGMENT})*$"
 """What a written document's id may be: folder names and a file name joined by '/', each starting with a letter or

@@ -53,12 +53,12 @@ SNOWBALL = {"ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "
 """ISO 639-1 -> Snowball algorithm name (those that the installed PyStemmer lacks are left unstemmed)."""
 
 STOPWORD_LISTS = {"ar": "arabic", "bg": "bulgarian", "ca": "catalan", "cs": "czech", "da": "danish", "nl": "dutch",
-                  "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "gu": "gujarati", "he": "hebrew",
+                  "fi": "finnish", "fr": "french", "de": "german", "gu": "gujarati", "he": "hebrew",
                   "hi": "hindi", "hu": "hungarian", "id": "indonesian", "it": "italian", "ja": "japanese",
                   "ko": "korean", "ms": "malaysian", "no": "norwegian", "fa": "persian", "pl": "polish",
                   "pt": "portuguese", "ro": "romanian", "ru": "russian", "sk": "slovak", "es": "spanish",
                   "sv": "swedish", "tr": "turkish", "uk": "ukrainian", "vi": "vietnamese", "zh": "chinese"}
-"""ISO 639-1 -> list name in the `stop-words` package."""
+"""ISO 639-1 -> list name in the `stop-words` package (not Greek: `SHIPPED_STOPWORDS`)."""
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 _UNPOINTED = frozenset({"ar", "fa", "ur", "he", "yi"})  # scripts whose vowel points are optional: dropped

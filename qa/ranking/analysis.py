@@ -57,8 +57,9 @@ QUESTION_WORDS_CACHED = 5_000
 
 ANALYZER_VERSION = 3
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
-accents, `qa.lang.analyzers`; also the reading of files that changed in the same release, which a version records
-only by each file's stamp and hash: Markdown front matter, PDF paragraphs and running headers, older encodings)."""
+accents, and the Hebrew, Slovak and Romanian lists that matched nothing, `qa.lang.analyzers`; also the reading of
+files that changed in the same release, which a version records only by each file's stamp and hash: Markdown front
+matter, PDF paragraphs and running headers, older encodings)."""
 
 
 def load_stopwords() -> frozenset[str]:

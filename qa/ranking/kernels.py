@@ -166,6 +166,22 @@ def _seek(doc_ids: Array, lo: int, hi: int, d: int) -> int:
     return lo
 
 
+@njit(cache=True, nogil=True)
+def _best_first(scores: Array, docs: Array, n: int) -> None:
+    """Sort the first `n` of `scores` and `docs` together in place, best first (`_better`): an insertion sort, since
+    n is k, small (and `rescore`'s passages, `top_k`'s answer, come nearly in order already)."""
+    for a in range(1, n):
+        s = scores[a]
+        d = docs[a]
+        b = a - 1
+        while b >= 0 and _better(s, d, scores[b], docs[b]):
+            scores[b + 1] = scores[b]
+            docs[b + 1] = docs[b]
+            b -= 1
+        scores[b + 1] = s
+        docs[b + 1] = d
+
+
 _WINDOW = 8192  # passages per window of `top_k`: its buffers (~140 KB) stay in the L2 cache
 
 
@@ -347,17 +363,7 @@ def top_k(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Array,
             threshold = heap_scores[0]
             while first_essential < m and below[first_essential + 1] <= threshold:
                 first_essential += 1
-    # best first (k is small: insertion sort)
-    for a in range(1, filled):
-        s = heap_scores[a]
-        d = heap_docs[a]
-        b = a - 1
-        while b >= 0 and _better(s, d, heap_scores[b], heap_docs[b]):
-            heap_scores[b + 1] = heap_scores[b]
-            heap_docs[b + 1] = heap_docs[b]
-            b -= 1
-        heap_scores[b + 1] = s
-        heap_docs[b + 1] = d
+    _best_first(heap_scores, heap_docs, filled)
     return heap_docs[:filled], heap_scores[:filled]
 
 
@@ -391,16 +397,7 @@ def rescore(indptr: Array, doc_ids: Array, tfs: Array, idf: Array, doc_len: Arra
                 for _ in range(q_counts[j]):
                     out[n] += w
     ranked = docs.copy()
-    for a in range(1, n_docs):  # best first (k is small: insertion sort)
-        s = out[a]
-        d = ranked[a]
-        b = a - 1
-        while b >= 0 and _better(s, d, out[b], ranked[b]):
-            out[b + 1] = out[b]
-            ranked[b + 1] = ranked[b]
-            b -= 1
-        out[b + 1] = s
-        ranked[b + 1] = d
+    _best_first(out, ranked, n_docs)
     return ranked, out
 
 
