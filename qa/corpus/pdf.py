@@ -32,6 +32,7 @@ from qa.corpus.extracted import (
 )
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.corpus.pdf_lines import Line, page_lines
+from qa.corpus.printed_page import browser_print_lines, expand_ligatures, headline_in
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -68,6 +69,8 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
         raise UnreadableFile(f"not a valid PDF ({type(error).__name__}: {error})") from None
     if not pages:
         raise UnreadableFile("PDF has no pages")
+    pages = [[line for index, line in enumerate(lines) if index not in browser_print_lines(lines, number, len(pages))]
+             for number, lines in enumerate(pages, 1)]
     texts = [_page_text(lines) for lines in without_running_lines(pages)]
     if not any(texts):
         raise UnreadableFile("no text in the PDF (scanned pages need OCR first)")
@@ -77,6 +80,10 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     title = info.pop("title", "")
     if placeholder_title(title):
         title = ""  # "report.html": a browser's print to PDF names the file, not the article
+    headline = headline_in(title, texts[first_page].split("\n\n")) if title else None
+    if headline is not None:  # "Storm hits coast - Daily Wire": a web page's <title>; its headline is the title
+        paragraphs = texts[first_page].split("\n\n")
+        title, texts[first_page] = one_line(paragraphs[headline]), "\n\n".join(paragraphs[headline:])
     if placeholder_author(info.get("author", "")):
         del info["author"]  # "Administrator": a byline in the text may name the author
     if not title:
@@ -153,7 +160,8 @@ def _page_break(before: str, after: str) -> str:
 
 def _page_text(lines: list[Line]) -> str:
     """One page's text as paragraphs separated by blank lines (see `join_lines`)."""
-    return "\n\n".join(join_lines([Line(line.text.strip(), line.size, line.bold, line.y) for line in lines]))
+    return "\n\n".join(join_lines([Line(expand_ligatures(line.text.strip()), line.size, line.bold, line.y)
+                                    for line in lines]))
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?:…][\"'”’)\]]*$")
