@@ -73,3 +73,19 @@ def test_a_news_page_printed_by_chromium_reads_as_its_story(tmp_path: Path) -> N
 def test_front_matter_titles_keep_quotes_of_their_own(line: str, title: str) -> None:
     article = plain_article(f"---\n{line}\n---\n\nThe ferry runs again from Monday.\n", "ferry", "ferry.md", True)
     assert article.title == title
+
+
+@pytest.mark.parametrize("first", ["Result: Ferrer 6-3 4-6 7-5 Haas",
+                                   "Readers can now fight back against junk mail"])
+def test_under_a_front_matter_title_a_short_first_line_is_the_body(first: str) -> None:
+    text = f'---\ntitle: "Screensaver tackles spam"\n---\n\n{first}\n\nLycos has made a screensaver.\n'
+    article = plain_article(text, "spam", "spam.md", True)
+    assert article.title == "Screensaver tackles spam"
+    assert article.text[article.body_start:] == f"{first}\n\nLycos has made a screensaver.\n"
+
+
+def test_under_a_front_matter_title_a_first_line_repeating_it_is_not_the_body() -> None:
+    text = '---\ntitle: "Screensaver tackles spam"\n---\n\nScreensaver tackles spam\n\nLycos has made a screensaver.\n'
+    article = plain_article(text, "spam", "spam.md", True)
+    assert (article.title, article.text[article.body_start:]) == ("Screensaver tackles spam",
+                                                                   "Lycos has made a screensaver.\n")
