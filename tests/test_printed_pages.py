@@ -89,3 +89,63 @@ def test_under_a_front_matter_title_a_first_line_repeating_it_is_not_the_body() 
     article = plain_article(text, "spam", "spam.md", True)
     assert (article.title, article.text[article.body_start:]) == ("Screensaver tackles spam",
                                                                    "Lycos has made a screensaver.\n")
+
+
+TAIL = [Set("More on this story", 16, True, 2), Set("Seal pups counted from the air"),
+        Set("Ice edge retreats 'faster than thought'"),
+        Set("Copyright 2025 Polar Times. All rights reserved.", 11, False, 2)]
+
+
+def test_related_links_and_the_copyright_footer_of_a_printed_news_page_are_left_out() -> None:
+    lines = [Set("4/12/25, 9:15 AM Walrus numbers recover - Polar Times", 8), *FURNITURE, Set(HEADLINE, 18, True),
+             *STORY, *TAIL, Set("file:///home/me/walrus.html 1/1", 8)]
+    pdf = extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.text == f"{HEADLINE}\n\n{STORY_TEXT}"
+
+
+def test_a_headline_wrapped_to_a_last_short_word_stays_apart_from_the_byline_under_it() -> None:
+    lines = [Set("Walrus numbers around Svalbard recover", 18, True), Set("at", 18, True),
+             Set("Reported for the Polar Institute", 11, space=2), *STORY]
+    pdf = extract_pdf(styled_pdf(lines), "walrus.pdf")
+    assert pdf.title == "Walrus numbers around Svalbard recover at"
+    assert pdf.text[pdf.body_start:] == f"Reported for the Polar Institute\n\n{STORY_TEXT}"
+
+
+def test_a_pdf_that_is_not_a_printed_web_page_keeps_its_last_lines() -> None:
+    lines = [Set(HEADLINE, 18, True), *STORY, *TAIL]
+    pdf = extract_pdf(styled_pdf(lines, title=HEADLINE), "walrus.pdf")
+    assert pdf.text.endswith("Copyright 2025 Polar Times. All rights reserved.")
+
+
+def test_related_links_running_on_to_a_last_page_are_left_out_and_its_hyphens_are_the_texts() -> None:
+    header = Set("4/12/25, 9:15 AM Walrus numbers recover - Polar Times", 8)
+    first = [header, Set(HEADLINE, 18, True),
+             Set("The walrus population around Svalbard has grown from a few hundred animals in the"),
+             Set("1950s to more than five thousand today, say scientists of the institute walrus-"),
+             Set("counting team, who flew over the islands in August and counted every herd seen."),
+             Set("More on this story", 16, True, 2), Set("Seal pups counted from the air"),
+             Set("file:///home/me/walrus.html 1/2", 8)]
+    second = [header, Set("Ice edge retreats 'faster than thought'"), Set("Arctic terns return early to Svalbard"),
+              Set("Copyright 2025 Polar Times. All rights reserved.", 11, False, 2),
+              Set("file:///home/me/walrus.html 2/2", 8)]
+    pdf = extract_pdf(make_pages(first, second, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.text[pdf.body_start:] == (
+        "The walrus population around Svalbard has grown from a few hundred animals in the 1950s to more than five "
+        "thousand today, say scientists of the institute walrus-counting team, who flew over the islands in "
+        "August and counted every herd seen.\n\n")  # page 2 holds nothing of the story: an empty page
+    assert pdf.page_starts == (pdf.body_start, len(pdf.text))
+
+
+def make_pages(*pages: list[Set], title: str) -> bytes:
+    """A PDF of several pages, each drawn as `styled_pdf` draws its one (its page objects put together)."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for lines in pages:
+        writer.add_page(pypdf.PdfReader(io.BytesIO(styled_pdf(lines))).pages[0])
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -7,7 +7,9 @@ or two pages does not repeat them often enough, so they are recognised by what t
 the very top or bottom of the page, a date-time stamp first, or a page counter last that is this page's. And the
 PDF's /Title is then the `<title>`, with the site's name after the headline ("Storm hits coast - Daily Wire"):
 the headline is the line of the first page that the /Title starts with, and what comes before it on that page
-(a cookie banner, the site's name, its menu) is the site's, not the story's.
+(a cookie banner, the site's name, its menu) is the site's, not the story's. On a page known to be printed from
+the web (either sign above), what follows the story is the site's too when it reads as such (`site_tail`): a
+copyright footer, and a heading over a list of headlines ("More on this story", "Related links").
 
 Typography ligatures (U+FB00-FB06: "ﬁ", "ﬂ", "ﬀ") are set by PDF writers for "fi", "fl", "ff" and come back as one
 character: expanded, "ﬁght" is the word "fight" again, for the index and the reader alike.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from qa.corpus.heading import reads_like_title
 from qa.corpus.pdf_lines import Line
 
 _LIGATURES = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)}
@@ -69,3 +72,23 @@ def headline_in(title: str, paragraphs: list[str]) -> int | None:
         if words > _MAX_LEAD_WORDS:
             return None
     return None
+
+
+_FOOTER = re.compile(r"(?:©|\(c\)|copyright\s+(?:©|\(c\)|\d{4})|.*\ball rights reserved\b)", re.IGNORECASE)
+_ENDS_LIKE_SENTENCE = re.compile(r"[.!?…:;,][\"'”’)\]]*$")
+_MIN_LINKS = 2
+
+
+def site_tail(paragraphs: list[str]) -> int:
+    """Where the site's furniture after the story starts among the last page's paragraphs (`len(paragraphs)` when
+    there is none): a copyright footer at the very end ("© 2025 Polar Times. All rights reserved."), and before it
+    a heading over at least two headlines (short lines that do not end like a sentence), the related links a news
+    page lists under its story. A story's last paragraph ends like a sentence, so it is never taken."""
+    end = len(paragraphs)
+    while end and _FOOTER.match(paragraphs[end - 1].lstrip()):
+        end -= 1
+    start = end
+    while start and reads_like_title(paragraphs[start - 1]) and not _ENDS_LIKE_SENTENCE.search(
+            paragraphs[start - 1].rstrip()):
+        start -= 1
+    return start if end - start >= 1 + _MIN_LINKS else end
