@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.corpus.bylines import read_byline
 from qa.corpus.pdf import extract_pdf
 from qa.corpus.plain import plain_article
 
@@ -149,3 +150,20 @@ def make_pages(*pages: list[Set], title: str) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@pytest.mark.parametrize(("line", "found"), [
+    ("By a staff reporter, 2025-04-12", {"date": "2025-04-12"}),
+    ("By our science correspondent", {}),
+    ("By Staff Writers | Polar Times", {"publisher": "Polar Times"}),
+    ("By a reporter's count, five thousand walruses live there.", None),
+    ("By our reckoning the herd has doubled", None),
+])
+def test_a_byline_that_names_no_one_is_still_a_byline(line: str, found: dict[str, str] | None) -> None:
+    assert read_byline(line) == found
+
+
+def test_an_unnamed_byline_under_a_printed_headline_leaves_the_body_and_gives_its_date() -> None:
+    lines = [Set(HEADLINE, 18, True), Set("By a staff reporter, 2025-04-12", space=2), *STORY]
+    pdf = extract_pdf(styled_pdf(lines, title=HEADLINE), "walrus.pdf")
+    assert (pdf.text[pdf.body_start:], pdf.meta.get("date")) == (STORY_TEXT, "2025-04-12")
