@@ -92,7 +92,7 @@ def test_under_a_front_matter_title_a_first_line_repeating_it_is_not_the_body() 
                                                                    "Lycos has made a screensaver.\n")
 
 
-TAIL = [Set("More on this story", 16, True, 2), Set("Seal pups counted from the air"),
+TAIL = [Set("More on this story", 16, True, 2), Set("Seal pups counted from the air"), Set("Is the ice coming back?"),
         Set("Ice edge retreats 'faster than thought'"),
         Set("Copyright 2025 Polar Times. All rights reserved.", 11, False, 2)]
 
@@ -110,6 +110,13 @@ def test_a_headline_wrapped_to_a_last_short_word_stays_apart_from_the_byline_und
     pdf = extract_pdf(styled_pdf(lines), "walrus.pdf")
     assert pdf.title == "Walrus numbers around Svalbard recover at"
     assert pdf.text[pdf.body_start:] == f"Reported for the Polar Institute\n\n{STORY_TEXT}"
+
+
+def test_a_question_ending_the_story_is_not_taken_for_a_related_link() -> None:
+    lines = [Set(HEADLINE, 18, True), *STORY, Set("Will the herds keep growing?", space=2), *TAIL,
+             Set("file:///home/me/walrus.html 1/1", 8)]
+    pdf = extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.text == f"{HEADLINE}\n\n{STORY_TEXT}\n\nWill the herds keep growing?"
 
 
 def test_a_pdf_that_is_not_a_printed_web_page_keeps_its_last_lines() -> None:

@@ -75,20 +75,24 @@ def headline_in(title: str, paragraphs: list[str]) -> int | None:
 
 
 _FOOTER = re.compile(r"(?:©|\(c\)|copyright\s+(?:©|\(c\)|\d{4})|.*\ball rights reserved\b)", re.IGNORECASE)
-_ENDS_LIKE_SENTENCE = re.compile(r"[.!?…:;,][\"'”’)\]]*$")
+_ENDS_LIKE_SENTENCE = re.compile(r"[.…:;,][\"'”’)\]]*$")
+_ASKS = re.compile(r"[!?][\"'”’)\]]*$")
 _MIN_LINKS = 2
 
 
 def site_tail(paragraphs: list[str]) -> int:
     """Where the site's furniture after the story starts among the last page's paragraphs (`len(paragraphs)` when
     there is none): a copyright footer at the very end ("© 2025 Polar Times. All rights reserved."), and before it
-    a heading over at least two headlines (short lines that do not end like a sentence), the related links a news
-    page lists under its story. A story's last paragraph ends like a sentence, so it is never taken."""
+    a heading over at least two headlines (short lines that do not end like a sentence, though they may ask or
+    exclaim), the related links a news page lists under its story. A story's last paragraph ends like a sentence, so
+    it is never taken."""
     end = len(paragraphs)
     while end and _FOOTER.match(paragraphs[end - 1].lstrip()):
         end -= 1
     start = end
     while start and reads_like_title(paragraphs[start - 1]) and not _ENDS_LIKE_SENTENCE.search(
             paragraphs[start - 1].rstrip()):
-        start -= 1
+        start -= 1  # a headline may ask or exclaim ("No pain, no gain?")...
+    while start < end and _ASKS.search(paragraphs[start].rstrip()):
+        start += 1  # ...but the heading over them does not, nor does the story's last line
     return start if end - start >= 1 + _MIN_LINKS else end
