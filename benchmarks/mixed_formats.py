@@ -60,9 +60,10 @@ FURNITURE = (COOKIE, FOOTER, RELATED, DOCX_HEADER, "Home World Business Politics
 
 
 def paragraphs(text: str) -> tuple[str, list[str]]:
-    """The BBC file's headline (line 1) and its body paragraphs (separated by blank lines)."""
+    """The BBC file's headline (line 1, its spaces as a title shows them: one at a time) and its body paragraphs
+    (separated by blank lines)."""
     title, _, body = text.partition("\n")
-    return title.strip(), [" ".join(block.split()) for block in re.split(r"\n\s*\n", body) if block.strip()]
+    return " ".join(title.split()), [" ".join(block.split()) for block in re.split(r"\n\s*\n", body) if block.strip()]
 
 
 def article_date(rng: random.Random) -> str:

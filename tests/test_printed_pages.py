@@ -174,3 +174,16 @@ def test_an_unnamed_byline_under_a_printed_headline_leaves_the_body_and_gives_it
     lines = [Set(HEADLINE, 18, True), Set("By a staff reporter, 2025-04-12", space=2), *STORY]
     pdf = extract_pdf(styled_pdf(lines, title=HEADLINE), "walrus.pdf")
     assert (pdf.text[pdf.body_start:], pdf.meta.get("date")) == (STORY_TEXT, "2025-04-12")
+
+
+def test_a_story_ending_in_a_list_of_short_lines_keeps_it_and_only_the_links_under_the_heading_go() -> None:
+    results = [Set("Svalbard - 5,503 animals", space=2), Set("Franz Josef Land - 3,300 animals"),
+               Set("The next count is due in 2026")]
+    lines = [Set("4/12/25, 9:15 AM Walrus numbers recover - Polar Times", 8), Set(HEADLINE, 18, True), *STORY,
+             *results, *TAIL, Set("file:///home/me/walrus.html 1/1", 8)]
+    pdf = extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.text == (f"{HEADLINE}\n\n{STORY_TEXT}\n\nSvalbard - 5,503 animals\n\nFranz Josef Land - 3,300 animals"
+                        "\n\nThe next count is due in 2026")
+    without_links = [*lines[:-len(TAIL) - 1], TAIL[-1], lines[-1]]  # the story's list, then the footer alone
+    assert extract_pdf(styled_pdf(without_links, title=PAGE_TITLE), "walrus.pdf").text.endswith(
+        "The next count is due in 2026")

@@ -91,7 +91,9 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     if headline is not None or any(printed):  # a web page: its related links and copyright footer are the site's
         placed = [(number, paragraph) for number in range(first_page, len(texts)) if texts[number]
                   for paragraph in texts[number].split("\n\n")]  # the links may run on to the next page
-        end = site_tail([paragraph for _, paragraph in placed])
+        display = _display([line for lines in pages for line in lines])
+        headings = {" ".join(line.text.split()) for lines in pages for line in lines if display(line)}
+        end = site_tail([paragraph for _, paragraph in placed], headings)
         if end:  # (the story's headline is never all there is)
             for number in range(first_page, len(texts)):
                 texts[number] = "\n\n".join(paragraph for at, (page, paragraph) in enumerate(placed)

@@ -76,23 +76,21 @@ def headline_in(title: str, paragraphs: list[str]) -> int | None:
 
 _FOOTER = re.compile(r"(?:©|\(c\)|copyright\s+(?:©|\(c\)|\d{4})|.*\ball rights reserved\b)", re.IGNORECASE)
 _ENDS_LIKE_SENTENCE = re.compile(r"[.…:;,][\"'”’)\]]*$")
-_ASKS = re.compile(r"[!?][\"'”’)\]]*$")
 _MIN_LINKS = 2
 
 
-def site_tail(paragraphs: list[str]) -> int:
+def site_tail(paragraphs: list[str], headings: set[str]) -> int:
     """Where the site's furniture after the story starts among the last page's paragraphs (`len(paragraphs)` when
     there is none): a copyright footer at the very end ("© 2025 Polar Times. All rights reserved."), and before it
-    a heading over at least two headlines (short lines that do not end like a sentence, though they may ask or
-    exclaim), the related links a news page lists under its story. A story's last paragraph ends like a sentence, so
-    it is never taken."""
+    a heading set apart in type (one of `headings`: the document's larger or bold lines) over at least two headlines
+    (short lines that do not end like a sentence, though they may ask or exclaim), the related links a news page
+    lists under its story. A story that ends in a list of short lines keeps it: no such heading stands over them."""
     end = len(paragraphs)
     while end and _FOOTER.match(paragraphs[end - 1].lstrip()):
         end -= 1
     start = end
     while start and reads_like_title(paragraphs[start - 1]) and not _ENDS_LIKE_SENTENCE.search(
             paragraphs[start - 1].rstrip()):
-        start -= 1  # a headline may ask or exclaim ("No pain, no gain?")...
-    while start < end and _ASKS.search(paragraphs[start].rstrip()):
-        start += 1  # ...but the heading over them does not, nor does the story's last line
-    return start if end - start >= 1 + _MIN_LINKS else end
+        start -= 1
+    heads = [at for at in range(start, end - _MIN_LINKS) if " ".join(paragraphs[at].split()) in headings]
+    return heads[-1] if heads else end
