@@ -187,3 +187,10 @@ def test_a_story_ending_in_a_list_of_short_lines_keeps_it_and_only_the_links_und
     without_links = [*lines[:-len(TAIL) - 1], TAIL[-1], lines[-1]]  # the story's list, then the footer alone
     assert extract_pdf(styled_pdf(without_links, title=PAGE_TITLE), "walrus.pdf").text.endswith(
         "The next count is due in 2026")
+
+
+def test_related_links_that_trail_off_are_links_too() -> None:
+    tail = [Set("More on this story", 16, True, 2), Set("'Memories of a cold summer...'"),
+            Set("Seal pups counted from the air"), Set("Ice edge retreats faster...")]
+    lines = [Set(HEADLINE, 18, True), *STORY, *tail, Set("file:///home/me/walrus.html 1/1", 8)]
+    assert extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf").text == f"{HEADLINE}\n\n{STORY_TEXT}"

@@ -75,7 +75,7 @@ def headline_in(title: str, paragraphs: list[str]) -> int | None:
 
 
 _FOOTER = re.compile(r"(?:©|\(c\)|copyright\s+(?:©|\(c\)|\d{4})|.*\ball rights reserved\b)", re.IGNORECASE)
-_ENDS_LIKE_SENTENCE = re.compile(r"[.…:;,][\"'”’)\]]*$")
+_ENDS_LIKE_SENTENCE = re.compile(r"(?<![.…])[.:;,][\"'”’)\]]*$")  # a headline may trail off: "'Memories of...'"
 _MIN_LINKS = 2
 
 
@@ -83,8 +83,9 @@ def site_tail(paragraphs: list[str], headings: set[str]) -> int:
     """Where the site's furniture after the story starts among the last page's paragraphs (`len(paragraphs)` when
     there is none): a copyright footer at the very end ("© 2025 Polar Times. All rights reserved."), and before it
     a heading set apart in type (one of `headings`: the document's larger or bold lines) over at least two headlines
-    (short lines that do not end like a sentence, though they may ask or exclaim), the related links a news page
-    lists under its story. A story that ends in a list of short lines keeps it: no such heading stands over them."""
+    (short lines that do not end like a sentence, though they may ask, exclaim or trail off), the related links a
+    news page lists under its story. A story that ends in a list of short lines keeps it: no such heading stands
+    over them."""
     end = len(paragraphs)
     while end and _FOOTER.match(paragraphs[end - 1].lstrip()):
         end -= 1
