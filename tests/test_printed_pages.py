@@ -194,3 +194,11 @@ def test_related_links_that_trail_off_are_links_too() -> None:
             Set("Seal pups counted from the air"), Set("Ice edge retreats faster...")]
     lines = [Set(HEADLINE, 18, True), *STORY, *tail, Set("file:///home/me/walrus.html 1/1", 8)]
     assert extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf").text == f"{HEADLINE}\n\n{STORY_TEXT}"
+
+
+def test_short_lines_under_a_heading_stay_apart_when_the_next_opens_with_a_quote() -> None:
+    tail = [Set("More on this story", 16, True, 2), Set("Call for the survey to go on"),
+            Set("'Last chance' for the ice, say scientists"), Set("Seal pups counted from the air")]
+    pdf = extract_pdf(styled_pdf([Set(HEADLINE, 18, True), *STORY, *tail], title=HEADLINE), "walrus.pdf")
+    assert pdf.text.endswith("More on this story\n\nCall for the survey to go on\n\n’Last chance’ for the ice, say "
+                             "scientists\n\nSeal pups counted from the air")  # Helvetica's quoteright

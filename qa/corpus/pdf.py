@@ -192,10 +192,10 @@ def join_lines(lines: list[str] | list[Line], usual: int | None = None, hyphenat
     (unless `hyphenates` is False: the writer, a browser, hyphenates no word, so the hyphen is the text's). A
     paragraph ends at a blank line; after a short line (under 3/4 of the usual line: `usual`, the document's, else
     the page's) that ends a sentence; around a heading (a short line that reads like a title, followed by a
-    capitalised line); and, when the PDF says how its lines are set (`qa.corpus.pdf_lines`), where the font size or
-    boldness changes (a title or heading of any length: its lines are one paragraph, apart from the text under it)
-    or a wider space than the page's usual line step follows a line, unless the next line plainly goes on with it
-    (it starts in lower case, or the line ends with a hyphen or comma)."""
+    capitalised line, quotes aside); and, when the PDF says how its lines are set (`qa.corpus.pdf_lines`), where the
+    font size or boldness changes (a title or heading of any length: its lines are one paragraph, apart from the
+    text under it) or a wider space than the page's usual line step follows a line, unless the next line plainly
+    goes on with it (it starts in lower case, or the line ends with a hyphen or comma)."""
     styled = [line if isinstance(line, Line) else Line(line) for line in lines]
     if not any(line.text for line in styled):
         return []
@@ -219,7 +219,7 @@ def join_lines(lines: list[str] | list[Line], usual: int | None = None, hyphenat
             current += line  # "Baku-Tbilisi-" + "Ceyhan": a hyphen of the text, at the end of a line
         else:
             current = f"{current} {line}" if current else line
-        heading = (len(line) < 0.6 * usual and reads_like_title(line) and following[:1].isupper()
+        heading = (len(line) < 0.6 * usual and reads_like_title(line) and _opens_capitalised(following)
                    and current == line and not display(styled_line))  # a display line ends where its style does
         if heading or (_ENDS_SENTENCE.search(line) and len(line) < 0.75 * usual) or (
                 following and _set_apart(styled_line, after, step)):
@@ -268,6 +268,12 @@ def _display(lines: list[Line]) -> Callable[[Line], bool]:
 
 def _alnum(text: str) -> int:
     return sum(char.isalnum() for char in text)
+
+
+def _opens_capitalised(text: str) -> bool:
+    """The line's first letter is a capital, after any opening quote or bracket ("'Last chance' warning")."""
+    stripped = text.lstrip("\"'“‘’«([")
+    return stripped[:1].isupper()
 
 
 def _wide(text: str) -> bool:
