@@ -67,6 +67,11 @@ _BY_ELSEWHERE = re.compile(rf"^\s*(?i:par|por|von|di|door|auteur\s*:|autor\s*:|a
                            rf"(?P<names>{_NAMES})(?P<rest>.*)$")
 """French, Spanish, Portuguese, German, Italian and Dutch bylines: only under a title, since a headline in title
 case may start with these words ("Di Canio Wins Appeal", "Door To Door Sales Rise")."""
+_UNNAMED = re.compile(
+    r"^\s*(?i:by)[ \t]+(?i:(?:a|an|our|the)[ \t]+)?"
+    r"(?i:(?:own|staff|special|foreign|political|business|sports?|science|technology|news|senior|chief|diplomatic"
+    r"|home|affairs|economics)[ \t]+){0,3}(?i:reporters?|correspondents?|writers?|staff|editors?)\b(?P<rest>.*)$")
+"""A byline that names no one ("By a staff reporter", "By our correspondent, 18 June 2021"): not the body either."""
 _NAME_ONLY = re.compile(rf"^{_NAME}$")
 _PIPE = re.compile(r"^\s*(?P<name>[^|]{3,60}?)\s+\|\s+(?P<publisher>[^|]{2,80}?)\s*$")
 _MAX_BYLINE_CHARS = 160
@@ -113,12 +118,18 @@ def read_byline(line: str, *, under_title: bool = True) -> dict[str, str] | None
     """author (and publisher, date) of a byline; None when the line is not one.
 
     Accepted: "By NAME", "By NAME and NAME", "By NAME, role", "By NAME | Publisher", "By NAME, 18 June 2021"
-    (also "Written by", "Author:"), and "NAME | Publisher" where NAME is two to five capitalised words; where the
-    line comes after a title (`under_title`), also "Par NAME", "Por NAME", "Von NAME", "Di NAME", "Door NAME".
+    (also "Written by", "Author:"), "By a staff reporter" and "By our correspondent" (no author, but a byline: the
+    date and publisher after it are read), and "NAME | Publisher" where NAME is two to five capitalised words;
+    where the line comes after a title (`under_title`), also "Par NAME", "Por NAME", "Von NAME", "Di NAME", "Door NAME".
     """
     line = line.strip()
     if not line or len(line) > _MAX_BYLINE_CHARS:
         return None
+    unnamed = _UNNAMED.match(line)
+    if unnamed is not None:
+        rest = unnamed.group("rest").strip()
+        if not rest or rest[0] in ",|–—-(/":  # "By Staff Writers" is no one's name either
+            return _with_rest({}, rest.lstrip(",|–—-/ ").strip())
     match = _BY.match(line) or (_BY_ELSEWHERE.match(line) if under_title else None)
     if match is not None:
         found = {"author": match.group("names").strip().rstrip(",")}

@@ -9,7 +9,8 @@ The rules (README, "Article formats"), applied to the first lines of the text:
 1. A line is the **title** when it reads like one: at most 20 words and 160 characters, no sentence-final
    punctuation (a final period, comma, colon or semicolon; "?", "!" and "..." are allowed: headlines ask and
    exclaim), not a list item, and standing alone (followed by a blank line, or by a line that is not its
-   continuation). A Markdown heading (`# Title`, or a line underlined with `===`) is always a title.
+   continuation). A Markdown heading (`# Title`, or a line underlined with `===`) is always a title. Under front
+   matter that gives the title, a plain line is a title only when it repeats it.
 2. A **byline** ("By NAME", "By NAME, role", "NAME | Publisher", optionally with a date) gives the author (and
    publisher, date); a line that is only a **date** ("18 June 2021", "Published: June 18, 2021") gives the date.
    Both leave the body.
@@ -107,7 +108,8 @@ def read_heading(text: str, start: int, known_title: str | None = None, markdown
             i += 1
             continue
         if title is None and reads_like_title(stripped) and (_stands_alone(line, following)
-                                                             or _header_line(following)):
+                                                             or _header_line(following)) \
+                and _may_be_title(stripped, known_title):
             title, title_start = one_line(stripped), line_start
             i += 1
             continue
@@ -125,6 +127,13 @@ def read_heading(text: str, start: int, known_title: str | None = None, markdown
         return Heading(one_line(known_title), body_start, meta, "metadata")
     lead = lead_title(text, body_start)
     return Heading(lead, body_start, meta, "lead" if lead else "none")
+
+
+def _may_be_title(line: str, known_title: str | None) -> bool:
+    """A plain line (not a Markdown heading) is the title when the metadata gives none, or when it repeats the
+    metadata's: under front matter that names the title, a short first line that says something else ("Result:
+    Ferrer 6-3 Haas", a one-line lead without a period) is the body's first paragraph, not a second title."""
+    return not known_title or not known_title.strip() or one_line(line).casefold() == one_line(known_title).casefold()
 
 
 def reads_like_title(line: str) -> bool:

@@ -32,6 +32,7 @@ from qa.corpus.extracted import (
 )
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.corpus.pdf_lines import Line, page_lines
+from qa.corpus.printed_page import browser_print_lines, expand_ligatures, headline_in, site_tail
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -68,7 +69,13 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
         raise UnreadableFile(f"not a valid PDF ({type(error).__name__}: {error})") from None
     if not pages:
         raise UnreadableFile("PDF has no pages")
-    texts = [_page_text(lines) for lines in without_running_lines(pages)]
+    printed = [browser_print_lines(lines, number, len(pages)) for number, lines in enumerate(pages, 1)]
+    pages = [[line for index, line in enumerate(lines) if index not in drop] for lines, drop in zip(
+        pages, printed, strict=True)]
+    pages = without_running_lines(pages)
+    usual = _usual_width([line for lines in pages for line in lines])
+    # A browser breaks lines after a hyphen of the text and hyphenates no word: its line-end hyphens are the text's.
+    texts = [_page_text(lines, usual, hyphenates=not any(printed)) for lines in pages]
     if not any(texts):
         raise UnreadableFile("no text in the PDF (scanned pages need OCR first)")
 
@@ -77,6 +84,20 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     title = info.pop("title", "")
     if placeholder_title(title):
         title = ""  # "report.html": a browser's print to PDF names the file, not the article
+    headline = headline_in(title, texts[first_page].split("\n\n")) if title else None
+    if headline is not None:  # "Storm hits coast - Daily Wire": a web page's <title>; its headline is the title
+        paragraphs = texts[first_page].split("\n\n")
+        title, texts[first_page] = one_line(paragraphs[headline]), "\n\n".join(paragraphs[headline:])
+    if headline is not None or any(printed):  # a web page: its related links and copyright footer are the site's
+        placed = [(number, paragraph) for number in range(first_page, len(texts)) if texts[number]
+                  for paragraph in texts[number].split("\n\n")]  # the links may run on to the next page
+        display = _display([line for lines in pages for line in lines])
+        headings = {" ".join(line.text.split()) for lines in pages for line in lines if display(line)}
+        end = site_tail([paragraph for _, paragraph in placed], headings)
+        if end:  # (the story's headline is never all there is)
+            for number in range(first_page, len(texts)):
+                texts[number] = "\n\n".join(paragraph for at, (page, paragraph) in enumerate(placed)
+                                            if page == number and at < end)
     if placeholder_author(info.get("author", "")):
         del info["author"]  # "Administrator": a byline in the text may name the author
     if not title:
@@ -151,9 +172,10 @@ def _page_break(before: str, after: str) -> str:
     return "\n\n"
 
 
-def _page_text(lines: list[Line]) -> str:
+def _page_text(lines: list[Line], usual: int | None = None, hyphenates: bool = True) -> str:
     """One page's text as paragraphs separated by blank lines (see `join_lines`)."""
-    return "\n\n".join(join_lines([Line(line.text.strip(), line.size, line.bold, line.y) for line in lines]))
+    return "\n\n".join(join_lines([Line(expand_ligatures(line.text.strip()), line.size, line.bold, line.y)
+                                    for line in lines], usual, hyphenates))
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?:…][\"'”’)\]]*$")
@@ -164,20 +186,20 @@ _PARAGRAPH_GAP = 1.4
 """A step to the next line this many times the page's usual step (for the font size) sets a paragraph apart."""
 
 
-def join_lines(lines: list[str] | list[Line]) -> list[str]:
-    """The paragraphs of a page given as lines: lines of one paragraph are joined with a space, and a word split
-    by a hyphen at a line end ("transfor-" + "mation") is joined without it when the next line goes on in lower
-    case. A paragraph ends at a blank line; after a short line (under 3/4 of the page's usual line) that ends a
-    sentence; around a heading (a short line that reads like a title, followed by a capitalised line); and, when
-    the PDF says how its lines are set (`qa.corpus.pdf_lines`), where the font size or boldness changes (a title or
-    heading of any length: its lines are one paragraph, apart from the text under it) or a wider space than the
-    page's usual line step follows a line, unless the next line plainly goes on with it (it starts in lower case,
-    or the line ends with a hyphen or comma)."""
+def join_lines(lines: list[str] | list[Line], usual: int | None = None, hyphenates: bool = True) -> list[str]:
+    """The paragraphs of a page given as lines: lines of one paragraph are joined with a space, and a word split by a
+    hyphen at a line end ("transfor-" + "mation") is joined without it when the next line goes on in lower case
+    (unless `hyphenates` is False: the writer, a browser, hyphenates no word, so the hyphen is the text's). A
+    paragraph ends at a blank line; after a short line (under 3/4 of the usual line: `usual`, the document's, else
+    the page's) that ends a sentence; around a heading (a short line that reads like a title, followed by a
+    capitalised line, quotes aside); and, when the PDF says how its lines are set (`qa.corpus.pdf_lines`), where the
+    font size or boldness changes (a title or heading of any length: its lines are one paragraph, apart from the
+    text under it) or a wider space than the page's usual line step follows a line, unless the next line plainly
+    goes on with it (it starts in lower case, or the line ends with a hyphen or comma)."""
     styled = [line if isinstance(line, Line) else Line(line) for line in lines]
-    widths = sorted(len(line.text) for line in styled if line.text)
-    if not widths:
+    if not any(line.text for line in styled):
         return []
-    usual = widths[min(len(widths) - 1, (3 * len(widths)) // 4)]
+    usual = usual or _usual_width(styled)
     step = _usual_step(styled)
     display = _display(styled)
     paragraphs: list[str] = []
@@ -191,13 +213,13 @@ def join_lines(lines: list[str] | list[Line]) -> list[str]:
             continue
         after = styled[i + 1] if i + 1 < len(styled) else Line("")
         following = after.text
-        if current and _HYPHENATED.search(current) and line[:1].islower():
+        if current and hyphenates and _HYPHENATED.search(current) and line[:1].islower():
             current = current.rstrip("-\u00ad") + line  # "transfor-" + "mation"
         elif current.endswith("-") and line[:1].isalnum():
             current += line  # "Baku-Tbilisi-" + "Ceyhan": a hyphen of the text, at the end of a line
         else:
             current = f"{current} {line}" if current else line
-        heading = (len(line) < 0.6 * usual and reads_like_title(line) and following[:1].isupper()
+        heading = (len(line) < 0.6 * usual and reads_like_title(line) and _opens_capitalised(following)
                    and current == line and not display(styled_line))  # a display line ends where its style does
         if heading or (_ENDS_SENTENCE.search(line) and len(line) < 0.75 * usual) or (
                 following and _set_apart(styled_line, after, step)):
@@ -208,13 +230,19 @@ def join_lines(lines: list[str] | list[Line]) -> list[str]:
     return paragraphs
 
 
+def _usual_width(lines: list[Line]) -> int:
+    """The length of a full line of text: the upper quartile of the lines' lengths (0 without lines)."""
+    widths = sorted(len(line.text.strip()) for line in lines if line.text.strip())
+    return widths[min(len(widths) - 1, (3 * len(widths)) // 4)] if widths else 0
+
+
 def _set_apart(line: Line, following: Line, step: tuple[float, float] | None) -> bool:
     """The next line starts a paragraph by how it is set: another font size (unless a word is split across them),
     another weight or a wider space above it (unless it plainly goes on with `line`: it starts in lower case, or
     `line` ends with a comma or hyphen)."""
     if line.text.endswith(("-", "\u00ad")):
         return False
-    wide = min(_alnum(line.text), _alnum(following.text)) >= 3  # not a footnote mark or a drop capital
+    wide = _wide(line.text) and _wide(following.text)  # not a footnote mark or a drop capital
     if wide and line.size and following.size and max(line.size, following.size) > _OTHER_SIZE * min(
             line.size, following.size):
         return True  # a headline over a story that starts in lower case ("iPhone sales...") too
@@ -240,6 +268,18 @@ def _display(lines: list[Line]) -> Callable[[Line], bool]:
 
 def _alnum(text: str) -> int:
     return sum(char.isalnum() for char in text)
+
+
+def _opens_capitalised(text: str) -> bool:
+    """The line's first letter is a capital, after any opening quote or bracket ("'Last chance' warning")."""
+    stripped = text.lstrip("\"'“‘’«([")
+    return stripped[:1].isupper()
+
+
+def _wide(text: str) -> bool:
+    """More than a footnote mark ("12", "*") or a drop capital ("T"): three letters or digits, or two letters (the
+    last word of a wrapped headline: "on")."""
+    return _alnum(text) >= 3 or sum(char.isalpha() for char in text) >= 2
 
 
 def _usual_step(lines: list[Line]) -> tuple[float, float] | None:

@@ -82,8 +82,18 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
     meta = {}
     for line in block.splitlines():
         key, sep, value = line.partition("=" if toml else ":")
-        key, value = key.strip().lower(), value.strip().strip("\"'")
+        key, value = key.strip().lower(), _unquoted(value.strip())
         key = _SYNONYMS.get(key, key)
         if sep and key in FRONT_MATTER_KEYS and value:
             meta[key] = value
     return meta, match.end()
+
+
+def _unquoted(value: str) -> str:
+    """A scalar without the quotes around it: only a matching pair is taken off, so that a title ending in a quote
+    of its own ("Ferry service 'to resume by May'") keeps it; `\\"` in a double-quoted value is a quote."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"')
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")  # YAML: '' inside single quotes is one quote
+    return value

@@ -1,0 +1,204 @@
+"""Web pages printed to PDF by a browser, and Markdown front matter titles: read as the story they hold."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from qa.corpus.bylines import read_byline
+from qa.corpus.pdf import extract_pdf
+from qa.corpus.plain import plain_article
+
+from .test_pdf_layout import STORY, STORY_TEXT, Set, styled_pdf
+
+HEADLINE = "Walrus numbers recover"
+PAGE_TITLE = f"{HEADLINE} - Polar Times"
+FURNITURE = [Set("We use cookies on this site. Manage your settings."), Set("Polar Times"),
+             Set("Home News Science Contact")]
+
+
+@pytest.mark.parametrize("header", ["4/12/25, 9:15 AM Walrus numbers recover - Polar Times",
+                                    "12.04.2025, 09:15 Walrus numbers recover - Polar Times"])
+def test_a_browser_print_header_and_footer_and_the_site_above_the_headline_are_left_out(header: str) -> None:
+    lines = [Set(header, 8), *FURNITURE, Set(HEADLINE, 18, True), *STORY, Set("file:///home/me/walrus.html 1/1", 8)]
+    pdf = extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.title == HEADLINE
+    assert pdf.text == f"{HEADLINE}\n\n{STORY_TEXT}"
+
+
+def test_a_page_counter_that_is_not_this_pages_and_a_date_inside_the_story_stay() -> None:
+    lines = [Set(HEADLINE, 18, True), *STORY, Set("Counted on 4/12/25, 9:15 AM by plane.", 11),
+             Set("Results so far 2/3", 11)]
+    pdf = extract_pdf(styled_pdf(lines, title=HEADLINE), "walrus.pdf")
+    assert pdf.text.endswith("Counted on 4/12/25, 9:15 AM by plane.\n\nResults so far 2/3")
+
+
+def test_a_pdf_title_naming_a_site_whose_headline_is_not_on_the_page_is_kept() -> None:
+    lines = [Set("Walrus survey", 18, True), *STORY]
+    pdf = extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.title == PAGE_TITLE
+    assert pdf.text == f"{PAGE_TITLE}\n\nWalrus survey\n\n{STORY_TEXT}"
+
+
+CHROMIUM = Path(os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: apt-get install chromium")
+def test_a_news_page_printed_by_chromium_reads_as_its_story(tmp_path: Path) -> None:
+    story = ("Fishermen in the fjord found fifty walruses offshore, and the official count will be filed "
+             "with the office in Tromsø before the first snow.")
+    page = tmp_path / "walrus.html"
+    page.write_text(f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{PAGE_TITLE}</title>
+<style>body{{font-family:serif}}</style></head><body>
+<div class="cookie-banner"><p>We use cookies on this site.</p><button>Accept all</button></div>
+<header>Polar Times <nav>Home News Science</nav></header>
+<article><h1>{HEADLINE}</h1><p>{story}</p></article></body></html>""", encoding="utf-8")
+    pdf_path = tmp_path / "walrus.pdf"
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf_path}",
+                    page.as_uri()], check=True, capture_output=True, timeout=120)
+    pdf = extract_pdf(pdf_path.read_bytes(), "walrus.pdf")
+    assert pdf.title == HEADLINE
+    assert pdf.text == f"{HEADLINE}\n\n{story}"  # no ligature characters ("ﬁ"), no print header, no site furniture
+
+
+@pytest.mark.parametrize(("line", "title"), [
+    ("title: \"Ferry service 'to resume by May'\"", "Ferry service 'to resume by May'"),
+    ("title: 'Harbour ''reopens'' at last'", "Harbour 'reopens' at last"),
+    ('title: "The \\"quiet\\" harbour"', 'The "quiet" harbour'),
+    ("title: Harbour 'reopens'", "Harbour 'reopens'"),
+])
+def test_front_matter_titles_keep_quotes_of_their_own(line: str, title: str) -> None:
+    article = plain_article(f"---\n{line}\n---\n\nThe ferry runs again from Monday.\n", "ferry", "ferry.md", True)
+    assert article.title == title
+
+
+@pytest.mark.parametrize("first", ["Result: Ferrer 6-3 4-6 7-5 Haas",
+                                   "Readers can now fight back against junk mail"])
+def test_under_a_front_matter_title_a_short_first_line_is_the_body(first: str) -> None:
+    text = f'---\ntitle: "Screensaver tackles spam"\n---\n\n{first}\n\nLycos has made a screensaver.\n'
+    article = plain_article(text, "spam", "spam.md", True)
+    assert article.title == "Screensaver tackles spam"
+    assert article.text[article.body_start:] == f"{first}\n\nLycos has made a screensaver.\n"
+
+
+def test_under_a_front_matter_title_a_first_line_repeating_it_is_not_the_body() -> None:
+    text = '---\ntitle: "Screensaver tackles spam"\n---\n\nScreensaver tackles spam\n\nLycos has made a screensaver.\n'
+    article = plain_article(text, "spam", "spam.md", True)
+    assert (article.title, article.text[article.body_start:]) == ("Screensaver tackles spam",
+                                                                   "Lycos has made a screensaver.\n")
+
+
+TAIL = [Set("More on this story", 16, True, 2), Set("Seal pups counted from the air"), Set("Is the ice coming back?"),
+        Set("Ice edge retreats 'faster than thought'"),
+        Set("Copyright 2025 Polar Times. All rights reserved.", 11, False, 2)]
+
+
+def test_related_links_and_the_copyright_footer_of_a_printed_news_page_are_left_out() -> None:
+    lines = [Set("4/12/25, 9:15 AM Walrus numbers recover - Polar Times", 8), *FURNITURE, Set(HEADLINE, 18, True),
+             *STORY, *TAIL, Set("file:///home/me/walrus.html 1/1", 8)]
+    pdf = extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.text == f"{HEADLINE}\n\n{STORY_TEXT}"
+
+
+def test_a_headline_wrapped_to_a_last_short_word_stays_apart_from_the_byline_under_it() -> None:
+    lines = [Set("Walrus numbers around Svalbard recover", 18, True), Set("at", 18, True),
+             Set("Reported for the Polar Institute", 11, space=2), *STORY]
+    pdf = extract_pdf(styled_pdf(lines), "walrus.pdf")
+    assert pdf.title == "Walrus numbers around Svalbard recover at"
+    assert pdf.text[pdf.body_start:] == f"Reported for the Polar Institute\n\n{STORY_TEXT}"
+
+
+def test_a_question_ending_the_story_is_not_taken_for_a_related_link() -> None:
+    lines = [Set(HEADLINE, 18, True), *STORY, Set("Will the herds keep growing?", space=2), *TAIL,
+             Set("file:///home/me/walrus.html 1/1", 8)]
+    pdf = extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.text == f"{HEADLINE}\n\n{STORY_TEXT}\n\nWill the herds keep growing?"
+
+
+def test_a_pdf_that_is_not_a_printed_web_page_keeps_its_last_lines() -> None:
+    lines = [Set(HEADLINE, 18, True), *STORY, *TAIL]
+    pdf = extract_pdf(styled_pdf(lines, title=HEADLINE), "walrus.pdf")
+    assert pdf.text.endswith("Copyright 2025 Polar Times. All rights reserved.")
+
+
+def test_related_links_running_on_to_a_last_page_are_left_out_and_its_hyphens_are_the_texts() -> None:
+    header = Set("4/12/25, 9:15 AM Walrus numbers recover - Polar Times", 8)
+    first = [header, Set(HEADLINE, 18, True),
+             Set("The walrus population around Svalbard has grown from a few hundred animals in the"),
+             Set("1950s to more than five thousand today, say scientists of the institute walrus-"),
+             Set("counting team, who flew over the islands in August and counted every herd seen."),
+             Set("More on this story", 16, True, 2), Set("Seal pups counted from the air"),
+             Set("file:///home/me/walrus.html 1/2", 8)]
+    second = [header, Set("Ice edge retreats 'faster than thought'"), Set("Arctic terns return early to Svalbard"),
+              Set("Copyright 2025 Polar Times. All rights reserved.", 11, False, 2),
+              Set("file:///home/me/walrus.html 2/2", 8)]
+    pdf = extract_pdf(make_pages(first, second, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.text[pdf.body_start:] == (
+        "The walrus population around Svalbard has grown from a few hundred animals in the 1950s to more than five "
+        "thousand today, say scientists of the institute walrus-counting team, who flew over the islands in "
+        "August and counted every herd seen.\n\n")  # page 2 holds nothing of the story: an empty page
+    assert pdf.page_starts == (pdf.body_start, len(pdf.text))
+
+
+def make_pages(*pages: list[Set], title: str) -> bytes:
+    """A PDF of several pages, each drawn as `styled_pdf` draws its one (its page objects put together)."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for lines in pages:
+        writer.add_page(pypdf.PdfReader(io.BytesIO(styled_pdf(lines))).pages[0])
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("line", "found"), [
+    ("By a staff reporter, 2025-04-12", {"date": "2025-04-12"}),
+    ("By our science correspondent", {}),
+    ("By Staff Writers | Polar Times", {"publisher": "Polar Times"}),
+    ("By a reporter's count, five thousand walruses live there.", None),
+    ("By our reckoning the herd has doubled", None),
+])
+def test_a_byline_that_names_no_one_is_still_a_byline(line: str, found: dict[str, str] | None) -> None:
+    assert read_byline(line) == found
+
+
+def test_an_unnamed_byline_under_a_printed_headline_leaves_the_body_and_gives_its_date() -> None:
+    lines = [Set(HEADLINE, 18, True), Set("By a staff reporter, 2025-04-12", space=2), *STORY]
+    pdf = extract_pdf(styled_pdf(lines, title=HEADLINE), "walrus.pdf")
+    assert (pdf.text[pdf.body_start:], pdf.meta.get("date")) == (STORY_TEXT, "2025-04-12")
+
+
+def test_a_story_ending_in_a_list_of_short_lines_keeps_it_and_only_the_links_under_the_heading_go() -> None:
+    results = [Set("Svalbard - 5,503 animals", space=2), Set("Franz Josef Land - 3,300 animals"),
+               Set("The next count is due in 2026")]
+    lines = [Set("4/12/25, 9:15 AM Walrus numbers recover - Polar Times", 8), Set(HEADLINE, 18, True), *STORY,
+             *results, *TAIL, Set("file:///home/me/walrus.html 1/1", 8)]
+    pdf = extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf")
+    assert pdf.text == (f"{HEADLINE}\n\n{STORY_TEXT}\n\nSvalbard - 5,503 animals\n\nFranz Josef Land - 3,300 animals"
+                        "\n\nThe next count is due in 2026")
+    without_links = [*lines[:-len(TAIL) - 1], TAIL[-1], lines[-1]]  # the story's list, then the footer alone
+    assert extract_pdf(styled_pdf(without_links, title=PAGE_TITLE), "walrus.pdf").text.endswith(
+        "The next count is due in 2026")
+
+
+def test_related_links_that_trail_off_are_links_too() -> None:
+    tail = [Set("More on this story", 16, True, 2), Set("'Memories of a cold summer...'"),
+            Set("Seal pups counted from the air"), Set("Ice edge retreats faster...")]
+    lines = [Set(HEADLINE, 18, True), *STORY, *tail, Set("file:///home/me/walrus.html 1/1", 8)]
+    assert extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf").text == f"{HEADLINE}\n\n{STORY_TEXT}"
+
+
+def test_short_lines_under_a_heading_stay_apart_when_the_next_opens_with_a_quote() -> None:
+    tail = [Set("More on this story", 16, True, 2), Set("Call for the survey to go on"),
+            Set("'Last chance' for the ice, say scientists"), Set("Seal pups counted from the air")]
+    pdf = extract_pdf(styled_pdf([Set(HEADLINE, 18, True), *STORY, *tail], title=HEADLINE), "walrus.pdf")
+    assert pdf.text.endswith("More on this story\n\nCall for the survey to go on\n\n’Last chance’ for the ice, say "
+                             "scientists\n\nSeal pups counted from the air")  # Helvetica's quoteright
