@@ -4,8 +4,8 @@ it read font sizes, weights and positions) against `page_lines` (the same call w
 
     python benchmarks/pdf_lines.py [--pages 60] [--repeat 5]
 
-The PDF is made here: a headline, then paragraphs of 11 pt text in lines of about 80 characters, a bold heading
-every few paragraphs, a running footer, one text operator per line (as most writers draw text).
+The PDF is a report printed by headless Chromium as a user prints a page (`mixed_formats.print_pdfs`): a headline,
+then paragraphs of 11 pt text, a bold heading every few paragraphs, the browser's header and footer on each page.
 """
 
 from __future__ import annotations
@@ -15,58 +15,41 @@ import io
 import os
 import random
 import statistics
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pypdf
 
 from qa.corpus.pdf import extract_pdf
 from qa.corpus.pdf_lines import page_lines
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mixed_formats import CHROMIUM, print_pdfs  # noqa: E402
+
 WORDS = ("the walrus population around svalbard has grown from a few hundred animals in the fifties to more than "
          "five thousand today according to a survey published by the polar institute on monday").split()
 
 
 def make_pdf(pages: int, seed: int = 0) -> bytes:
+    """A report of about `pages` pages printed by headless Chromium (`mixed_formats.print_pdfs`): a headline, then
+    paragraphs of 11 pt text with a bold heading every few paragraphs, Chromium's header and footer on each page."""
     rng = random.Random(seed)
-
-    def literal(value: str) -> str:
-        return "(" + value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
-
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>"]
-    kids = []
-    for number in range(pages):
-        ops, y = [], 760.0
-        if number == 0:
-            ops.append(f"BT /F2 18 Tf 72 {y} Td {literal('Walrus numbers around Svalbard recover')} Tj ET")
-            y -= 30
-        while y > 90:
-            if rng.random() < 0.1:
-                ops.append(f"BT /F2 11 Tf 72 {y} Td {literal('How the animals were counted')} Tj ET")
-                y -= 18
-            for _ in range(rng.randint(3, 8)):
-                line = " ".join(rng.choice(WORDS) for _ in range(14)).capitalize() + "."
-                ops.append(f"BT /F1 11 Tf 72 {y} Td {literal(line)} Tj ET")
-                y -= 13.75
-            y -= 8
-        ops.append(f"BT /F1 9 Tf 72 40 Td {literal(f'Walrus survey report, page {number + 1} of {pages}')} Tj ET")
-        content = ("\n".join(ops) + "\n").encode("latin-1")
-        kids.append(len(objects) + 1)
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
-                       f"/F2 4 0 R >> >> /Contents {len(objects) + 2} 0 R >>".encode())
-        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"endstream")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{kid} 0 R' for kid in kids)}] /Count {pages} >>".encode()
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    body = ["<h1>Walrus numbers around Svalbard recover</h1>"]
+    for _ in range(pages * 9):  # about nine paragraphs a page at 11 pt
+        if rng.random() < 0.1:
+            body.append("<h2>How the animals were counted</h2>")
+        sentences = (" ".join(rng.choice(WORDS) for _ in range(14)).capitalize() + "."
+                     for _ in range(rng.randint(3, 8)))
+        body.append(f"<p>{' '.join(sentences)}</p>")
+    page = ("<html><head><title>Walrus survey report</title><style>body { font: 11pt Helvetica, sans-serif } "
+            "h1 { font-size: 18pt } h2 { font-size: 11pt }</style></head><body>" + "".join(body) + "</body></html>")
+    with tempfile.TemporaryDirectory(prefix="qa-pdf-lines-") as work:
+        html, pdf = Path(work) / "report.html", Path(work) / "report.pdf"
+        html.write_text(page, encoding="utf-8")
+        print_pdfs([(html, pdf)])
+        return pdf.read_bytes()
 
 
 def main() -> None:
@@ -74,6 +57,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    if not CHROMIUM:
+        raise SystemExit("the PDF is printed by Chromium, which is not here: apt-get install chromium "
+                         "(or set CHROMIUM)")
     data = make_pdf(args.pages)
 
     def plain() -> object:
@@ -95,7 +81,8 @@ def main() -> None:
             run()
             times[name].append(time.perf_counter() - started)
     base = statistics.median(times["pypdf extract_text (before)"])
-    print(f"{args.pages} pages, {len(data) / 1e3:.0f} KB, median of {args.repeat}; load average "
+    printed = len(pypdf.PdfReader(io.BytesIO(data)).pages)
+    print(f"{printed} pages printed, {len(data) / 1e3:.0f} KB, median of {args.repeat}; load average "
           f"{' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print(f"{'':32} {'seconds':>8} {'ratio':>6}")
     for name, values in times.items():
