@@ -57,6 +57,10 @@ _HIRAGANA_EDGES = regex.compile(r"^\p{Hiragana}+|\p{Hiragana}+$")
 is reported without them, and not at all when less than two characters are left."""
 
 
+def _asks(word: str) -> bool:
+    return word.casefold() in ASKING_WORDS
+
+
 def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], bool]) -> list[str]:
     """The question's words that no article holds (`held`: whether some passage holds a term), as a reader names
     them, once each, in question order.
@@ -80,14 +84,13 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     spans = sorted({(token.start, token.end) for token in tokens})
     if all(end <= start for (_, end), (start, _) in pairwise(spans)):  # no pairs: words, as they are
         return list(dict.fromkeys(word for word in (question[start:end] for start, end in spans)
-                                  if word not in held_words and word.casefold() not in ASKING_WORDS))
+                                  if word not in held_words and not _asks(word)))
     found: list[str] = []
 
     def run_of(chain: list[tuple[int, int]]) -> None:
         if len(chain) == 1:
             word = question[chain[0][0] : chain[0][1]]
-            if word not in held_words and len(_HIRAGANA_EDGES.sub("", word)) == len(word) \
-                    and word.casefold() not in ASKING_WORDS:
+            if word not in held_words and not _HIRAGANA_EDGES.search(word) and not _asks(word):
                 found.append(word)
             return
         covered = {place for start, end in chain if (start, end) in held_spans for place in range(start, end)}
@@ -97,7 +100,7 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
                 stretch.append(place)
                 continue
             word = _HIRAGANA_EDGES.sub("", question[stretch[0] : stretch[-1] + 1]) if stretch else ""
-            if len(word) >= 2 and word not in ASKING_WORDS:
+            if len(word) >= 2 and not _asks(word):
                 found.append(word)
             stretch = []
 

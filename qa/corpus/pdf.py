@@ -111,12 +111,12 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     head, body_start = compose(title, [])
     page_starts = []
     offset = body_start
-    separators = [_page_break(before, after) for before, after in zip(texts, texts[1:], strict=False)]
-    for page_text, separator in zip(texts, [*separators, ""], strict=True):
+    separated = [page_text + _page_break(page_text, after) if after is not None else page_text
+                 for page_text, after in zip(texts, [*texts[1:], None], strict=True)]
+    for page_text in separated:
         page_starts.append(offset)
-        offset += len(page_text) + len(separator)
-    text = head + "".join(page_text + separator for page_text, separator in zip(texts, [*separators, ""],
-                                                                                strict=True))
+        offset += len(page_text)
+    text = head + "".join(separated)
     log.debug("%s: %d pages", source, len(texts))
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=info, page_starts=tuple(page_starts))
 
