@@ -117,3 +117,16 @@ def mcp_error(collection: Collection, arguments: dict[str, Any]) -> str:
 
     anyio.run(run)
     return said[0]
+
+
+def test_the_environment_setting_is_told_the_same(index_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """QA_TOP_K is a setting (an invalid one exits 1, "invalid setting: ..."), refused by the same rule."""
+    for value, shown in (("0", "0"), ("many", "'many'")):
+        monkeypatch.setenv("QA_TOP_K", value)
+        assert main(["ask", "Shusha", "--documents", str(SEED_DOCUMENTS), "--index-dir", str(index_dir)]) == 1
+        assert capsys.readouterr().err == (
+            f"qa: error: invalid setting: top_k must be a whole number from 1 to 100, not {shown}\n")
+    monkeypatch.setenv("QA_TOP_K", "2")
+    assert main(["ask", "Shusha", "--documents", str(SEED_DOCUMENTS), "--index-dir", str(index_dir), "--json"]) == 0
+    assert capsys.readouterr().out.count('"passage":') == 2
