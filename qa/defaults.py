@@ -36,6 +36,8 @@ def passage_count(name: str, value: object, least: int = 1) -> int:
     with `count_problem`'s message. The one rule every edge applies (Python, HTTP, the CLI, MCP, the retrievers),
     so that each refuses the same values in the same words. An int (numpy's integers too); a bool, a float or a
     string is refused here: the edges that receive text (a flag, a URL's query) read it with `count_from_text`."""
+    if type(value) is int and least <= value <= MAX_TOP_K:  # every question passes here: the common case first
+        return value
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and least <= int(value) <= MAX_TOP_K:
         return int(value)
     raise InvalidRequest(count_problem(name, value, least))

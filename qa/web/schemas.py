@@ -67,6 +67,11 @@ def _count(least: int, text: bool = False) -> Callable[[object, ValidationInfo],
     value is text ("3")."""
 
     def check(value: object, info: ValidationInfo) -> int:
+        if type(value) is int and least <= value <= MAX_TOP_K:  # the common cases, at once (it is per request)
+            return value
+        if text and type(value) is str and 0 < len(value) < 4 and value.isascii() and value.isdigit() \
+                and least <= int(value) <= MAX_TOP_K:
+            return int(value)
         name = info.field_name or "top_k"
         try:
             if text and isinstance(value, str):
