@@ -86,6 +86,7 @@ def test_a_run_without_spaces_is_cut_into_bounded_passages() -> None:
     ("東京都の地下鉄" * 100_000, True, 1400),     # Japanese without punctuation: two characters a word
     ("東京都の地下鉄" * 100_000, False, 1400),    # ...also in an article not analysed as Japanese
     ("ภาษาไทยเขียนติดกัน" * 50_000, False, 700 * LONGEST_WORD),  # Thai, written without spaces: the cap
+    ("附件：" + "QUJDRA" * 100_000, True, 700 * LONGEST_WORD),  # a blob in a Chinese article: the cap too
 ])
 def test_long_runs_of_any_script_are_cut(run: str, wide: bool, longest: int) -> None:
     text = "Title\n\n" + run
