@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.corpus.extracted import Extracted
+from qa.corpus.hangul import misread_as_korean
 from qa.corpus.plain import plain_article
 from qa.corpus.scan import FileRecord, FileStamp, Scan
 from qa.errors import UnreadableFile
@@ -178,10 +179,13 @@ def legacy_text(data: bytes, source: str = "") -> str | None:
     """The text of a file saved in an encoding older than UTF-8 (Latin-1 and Windows-1252, KOI8-R, Shift JIS, GBK,
     ...), as charset-normalizer finds it; None when no encoding gives text. Among the encodings that read the
     bytes equally well, Windows-1252 is taken when it is one: a short French or German file is read alike by
-    several Western code pages, and it is the one such files are written in."""
+    several Western code pages, and it is the one such files are written in. A reading in Hangul that shows the signs
+    of Japanese or Chinese bytes read as Korean (`qa.corpus.hangul`) gives way to the others."""
     from charset_normalizer import from_bytes  # loaded only for a file that is not UTF-8
 
     matches = list(from_bytes(data))
+    plausible = [match for match in matches if not misread_as_korean(str(match))]
+    matches = plausible or matches  # a short EUC-JP, Shift JIS or GB2312 title read as Korean
     if not matches:
         return None
     least = min(match.chaos for match in matches)
