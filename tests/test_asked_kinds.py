@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,38 @@ def test_a_question_for_a_number_gets_the_sentence_with_it_in_any_language(tmp_p
     searcher = Searcher(open_index(settings_for(docs, tmp_path / "index")))
     best = searcher.ask(question, top_k=1).passages[0].best_sentence
     assert best is not None and best.text == expected
+
+
+LATIN_QUESTIONS = [
+    "Wie viel Prozent haben gewählt?", "Welchen Anteil hat Solar?", "Wie viel hat das gekostet?", "Was kostet es?",
+    "Wie teuer ist es?", "Wann beginnt es?", "In welchem Jahr war das?", "Wie viele kamen?", "Wieviele kamen?",
+    "Wie lange dauert es?", "Wer kam?", "Wen traf er?", "Wem gehört es?", "Wessen Auto?", "Wo liegt es?",
+    "Wohin fährt er?",
+    "Quel pourcentage?", "Quelle part des votes?", "Combien de pour cent?", "Combien a coute le pont?",
+    "Quel est le prix?", "Quand?", "En quelle annee?", "Combien de gens?", "Quelle distance?", "Quel nombre?",
+    "Qui parle?", "Où est-il?",
+    "Que porcentaje?", "Qué proporción?", "Cuanto por ciento?", "Cuánto cuesta?", "Cuanto costo?", "Que precio?",
+    "Cuando llega?", "Cuándo llega?", "En que año?", "Cuantos vecinos?", "Cuántas casas?", "Quien gano?",
+    "Quiénes ganaron?", "Donde esta?", "Dónde está?",
+    "Quale percentuale?", "Che proporzione?", "Quanto costa?", "Quanto custou?", "Quando apre?", "In che anno?",
+    "Em que ano?", "Qual ano?", "Quanti turisti?", "Quantas pessoas?", "Chi ha vinto?", "Dove si trova?",
+    "Quem ganhou?", "Onde fica?", "Qual é a percentagem?",
+    "Welk percentage?", "Hoeveel procent?", "Hoeveel kost het?", "Wat kost het?", "Wanneer opent het?",
+    "In welk jaar?", "Hoeveel mensen?", "Hoe lang duurt het?", "Waar is het?",
+]
+
+
+MULTILINGUAL = Path(__file__).parent / "data" / "multilingual" / "questions.jsonl"
+
+
+@pytest.mark.parametrize("question", LATIN_QUESTIONS + [
+    json.loads(line)["question"] for line in MULTILINGUAL.read_text("utf-8").splitlines()])
+def test_the_quick_gate_never_hides_a_kind(question: str) -> None:
+    """`asked_kind` skips the other languages' patterns for a Latin-script question with none of their words: every
+    question of another language still gets the kind its patterns give."""
+    from qa.answer.kinds import _ASKS_ENGLISH, _ASKS_FOREIGN
+
+    ungated = next((kind for kind, pattern in (*_ASKS_ENGLISH, *_ASKS_FOREIGN) if pattern.search(question)), None)
+    assert asked_kind(question) == ungated
+    if question in LATIN_QUESTIONS:
+        assert ungated is not None

@@ -123,13 +123,36 @@ _ASKS_OTHER = {
 _ORDER = ("percent", "money", "date", "number", "name")
 """The kinds in the order they are tried: the narrower first ("how much did it cost" is money, not a number)."""
 
-_ASKS = tuple((kind, regex.compile("|".join([_ASKS_EN[kind], *_ASKS_OTHER[kind]]), _I)) for kind in _ORDER)
+_ASKS_ENGLISH = tuple((kind, re.compile(_ASKS_EN[kind], re.I)) for kind in _ORDER)
+_ASKS_FOREIGN = tuple((kind, regex.compile("|".join(_ASKS_OTHER[kind]), _I)) for kind in _ORDER)
+
+_LATIN_ASKING = frozenset("""
+    wie wieviel wieviele viel viele prozent welche welcher welchen welches welchem anteil kostet teuer wann wer wen
+    wem wessen wo wohin
+    quel quelle quels quelles combien quand qui où prix
+    que qué cuanto cuánto cuanta cuánta cuantos cuántos cuantas cuántas cuando cuándo quien quién quienes quiénes
+    donde dónde precio
+    quale che quanto quanta quanti quante quantos quantas quantis quantes quando qual chi dove quem onde
+    welk welke hoeveel kost wanneer hoe waar
+""".split())
+"""A word that every other Latin-script language's pattern needs at least one of (German, French, Spanish,
+Italian, Portuguese, Dutch): a question in the Latin script with none of them asks for no kind those patterns
+know, and is not tried against them (most questions: English's patterns take a few microseconds, trying every
+language's would take 15)."""
+_OTHER_SCRIPT = regex.compile(r"[^\p{Latin}\p{Common}\p{Inherited}]")
+_WORD = re.compile(r"\w+")
 
 
 def asked_kind(question: str) -> str | None:
     """What the question asks for, from its wording alone: "percent" (what percentage), "money" (how much did it
-    cost), "date" (when, what year), "number" (how many, how much), "name" (who, where), or None."""
-    return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
+    cost), "date" (when, what year), "number" (how many, how much), "name" (who, where), or None. English's
+    patterns first, as the weights were chosen; then the other languages'."""
+    for kind, pattern in _ASKS_ENGLISH:
+        if pattern.search(question):
+            return kind
+    if _OTHER_SCRIPT.search(question) is None and _LATIN_ASKING.isdisjoint(_WORD.findall(question.casefold())):
+        return None
+    return next((kind for kind, pattern in _ASKS_FOREIGN if pattern.search(question)), None)
 
 
 # -- what a sentence holds ----------------------------------------------------------------------------------------
