@@ -13,25 +13,42 @@ the same run) are what carries over, not the absolute rates.
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 DOCS = ROOT / "docs"
 COLORS = {"qa": "#1f77b4", "bm25s": "#ff7f0e", "tantivy": "#2ca02c", "rank_bm25": "#d62728"}
+DRAWN = {"engine": re.compile(r"engine-\d+[km]-(zipf|real)\.json"), "http": re.compile(r"http-\d+[km]\.json")}
+"""The result files a chart draws: those the commands above write. Others beside them, such as
+`http-1m-3ec74b5.json` (a run at one commit that the README quotes), are kept for the record, not drawn."""
+
+
+def drawn(kind: str, results: Path = RESULTS) -> list[Path]:
+    """The `kind` ("engine" or "http") result files of `results` that a chart draws, by name."""
+    return sorted(path for path in results.glob(f"{kind}-*.json") if DRAWN[kind].fullmatch(path.name))
+
+
+def _pyplot() -> Any:
+    """matplotlib (the bench extra), imported when a chart is drawn, so that `--help` needs nothing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def engines_chart() -> Path | None:
     """Questions per second and p99 latency of each engine, per corpus and size: one group of bars each."""
-    runs = sorted(RESULTS.glob("engine-*.json"))
+    runs = drawn("engine")
     if not runs:
         return None
+    plt = _pyplot()
     loaded = sorted((json.loads(path.read_text()) for path in runs),
                     key=lambda run: (run.get("corpus", "zipf") != "zipf", run["size"]))  # by corpus, then size
     labels = [f"{run.get('corpus', 'zipf')}\n{_size(run['size'])}" for run in loaded]
@@ -63,6 +80,7 @@ def answers_chart() -> Path | None:
     if not answers.exists() or not latency.exists():
         return None
     result, cli = json.loads(answers.read_text()), json.loads(latency.read_text())
+    plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 3.8))
     rates = result["per_second"]
     left.barh(list(rates), list(rates.values()), color=["#1f77b4", "#aec7e8", "#ff7f0e", "#9467bd"])
@@ -84,9 +102,10 @@ def answers_chart() -> Path | None:
 def http_chart() -> Path | None:
     """`qa serve` under load, run by run, for each corpus size measured: questions per second at saturation
     (wrk), and p99 at saturation and at the held rate against the issue's targets (25 ms and 10 ms)."""
-    runs = sorted(RESULTS.glob("http-*.json"))
+    runs = drawn("http")
     if not runs:
         return None
+    plt = _pyplot()
     loaded = sorted((json.loads(path.read_text()) for path in runs), key=lambda report: report["size"])
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 3.8))
     labels, rates, saturated, held = [], [], [], []
@@ -126,14 +145,15 @@ def _size(passages: int) -> str:
     return f"{passages // 1_000_000}M passages" if passages >= 1_000_000 else f"{passages // 1000}k passages"
 
 
-def _save(figure: plt.Figure, name: str) -> Path:
+def _save(figure: Any, name: str) -> Path:
     path = DOCS / name
     figure.savefig(path, dpi=90)
-    plt.close(figure)
+    _pyplot().close(figure)
     return path
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     for made in (engines_chart(), answers_chart(), http_chart()):
         if made:
             print(f"wrote {made.relative_to(ROOT)}")
