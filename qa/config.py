@@ -134,7 +134,7 @@ class Settings(BaseSettings):
         return {**self.index_fingerprint(), "proximity_weight": self.proximity_weight,
                 "proximity_window": self.proximity_window, "sentence_weight": self.sentence_weight}
 
-    # -- HTTP service layers (qa/middleware.py); plain types so `qa serve` can pass them to workers as QA_* ------
+    # -- HTTP service layers (qa/web/limits.py, observability.py); plain types, which qa serve passes on as QA_* --
     max_body_bytes: int = Field(
         1_048_576, ge=1024, le=1_073_741_824, description="Largest request body accepted (bytes); larger is 413. "
         "A full batch (100 questions of 2,000 characters) is well under 1 MiB.")

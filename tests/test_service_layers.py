@@ -1,4 +1,5 @@
-"""The service layers (qa/middleware.py, qa/metrics.py): limits, time budget, CORS, hidden errors, metrics, logs."""
+"""The service layers (qa/web/limits.py, observability.py, metrics.py): limits, time budget, CORS, hidden errors,
+metrics, logs."""
 
 from __future__ import annotations
 
