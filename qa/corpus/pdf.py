@@ -7,8 +7,8 @@ footers are left out (`without_running_lines`). Pages are separated by a blank l
 on); `page_starts[n - 1]` is where page n starts, so `qa.models.page_number` names the page of any offset.
 Metadata: `/Title` (unless it is a file name or an editor's default, as browsers and Word write it: then the first
 line), `/Author`, and the date: a date line under the title (the story's), else `/ModDate`, else `/CreationDate`
-(when the file was saved or printed; an impossible date is ignored with a warning naming the file); a byline under
-the title gives the author the metadata does not.
+(when the file was saved; an impossible date is ignored with a warning naming the file; none for a page a browser
+printed, whose dates are the day it was printed); a byline under the title gives the author the metadata does not.
 """
 
 from __future__ import annotations
@@ -98,6 +98,8 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
             for number in range(first_page, len(texts)):
                 texts[number] = "\n\n".join(paragraph for at, (page, paragraph) in enumerate(placed)
                                             if page == number and at < end)
+    if any(printed):  # printed by a browser: /ModDate is when, not the story's day (a date line may give that)
+        info.pop("date", None)
     if placeholder_author(info.get("author", "")):
         del info["author"]  # "Administrator": a byline in the text may name the author
     if not title:

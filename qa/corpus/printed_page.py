@@ -74,6 +74,23 @@ def headline_in(title: str, paragraphs: list[str]) -> int | None:
     return None
 
 
+_FOOTER_LINK_WORDS = 12
+_FOOTER_LINKS = 8
+
+
+def _footer_start(paragraphs: list[str]) -> int:
+    """Where the copyright footer at the end starts: its copyright line, with what follows it when that is only the
+    footer's links, short lines ("Privacy policy", "Contact us", "Follow us on Facebook and YouTube.");
+    `len(paragraphs)` when the last paragraphs hold no copyright line."""
+    end = len(paragraphs)
+    for at in range(len(paragraphs) - 1, max(-1, len(paragraphs) - 2 - _FOOTER_LINKS), -1):
+        if _FOOTER.match(paragraphs[at].lstrip()):
+            end = at
+        elif len(paragraphs[at].split()) > _FOOTER_LINK_WORDS:
+            break
+    return end
+
+
 _FOOTER = re.compile(r"(?:©|\(c\)|copyright\s+(?:©|\(c\)|\d{4})|.*\ball rights reserved\b)", re.IGNORECASE)
 _ENDS_LIKE_SENTENCE = re.compile(r"(?<![.…])[.:;,][\"'”’)\]]*$")  # a headline may trail off: "'Memories of...'"
 _MIN_LINKS = 2
@@ -86,9 +103,7 @@ def site_tail(paragraphs: list[str], headings: set[str]) -> int:
     (short lines that do not end like a sentence, though they may ask, exclaim or trail off), the related links a
     news page lists under its story. A story that ends in a list of short lines keeps it: no such heading stands
     over them."""
-    end = len(paragraphs)
-    while end and _FOOTER.match(paragraphs[end - 1].lstrip()):
-        end -= 1
+    end = _footer_start(paragraphs)
     start = end
     while start and reads_like_title(paragraphs[start - 1]) and not _ENDS_LIKE_SENTENCE.search(
             paragraphs[start - 1].rstrip()):
