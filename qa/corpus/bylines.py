@@ -234,3 +234,17 @@ def _looks_like_role(text: str) -> bool:
     """"BBC News correspondent", "Senior Editor": a role, said after the name, not the publisher."""
     words = {word.strip(".").lower() for word in text.split()}
     return bool(words & _ROLE_WORDS) or text[:1].islower()
+
+
+def author_name(value: str) -> str:
+    """The name(s) an author field of metadata holds, without the byline word or role around them: a web page's
+    byline element or a front matter `author:` often keeps them ("Por Lucía Fernández", "Автор: Андрей Соколов",
+    "김민수 기자"; trafilatura's "Margaret Ellison; Transport Correspondent" for "Margaret Ellison, Transport
+    Correspondent"). A name alone is returned as it is."""
+    names = [piece.strip() for piece in value.split(";")]
+    kept = [name for name in names if name and not (len(names) > 1 and _looks_like_role(name))]
+    cleaned = []
+    for name in kept:
+        byline = read_byline(name)
+        cleaned.append(byline["author"] if byline is not None and "author" in byline else name)
+    return "; ".join(cleaned) or value
