@@ -46,6 +46,13 @@ ASKING_WORDS = frozenset({
     "сколько", "каков", "какова", "каково", "каковы",  # Russian
     "كم", "متى", "أين", "لماذا", "كيف", "ماذا", "هل",  # Arabic
     "얼마", "얼마나", "어떻게", "언제", "어디", "어디서", "누구", "누가", "왜", "무엇", "무슨", "몇", "어느",  # Korean
+    "ile", "kiedy", "gdzie", "dlaczego",  # Polish
+    "kaç", "kaçta", "nerede", "neden", "nasıl", "hangi",  # Turkish
+    "כמה", "מתי", "איפה", "למה", "איך",  # Hebrew
+    "कितना", "कितनी", "कितने", "कब", "कहाँ", "कहां", "क्यों", "कैसे", "कौन",  # Hindi
+    "bao", "nhiêu", "mấy",  # Vietnamese: bao nhiêu (how many), mấy
+    "berapa", "kapan", "mengapa", "bagaimana", "siapa",  # Indonesian
+    "多少", "几", "为什么", "怎么", "哪里",  # Chinese
 })
 """Words that only ask ("how *many* agreements"): not reported as missing from the articles, since no article
 answers with them and "Not in any article: much" tells the reader nothing. They are still searched where the
