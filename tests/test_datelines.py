@@ -80,3 +80,10 @@ def test_a_byline_without_its_colon_is_one_only_under_a_title() -> None:
 
 def test_a_byline_and_date_after_a_middle_dot() -> None:
     assert read_byline("By Jane Roe · 12 March 2025") == {"author": "Jane Roe", "date": "2025-03-12"}
+
+
+def test_the_words_around_a_bylines_date_are_no_publisher() -> None:
+    assert read_byline("Par Camille Dubois · Publié le 28 août 2024 à 10h30") == {"author": "Camille Dubois",
+                                                                                    "date": "2024-08-28"}
+    assert read_byline("By Jane Roe | Reuters | Updated: June 18, 2021 10:30") == {
+        "author": "Jane Roe", "publisher": "Reuters", "date": "2021-06-18"}

@@ -220,6 +220,8 @@ def _with_rest(found: dict[str, str], rest: str) -> dict[str, str]:
             continue
         if "publisher" in found or piece.endswith(".") or len(piece.split()) > 6:
             continue
+        if dated is not None and (_DATE_PREFIX.fullmatch(piece) or _TIME_SUFFIX.match(piece)):
+            continue  # what was around the date: "Publié le", "à 10h30"
         if separator == "|" or not _looks_like_role(piece):
             found["publisher"] = piece
     return found
