@@ -26,3 +26,14 @@ def test_words_that_only_ask_are_not_reported(lang: str, article: str, question:
     analyzer = make_analyzer(lang)
     held = {token.term for token in analyzer.tokens(article)}
     assert unknown_words(question, analyzer.tokens(question), held.__contains__) == unknown
+
+
+def test_a_korean_word_is_reported_whole_and_not_when_it_asks() -> None:
+    """Korean is searched as pairs of syllables: "얼마였나" ("how much was it") without its stopword 얼마 left the
+    stretch 마였나, half a word, reported as missing."""
+    korean = make_analyzer("ko")
+    held = {token.term for token in korean.tokens("3월 반도체 수출액이 131억 달러로 늘었다.")}
+    question = "반도체 수출액은 얼마였나?"
+    assert unknown_words(question, korean.tokens(question), held.__contains__) == []
+    question = "반도체 수출액은 작년보다 늘었나?"
+    assert unknown_words(question, korean.tokens(question), held.__contains__) == ["작년보다"]

@@ -68,6 +68,20 @@ def _asks(word: str) -> bool:
     return word.casefold() in ASKING_WORDS
 
 
+_HANGUL_RUN = regex.compile(r"\p{Hangul}+")
+_HANGUL_ASKS = regex.compile("|".join(word for word in ASKING_WORDS if regex.fullmatch(r"\p{Hangul}+", word)))
+"""A Korean word that starts with an asking word is one with its ending (얼마*였나*: "how much was it")."""
+
+
+def _hangul_word(question: str, start: int, end: int) -> str:
+    """`question[start:end]` (two characters or more), or, inside a Korean word (written with spaces, searched as
+    pairs of syllables), that whole word: 얼마였나 rather than the stretch 마였나 left when 얼마 is a stopword."""
+    for run in _HANGUL_RUN.finditer(question, max(0, start - 32), end + 32):
+        if run.start() <= start and end <= run.end():
+            return str(run.group())
+    return question[start:end]
+
+
 def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], bool]) -> list[str]:
     """The question's words that no article holds (`held`: whether some passage holds a term), as a reader names
     them, once each, in question order.
@@ -106,8 +120,9 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
             if place >= 0 and place not in covered:
                 stretch.append(place)
                 continue
-            word = _HIRAGANA_EDGES.sub("", question[stretch[0] : stretch[-1] + 1]) if stretch else ""
-            if len(word) >= 2 and not _asks(word):
+            word = _HIRAGANA_EDGES.sub("", _hangul_word(question, stretch[0], stretch[-1] + 1)) if len(
+                stretch) > 1 else ""
+            if len(word) >= 2 and not _asks(word) and not _HANGUL_ASKS.match(word):
                 found.append(word)
             stretch = []
 
