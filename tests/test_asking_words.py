@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.empty import unknown_words
+from qa.answer.empty import said_words, unknown_words
 from qa.lang.analyzers import make_analyzer
+from qa.ranking.analysis import Token
 
 CASES = [  # (language, an article's sentence, a question asking about it, what the articles lack)
     ("tr", "Yeni köprü ile yolculuk 12 dakika sürüyor.", "Yeni köprü ile yolculuk kaç dakika?", []),
@@ -37,3 +38,21 @@ def test_a_korean_word_is_reported_whole_and_not_when_it_asks() -> None:
     assert unknown_words(question, korean.tokens(question), held.__contains__) == []
     question = "반도체 수출액은 작년보다 늘었나?"
     assert unknown_words(question, korean.tokens(question), held.__contains__) == ["작년보다"]
+
+
+@pytest.mark.parametrize(("question", "unknown"), [
+    ("Quando chiude il museo Egizio?", ["chiude", "il", "museo", "Egizio"]),  # read as English: "quando" asks
+    ("Wann fährt der Zug nach Köln?", ["fährt", "der", "Zug", "nach", "Köln"]),
+])
+def test_when_in_other_languages_only_asks(question: str, unknown: list[str]) -> None:
+    english = make_analyzer("en")
+    assert unknown_words(question, english.tokens(question), set().__contains__) == unknown
+
+
+def test_a_question_matching_nothing_is_named_in_whole_runs() -> None:
+    """これは何ですか ("what is this?"): これ is a stopword, and the run was named from its first searched pair on."""
+    japanese = make_analyzer("ja")
+    question = "これは何ですか"
+    assert said_words(question, japanese.tokens(question)) == ["これは何ですか"]
+    pairs = [Token("富士", 0, 2), Token("士山", 1, 3), Token("fuji", 4, 8)]
+    assert said_words("富士山 Fuji", pairs) == ["富士山", "Fuji"]

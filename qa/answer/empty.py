@@ -53,6 +53,14 @@ ASKING_WORDS = frozenset({
     "bao", "nhiêu", "mấy",  # Vietnamese: bao nhiêu (how many), mấy
     "berapa", "kapan", "mengapa", "bagaimana", "siapa",  # Indonesian
     "多少", "几", "为什么", "怎么", "哪里",  # Chinese
+    # when, where, who, why, which in French, German, Spanish, Italian, Portuguese, Dutch and Russian (a short
+    # question may be read as English, whose stopwords they are not); not those that are English words (come, dove)
+    "quand", "où", "pourquoi", "quel", "quelle", "quels", "quelles",
+    "wann", "wo", "wer", "warum", "wieso", "welche", "welcher", "welches",
+    "cuándo", "dónde", "quién", "quiénes", "cuál", "cuáles", "cómo", "qué",
+    "quando", "perché", "quale", "quali", "onde", "quem", "qual", "quais", "porque",
+    "wanneer", "waar", "waarom", "welke",
+    "когда", "где", "кто", "почему", "какой", "какая", "какие",
 })
 """Words that only ask ("how *many* agreements"): not reported as missing from the articles, since no article
 answers with them and "Not in any article: much" tells the reader nothing. They are still searched where the
@@ -144,8 +152,23 @@ def said_words(question: str, tokens: Sequence[Token]) -> list[str]:
         >>> from qa.ranking.analysis import Token
         >>> said_words("富士山 Fuji", [Token("富士", 0, 2), Token("士山", 1, 3), Token("fuji", 4, 8)])
         ['富士山', 'Fuji']
+
+    A run whose first or last pairs were stopwords is still named whole (これは何ですか, not れは何ですか).
     """
-    return list(dict.fromkeys(question[start:end] for start, end in merge_spans(list(tokens))))
+    return list(dict.fromkeys(_whole_run(question, start, end) for start, end in merge_spans(list(tokens))))
+
+
+_CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}ー々]+")
+
+
+def _whole_run(question: str, start: int, end: int) -> str:
+    """`question[start:end]`, or the whole run of Chinese, Japanese or Korean characters it lies in."""
+    if end - start < 2 or not _CJK_RUN.fullmatch(question, start, end):
+        return question[start:end]
+    for run in _CJK_RUN.finditer(question, max(0, start - 64), end + 64):
+        if run.start() <= start and end <= run.end():
+            return str(run.group())
+    return question[start:end]
 
 
 MAX_SUGGESTIONS = 3
