@@ -31,7 +31,7 @@ import typer
 from qa.cli.options import CORPUS_SETTINGS, RANKING_SETTINGS, with_settings
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import CorpusNotFound, NoSpace, QAError, UsageError
+from qa.errors import CorpusNotFound, EmptyCorpus, NoSpace, QAError, UsageError
 from qa.logs import configure_cli_logging
 
 if TYPE_CHECKING:
@@ -223,11 +223,17 @@ def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .
     """Copy articles into the documents folder and index them at once."""
     from qa.collection import Collection
 
-    documents = Collection(settings=settings)
+    try:
+        documents: Collection | None = Collection(settings=settings)
+    except EmptyCorpus:
+        documents = None  # a new folder: begun with the first file that is an article
     failures = 0
     for path in files:
         try:
-            info = documents.add(path)
+            if documents is None:
+                documents, info = Collection.begin(path, settings)
+            else:
+                info = documents.add(path)
         except QAError as error:
             failures += 1
             print(error_line(error), file=sys.stderr)
