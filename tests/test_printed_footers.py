@@ -65,3 +65,19 @@ def test_a_pdf_not_printed_by_a_browser_keeps_its_saved_date() -> None:
     pdf = extract_pdf(dated(styled_pdf([Set(HEADLINE, 18, True), *STORY], title=HEADLINE), "D:20250412093000Z"),
                       "walrus.pdf")
     assert pdf.meta.get("date") == "2025-04-12"
+
+
+def test_a_printed_pages_share_buttons_are_left_out_and_its_dateline_read() -> None:
+    """Under the headline: byline, dateline, then the share buttons on a line of their own, which the dateline's
+    paragraph took in ("Belo Horizonte, 3 de outubro de 2024 Share on Facebook · Share on X · Email"): no date."""
+    lines = [HEADER, Set(HEADLINE, 18, True), Set("By Jane Roe", space=2), Set("Tromsø, 12 April 2025"),
+             Set("Share on Facebook · Share on X · Email"), *STORY, FOOTER]
+    pdf = extract_pdf(dated(styled_pdf(lines, title=PAGE_TITLE), "D:20261203223414+00'00'"), "walrus.pdf")
+    assert pdf.text[pdf.body_start:] == STORY_TEXT
+    assert (pdf.meta.get("author"), pdf.meta.get("date")) == ("Jane Roe", "2025-04-12")
+
+
+def test_a_story_line_about_sharing_stays() -> None:
+    ending = Set("Share prices of the fishing firms rose on the news.")
+    lines = [HEADER, Set(HEADLINE, 18, True), *STORY, ending, FOOTER]
+    assert extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf").text.endswith(ending.text)

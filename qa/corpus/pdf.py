@@ -32,7 +32,7 @@ from qa.corpus.extracted import (
 )
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.corpus.pdf_lines import Line, page_lines
-from qa.corpus.printed_page import browser_print_lines, expand_ligatures, headline_in, site_tail
+from qa.corpus.printed_page import browser_print_lines, expand_ligatures, headline_in, share_bar, site_tail
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -72,6 +72,8 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     printed = [browser_print_lines(lines, number, len(pages)) for number, lines in enumerate(pages, 1)]
     pages = [[line for index, line in enumerate(lines) if index not in drop] for lines, drop in zip(
         pages, printed, strict=True)]
+    if any(printed):  # a web page's share buttons, printed as a line of their own
+        pages = [[line for line in lines if not share_bar(line.text)] for lines in pages]
     pages = without_running_lines(pages)
     usual = _usual_width([line for lines in pages for line in lines])
     # A browser breaks lines after a hyphen of the text and hyphenates no word: its line-end hyphens are the text's.

@@ -58,6 +58,19 @@ def browser_print_lines(lines: list[Line], number: int, count: int) -> set[int]:
     return found
 
 
+_SHARE_ITEM = (r"(?:share(?:\s+(?:this|this\s+article|on\s+\w+|via\s+\w+))?|tweet|e-?mail|print|copy\s+link|save"
+               r"|facebook|twitter|x|whatsapp|linkedin|telegram|reddit|pinterest|messenger|bluesky|threads)")
+_SHARE_BAR = re.compile(rf"\s*{_SHARE_ITEM}(?:\s*[·|•/,:-]?\s*{_SHARE_ITEM})*\s*", re.IGNORECASE)
+
+
+def share_bar(text: str) -> bool:
+    """A line of a printed web page's share buttons ("Share on Facebook · Share on X · Email", "Share: Facebook
+    Twitter WhatsApp"): it names sharing ("share") or two networks or more, and nothing else."""
+    if not _SHARE_BAR.fullmatch(text):
+        return False
+    return "share" in text.casefold() or len(re.findall(_SHARE_ITEM, text, re.IGNORECASE)) >= 2
+
+
 def headline_in(title: str, paragraphs: list[str]) -> int | None:
     """Where, among the first page's paragraphs, the headline of a /Title that names the site after it ("Storm
     hits coast - Daily Wire") stands, when only page furniture comes before it (at most `_MAX_LEAD_WORDS` words);
