@@ -18,7 +18,6 @@ objects `qa ask --json` prints and the HTTP API sends, field for field.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from qa.answer.search import Searcher
 from qa.config import Settings, make_settings
 from qa.dates import parse_date
+from qa.defaults import passage_count
 from qa.errors import InvalidQuestion, InvalidRequest
 from qa.index.build import BuildReport
 from qa.index.folder_change import FolderChange, inside_folder
@@ -103,7 +103,8 @@ class Collection:
         """
         if not isinstance(question, str):
             raise InvalidQuestion(f"the question must be a string, not {type(question).__name__}")
-        top_k, max_per_article = _whole("top_k", top_k), _whole("max_per_article", max_per_article)
+        top_k = None if top_k is None else passage_count("top_k", top_k)
+        max_per_article = None if max_per_article is None else passage_count("max_per_article", max_per_article, 0)
         for name, value in (("source_prefix", source_prefix), ("date_from", date_from), ("date_to", date_to)):
             if value is not None and not isinstance(value, str):
                 raise InvalidRequest(f"{name} must be a string, not {value!r}")
@@ -155,16 +156,6 @@ class Collection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _whole(name: str, value: object) -> int | None:
-    """An option that counts passages as an int (numpy's integers too), or InvalidRequest saying so: `top_k="3"`
-    (read from a config file, say) raised a TypeError from deep inside ("'<=' not supported between ...")."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidRequest(f"{name} must be a whole number, not {value!r}")
-    return int(value)
 
 
 def make_filter(source_prefix: str | None = None, date_from: str | None = None,

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa.defaults import (
@@ -22,9 +22,11 @@ from qa.defaults import (
     PROXIMITY_WEIGHT,
     PROXIMITY_WINDOW,
     SENTENCE_WEIGHT,
+    count_from_text,
     default_index_dir,
+    passage_count,
 )
-from qa.errors import ConfigError
+from qa.errors import ConfigError, InvalidRequest
 
 __all__ = ["MAX_QUESTION_CHARS", "MAX_TOP_K", "PROXIMITY_WEIGHT", "PROXIMITY_WINDOW", "Settings", "get_settings",
            "make_settings"]
@@ -78,6 +80,17 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0, le=10_000, description="Files larger than this (MB) are skipped, "
                                "with a warning: an article is rarely over a few MB, and one huge file would "
                                "otherwise dominate indexing time and memory.")
+
+    @field_validator("top_k", "max_per_article", mode="before")
+    @classmethod
+    def _passage_count(cls, value: object, info: ValidationInfo) -> int:
+        """qa's rule and words for a number of passages (`qa.defaults.passage_count`): QA_TOP_K=0 is told what
+        `--top-k 0`, `top_k=0` and HTTP's `"top_k": 0` are."""
+        name, least = str(info.field_name), 1 if info.field_name == "top_k" else 0
+        try:
+            return count_from_text(name, value, least) if isinstance(value, str) else passage_count(name, value, least)
+        except InvalidRequest as error:
+            raise ValueError(str(error)) from None
 
     @model_validator(mode="after")
     def _overlap_below_length(self) -> Settings:
@@ -174,6 +187,7 @@ def _error_line(error: ValueError) -> str:
         for item in errors():
             message = str(item.get("msg")).removeprefix("Value error, ")  # pydantic's prefix for a validator's
             where = ".".join(str(part) for part in item.get("loc", ()))
-            parts.append(f"{where}: {message}" if where else message)  # a check of several settings: no one name
+            # a check of several settings names no one; a message that names its setting is said as it is
+            parts.append(f"{where}: {message}" if where and not message.startswith(f"{where} ") else message)
         return "invalid setting: " + "; ".join(parts)
     return f"invalid setting: {error}"

@@ -85,11 +85,11 @@ def test_stopword_question_is_answered_empty_with_a_message(client: TestClient) 
 @pytest.mark.parametrize(("request_kwargs", "fragment"), [
     ({"json": {"question": ""}}, "question: the question is empty"),
     ({"json": {"question": "   "}}, "question: the question is empty"),
-    ({"json": {"question": "trade", "top_k": True}}, "top_k: Input should be a valid integer"),
-    ({"json": {"question": "trade", "top_k": "3"}}, "top_k: Input should be a valid integer"),
+    ({"json": {"question": "trade", "top_k": True}}, "top_k must be a whole number from 1 to 100, not True"),
+    ({"json": {"question": "trade", "top_k": "3"}}, "top_k must be a whole number from 1 to 100, not '3'"),
     ({"json": {"question": "x" * 2001}}, "question: the question is 2001 characters long; the limit is 2000"),
-    ({"json": {"question": "trade", "top_k": 0}}, "top_k: Input should be greater than or equal to 1"),
-    ({"json": {"question": "trade", "top_k": 101}}, "top_k: Input should be less than or equal to 100"),
+    ({"json": {"question": "trade", "top_k": 0}}, "top_k must be a whole number from 1 to 100, not 0"),
+    ({"json": {"question": "trade", "top_k": 101}}, "top_k must be a whole number from 1 to 100, not 101"),
     ({"json": {"top_k": 3}}, "question: Field required"),
     ({"content": b"{not json", "headers": {"content-type": "application/json"}}, "JSON decode error"),
 ])
@@ -115,7 +115,7 @@ def test_malformed_json_says_where_in_the_body(client: TestClient, path: str, bo
     ({}, "query.q: Field required"),
     ({"q": ""}, "query.q: the question is empty"),
     ({"q": "   "}, "query.q: the question is empty"),
-    ({"q": "trade", "top_k": "many"}, "query.top_k: Input should be a valid integer"),
+    ({"q": "trade", "top_k": "many"}, "top_k must be a whole number from 1 to 100, not 'many'"),
 ])
 def test_invalid_get_requests_get_422_with_a_message(client: TestClient, params: dict, fragment: str) -> None:
     response = client.get("/ask", params=params)

@@ -49,6 +49,17 @@ def test_the_compiled_chunker_cuts_generated_texts_as_the_rules_do() -> None:
         _assert_same(_generated(seed))
 
 
+def test_the_compiled_chunker_cuts_runs_without_spaces_as_the_rules_do() -> None:
+    """Runs around `LONGEST_WORD` characters (49, 50, 51, 100, 101, 150) among words, spaces and sentence ends: a
+    word every LONGEST_WORD characters in both."""
+    pieces = [c * n for c, n in zip("abcdex", (49, 50, 51, 100, 101, 150), strict=True)] + [
+        "Word", "word.", "Dr.", "\n\n", " ", "It", "\t", "A.", "x" * 3000]
+    for seed in range(400):
+        rng = random.Random(seed)
+        text = "Title\n\n" + "".join(rng.choice(pieces) + rng.choice(["", " ", " "]) for _ in range(rng.randint(0, 60)))
+        _assert_same(Article("x", "x.txt", "Title", text, 7))
+
+
 def test_the_compiled_chunker_cuts_the_bundled_articles_as_the_rules_do() -> None:
     paths = sorted(SEED_DOCUMENTS.glob("*.txt")) + sorted(ARTICLES.rglob("*.txt")) + sorted(MULTILINGUAL.glob("*.md"))
     articles = [article for path in paths for article in parse_file(path.read_bytes(), path.name, path.stem)[0]]

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 import pytest
 
 from qa.config import Settings
-from qa.corpus.chunking import chunk_article
+from qa.corpus.chunking import LONGEST_WORD, chunk_article, count_words, layout
 from qa.corpus.read import read_articles
 from qa.corpus.scan import scan_documents
 from qa.corpus.sentences import split_sentences
@@ -62,6 +63,37 @@ def test_over_long_sentence_is_cut_at_word_boundaries() -> None:
     article = _article("Title\n\n" + " ".join(words) + ".")
     passages = chunk_article(article, chunk_words=10, overlap=0)
     assert [p.text.split() for p in passages] == [words[0:10], words[10:20], words[20:24] + ["w24."]]
+
+
+def test_a_run_without_spaces_is_cut_into_bounded_passages() -> None:
+    """A 2 MB base64 blob was one passage (one "word"); now a word every LONGEST_WORD characters, so a passage is at
+    most chunk_words x LONGEST_WORD characters, each span exact."""
+    alphabet = string.ascii_letters + string.digits + "+/"
+    blob = "".join(alphabet[(i * 7919) % 64] for i in range(2_000_000))
+    text = "Title\n\nThe attachment follows. " + blob + " That was all."
+    passages = chunk_article(_article(text), chunk_words=700, overlap=1)
+    assert len(passages) > 2_000_000 // (700 * LONGEST_WORD)
+    assert max(len(p.text) for p in passages) <= 700 * LONGEST_WORD
+    assert all(text[p.start : p.end] == p.text for p in passages)
+    assert "".join(p.text for p in passages if " " not in p.text) in blob
+    compiled = layout(_article(text), 700, 1, compiled=True)  # the kernel (ASCII) cuts it alike
+    assert compiled.starts.tolist() == [p.start for p in passages]
+    assert compiled.ends.tolist() == [p.end for p in passages]
+    assert count_words("x" * (LONGEST_WORD + 1)) == 2 and count_words("x" * LONGEST_WORD) == 1
+
+
+@pytest.mark.parametrize(("run", "wide", "longest"), [
+    ("東京都の地下鉄" * 100_000, True, 1400),     # Japanese without punctuation: two characters a word
+    ("東京都の地下鉄" * 100_000, False, 1400),    # ...also in an article not analysed as Japanese
+    ("ภาษาไทยเขียนติดกัน" * 50_000, False, 700 * LONGEST_WORD),  # Thai, written without spaces: the cap
+    ("附件：" + "QUJDRA" * 100_000, True, 700 * LONGEST_WORD),  # a blob in a Chinese article: the cap too
+])
+def test_long_runs_of_any_script_are_cut(run: str, wide: bool, longest: int) -> None:
+    text = "Title\n\n" + run
+    passages = chunk_article(_article(text), chunk_words=700, overlap=1, wide=wide)
+    assert len(passages) > 1 and max(len(p.text) for p in passages) == longest
+    assert all(text[p.start : p.end] == p.text for p in passages)
+    assert sum(len(p.text) for p in passages) == len(run)  # nothing lost, nothing repeated (no overlap mid-run)
 
 
 def test_title_only_article_is_one_passage() -> None:

@@ -75,9 +75,21 @@ def test_stopword_question_prints_one_line(corpus_args: list[str], capsys: pytes
     (["ask", "trade", "--documents", "/nonexistent/folder"], 1,
      "qa: error: documents folder not found: /nonexistent/folder (run qa from the folder that holds documents/, "
      "or give --documents DIR or QA_DOCUMENTS)\n"),
-    (["ask", "   "], 1, "qa: error: the question is empty\n"),
+    # A question that cannot be asked is a bad argument: a usage error (exit 2, with the hint), like a bad flag;
+    # it exited 1, as a failure of qa would.
+    (["ask", "   "], 2, "qa: error: the question is empty (see 'qa ask --help')\n"),
+    (["ask", ""], 2, "qa: error: the question is empty (see 'qa ask --help')\n"),
+    (["ask", "x" * 2001], 2,
+     "qa: error: the question is 2001 characters long; the limit is 2000 (see 'qa ask --help')\n"),
+    # --top-k in the words of the Python API, HTTP and MCP (qa.defaults.count_problem), naming the flag
     (["ask", "trade", "--top-k", "0"], 2,
-     "qa: error: Invalid value for '--top-k': Input should be greater than or equal to 1 (see 'qa ask --help')\n"),
+     "qa: error: --top-k must be a whole number from 1 to 100, not 0 (see 'qa ask --help')\n"),
+    (["ask", "trade", "--top-k", "1000000000"], 2,
+     "qa: error: --top-k must be a whole number from 1 to 100, not 1000000000 (see 'qa ask --help')\n"),
+    (["ask", "trade", "--top-k", "2.5"], 2,
+     "qa: error: --top-k must be a whole number from 1 to 100, not '2.5' (see 'qa ask --help')\n"),
+    (["ask", "trade", "--max-per-article", "-1"], 2,
+     "qa: error: --max-per-article must be a whole number from 0 (no limit) to 100, not -1 (see 'qa ask --help')\n"),
     (["ask"], 2, "qa: error: give either a question or --file FILE (see 'qa ask --help')\n"),
     (["ask", "trade", "--date-from", "2024-02-30"], 2,
      "qa: error: Invalid value for '--date-from': '2024-02-30' is not a real date (day is out of range for month)"

@@ -63,8 +63,10 @@ def test_async_filters_and_options(index_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"k": 0}, "Input should be greater than or equal to 1"),
-    ({"k": 101}, "Input should be less than or equal to 100"),
+    ({"k": 0}, "k must be a whole number from 1 to 100, not 0"),  # qa's words (qa.defaults), not pydantic's
+    ({"k": 101}, "k must be a whole number from 1 to 100, not 101"),
+    ({"k": "3"}, "k must be a whole number from 1 to 100, not '3'"),
+    ({"max_per_article": -1}, "max_per_article must be a whole number from 0 (no limit) to 100, not -1"),
     ({"date_from": "2024-02-30"}, "'2024-02-30' is not a real date (day is out of range for month)"),
     ({"date_from": "2024-03-01", "date_to": "2024-01-01"}, "date_from 2024-03-01 is after date_to 2024-01-01"),
     ({"documents": "/nonexistent/articles"}, "documents folder not found: /nonexistent/articles"),

@@ -67,9 +67,9 @@ def test_async_filters_and_options(index_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"similarity_top_k": 0}, "similarity_top_k must be an integer between 1 and 100, not 0"),
-    ({"similarity_top_k": "3"}, "similarity_top_k must be an integer between 1 and 100, not '3'"),
-    ({"max_per_article": -1}, "max_per_article must be an integer between 0 and 100, not -1"),
+    ({"similarity_top_k": 0}, "similarity_top_k must be a whole number from 1 to 100, not 0"),
+    ({"similarity_top_k": "3"}, "similarity_top_k must be a whole number from 1 to 100, not '3'"),
+    ({"max_per_article": -1}, "max_per_article must be a whole number from 0 (no limit) to 100, not -1"),
     ({"date_to": "2024-13-01"}, "'2024-13-01' is not a real date (month must be in 1..12)"),
     ({"documents": "/nonexistent/articles"}, "documents folder not found: /nonexistent/articles"),
     ({"url": "http://127.0.0.1:8000"},

@@ -102,13 +102,13 @@ def test_invalid_questions_and_filters_say_what_to_change(tmp_path: Path) -> Non
     for kwargs, message in [({"question": "  "}, "the question is empty"),
                             ({"question": "x", "date_from": "2024-02-30"},
                              "'2024-02-30' is not a real date (day is out of range for month)"),
-                            ({"question": "x", "top_k": 0}, "top_k must be between 1 and 100, not 0"),
+                            ({"question": "x", "top_k": 0}, "top_k must be a whole number from 1 to 100, not 0"),
                             ({"question": "Shusha", "max_per_article": -1},
-                             "max_per_article must be 0 (no limit) or more, not -1"),
-                            ({"question": "x", "top_k": "3"}, "top_k must be a whole number, not '3'"),
-                            ({"question": "x", "top_k": 2.5}, "top_k must be a whole number, not 2.5"),
+                             "max_per_article must be a whole number from 0 (no limit) to 100, not -1"),
+                            ({"question": "x", "top_k": "3"}, "top_k must be a whole number from 1 to 100, not '3'"),
+                            ({"question": "x", "top_k": 2.5}, "top_k must be a whole number from 1 to 100, not 2.5"),
                             ({"question": "x", "max_per_article": True},
-                             "max_per_article must be a whole number, not True"),
+                             "max_per_article must be a whole number from 0 (no limit) to 100, not True"),
                             ({"question": "merger", "source_prefix": 3}, "source_prefix must be a string, not 3"),
                             ({"question": ["Shusha"]}, "the question must be a string, not list")]:
         with pytest.raises(QAError) as raised:

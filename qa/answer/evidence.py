@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from qa.answer.kinds import asked_kind
 from qa.answer.proximity import pair_contributions
-from qa.answer.sentence import AskedQuestion, asked_kind, best_sentence, holds_kind, read_question
+from qa.answer.sentence import AskedQuestion, best_sentence, holds_kind, read_question
 from qa.index.reader import Index
 from qa.models import ProximityExplanation, Span, TermExplanation
 from qa.ranking.analysis import TextAnalyzer, Token

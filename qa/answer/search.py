@@ -33,8 +33,8 @@ from qa.answer.fast import Window, evidence, warm
 from qa.answer.proximity import RERANK_DEPTH, rerank
 from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.answer.sentence_stage import by_best_sentence, depth
-from qa.defaults import MAX_QUESTION_CHARS, MAX_TOP_K, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, SENTENCE_WEIGHT
-from qa.errors import InvalidQuestion, InvalidRequest
+from qa.defaults import MAX_QUESTION_CHARS, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, SENTENCE_WEIGHT, passage_count
+from qa.errors import InvalidQuestion
 from qa.index.reader import ArticleInfo, Index
 from qa.lang import FolderLanguages
 from qa.models import Answer, BestSentence, Citation, Filter, Passage, QuestionTerm, Span, Suggestion, page_number
@@ -130,8 +130,8 @@ class Searcher:
         passages; an evaluation applies it as `ask` does (`qa.cli.evaluation.run`).
         """
         validate_question(question, top_k)
-        if max_per_article is not None and max_per_article < 0:  # HTTP and the CLI refuse it in their schemas
-            raise InvalidRequest(f"max_per_article must be 0 (no limit) or more, not {max_per_article}")
+        if max_per_article is not None:  # HTTP and the CLI refuse it at their edges, in the same words
+            passage_count("max_per_article", max_per_article, 0)
         index = self.index
         tokens = index.languages.question_tokens(question, known=index.vocab)  # its language(s): qa.lang.folder
         terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
@@ -299,8 +299,7 @@ def validate_question(question: str, top_k: int) -> None:
         raise InvalidQuestion("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
         raise InvalidQuestion(question_too_long(len(question)))
-    if not 1 <= top_k <= MAX_TOP_K:
-        raise InvalidQuestion(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
+    passage_count("top_k", top_k)  # an InvalidRequest in the words every edge uses (qa.defaults)
 
 
 def subject_title(article: ArticleInfo) -> str:

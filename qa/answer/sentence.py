@@ -51,12 +51,12 @@ round 56 -> 65 µs, median 90 -> 101 µs).
 from __future__ import annotations
 
 import math
-import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from qa.answer.kinds import asked_kind, holds_pattern
 from qa.index.reader import Index
 from qa.models import BestSentence
 from qa.ranking.analysis import TextAnalyzer, Token
@@ -199,31 +199,6 @@ def _candidates(found: dict[int, int], count: int) -> list[int]:
     return sorted({near for position in found for near in (position - 1, position, position + 1) if 0 <= near < count})
 
 
-_ASKS = (("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|proportion|share|fraction)\b", re.I)),
-         ("money", re.compile(r"\bhow much\b(?=.*\b(?:cost|costs|money|pay|paid|pays|spend|spent|worth|earn|earned|"
-                              r"price|budget|fund|funding|raise|raised|sell|sold)\b)|\bhow much money\b", re.I)),
-         ("date", re.compile(r"\b(?:when|(?:what|which|in what) (?:year|years|month|day|date|century|decade|era)"
-                             r"|how long ago)\b", re.I)),
-         ("number", re.compile(r"\b(?:how (?:many|much|long|old|far|large|big|tall|high|often|fast)|what (?:percentage"
-                               r"|percent|proportion|number|amount|fraction|size|population))\b", re.I)),
-         ("name", re.compile(r"\b(?:who|whom|whose|where)\b", re.I)))
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-                 "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|"
-                 "thousands?|millions?|billions?|trillions?|dozens?|half|quarter")
-_HOLDS = {"date": re.compile(rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\b\w+(?= century\b)", re.I),
-          "number": re.compile(rf"\b\d[\d.,]*\b|\b(?:{_NUMBER_WORDS})\b", re.I),
-          "money": re.compile(r"[$£€¥]\s?\d|\b\d[\d.,]*\s?(?:dollars|pounds|euros|yen|usd|eur|gbp)\b", re.I),
-          "percent": re.compile(r"\b\d[\d.,]*\s?(?:%|per ?cent\b)", re.I),
-          "name": re.compile(r"(?<=\s)[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*")}
-
-
-def asked_kind(question: str) -> str | None:
-    """What the question asks for, from its wording alone: "percent" (what percentage), "money" (how much did it
-    cost), "date" (when, what year), "number" (how many, how much), "name" (who, where), or None."""
-    return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
-
-
 def holds_kind(index: Index, text: str, start: int, end: int, kind: str, question_terms: Counter[str], *,
                base: int = 0, analyzer: TextAnalyzer | None = None) -> bool:
     """Whether the sentence `text[start:end]` holds a thing of that kind which the question does not already say
@@ -231,9 +206,10 @@ def holds_kind(index: Index, text: str, start: int, end: int, kind: str, questio
     sentence). `base`: as for `best_sentence` (the text must hold the character before the sentence, which the
     patterns look at)."""
     asked = question_terms.keys()
-    for match in _HOLDS[kind].finditer(text, start - base, end - base):
+    analyzer = analyzer or index.analyzer
+    for match in holds_pattern(kind, analyzer.language).finditer(text, start - base, end - base):
         if kind == "name" and match.start() == start - base:
             continue  # every sentence starts with a capital
-        if asked.isdisjoint((analyzer or index.analyzer).terms(match.group())):
+        if asked.isdisjoint(analyzer.terms(match.group())):
             return True
     return False

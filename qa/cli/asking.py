@@ -14,7 +14,7 @@ from qa.answer.search import Searcher, validate_question
 from qa.cli.render import render_answer, use_color
 from qa.collection import Collection, make_filter
 from qa.config import Settings
-from qa.errors import QAError
+from qa.errors import InvalidRequest, QAError, UsageError
 from qa.index import BuildReport
 from qa.models import Filter
 from qa.ranking import loops
@@ -24,11 +24,15 @@ def answer_questions(settings: Settings, question: str | None, file: Path | None
                      source_prefix: str | None, date_from: str | None, date_to: str | None,
                      on_build: Callable[[BuildReport], None], full: bool = False) -> int:
     """Print the answer to `question`, or to every line of `file` (one answer per line, in order: a blank or bad
-    line gets its error in its place). Exit status 1 when the single question could not be asked. `full`: whole
+    line gets its error in its place). A single question that cannot be asked (empty, too long) is a usage error
+    (exit status 2), like a bad flag, raised before any index is opened or built. `full`: whole
     passages rather than each one's best sentence with a line of context."""
     questions = _read_questions(file) if file is not None else [question or ""]
-    if file is None:
-        validate_question(questions[0], settings.top_k)  # before a build: a bad question fails at once
+    if file is None:  # before a build: a bad question fails at once, as a usage error (exit 2) like a bad flag
+        try:
+            validate_question(questions[0], settings.top_k)
+        except InvalidRequest as error:
+            raise UsageError(str(error)) from None
     where = make_filter(source_prefix, date_from, date_to)
     with loops.numpy_only() if file is None else nullcontext():  # one question: no numba (qa.ranking.loops)
         searcher = Collection(settings=settings, progress=True, on_build=on_build).searcher

@@ -21,6 +21,8 @@ import annotated_types
 import typer
 
 from qa.config import Settings, make_settings
+from qa.defaults import MAX_TOP_K, count_from_text
+from qa.errors import InvalidRequest, UsageError
 
 CORPUS = "Corpus and index"
 RANKING = "Ranking"
@@ -34,6 +36,21 @@ PANELS = {"documents": CORPUS, "index_dir": CORPUS, "chunk_words": CORPUS, "chun
 CORPUS_SETTINGS = ("documents", "index_dir", "chunk_words", "chunk_overlap")
 RANKING_SETTINGS = ("k1", "b", "epsilon", "proximity_weight", "proximity_window", "sentence_weight")
 SHOWN_DEFAULTS = {"index_dir": "~/.cache/qa/<folder>-<hash>"}
+COUNTS = {"top_k": 1, "max_per_article": 0}
+"""Settings that count passages, with their least value: read by qa's own rule (`qa.defaults.count_from_text`),
+so `--top-k 0` is refused in the words of the HTTP API and the Python API, as a usage error (exit 2)."""
+
+
+def _count_parser(name: str) -> Callable[[str], int]:
+    flag, least = f"--{name.replace('_', '-')}", COUNTS[name]
+
+    def parse(text: str) -> int:
+        try:
+            return count_from_text(flag, text, least)
+        except InvalidRequest as error:
+            raise UsageError(str(error)) from None
+
+    return parse
 
 
 def setting_option(name: str) -> Any:
@@ -43,6 +60,10 @@ def setting_option(name: str) -> Any:
     shown = str(default).lower() if isinstance(default, bool) else str(default)
     help_text = f"{field.description} (default {shown}; env QA_{name.upper()})"
     bounds: dict[str, Any] = {}
+    if name in COUNTS:  # the range is the rule's, with its message
+        return typer.Option(f"--{name.replace('_', '-')}", help=help_text, show_default=False,
+                            metavar=f"{COUNTS[name]}..{MAX_TOP_K}",
+                            rich_help_panel=PANELS.get(name, SERVICE), parser=_count_parser(name))
     for rule in field.metadata:
         if isinstance(rule, annotated_types.Ge):
             bounds["min"] = rule.ge

@@ -3,9 +3,9 @@
 A big folder's build chunks millions of sentences, and in Python each costs a few microseconds of regular
 expressions, slices and small objects: at 1M passages, 2.7 ms an article, the largest part of `qa index`. Here the
 same rules read the text's bytes once (numba). They are the Python rules step for step (paragraph breaks, sentence
-ends with closing quotes, what may start the next sentence, abbreviations and initials, over-long sentences, the
-balanced cut with its paragraph preference, the overlap), for ASCII text only, where a character is a byte and
-Python's whitespace is ten bytes; any other text is chunked by the Python code, which stays the reference:
+ends with closing quotes, what may start the next sentence, abbreviations and initials, over-long sentences and
+words, the balanced cut with its paragraph preference, the overlap), for ASCII text only, where a character is a
+byte and Python's whitespace is ten bytes; any other text is chunked by the Python code, which stays the reference:
 `tests/test_chunk_kernel.py` compares the two on the bundled articles, BBC News, SQuAD and generated texts full of
 abbreviations, quotes and blank lines.
 """
@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from qa.corpus.chunking import LONGEST_WORD
 from qa.corpus.sentences import ABBREVIATIONS
 
 Array = npt.NDArray[Any]
@@ -48,12 +49,12 @@ for _n, _word in enumerate(sorted(ABBREVIATIONS)):
 def ascii_layout(codes: Array, body_start: int, chunk_words: int, overlap: int) -> tuple[Array, Array, Array, Array]:
     """The units (sentences, or pieces of over-long ones: start and end offsets) and passages (the range of units
     each holds: first, last exclusive) of an ASCII article given as its bytes; `qa.corpus.chunking.layout`."""
-    return _layout(codes, body_start, chunk_words, overlap, _SPACE, _BREAK_SPACE, _TERMINATOR, _CLOSER, _OPENER,
-                   _STRIPPED, _STARTS, _ALPHA, _ABBREVIATIONS, _ABBREVIATION_LENGTHS)
+    return _layout(codes, body_start, chunk_words, overlap, LONGEST_WORD, _SPACE, _BREAK_SPACE, _TERMINATOR, _CLOSER,
+                   _OPENER, _STRIPPED, _STARTS, _ALPHA, _ABBREVIATIONS, _ABBREVIATION_LENGTHS)
 
 
 @njit(cache=True, nogil=True)
-def _layout(c: Array, body_start: int, chunk_words: int, overlap: int, space: Array, break_space: Array,
+def _layout(c: Array, body_start: int, chunk_words: int, overlap: int, longest: int, space: Array, break_space: Array,
             terminator: Array, closer: Array, opener: Array, stripped: Array, starts: Array, alpha: Array,
             abbreviations: Array, abbreviation_lengths: Array) -> tuple[Array, Array, Array, Array]:
     n = c.shape[0]
@@ -162,15 +163,21 @@ def _layout(c: Array, body_start: int, chunk_words: int, overlap: int, space: Ar
                     while s_b > s_a and space[c[s_b - 1]]:
                         s_b -= 1
                     if s_a < s_b:
-                        # the sentence's words (str.split), and its units
+                        # the sentence's words (str.split; a run is a word every `longest` bytes), and its units
                         count = 0
                         inside = False
+                        begun = s_a
                         for p in range(s_a, s_b):
                             if space[c[p]]:
+                                if inside and p - begun > longest:  # a word every `longest` bytes of a run
+                                    count += (p - begun - 1) // longest
                                 inside = False
                             elif not inside:
                                 inside = True
+                                begun = p
                                 count += 1
+                        if inside and s_b - begun > longest:
+                            count += (s_b - begun - 1) // longest
                         pieces = 1 if count <= chunk_words else (count + chunk_words - 1) // chunk_words
                         if n_units + pieces > capacity:
                             capacity = 2 * (n_units + pieces)
@@ -186,25 +193,26 @@ def _layout(c: Array, body_start: int, chunk_words: int, overlap: int, space: Ar
                             n_units += 1
                         else:  # cut at word boundaries into pieces of chunk_words words
                             word = 0
+                            run = 0
                             inside = False
-                            last_end = s_a
                             for p in range(s_a, s_b + 1):
                                 is_space = p == s_b or space[c[p]]
-                                if is_space:
-                                    if inside:
-                                        last_end = p
-                                        if word % chunk_words == 0 or p == s_b:
-                                            u_end[n_units - 1] = last_end
+                                if inside and (is_space or run == longest):  # a word ends at p
+                                    if word % chunk_words == 0 or p == s_b:
+                                        u_end[n_units - 1] = p
                                     inside = False
-                                elif not inside:
-                                    inside = True
-                                    if word % chunk_words == 0:
-                                        u_start[n_units] = p
-                                        u_end[n_units] = p
-                                        u_words[n_units] = min(chunk_words, count - word)
-                                        u_par[n_units] = paragraph
-                                        n_units += 1
-                                    word += 1
+                                if not is_space:
+                                    if not inside:
+                                        inside = True
+                                        run = 0
+                                        if word % chunk_words == 0:
+                                            u_start[n_units] = p
+                                            u_end[n_units] = p
+                                            u_words[n_units] = min(chunk_words, count - word)
+                                            u_par[n_units] = paragraph
+                                            n_units += 1
+                                        word += 1
+                                    run += 1
                     if boundary < 0:
                         break
             if next_cursor >= n and p_end >= n:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.corpus.extracted import Extracted
+from qa.corpus.hangul import misread_as_korean
 from qa.corpus.plain import plain_article
 from qa.corpus.scan import FileRecord, FileStamp, Scan
 from qa.errors import UnreadableFile
@@ -184,10 +185,13 @@ def legacy_text(data: bytes, source: str = "") -> str | None:
     bytes (about) equally well, Windows-1252 is taken when it is one: a short French or German file is read alike by
     several Western code pages, and it is the one such files are written in. (An English file whose only other
     bytes are curly quotes and dashes reads a little better, to charset-normalizer, as a DOS code page: "ōgreen
-    roofsö" for "“green roofs”".)"""
+    roofsö" for "“green roofs”".) A reading in Hangul that shows the signs of Japanese or Chinese bytes read as
+    Korean (`qa.corpus.hangul`) gives way to the others."""
     from charset_normalizer import from_bytes  # loaded only for a file that is not UTF-8
 
     matches = list(from_bytes(data))
+    plausible = [match for match in matches if not misread_as_korean(str(match))]
+    matches = plausible or matches  # a short EUC-JP, Shift JIS or GB2312 title read as Korean
     if not matches:
         return None
     least = min(match.chaos for match in matches)

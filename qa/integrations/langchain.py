@@ -15,10 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr, ValidationInfo, field_validator
 
 from qa.config import MAX_TOP_K
-from qa.integrations.source import Query, Source, ask, metadata, opened, passage_id
+from qa.integrations.source import Query, Source, ask, check_count, metadata, opened, passage_id
 
 try:
     from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -54,6 +54,15 @@ class QARetriever(BaseRetriever):
     max_per_article: int | None = Field(default=None, ge=0, le=MAX_TOP_K)
 
     _source: Source = PrivateAttr()
+
+    @field_validator("k", "max_per_article", mode="before")
+    @classmethod
+    def _passage_count(cls, value: object, info: ValidationInfo) -> object:
+        """qa's rule and words for a number of passages (`qa.defaults.passage_count`), as every interface says
+        them ("k must be a whole number from 1 to 100, not 0"), rather than pydantic's."""
+        if value is not None or info.field_name != "max_per_article":
+            check_count(str(info.field_name), value, 1 if info.field_name == "k" else 0)
+        return value
 
     def model_post_init(self, context: Any, /) -> None:
         """Check the options and open the folder or the server now, so that a wrong path, address or date fails

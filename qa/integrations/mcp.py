@@ -46,7 +46,7 @@ from qa.index.reader import ArticleInfo
 from qa.integrations.remote import RemoteCollection
 from qa.integrations.source import Source
 from qa.models import Answer
-from qa.web.schemas import AskRequest, DocumentChange, DocumentDetail, DocumentIn, problem_message
+from qa.web.schemas import COUNT_ERROR, AskRequest, DocumentChange, DocumentDetail, DocumentIn, problem_message
 from qa.web.views import document_detail
 
 try:
@@ -233,6 +233,8 @@ def _problems(error: ValidationError, arguments: type[BaseModel]) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "arguments"
         if item["type"] == "extra_forbidden":
             problems.append(f"unknown argument '{where}' (the arguments are: {known})")
+        elif item["type"] == COUNT_ERROR:  # the message names the argument itself
+            problems.append(problem_message(item))
         else:
             problems.append(f"{where}: {problem_message(item)}")
     return "; ".join(problems)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from qa.collection import Collection, make_filter
-from qa.config import MAX_TOP_K
+from qa.defaults import passage_count
 from qa.errors import ConfigError, InvalidRequest, QAError
 from qa.integrations.remote import RemoteCollection
 from qa.models import Answer, Passage
@@ -65,9 +65,12 @@ class Query:
 
 
 def check_count(name: str, value: object, least: int) -> None:
-    """`value` is an integer from `least` to `MAX_TOP_K`, or a `ValueError` naming the option."""
-    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= MAX_TOP_K:
-        raise ValueError(f"{name} must be an integer between {least} and {MAX_TOP_K}, not {value!r}")
+    """`value` is a number of passages by qa's rule (`qa.defaults.passage_count`), or a `ValueError` with its
+    message, naming the option."""
+    try:
+        passage_count(name, value, least)
+    except InvalidRequest as error:
+        raise ValueError(str(error)) from None
 
 
 def ask(source: Source, question: str, query: Query) -> list[Passage]:

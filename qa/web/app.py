@@ -37,7 +37,7 @@ from qa.web.fastpath import FastLane
 from qa.web.limits import Limits
 from qa.web.observability import Observability
 from qa.web.routes import ask, documents, page, service
-from qa.web.schemas import problem_message, unknown_field
+from qa.web.schemas import COUNT_ERROR, problem_message, unknown_field
 
 log = logging.getLogger("qa")
 
@@ -100,7 +100,7 @@ def _add_error_handlers(app: FastAPI) -> None:
                 message = unknown_field(str(item.get("loc", ("",))[-1]))
             else:
                 message = problem_message(item)  # qa's words for an empty or long question, as MCP says them
-            problems.append(f"{where}: {message}")
+            problems.append(message if item.get("type") == COUNT_ERROR else f"{where}: {message}")
         details = [{k: v for k, v in item.items() if k in ("loc", "msg", "type")} for item in error.errors()]
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems) or "invalid request",
                                                       "errors": jsonable_encoder(details)})

@@ -8,15 +8,16 @@ character offsets into the article as returned by `GET /documents/{id}` (`text`)
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from qa.answer.search import question_too_long
 from qa.config import MAX_QUESTION_CHARS, MAX_TOP_K
 from qa.dates import parse_date
+from qa.defaults import count_from_text, passage_count
 from qa.errors import InvalidRequest
 from qa.index.live import DOCUMENT_ID_PATTERN, check_document_id
 from qa.models import Filter
@@ -30,15 +31,6 @@ clients can tell before sending. White space is what the handlers' `str.strip` r
 U+001F and U+0085 included), spelt out: the shorthand for it means something else in each regex dialect (JSON
 Schema's ECMA-262, pydantic's Rust regex, Python's), and with it a question of U+001D passed the schema and was then
 refused as empty."""
-
-def _json_integer(value: object) -> object:
-    """JSON Schema's integer: 3 and 3.0 are integers; true and "3" are not (pydantic's lax mode takes both)."""
-    if isinstance(value, bool | str):
-        raise PydanticCustomError("int_type", "Input should be a valid integer")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
 
 def _document_id(value: str) -> str:
     """The handler's own check of an id (`qa.index.live.check_document_id`), with its message."""
@@ -62,8 +54,41 @@ NotBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"
 
 Day = Annotated[str, Field(pattern=ISO_DATE, json_schema_extra={"format": "date"}), AfterValidator(parse_date)]
 
-TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_json_integer)]
-PerArticle = Annotated[int, Field(ge=0, le=MAX_TOP_K), BeforeValidator(_json_integer)]
+COUNT_ERROR = "passage_count"
+"""The type of a validation error whose message is `qa.defaults.count_problem`'s, which names the field itself:
+the HTTP API and the MCP server say it as it is ("top_k must be a whole number from 1 to 100, not 0"), as the
+Python API and the CLI do, rather than after the field's location."""
+
+
+def _count(least: int, text: bool = False) -> Callable[[object, ValidationInfo], int]:
+    """A number of passages checked by qa's own rule (`qa.defaults.passage_count`) before pydantic sees it, so
+    that HTTP and MCP refuse 0, 101, 10**9, 2.5, true or "3" in the Python API's words. JSON Schema's integers: 3
+    and 3.0 are integers, true and "3" are not (pydantic's lax mode takes both); `text`: a URL's query, where every
+    value is text ("3")."""
+
+    def check(value: object, info: ValidationInfo) -> int:
+        if type(value) is int and least <= value <= MAX_TOP_K:  # the common cases, at once (it is per request)
+            return value
+        if text and type(value) is str and 0 < len(value) < 4 and value.isascii() and value.isdigit() \
+                and least <= int(value) <= MAX_TOP_K:
+            return int(value)
+        name = info.field_name or "top_k"
+        try:
+            if text and isinstance(value, str):
+                return count_from_text(name, value, least)
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return passage_count(name, value, least)
+        except InvalidRequest as error:
+            raise PydanticCustomError(COUNT_ERROR, "{reason}", {"reason": str(error)}) from None
+
+    return check
+
+
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_count(1))]
+PerArticle = Annotated[int, Field(ge=0, le=MAX_TOP_K), BeforeValidator(_count(0))]
+QueryTopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_count(1, text=True))]
+QueryPerArticle = Annotated[int, Field(ge=0, le=MAX_TOP_K), BeforeValidator(_count(0, text=True))]
 
 Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK,
                                 description="The question, in plain words.")]
@@ -139,10 +164,10 @@ class AskQuery(BaseModel):
     model_config = _STRICT
 
     q: Question = Field(examples=[_EXAMPLE_QUESTION])
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to return, 1..100 (default 3).")
+    top_k: QueryTopK | None = Field(None, description="Passages to return, 1..100 (default 3).")
     explain: bool = Field(False, description="Add each term's contribution to the scores.")
-    max_per_article: int | None = Field(None, ge=0, le=MAX_TOP_K,
-                                        description="At most this many passages of one article (0: no limit).")
+    max_per_article: QueryPerArticle | None = Field(
+        None, description="At most this many passages of one article (0: no limit).")
     source_prefix: str | None = Field(None, max_length=1000, description="e.g. business/")
     date_from: Day | None = Field(None, description="YYYY-MM-DD, inclusive")
     date_to: Day | None = Field(None, description="YYYY-MM-DD, inclusive")
