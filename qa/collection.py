@@ -28,7 +28,8 @@ from qa.dates import parse_date
 from qa.defaults import passage_count
 from qa.errors import InvalidQuestion, InvalidRequest
 from qa.index.build import BuildReport
-from qa.index.live import LiveIndex
+from qa.index.folder_change import FolderChange, inside_folder
+from qa.index.live import LiveIndex, put_article, upload_target
 from qa.index.reader import ArticleInfo, Index
 from qa.models import Answer, Filter
 
@@ -55,6 +56,25 @@ class Collection:
         self.settings = settings
         self._live = LiveIndex(settings, progress=progress, on_build=on_build, warm=warm)
         self._searcher = Searcher.from_settings(self._live.index, settings)
+
+    @classmethod
+    def begin(cls, path: str | Path, settings: Settings) -> tuple[Collection, ArticleInfo]:
+        """The collection of a documents folder that holds no readable article yet (it cannot be opened: there is
+        nothing to index), begun with the article file at `path`: copied into the folder as `add` does (a file that
+        is not an article qa can index raises `InvalidRequest` and nothing is written), then indexed. What
+        `qa add FILE` does in a new, empty folder."""
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InvalidRequest(f"cannot read {path}: {error.strerror or error}") from None
+        root = settings.documents
+        with FolderChange(root) as change:
+            document_id, suffix = upload_target(path.name)
+            put_article(change, root, inside_folder(root, f"{document_id}{suffix}"), data, None,
+                        settings.max_file_bytes)
+        collection = cls(settings=settings)
+        return collection, collection.index.articles[collection.index.article_number(document_id)]
 
     @property
     def index(self) -> Index:

@@ -46,6 +46,21 @@ ASKING_WORDS = frozenset({
     "сколько", "каков", "какова", "каково", "каковы",  # Russian
     "كم", "متى", "أين", "لماذا", "كيف", "ماذا", "هل",  # Arabic
     "얼마", "얼마나", "어떻게", "언제", "어디", "어디서", "누구", "누가", "왜", "무엇", "무슨", "몇", "어느",  # Korean
+    "ile", "kiedy", "gdzie", "dlaczego",  # Polish
+    "kaç", "kaçta", "nerede", "neden", "nasıl", "hangi",  # Turkish
+    "כמה", "מתי", "איפה", "למה", "איך",  # Hebrew
+    "कितना", "कितनी", "कितने", "कब", "कहाँ", "कहां", "क्यों", "कैसे", "कौन",  # Hindi
+    "bao", "nhiêu", "mấy",  # Vietnamese: bao nhiêu (how many), mấy
+    "berapa", "kapan", "mengapa", "bagaimana", "siapa",  # Indonesian
+    "多少", "几", "为什么", "怎么", "哪里",  # Chinese
+    # when, where, who, why, which in French, German, Spanish, Italian, Portuguese, Dutch and Russian (a short
+    # question may be read as English, whose stopwords they are not); not those that are English words (come, dove)
+    "quand", "où", "pourquoi", "quel", "quelle", "quels", "quelles",
+    "wann", "wo", "wer", "warum", "wieso", "welche", "welcher", "welches",
+    "cuándo", "dónde", "quién", "quiénes", "cuál", "cuáles", "cómo", "qué",
+    "quando", "perché", "quale", "quali", "onde", "quem", "qual", "quais", "porque",
+    "wanneer", "waar", "waarom", "welke",
+    "когда", "где", "кто", "почему", "какой", "какая", "какие",
 })
 """Words that only ask ("how *many* agreements"): not reported as missing from the articles, since no article
 answers with them and "Not in any article: much" tells the reader nothing. They are still searched where the
@@ -59,6 +74,20 @@ is reported without them, and not at all when less than two characters are left.
 
 def _asks(word: str) -> bool:
     return word.casefold() in ASKING_WORDS
+
+
+_HANGUL_RUN = regex.compile(r"\p{Hangul}+")
+_HANGUL_ASKS = regex.compile("|".join(word for word in ASKING_WORDS if regex.fullmatch(r"\p{Hangul}+", word)))
+"""A Korean word that starts with an asking word is one with its ending (얼마*였나*: "how much was it")."""
+
+
+def _hangul_word(question: str, start: int, end: int) -> str:
+    """`question[start:end]` (two characters or more), or, inside a Korean word (written with spaces, searched as
+    pairs of syllables), that whole word: 얼마였나 rather than the stretch 마였나 left when 얼마 is a stopword."""
+    for run in _HANGUL_RUN.finditer(question, max(0, start - 32), end + 32):
+        if run.start() <= start and end <= run.end():
+            return str(run.group())
+    return question[start:end]
 
 
 def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], bool]) -> list[str]:
@@ -99,8 +128,9 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
             if place >= 0 and place not in covered:
                 stretch.append(place)
                 continue
-            word = _HIRAGANA_EDGES.sub("", question[stretch[0] : stretch[-1] + 1]) if stretch else ""
-            if len(word) >= 2 and not _asks(word):
+            word = _HIRAGANA_EDGES.sub("", _hangul_word(question, stretch[0], stretch[-1] + 1)) if len(
+                stretch) > 1 else ""
+            if len(word) >= 2 and not _asks(word) and not _HANGUL_ASKS.match(word):
                 found.append(word)
             stretch = []
 
@@ -122,8 +152,23 @@ def said_words(question: str, tokens: Sequence[Token]) -> list[str]:
         >>> from qa.ranking.analysis import Token
         >>> said_words("富士山 Fuji", [Token("富士", 0, 2), Token("士山", 1, 3), Token("fuji", 4, 8)])
         ['富士山', 'Fuji']
+
+    A run whose first or last pairs were stopwords is still named whole (これは何ですか, not れは何ですか).
     """
-    return list(dict.fromkeys(question[start:end] for start, end in merge_spans(list(tokens))))
+    return list(dict.fromkeys(_whole_run(question, start, end) for start, end in merge_spans(list(tokens))))
+
+
+_CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}ー々]+")
+
+
+def _whole_run(question: str, start: int, end: int) -> str:
+    """`question[start:end]`, or the whole run of Chinese, Japanese or Korean characters it lies in."""
+    if end - start < 2 or not _CJK_RUN.fullmatch(question, start, end):
+        return question[start:end]
+    for run in _CJK_RUN.finditer(question, max(0, start - 64), end + 64):
+        if run.start() <= start and end <= run.end():
+            return str(run.group())
+    return question[start:end]
 
 
 MAX_SUGGESTIONS = 3

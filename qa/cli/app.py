@@ -31,7 +31,7 @@ import typer
 from qa.cli.options import CORPUS_SETTINGS, RANKING_SETTINGS, with_settings
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import CorpusNotFound, NoSpace, QAError, UsageError
+from qa.errors import CorpusNotFound, EmptyCorpus, NoSpace, QAError, UsageError
 from qa.logs import configure_cli_logging
 
 if TYPE_CHECKING:
@@ -113,10 +113,17 @@ def index(shards: Annotated[int | None, typer.Option(help=SHARDS_HELP, min=1, ma
     with skips_named_once():
         report = build_index(settings, progress=True)
     size_mb = folder_size(report.path) / 1e6
-    print(f"indexed {report.articles} articles, {report.passages} passages in {report.seconds:.1f} s "
-          f"({report.articles / max(report.seconds, 1e-9):.0f} files/s); index {size_mb:.1f} MB in {report.path}")
+    rate = report.articles / max(report.seconds, 1e-9)
+    print(f"indexed {counted(report.articles, 'article')}, {counted(report.passages, 'passage')} in "
+          f"{report.seconds:.1f} s ({rate:.{0 if rate >= 10 else 1}f} files/s); index {size_mb:.1f} MB in "
+          f"{report.path}")
     print_skipped(report.skipped)
     return 0
+
+
+def counted(number: int, noun: str) -> str:
+    """"1 article", "2 articles": a count and its noun, in the singular for one."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def skipped_line(skipped: list[SkippedFile]) -> str:
@@ -178,7 +185,8 @@ def serve(ray: Annotated[str | None, typer.Option(
     except BaseException:
         listener.close()
         raise
-    print(f"qa: serving {index.manifest['articles']} articles ({index.manifest['passages']} passages) "
+    print(f"qa: serving {counted(index.manifest['articles'], 'article')} "
+          f"({counted(index.manifest['passages'], 'passage')}) "
           f"on http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr, flush=True)
     del index
     # Workers are separate processes: hand them the settings through the environment they read.
@@ -215,11 +223,17 @@ def add(files: Annotated[list[Path], typer.Argument(help="Article files (.txt, .
     """Copy articles into the documents folder and index them at once."""
     from qa.collection import Collection
 
-    documents = Collection(settings=settings)
+    try:
+        documents: Collection | None = Collection(settings=settings)
+    except EmptyCorpus:
+        documents = None  # a new folder: begun with the first file that is an article
     failures = 0
     for path in files:
         try:
-            info = documents.add(path)
+            if documents is None:
+                documents, info = Collection.begin(path, settings)
+            else:
+                info = documents.add(path)
         except QAError as error:
             failures += 1
             print(error_line(error), file=sys.stderr)
@@ -305,9 +319,9 @@ def mcp(
 def report_build(report: BuildReport) -> None:
     """One line on stderr when a command had to build or update the index first (the folder changed), then each
     file it skipped, once (`skips_named_once` holds back the reader's own warning about it)."""
-    what = (f"qa: {report.changes} ({report.articles} articles, {report.passages} passages) in {report.seconds:.1f} s"
-            if report.changes is not None else
-            f"qa: indexed {report.articles} articles ({report.passages} passages) in {report.seconds:.1f} s")
+    articles, passages = counted(report.articles, "article"), counted(report.passages, "passage")
+    what = (f"qa: {report.changes} ({articles}, {passages}) in {report.seconds:.1f} s"
+            if report.changes is not None else f"qa: indexed {articles} ({passages}) in {report.seconds:.1f} s")
     print(what + (f"; {skipped_line(report.skipped)}:" if report.skipped else ""), file=sys.stderr)
     for skipped in report.skipped:
         print(f"  {skipped.source}: {skipped.reason}", file=sys.stderr)

@@ -35,6 +35,20 @@ _MONTHS = {name: number for number, names in enumerate((  # English, then French
     "november nov novembre noviembre novembro ноября ноя",
     "december dec décembre decembre déc dezember dez diciembre dicembre dezembro декабря дек"), start=1)
     for name in names.split()}
+_MONTHS.update({name: number for number, names in enumerate((  # Polish (genitive), Turkish, Indonesian, Arabic,
+    # Hebrew (with its "in": "בינואר"), Hindi
+    "stycznia ocak يناير ינואר בינואר जनवरी",
+    "lutego şubat subat فبراير פברואר בפברואר फ़रवरी फरवरी",
+    "marca mart maret مارس מרץ במרץ मार्च",
+    "kwietnia nisan أبريل ابريل אפריל באפריל अप्रैल",
+    "maja mayıs mayis مايو מאי במאי मई",
+    "czerwca haziran يونيو יוני ביוני जून",
+    "lipca temmuz يوليو יולי ביולי जुलाई",
+    "sierpnia ağustos agustos agustus أغسطس اغسطس אוגוסט באוגוסט अगस्त",
+    "września wrzesnia eylül eylul سبتمبر ספטמבר בספטמבר सितंबर सितम्बर",
+    "października pazdziernika ekim أكتوبر اكتوبر אוקטובר באוקטובר अक्टूबर",
+    "listopada kasım kasim نوفمبر נובמבר בנובמבר नवंबर नवम्बर",
+    "grudnia aralık aralik desember ديسمبر דצמבר בדצמבר दिसंबर दिसम्बर"), start=1) for name in names.split()})
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|\.)?"  # 1st, 1er (French), 12. (German)
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
@@ -43,6 +57,9 @@ _DATE_FORMS = (
     re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?", re.I),
     re.compile(_DAY + _OF + r"\s+" + _MONTH + _OF + r",?\s+" + _YEAR, re.I),
     re.compile(_MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR, re.I),
+    # Chinese and Japanese "2025年3月19日", Korean "2025년 4월 1일", Vietnamese "ngày 5 tháng 1 năm 2025"
+    re.compile(r"(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]"),
+    re.compile(r"(?:ngày\s+)?(?P<day>\d{1,2})\s+tháng\s+(?P<month>\d{1,2}),?\s+(?:năm\s+)?(?P<year>\d{4})", re.I),
 )
 _WEEKDAY = (r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
             r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
@@ -108,10 +125,24 @@ def read_date_line(line: str) -> str | None:
     if found is None:
         return None
     day, start, end = found
-    prefix = _DATE_PREFIX.match(line[:start])
-    if prefix is None or prefix.end() != start or not _TIME_SUFFIX.match(line[end:]):
+    head = line[:start]
+    place = _PLACE.match(head)
+    if place is not None and _place_name(place.group("place")):
+        head = head[place.end():]  # a dateline: "Köln, 12. März 2025", "Hà Nội, ngày 5 tháng 1 năm 2025"
+    prefix = _DATE_PREFIX.match(head)
+    if prefix is None or prefix.end() != len(head) or not _TIME_SUFFIX.match(line[end:]):
         return None
     return day
+
+
+_PLACE = re.compile(r"^\s*(?P<place>[^\W\d_][^\s,،]*(?:[ \t]+[^\s,،]+){0,3})[ \t]*[,،][ \t]*")
+_PLACE_PARTICLES = frozenset("de da do di del dos das la le el al am an der upon on sur".split())
+
+
+def _place_name(place: str) -> bool:
+    """A place named before a date ("Belo Horizonte", "Rio de Janeiro", "ירושלים"): one to four words, each
+    capitalised (or in a script without capitals) but for particles such as "de"."""
+    return all(word[0].isalpha() and (not word[0].islower() or word in _PLACE_PARTICLES) for word in place.split())
 
 
 def read_byline(line: str, *, under_title: bool = True) -> dict[str, str] | None:
@@ -131,17 +162,49 @@ def read_byline(line: str, *, under_title: bool = True) -> dict[str, str] | None
         if not rest or rest[0] in ",|–—-(/":  # "By Staff Writers" is no one's name either
             return _with_rest({}, rest.lstrip(",|–—-/ ").strip())
     match = _BY.match(line) or (_BY_ELSEWHERE.match(line) if under_title else None)
+    if match is None:
+        match = _labelled(line, under_title)
     if match is not None:
         found = {"author": match.group("names").strip().rstrip(",")}
         rest = match.group("rest").strip()
-        if rest and rest[0] not in ",|–—-(/":
+        if rest and rest[0] not in _AFTER_NAME:
             return None  # "By the end of the year, ..." is a sentence, not a byline
-        return _with_rest(found, rest.lstrip(",|–—-/ ").strip())
+        return _with_rest(found, rest.lstrip(",|–—-/· ").strip())
     pipe = _PIPE.match(line)
     if pipe is not None and _NAME_ONLY.match(pipe.group("name")) and not pipe.group("name").isupper():
         found = {"author": pipe.group("name")}
         return _with_rest(found, pipe.group("publisher"))
     return None
+
+
+_AFTER_NAME = ",|–—-(/·"
+"""What may follow the name in a byline: the date, publisher or role after it ("By Jane Roe · 12 March 2025")."""
+_LABEL = (r"автор|авторы|yazar|muhabir|tác giả|phóng viên|penulis|lewat|लेखक|संवाददाता|بقلم|كتب|مراسل|כתב|מאת"
+          r"|記者|记者|文|撰文|取材")
+_LABELLED = re.compile(rf"^\s*(?i:{_LABEL})[ \t]*(?P<colon>[:：])?[ \t]*(?P<names>[^\W\d_][^\s,|–—·/]*"
+                       rf"(?:[ \t]+[^\W\d_][^\s,|–—·/]*){{0,3}})(?P<rest>.*)$")
+_UNDER_TITLE_LABELS = frozenset("oleh מאת بقلم 记者 記者".split())
+_OLEH = re.compile(r"^\s*(?i:oleh)[ \t]+(?P<names>[^\W\d_][^\s,|–—·/]*(?:[ \t]+[^\W\d_][^\s,|–—·/]*){0,3})"
+                   r"(?P<rest>.*)$")
+_KOREAN = re.compile(r"^\s*(?P<names>[가-힣]{2,4})[ \t]*기자(?P<rest>(?:[ \t]*[,|·/(][^\n]*)?)$")
+"""Korean names the reporter first: "김민수 기자"."""
+
+
+def _labelled(line: str, under_title: bool) -> re.Match[str] | None:
+    """A byline that names its author after a word meaning "author" or "reporter" in another language ("Автор:
+    Андрей Соколов", "Tác giả: Nguyễn Văn Hùng", "記者：佐藤健太", "بقلم يوسف بنعلي"), or before it ("김민수 기자"):
+    with a colon after the word anywhere, without one only under a title (Indonesian "Oleh", Hebrew "מאת", Arabic
+    "بقلم", Chinese "记者" and Korean "기자"). The name's words are capitalised, or in a script without capitals."""
+    match = _LABELLED.match(line) or (_OLEH.match(line) if under_title else None) or (
+        _KOREAN.match(line) if under_title else None)
+    if match is None:
+        return None
+    if "colon" in match.re.groupindex and match.group("colon") is None and (
+            not under_title or line.split()[0].casefold() not in _UNDER_TITLE_LABELS):
+        return None
+    if any(word[0].islower() for word in match.group("names").split()):
+        return None  # "Autor de la novela ...": a sentence
+    return match
 
 
 def _with_rest(found: dict[str, str], rest: str) -> dict[str, str]:
@@ -151,12 +214,14 @@ def _with_rest(found: dict[str, str], rest: str) -> dict[str, str]:
     if dated is not None:
         found["date"] = dated[0]
         rest = f"{rest[: dated[1]]}|{rest[dated[2] :]}"
-    for separator, piece in re.findall(r"(^|\||,|–|—| - )\s*([^|,–—]*)", rest):
+    for separator, piece in re.findall(r"(^|\||,|–|—|·| - )\s*([^|,–—·]*)", rest):
         piece = piece.strip(" -")
         if not piece:
             continue
         if "publisher" in found or piece.endswith(".") or len(piece.split()) > 6:
             continue
+        if dated is not None and (_DATE_PREFIX.fullmatch(piece) or _TIME_SUFFIX.match(piece)):
+            continue  # what was around the date: "Publié le", "à 10h30"
         if separator == "|" or not _looks_like_role(piece):
             found["publisher"] = piece
     return found
@@ -171,3 +236,17 @@ def _looks_like_role(text: str) -> bool:
     """"BBC News correspondent", "Senior Editor": a role, said after the name, not the publisher."""
     words = {word.strip(".").lower() for word in text.split()}
     return bool(words & _ROLE_WORDS) or text[:1].islower()
+
+
+def author_name(value: str) -> str:
+    """The name(s) an author field of metadata holds, without the byline word or role around them: a web page's
+    byline element or a front matter `author:` often keeps them ("Por Lucía Fernández", "Автор: Андрей Соколов",
+    "김민수 기자"; trafilatura's "Margaret Ellison; Transport Correspondent" for "Margaret Ellison, Transport
+    Correspondent"). A name alone is returned as it is."""
+    names = [piece.strip() for piece in value.split(";")]
+    kept = [name for name in names if name and not (len(names) > 1 and _looks_like_role(name))]
+    cleaned = []
+    for name in kept:
+        byline = read_byline(name)
+        cleaned.append(byline["author"] if byline is not None and "author" in byline else name)
+    return "; ".join(cleaned) or value

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from qa.corpus.bylines import find_date, read_byline, read_date_line
+from qa.corpus.bylines import author_name, find_date, read_byline, read_date_line
 from qa.dates import date_prefix
 
 log = logging.getLogger("qa")
@@ -83,7 +83,10 @@ def compose(title: str, paragraphs: list[str]) -> tuple[str, int]:
 
 def checked_meta(meta: dict[str, str], source: str) -> dict[str, str]:
     """`meta` with its date as a real YYYY-MM-DD day; an impossible or unreadable date is left out with a warning
-    naming the file (2024-02-30 is no day: filters and citations would otherwise carry it)."""
+    naming the file (2024-02-30 is no day: filters and citations would otherwise carry it). Its author is the name
+    alone, without a byline word or role around it (`author_name`)."""
+    if meta.get("author"):
+        meta = {**meta, "author": author_name(meta["author"])}
     value = meta.get("date")
     if value is None:
         return meta

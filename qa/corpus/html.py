@@ -131,14 +131,21 @@ def _short_article(trafilatura: Any, data: bytes, document: Any, options: dict[s
 
 
 _BOILERPLATE = re.compile(r"cookie|all rights reserved|privacy (?:policy|notice)|terms (?:of|and) (?:use|service|"
-                          r"conditions)|sign up for|subscribe to|newsletter|javascript", re.I)
-_PROSE_SENTENCE = re.compile(r"(?:\S+\s+){5,}\S*[.!?…][\"'”’)]*(?:\s|$)")
+                          r"conditions)|sign up for|subscribe to|newsletter|javascript"
+                          r"|版权所有|版權所有|著作権|無断転載|저작권", re.I)  # "all rights reserved", "copyright"
+_PROSE_SENTENCE = re.compile(r"(?:\S+\s+){5,}\S*[.!?…।॥؟۔][\"'”’)]*(?:\s|$)")
+_UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_UNSPACED_SENTENCE = re.compile(rf"[{_UNSPACED}][^\s.!?。！？]{{11,}}[。！？｡.!?]|[{_UNSPACED}]{{30}}")
+"""A sentence of a script written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese): 12
+characters or more before its full stop ("。"), or a run of 30 letters (Thai and Lao write no full stop)."""
 
 
 def has_main_text(paragraphs: list[str]) -> bool:
-    """Whether a page has text to read: a sentence of six words or more, ending as sentences do, outside notices
-    about cookies, copyright or newsletters. Navigation, link lists and footers have none."""
-    return any(_PROSE_SENTENCE.search(paragraph) and not _BOILERPLATE.search(paragraph) for paragraph in paragraphs)
+    """Whether a page has text to read: a sentence of six words or more (twelve characters in a script written
+    without spaces), ending as sentences do, outside notices about cookies, copyright or newsletters. Navigation,
+    link lists and footers have none."""
+    return any((_PROSE_SENTENCE.search(paragraph) or _UNSPACED_SENTENCE.search(paragraph))
+               and not _BOILERPLATE.search(paragraph) for paragraph in paragraphs)
 
 
 def _html_title(found: str, tree: Any, first_paragraph: str) -> str:

@@ -7,8 +7,8 @@ footers are left out (`without_running_lines`). Pages are separated by a blank l
 on); `page_starts[n - 1]` is where page n starts, so `qa.models.page_number` names the page of any offset.
 Metadata: `/Title` (unless it is a file name or an editor's default, as browsers and Word write it: then the first
 line), `/Author`, and the date: a date line under the title (the story's), else `/ModDate`, else `/CreationDate`
-(when the file was saved or printed; an impossible date is ignored with a warning naming the file); a byline under
-the title gives the author the metadata does not.
+(when the file was saved; an impossible date is ignored with a warning naming the file; none for a page a browser
+printed, whose dates are the day it was printed); a byline under the title gives the author the metadata does not.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from qa.corpus.extracted import (
 )
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.corpus.pdf_lines import Line, page_lines
-from qa.corpus.printed_page import browser_print_lines, expand_ligatures, headline_in, site_tail
+from qa.corpus.printed_page import browser_print_lines, expand_ligatures, headline_in, share_bar, site_tail
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -72,6 +72,8 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     printed = [browser_print_lines(lines, number, len(pages)) for number, lines in enumerate(pages, 1)]
     pages = [[line for index, line in enumerate(lines) if index not in drop] for lines, drop in zip(
         pages, printed, strict=True)]
+    if any(printed):  # a web page's share buttons, printed as a line of their own
+        pages = [[line for line in lines if not share_bar(line.text)] for lines in pages]
     pages = without_running_lines(pages)
     usual = _usual_width([line for lines in pages for line in lines])
     # A browser breaks lines after a hyphen of the text and hyphenates no word: its line-end hyphens are the text's.
@@ -98,6 +100,8 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
             for number in range(first_page, len(texts)):
                 texts[number] = "\n\n".join(paragraph for at, (page, paragraph) in enumerate(placed)
                                             if page == number and at < end)
+    if any(printed):  # printed by a browser: /ModDate is when, not the story's day (a date line may give that)
+        info.pop("date", None)
     if placeholder_author(info.get("author", "")):
         del info["author"]  # "Administrator": a byline in the text may name the author
     if not title:

@@ -58,6 +58,19 @@ def browser_print_lines(lines: list[Line], number: int, count: int) -> set[int]:
     return found
 
 
+_SHARE_ITEM = (r"(?:share(?:\s+(?:this|this\s+article|on\s+\w+|via\s+\w+))?|tweet|e-?mail|print|copy\s+link|save"
+               r"|facebook|twitter|x|whatsapp|linkedin|telegram|reddit|pinterest|messenger|bluesky|threads)")
+_SHARE_BAR = re.compile(rf"\s*{_SHARE_ITEM}(?:\s*[·|•/,:-]?\s*{_SHARE_ITEM})*\s*", re.IGNORECASE)
+
+
+def share_bar(text: str) -> bool:
+    """A line of a printed web page's share buttons ("Share on Facebook · Share on X · Email", "Share: Facebook
+    Twitter WhatsApp"): it names sharing ("share") or two networks or more, and nothing else."""
+    if not _SHARE_BAR.fullmatch(text):
+        return False
+    return "share" in text.casefold() or len(re.findall(_SHARE_ITEM, text, re.IGNORECASE)) >= 2
+
+
 def headline_in(title: str, paragraphs: list[str]) -> int | None:
     """Where, among the first page's paragraphs, the headline of a /Title that names the site after it ("Storm
     hits coast - Daily Wire") stands, when only page furniture comes before it (at most `_MAX_LEAD_WORDS` words);
@@ -74,6 +87,23 @@ def headline_in(title: str, paragraphs: list[str]) -> int | None:
     return None
 
 
+_FOOTER_LINK_WORDS = 12
+_FOOTER_LINKS = 8
+
+
+def _footer_start(paragraphs: list[str]) -> int:
+    """Where the copyright footer at the end starts: its copyright line, with what follows it when that is only the
+    footer's links, short lines ("Privacy policy", "Contact us", "Follow us on Facebook and YouTube.");
+    `len(paragraphs)` when the last paragraphs hold no copyright line."""
+    end = len(paragraphs)
+    for at in range(len(paragraphs) - 1, max(-1, len(paragraphs) - 2 - _FOOTER_LINKS), -1):
+        if _FOOTER.match(paragraphs[at].lstrip()):
+            end = at
+        elif len(paragraphs[at].split()) > _FOOTER_LINK_WORDS:
+            break
+    return end
+
+
 _FOOTER = re.compile(r"(?:©|\(c\)|copyright\s+(?:©|\(c\)|\d{4})|.*\ball rights reserved\b)", re.IGNORECASE)
 _ENDS_LIKE_SENTENCE = re.compile(r"(?<![.…])[.:;,][\"'”’)\]]*$")  # a headline may trail off: "'Memories of...'"
 _MIN_LINKS = 2
@@ -86,9 +116,7 @@ def site_tail(paragraphs: list[str], headings: set[str]) -> int:
     (short lines that do not end like a sentence, though they may ask, exclaim or trail off), the related links a
     news page lists under its story. A story that ends in a list of short lines keeps it: no such heading stands
     over them."""
-    end = len(paragraphs)
-    while end and _FOOTER.match(paragraphs[end - 1].lstrip()):
-        end -= 1
+    end = _footer_start(paragraphs)
     start = end
     while start and reads_like_title(paragraphs[start - 1]) and not _ENDS_LIKE_SENTENCE.search(
             paragraphs[start - 1].rstrip()):

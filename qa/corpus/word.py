@@ -96,6 +96,9 @@ def _core_properties(document: Any, source: str) -> dict[str, str]:
 
 
 _DCTERMS = "{http://purl.org/dc/terms/}"
+_TEMPLATE_STAMP = "2013-12-23T23:15:00Z"
+"""The created and modified time of python-docx's default template, which every document it makes keeps unless
+the program sets them: the template's day, not the document's."""
 
 
 def _core_date(data: bytes, source: str) -> str | None:
@@ -112,7 +115,7 @@ def _core_date(data: bytes, source: str) -> str | None:
     for name in ("modified", "created"):
         element = core.find(f"{_DCTERMS}{name}")
         value = (element.text or "").strip() if element is not None else ""
-        if not value:
+        if not value or value == _TEMPLATE_STAMP:
             continue
         day = date_prefix(value)
         if day is not None:

@@ -205,17 +205,22 @@ class LanguageAnalyzer(WordCache):
 
     def _analyse_word(self, word: str) -> str:
         normal = _fold(word, self.language)
-        if not normal or (self._stop_key(normal) if self._stop_key is not None else normal) in self.stopwords:
+        if not normal or self._stopword(normal):
             return ""
         if _CJK_CHAR.match(normal):  # a bigram or lone CJK character: its characters are the term
             return normal
         if self._elision is not None:
             normal = self._elision.sub("", normal)
+            if self._stopword(normal):  # "d'un", "c'est", "qu'il", "dell'una": stopwords behind an elision
+                return ""
         if normal[0].isdigit():
             return self._thousands.sub("", normal) if self._thousands is not None else normal
         if not self._stem_loaded:
             self.load_stemmer()
         return self._stem(normal) if self._stem is not None else normal
+
+    def _stopword(self, normal: str) -> bool:
+        return (self._stop_key(normal) if self._stop_key is not None else normal) in self.stopwords
 
     def load_stemmer(self) -> None:
         """Load the Snowball stemmer now (a few milliseconds) rather than on the first new word."""

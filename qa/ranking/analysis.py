@@ -55,11 +55,12 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 QUESTION_WORDS_CACHED = 5_000
 
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
 accents, and the Hebrew, Slovak and Romanian lists that matched nothing, `qa.lang.analyzers`; also the reading of
 files that changed in the same release, which a version records only by each file's stamp and hash: Markdown front
-matter, PDF paragraphs and running headers, older encodings)."""
+matter, PDF paragraphs and running headers, older encodings. 4: French, Italian and Catalan stopwords behind an
+elision, "d'un", "c'est"; and the reading of bylines, datelines and pages in more languages of the same release)."""
 
 
 def load_stopwords() -> frozenset[str]:
