@@ -60,7 +60,9 @@ ANALYZER_VERSION = 4
 accents, and the Hebrew, Slovak and Romanian lists that matched nothing, `qa.lang.analyzers`; also the reading of
 files that changed in the same release, which a version records only by each file's stamp and hash: Markdown front
 matter, PDF paragraphs and running headers, older encodings. 4: French, Italian and Catalan stopwords behind an
-elision, "d'un", "c'est"; and the reading of bylines, datelines and pages in more languages of the same release)."""
+elision, "d'un", "c'est"; and, of the same release, the reading of bylines, datelines and pages in more languages,
+short files in older CJK encodings, and passages bounded in every script: a run without spaces counts as a word
+every 50 characters, `qa.corpus.chunking`)."""
 
 
 def load_stopwords() -> frozenset[str]:
