@@ -83,6 +83,11 @@ class NoSpace(QAError):
         self.what = what
         """What could not be written, said to HTTP clients instead of the path: "documents folder", "index"."""
 
+    def __reduce__(self) -> tuple[type[NoSpace], tuple[Path, str]]:
+        """Pickled with its own arguments: raised in a process of `qa serve --ray` (the writer actor), it reaches
+        the HTTP layer whole (a 507 with `what`), not as an error of the unpickling."""
+        return type(self), (self.path, self.what)
+
 
 class NotWritable(QAError):
     """The documents or index folder cannot be written (read-only file system, permission denied): 403."""
@@ -92,6 +97,9 @@ class NotWritable(QAError):
         self.path = path
         self.what = what
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[NotWritable], tuple[Path, str, str]]:
+        return type(self), (self.path, self.what, self.reason)
 
 
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})

@@ -197,22 +197,33 @@ def serve(ray: Annotated[str | None, typer.Option(
 
 
 def _serve_on_ray(settings: Settings, address: str, shards: int, replicas: int) -> int:
-    """`qa serve --ray`: the sharded index brought up to date with the folder here, then served on the cluster."""
+    """`qa serve --ray`: what can be refused is refused first, in one line (a bad flag, a port in use, no cluster
+    at the address), then the sharded index is brought up to date with the folder here and served on the
+    cluster until Ctrl-C or SIGTERM (exit status 130 or 143, as `qa serve`)."""
     from qa.distributed.store import open_sharded
+    from qa.web.serving import reserve
 
+    if settings.watch:
+        raise UsageError("--watch (QA_WATCH) is not available with --ray: change the folder through POST/PUT/DELETE "
+                         "/documents, or run qa index --shards N and start the service again")
+    host, colon, port = address.rpartition(":")
+    if address != "auto" and not (colon and host and port.isdigit()):
+        raise UsageError(f"--ray takes 'auto' or HOST:PORT (the address `ray start --head` printed), not "
+                         f"'{address}'")
     try:
         from qa.distributed import cluster
     except ImportError as error:
         raise UsageError(f"--ray needs Ray: pip install 'qa[ray]' ({error})") from None
+    reserve(settings.host, settings.port).close()  # in use: said now, not by Serve's proxy after the start-up
+    cluster.check_address(address)
     with skips_named_once():
         report = open_sharded(settings, shards)
     if report is not None:
         print(f"qa: built {shards} shards ({sum(report.passages)} passages) in {report.seconds:.1f} s",
               file=sys.stderr)
     print(f"qa: serving {shards} shards on the Ray cluster at {address} with {replicas} replica(s) on "
-          f"http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr)
-    cluster.serve_on_ray(settings, address, shards, replicas)
-    return 0
+          f"http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr, flush=True)
+    raise Stopped(cluster.serve_on_ray(settings, address, shards, replicas))
 
 
 @app.command()

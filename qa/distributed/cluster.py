@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -34,7 +35,13 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # before Ray reads it: no
 
 import ray  # noqa: E402  (the environment above first)
 from ray import serve  # noqa: E402
-from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError  # noqa: E402
+from ray.exceptions import (  # noqa: E402
+    ActorAlreadyExistsError,
+    ActorUnavailableError,
+    RayActorError,
+    RayTaskError,
+)
+from ray.serve._private.constants import SERVE_CONTROLLER_NAME, SERVE_NAMESPACE  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
 from qa.distributed.collection import ShardedCollection  # noqa: E402
@@ -51,11 +58,28 @@ class ClusterUnavailable(QAError):
     """No Ray cluster answers at the address given (said in one line by the CLI)."""
 
 
+class AlreadyServing(QAError):
+    """Another `qa serve --ray` serves on this cluster (its actors' names are taken)."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(f"another qa server already serves on the Ray cluster at {address} (its actors "
+                         f"{SHARD}N and {WRITER} are in the namespace '{NAMESPACE}'); stop that qa serve --ray "
+                         "first, or start a cluster of its own for this one (ray start --head --port OTHER)")
+        self.address = address
+
+    def __reduce__(self) -> tuple[type[AlreadyServing], tuple[str]]:
+        return type(self), (self.address,)
+
+
 NAMESPACE = "qa"
 SHARD = "qa-shard-"
 WRITER = "qa-writer"
 """Names of the actors in `NAMESPACE` (one sharded index served per Ray cluster)."""
 APP_NAME = "qa"
+PROBE_S = 5.0
+"""How long the address of the cluster may take to accept a connection before qa says nobody answers there."""
+POLL_S = 0.25
+"""How often the start-up looks for Ctrl-C while it waits for actors."""
 SHARD_THREADS = 4
 """Calls one shard actor runs at once (questions from several replicas; a shard's state is swapped whole)."""
 
@@ -89,7 +113,7 @@ class WriterActor:
     def __init__(self, settings: Settings, n_shards: int) -> None:
         self.writer = ShardedWriter(RayShards(shard_handles(n_shards)), settings)
         if ray.get_runtime_context().was_current_actor_reconstructed:  # it may have died half way in a write
-            self.writer.reopen()
+            self.writer.catch_up()
 
     def add_document(self, id: str, title: str, text: str, origin: dict[str, str | None]) -> ArticleInfo:
         return self.writer.add_document(id, title, text, **origin)
@@ -151,8 +175,26 @@ class Ingress:
         return create_app(self.settings, open_served=open_served)
 
 
+def check_address(address: str) -> None:
+    """Refuse, before anything is built or started, an address no Ray cluster answers at: `ray.init` would
+    otherwise retry for minutes, printing Ray's own connection warnings. `auto` is looked up by `ray.init`, which
+    says at once when no cluster runs on this machine."""
+    if address == "auto":
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_S).close()
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise ClusterUnavailable(
+            f"no Ray cluster answers at {address} ({reason[:1].lower()}{reason[1:]}); start one with `ray start "
+            f"--head --port {port} --disable-usage-stats --include-dashboard=false` on that machine, or give the "
+            "address `ray start --head` printed") from None
+
+
 def connect(address: str) -> None:
     """Join the Ray cluster at `address` (`auto`, or the `host:port` of `ray start --head`)."""
+    check_address(address)
     try:
         ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.WARNING, configure_logging=False)
@@ -165,36 +207,130 @@ def shard_handles(n_shards: int) -> list[Any]:
     return [ray.get_actor(f"{SHARD}{n}", namespace=NAMESPACE) for n in range(n_shards)]
 
 
-def start_shards(settings: Settings, n_shards: int) -> list[Any]:
-    """One actor per shard (each opens its shard now); their handles once all are ready."""
-    handles = [ShardActor.options(  # type: ignore[attr-defined]
-        name=f"{SHARD}{n}", max_concurrency=SHARD_THREADS).remote(settings, n_shards, n) for n in range(n_shards)]
-    _get([handle.pid.remote() for handle in handles])  # wait: an unopenable shard fails here
-    return handles
+def _refuse_second_server(address: str) -> None:
+    """One qa server per cluster: its actors have fixed names, and a second one's start or stop would take the
+    first one's app down with it."""
+    try:
+        ray.get_actor(WRITER, namespace=NAMESPACE)
+    except ValueError:
+        return
+    raise AlreadyServing(address)
+
+
+class _Stop:
+    """SIGINT or SIGTERM, noted (never raised inside Ray's calls, where an exception of a signal handler comes
+    out as a SystemError); the start-up looks at it between its steps and while it waits."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum = 0
+
+    def install(self) -> None:
+        """(Again after `ray.init`, which puts its own SIGTERM handler in.)"""
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._note)
+
+    def _note(self, signum: int, _frame: object) -> None:
+        self.signum = self.signum or signum
+        self.event.set()
+
+    def check(self) -> None:
+        if self.event.is_set():
+            raise _Interrupted
+
+
+class _Interrupted(Exception):
+    """The start-up was interrupted (Ctrl-C, SIGTERM): what it started is stopped, and qa exits 130 or 143."""
+
+
+def _wait(refs: list[Any], stop: _Stop) -> list[Any]:
+    """`_get`, looking at `stop` every `POLL_S` while the actors are not ready (a big shard opens for a while)."""
+    while True:
+        stop.check()
+        ready, _ = ray.wait(refs, num_returns=len(refs), timeout=POLL_S)
+        if len(ready) == len(refs):
+            return _get(refs)
+
+
+def start_shards(settings: Settings, n_shards: int, stop: _Stop, actors: list[Any]) -> None:
+    """One actor per shard (each opens its shard now), put into `actors` as they are made; returns once all are
+    ready."""
+    for n in range(n_shards):
+        actors.append(ShardActor.options(  # type: ignore[attr-defined]
+            name=f"{SHARD}{n}", max_concurrency=SHARD_THREADS).remote(settings, n_shards, n))
+    _wait([handle.pid.remote() for handle in actors], stop)  # an unopenable shard fails here
+
+
+def _serve_running() -> bool:
+    """Whether Ray Serve already runs on the cluster (started by another program: then only qa's app is removed
+    at the end, not Serve)."""
+    try:
+        ray.get_actor(SERVE_CONTROLLER_NAME, namespace=SERVE_NAMESPACE)
+    except ValueError:
+        return False
+    return True
 
 
 def serve_on_ray(settings: Settings, address: str, n_shards: int, replicas: int,
-                 started: threading.Event | None = None) -> None:
+                 started: threading.Event | None = None) -> int:
     """Serve the sharded index of `settings.documents` (built by the caller) on the cluster at `address` until
-    SIGINT or SIGTERM; then the app, its proxy and the actors stop."""
-    connect(address)
+    SIGINT or SIGTERM; then the app, its proxy and the actors stop. Returns the signal's number (the caller exits
+    with 128 + it, as `qa serve` does), also when the signal came during the start-up: what was started by then
+    is stopped, and nothing is left on the cluster."""
+    stop = _Stop()
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    stop.install()
+    actors: list[Any] = []
+    ours = {"serve": False, "app": False}
     try:
-        actors = start_shards(settings, n_shards)  # held here: the actors live while this process does
-        writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
-        _get([writer.__ray_ready__.remote()])
-        actors.append(writer)
-        serve.start(http_options={"host": settings.host, "port": settings.port})
-        deployment = Ingress.options(num_replicas=replicas)  # type: ignore[attr-defined]
-        serve.run(deployment.bind(settings, n_shards), name=APP_NAME, route_prefix="/", blocking=False)
+        try:
+            connect(address)
+            stop.install()
+            stop.check()
+            _refuse_second_server(address)
+            start_shards(settings, n_shards, stop, actors)
+            try:
+                writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
+            except ActorAlreadyExistsError:  # a second server that started at the same moment
+                raise AlreadyServing(address) from None
+            actors.append(writer)
+            _wait([writer.__ray_ready__.remote()], stop)
+            ours["serve"] = not _serve_running()
+            serve.start(http_options={"host": settings.host, "port": settings.port})
+            stop.check()
+            deployment = Ingress.options(num_replicas=replicas)  # type: ignore[attr-defined]
+            ours["app"] = True
+            serve.run(deployment.bind(settings, n_shards), name=APP_NAME, route_prefix="/", blocking=False)
+            stop.check()
+        except ActorAlreadyExistsError:
+            raise AlreadyServing(address) from None
+        except _Interrupted:
+            log.info("interrupted during the start-up; stopping what was started")
+            return stop.signum
         if started is not None:
             started.set()
-        stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-        stop.wait()
+        stop.event.wait()
         log.info("stopping the app and %d actors", len(actors))
+        return stop.signum
     finally:
+        stop.install()  # a second Ctrl-C while stopping is noted, not raised half way through the stop
         try:
-            serve.shutdown()  # type: ignore[no-untyped-call]
+            _stop_started(actors, ours)
         finally:
-            ray.shutdown()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+def _stop_started(actors: list[Any], ours: dict[str, bool]) -> None:
+    """Stop what this process started on the cluster, and nothing else (another program's Serve apps stay)."""
+    if not ray.is_initialized():
+        return
+    try:
+        if ours["serve"]:
+            serve.shutdown()  # type: ignore[no-untyped-call]
+        elif ours["app"]:
+            serve.delete(APP_NAME)
+        for actor in actors:
+            ray.kill(actor, no_restart=True)
+    finally:
+        ray.shutdown()

@@ -39,7 +39,7 @@ from qa.distributed.statistics import (
     summary_on_disk,
     version_name,
 )
-from qa.distributed.store import OpenShard, change_shard, open_shard
+from qa.distributed.store import OpenShard, change_shard, commit_shard, discard_version, open_shard
 from qa.errors import DocumentNotFound, IndexFormatError
 from qa.index.reader import ArticleInfo, Index
 from qa.models import Article, Filter, Passage, QuestionTerm
@@ -131,7 +131,11 @@ class Shard:
         return self._state.generation
 
     def reload(self) -> str:
-        """Open everything from disk again (after a failed write): the generation the disk now gives."""
+        """Open everything from disk again (after a failed write): the generation the disk now gives. A version
+        prepared and not committed is removed: the write it was for did not happen."""
+        if self._prepared is not None:
+            discard_version(Path(self._prepared.index.path))
+        self._prepared = None
         self._state = self._from_disk()
         self._staged = self._prepared = None
         return self._state.generation
@@ -252,7 +256,8 @@ class Shard:
         return summary_of(self._state.base)
 
     def prepare(self, added: list[Article], removed: list[str], words: int, first_order: int) -> ShardSummary:
-        """Write the next version of this shard (on disk; still answering from the current one until `switch`)."""
+        """Write the next version of this shard beside the current one (which stays current on disk until
+        `commit`; questions are answered from the current one until `switch`)."""
         folder = Path(self._state.base.index.path).parent
         self._prepared = change_shard(self.settings, folder, self._state.base, added, set(removed), words,
                                       first_order)
@@ -273,6 +278,14 @@ class Shard:
             if version_name(base.index.path) != version:
                 raise IndexFormatError(f"shard {self.number} is at {version_name(base.index.path)}, not {version}")
         self._staged = self._weigh(base, weights, name)
+
+    def commit(self, version: str) -> None:
+        """Make the prepared `version` this shard's current one on disk: once every shard has staged the change,
+        the moment the write is done (a shard that starts again from now on opens it)."""
+        prepared = self._prepared
+        if prepared is None or version_name(prepared.index.path) != version:
+            raise IndexFormatError(f"shard {self.number} has no prepared version {version}")
+        commit_shard(Path(prepared.index.path))
 
     def switch(self, name: str) -> None:
         """Answer from the staged state of generation `name` from now on."""

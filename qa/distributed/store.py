@@ -34,7 +34,7 @@ from qa.distributed.layout import Layout, shard_of
 from qa.errors import EmptyCorpus
 from qa.index.folder import FolderState, file_digest, plan_changes
 from qa.index.reader import Index, load_index
-from qa.index.store import build_lock, current_version, swap_in
+from qa.index.store import build_lock, current_version, make_current, swap_in, write_version
 from qa.index.writer import VersionWriter
 from qa.models import Article, SkippedFile
 from qa.processes import die_with_parent
@@ -164,14 +164,33 @@ def open_shard(folder: Path) -> OpenShard:
     version = current_version(folder)
     if version is None:
         raise FileNotFoundError(f"no index version in {folder}")
-    index = load_index(version)
-    return OpenShard(index, load_array(version / ORDER, mmap=False))
+    return open_version(version)
+
+
+def open_version(version: Path) -> OpenShard:
+    """One version folder of a shard (the current one, or one written by `change_shard` and not yet current)."""
+    return OpenShard(load_index(version), load_array(version / ORDER, mmap=False))
+
+
+def commit_shard(version: Path) -> None:
+    """Make a version written by `change_shard` the shard's current one (the moment a sharded write is on disk)."""
+    folder = version.parent
+    with build_lock(folder):
+        make_current(folder, version)
+
+
+def discard_version(version: Path) -> None:
+    """Remove a version written by `change_shard` that a failed write leaves unused (never the current one)."""
+    if current_version(version.parent) != version:
+        shutil.rmtree(version, ignore_errors=True)
 
 
 def change_shard(settings: Settings, folder: Path, old: OpenShard, added: list[Article], removed: set[str],
                  words: int, first_order: int) -> OpenShard:
     """The next version of one shard: `added` articles (one with the id of an old one replaces it) appended with
-    places `first_order`, `first_order + 1`, ..., and the articles `removed` gone; then opened.
+    places `first_order`, `first_order + 1`, ..., and the articles `removed` gone; then opened. Written beside
+    the current version, which stays current until `commit_shard` (a write that another shard fails leaves the
+    disk as it was: `discard_version`).
 
     What `qa.index.build.update_index` does to one index (kept articles keep their tokens; IDF, lengths and weights
     are recomputed; the version records the added articles' files as they are now on disk and forgets the files of
@@ -209,8 +228,8 @@ def change_shard(settings: Settings, folder: Path, old: OpenShard, added: list[A
             return version.finish(engine, state)
 
     with build_lock(folder):
-        swap_in(folder, write)
-    return open_shard(folder)
+        version, _ = write_version(folder, write)
+    return open_version(version)
 
 
 def _record_on_disk(settings: Settings, state: FolderState, article: Article) -> FileRecord | None:

@@ -9,27 +9,33 @@ ids, file names and replaced files this follows). A write, one at a time:
 
 1. the file is saved and read (a file that cannot be indexed is refused and nothing changes);
 2. the owning shard (`shard_of` the article's id) writes its next version to disk (`Shard.prepare`), with the
-   whole folder's passage length; when the folder is small enough for that length to change, every shard is
-   built again instead, as one index would be rebuilt;
+   whole folder's passage length, beside its current version, which stays current; when the folder is small
+   enough for that length to change, every shard is built again instead, as one index would be rebuilt;
 3. the statistics of the collection are computed again from every shard's figures (`CollectionStatistics`);
-4. every shard stages its passages weighed with them, then every shard switches: the next question, on any
-   replica, is answered from the new statistics.
+4. every shard stages its passages weighed with them; then the owner makes its new version current on disk
+   (`Shard.commit`: the write is done), and every shard switches: the next question, on any replica, is answered
+   from the new statistics.
 
-A failure after step 2 makes every shard open the disk again (`Shard.reload`), so the shards never stay on
-mixed statistics; a shard that dies meanwhile is restarted by Ray and opens the disk too.
+A failure before the commit undoes the write everywhere: the owner removes the version it prepared, every shard
+opens the disk again (`Shard.reload`), and the file goes back as it was (`FolderChange`), so no shard keeps a
+change the others and the folder do not have. A failure after it makes every shard open the disk again, which
+has the change. A shard that dies meanwhile is restarted by Ray and opens the disk too; a writer that dies is
+restarted and catches up with the folder (`catch_up`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from qa.config import Settings
 from qa.corpus.chunking import passage_words
 from qa.distributed.calls import ShardCalls
 from qa.distributed.layout import shard_of
 from qa.distributed.statistics import CollectionStatistics, ShardSummary, generation
-from qa.distributed.store import build_sharded
+from qa.distributed.store import build_sharded, open_sharded
 from qa.errors import DocumentNotFound
 from qa.index.folder_change import FolderChange, inside_folder
 from qa.index.live import (
@@ -54,6 +60,8 @@ class ShardedWriter:
         self.shards = shards
         self.settings = settings
         self._lock = threading.Lock()
+        self._rebuilt = False
+        """Whether the write under way built every shard again (its failure then builds them again)."""
         self._summaries: list[ShardSummary] = shards.each("summary")
 
     # -- what LiveIndex offers --------------------------------------------------------------------------------
@@ -75,7 +83,7 @@ class ShardedWriter:
                 raise DocumentNotFound(f"no document with id '{document_id}'")
             info, size = found
             refuse_feed_record(info)
-            with FolderChange(root) as change:
+            with self._change() as change:
                 delete_article_file(change, root, info)
                 self._apply(shard_of(document_id, self.shards.n_shards), [], [document_id], size)
             return info
@@ -90,7 +98,7 @@ class ShardedWriter:
             previous = self._find(document_id)
             refuse_feed_record(previous[0] if previous else None)
             target = inside_folder(root, f"{document_id}{suffix}")
-            with FolderChange(root) as change:
+            with self._change() as change:
                 article = put_article(change, root, target, data, previous[0] if previous else None,
                                       self.settings.max_file_bytes)
                 replaced = previous if article.id == document_id else self._find(article.id)
@@ -99,6 +107,24 @@ class ShardedWriter:
             found = self._find(article.id)
             assert found is not None
             return found[0]
+
+    @contextmanager
+    def _change(self) -> Iterator[FolderChange]:
+        """`FolderChange` of the documents folder, and, when the write fails after a full build read the changed
+        folder (`_apply`), a build of the folder as it is put back: no shard keeps what the folder lost."""
+        self._rebuilt = False
+        try:
+            with FolderChange(self.settings.documents) as change:
+                yield change
+        except BaseException:
+            if self._rebuilt:
+                log.warning("a write failed after the shards were built again with it; building them again")
+                try:
+                    build_sharded(self.settings, self.shards.n_shards)
+                    self._reload()
+                except Exception as error:  # the writer's restart (`catch_up`) builds them then
+                    log.error("the shards could not be built again (%s); restart qa serve --ray", error)
+            raise
 
     def _find(self, document_id: str) -> tuple[ArticleInfo, int] | None:
         """The article with this id (on the shard its id gives) and the size of its text, if there is one."""
@@ -114,6 +140,7 @@ class ShardedWriter:
         words = self._passage_words(added, [*removed, *(a.id for a in added)], dropped_bytes)
         if words != current:  # the folder crossed the size where its passages get shorter: cut it again
             log.info("the folder's passage length changes (%s -> %s words); rebuilding the shards", current, words)
+            self._rebuilt = True
             build_sharded(self.settings, self.shards.n_shards)
             self._reload()
             return
@@ -125,18 +152,29 @@ class ShardedWriter:
             name = generation(summaries)
             self.shards.gather("stage", [(n, (name, summaries[n].version, statistics.for_shard(n)))
                                          for n in range(self.shards.n_shards)])
-            self.shards.each("switch", name)
+            self.shards.gather("commit", [(owner, (summary.version,))])
         except BaseException:
-            log.warning("a write failed half way; every shard opens the disk again")
-            self._reload()
+            log.warning("a write failed before it was on disk; every shard opens the disk as it was")
+            self._reload()  # the owner removes the version it prepared: no shard has the change
             raise
+        try:
+            self.shards.each("switch", name)
+        except BaseException as error:  # the change is on disk (committed): every shard opens it from there
+            log.warning("a shard failed to switch to a write that is on disk (%s); every shard opens the disk "
+                        "again", error)
+            self._reload()
+            return
         self._summaries = summaries
 
-    def reopen(self) -> None:
-        """Make every shard open the disk again: what a writer restarted after dying in a write does first, so
-        that a version written to disk but not yet switched to is either taken by all shards or by none."""
+    def catch_up(self) -> bool:
+        """Make the sharded index equal to the documents folder again, and every shard open it: what a writer
+        restarted after dying does first. It may have died with a file in the folder and not yet in the index
+        (as a killed `qa` leaves it for the next start), or files may have been changed by hand meanwhile.
+        Whether the index was built again."""
         with self._lock:
+            rebuilt = open_sharded(self.settings, self.shards.n_shards) is not None
             self._reload()
+            return rebuilt
 
     def _reload(self) -> None:
         names = set(self.shards.each("reload"))

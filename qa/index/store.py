@@ -81,6 +81,21 @@ def swap_in(index_dir: Path, write: Callable[[Path], int],
     complete version (under its final name) before CURRENT names it, and raises to refuse it. Whatever fails (an
     error, a refusal, Ctrl-C), the new folder is removed and CURRENT still names the previous version.
     """
+    version, n_passages = write_version(index_dir, write)
+    try:
+        if check is not None:
+            check(version)
+        make_current(index_dir, version)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    return version, n_passages
+
+
+def write_version(index_dir: Path, write: Callable[[Path], int]) -> tuple[Path, int]:
+    """The first half of `swap_in`: a complete version folder beside the current one, which it does not replace
+    (a sharded write makes it current only once every shard has taken the change: `make_current`). Whatever
+    fails, nothing is left."""
     version = index_dir / f"v-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     staging = version.with_name(version.name + ".partial")
     try:
@@ -91,15 +106,13 @@ def swap_in(index_dir: Path, write: Callable[[Path], int],
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    try:
-        if check is not None:
-            check(version)
-        _point_current(index_dir, version.name)
-    except BaseException:
-        shutil.rmtree(version, ignore_errors=True)
-        raise
-    _remove_old_versions(index_dir, keep=version.name)
     return version, n_passages
+
+
+def make_current(index_dir: Path, version: Path) -> None:
+    """The second half of `swap_in`: point CURRENT at `version` (atomically), then remove the older versions."""
+    _point_current(index_dir, version.name)
+    _remove_old_versions(index_dir, keep=version.name)
 
 
 @contextmanager
