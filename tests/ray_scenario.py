@@ -43,17 +43,16 @@ def main(plan_path: str, out_path: str) -> None:
                        check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         log_path = Path(temp) / "serve.log"
         with open(log_path, "w") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "qa", "serve", "--ray", f"127.0.0.1:{GCS_PORT}", "--shards",
-                 str(plan["shards"]), "--replicas", str(plan.get("replicas", 1)), "--documents", plan["documents"],
-                 "--index-dir", plan["index_dir"], "--host", "127.0.0.1", "--port", str(HTTP_PORT)],
-                env=env, stdout=log, stderr=subprocess.STDOUT)
+            server = subprocess.Popen(_serve(plan, HTTP_PORT), env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
                 with httpx.Client(base_url=BASE, timeout=60) as client:
                     out["health"] = _wait(client, server)
                     out["answers"] = [client.get("/ask", params={"q": q, "top_k": plan.get("top_k", 10)}).json()
                                       for q in plan.get("questions", [])]
+                    out["compared"] = [_response(client.request(method, path, **options))
+                                       for method, path, options in plan.get("compare", [])]
                     if plan.get("writes"):
+                        out["second_server"] = _second_server(client, plan, env)
                         out["writes"] = _writes(client, plan)
             finally:
                 server.send_signal(signal.SIGTERM)
@@ -62,7 +61,48 @@ def main(plan_path: str, out_path: str) -> None:
                 except subprocess.TimeoutExpired:
                     server.kill()
         out["serve_log"] = log_path.read_text(errors="replace")[-4000:]
+        if plan.get("writes"):
+            out["interrupted"] = _interrupted(plan, env)
     Path(out_path).write_text(json.dumps(out))
+
+
+def _serve(plan: dict[str, Any], port: int) -> list[str]:
+    return [sys.executable, "-m", "qa", "serve", "--ray", f"127.0.0.1:{GCS_PORT}", "--shards", str(plan["shards"]),
+            "--replicas", str(plan.get("replicas", 1)), "--documents", plan["documents"], "--index-dir",
+            plan["index_dir"], "--host", "127.0.0.1", "--port", str(port)]
+
+
+def _response(response: httpx.Response) -> list[Any]:
+    return [response.status_code, response.json()]
+
+
+def _second_server(client: httpx.Client, plan: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Another `qa serve --ray` on the same cluster (another port) is refused, and the first one still answers."""
+    done = subprocess.run(_serve(plan, HTTP_PORT + 1), env=env, capture_output=True, text=True, timeout=120)
+    return {"exit": done.returncode, "stderr": [line for line in done.stderr.splitlines() if line.startswith("qa:")],
+            "first_still": _response(client.get("/ask", params={"q": "harbour strike", "top_k": 1}))}
+
+
+def _interrupted(plan: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Ctrl-C during a start-up (after `delay` s): qa exits 130 promptly and leaves no actor on the cluster."""
+    import ray
+
+    server = subprocess.Popen(_serve(plan, HTTP_PORT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+    time.sleep(plan.get("interrupt_after", 4))
+    server.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    try:
+        _, stderr = server.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        stderr = "still running 60 s after SIGINT"
+    found = {"exit": server.returncode, "seconds": time.monotonic() - started,
+             "stderr": [line for line in stderr.splitlines() if line.startswith("qa:")]}
+    ray.init(address=f"127.0.0.1:{GCS_PORT}", include_dashboard=False, log_to_driver=False)
+    found["actors"] = ray.util.list_named_actors(all_namespaces=True)
+    ray.shutdown()
+    return found
 
 
 def _wait(client: httpx.Client, server: subprocess.Popen[bytes]) -> Any:
@@ -108,6 +148,10 @@ def _writes(client: httpx.Client, plan: dict[str, Any]) -> dict[str, Any]:
     found["health"] = client.get("/health").json()
     found["document"] = client.get("/documents/ray-second").json()
     found["unauthorised"] = client.post("/documents", json=second).status_code
+    found["bad_upload"] = _response(client.post("/documents", files={"file": ("notes.exe", b"MZ")}, headers=auth))
+    found["unknown_delete"] = _response(client.delete("/documents/nowhere", headers=auth))
+    # a file the killed writer leaves in the folder (or a hand-made change): the restarted writer catches up
+    (Path(plan["documents"]) / "ray-dropped.txt").write_text("Dropped in\n\nThe plimsoll marker was found.\n")
     writer = ray.get_actor("qa-writer", namespace="qa")
     os.kill(ray.get(writer.__ray_call__.remote(lambda self: os.getpid())), signal.SIGKILL)
     third = {"id": "ray-third", "title": "Kelp forest", "text": "Divers mapped the quillop kelp forest."}
@@ -119,6 +163,7 @@ def _writes(client: httpx.Client, plan: dict[str, Any]) -> dict[str, Any]:
             break
         time.sleep(1)
     found["asked_third"] = client.get("/ask", params={"q": "quillop kelp"}).json()
+    found["asked_dropped"] = client.get("/ask", params={"q": "plimsoll marker"}).json()
     ray.shutdown()
     return found
 

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from qa.collection import Collection
+from qa.web.app import create_app
 
 from .conftest import ARTICLES, REPO, TESTS, settings_for, shared_data
+from .sharded_requests import comparable, make_folder, requests
 
 pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[ray]'")
 
@@ -59,20 +62,49 @@ def _expected(collection: Collection, question: str) -> list[dict[str, Any]]:
     return json.loads(json.dumps([dataclasses.asdict(p) for p in answer.passages]))
 
 
+def _plain_responses(collection: Collection, requests: list[Any]) -> list[list[Any]]:
+    """What `qa serve` (the app over one index) answers to each request, as the scenario records it."""
+    with TestClient(create_app(collection.settings, open_served=lambda _settings: collection)) as client:
+        return [list(comparable(*_sent(client, method, path, options))) for method, path, options in requests]
+
+
+def _sent(client: TestClient, method: str, path: str, options: dict[str, Any]) -> tuple[int, Any]:
+    response = client.request(method, path, **options)
+    return response.status_code, response.json()
+
+
 @pytest.mark.slow
 def test_a_killed_shard_loses_nothing(tmp_path: Path) -> None:
-    """Two shards, two replicas over tests/data/articles: answers equal one index's; an added article is
+    """Two shards, two replicas: every request of tests/sharded_requests.py is answered as `qa serve` answers it
+    over one index; a second server on the cluster is refused and the first goes on; an added article is
     answerable at once, still after its shard's process is killed (Ray restarts it, it reopens the disk), and
-    writes go on after, also after the writer's process is killed."""
+    writes go on after the writer's process is killed too (it catches up with a file left in the folder); errors
+    raised in the writer actor arrive as qa's own; Ctrl-C during a start-up exits 130 and leaves no actor."""
     documents = tmp_path / "articles"
-    shutil.copytree(ARTICLES, documents)
+    compared = make_folder(documents)
+    shutil.copytree(ARTICLES, documents / "news")
     questions = ["harbour strike", "energy prices pipeline", "markets"]
-    one = Collection(settings=settings_for(documents, tmp_path / "one-index"))
+    one = Collection(settings=settings_for(documents, tmp_path / "one-index", api_key="scenario-key"))
     expected = [_expected(one, question) for question in questions]
+    sent = requests(compared, [info.id for info in one.documents()][::11], 300)
+    plain = _plain_responses(one, [list(request) for request in sent])
+    auth = {"Authorization": "Bearer scenario-key"}
+    errors = [("POST", "/documents", {"files": {"file": ("notes.exe", b"MZ")}, "headers": auth}),
+              ("DELETE", "/documents/nowhere", {"headers": auth})]
+    with TestClient(create_app(one.settings, open_served=lambda _settings: one)) as client:
+        plain_errors = [list(comparable(*_sent(client, *request))) for request in errors]
     found = _run(tmp_path, {"documents": str(documents), "index_dir": str(tmp_path / "index"), "shards": 2,
-                            "replicas": 2, "questions": questions, "writes": True})
+                            "replicas": 2, "questions": questions, "writes": True, "compare": sent})
     assert found["health"]["articles"] == len(one.documents())
     assert [_passages(answer) for answer in found["answers"]] == expected
+    got = [list(comparable(*response)) for response in found["compared"]]
+    differ = [(request, mine, theirs) for request, mine, theirs in zip(sent, got, plain, strict=True) if mine != theirs]
+    assert not differ, f"{len(differ)} of {len(sent)} differ; the first: {differ[0]}"
+    second = found["second_server"]
+    assert second["exit"] == 1 and second["stderr"][-1].startswith(
+        "qa: error: another qa server already serves on the Ray cluster at 127.0.0.1:6379 (its actors qa-shard-N "
+        "and qa-writer are in the namespace 'qa'); stop that qa serve --ray first"), second
+    assert second["first_still"][0] == 200 and second["first_still"][1]["passages"]
     writes = found["writes"]
     assert writes["added"].get("status") == "indexed", writes["added"]  # on failure: the HTTP status and detail
     assert [p["citation"]["document_id"] for p in writes["asked_added"]["passages"]] == ["ray-added"]
@@ -84,10 +116,16 @@ def test_a_killed_shard_loses_nothing(tmp_path: Path) -> None:
     assert writes["health"]["articles"] == len(one.documents()) + 1
     assert writes["document"]["text"].endswith("The frindle glacier lost ice again.\n")
     assert writes["unauthorised"] == 401
+    assert [writes["bad_upload"], writes["unknown_delete"]] == plain_errors
+    assert plain_errors[0][0] == 422 and plain_errors[1] == [404, {"detail": "no document with id 'nowhere'"}]
     assert writes["third_statuses"][-1] == 201 and set(writes["third_statuses"][:-1]) <= {503}  # writer restarted
     assert [p["citation"]["document_id"] for p in writes["asked_third"]["passages"]] == ["ray-third"]
-    assert found["serve_exit"] == 0
+    assert [p["citation"]["document_id"] for p in writes["asked_dropped"]["passages"]] == ["ray-dropped"]
+    assert found["serve_exit"] == 143  # SIGTERM, as qa serve: 128 + 15
     assert (documents / "ray-second.md").exists() and not (documents / "ray-added.md").exists()
+    interrupted = found["interrupted"]
+    assert interrupted["exit"] == 130 and interrupted["stderr"] == ["qa: interrupted"], interrupted
+    assert interrupted["seconds"] < 15 and interrupted["actors"] == []
 
 
 @pytest.mark.slow

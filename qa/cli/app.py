@@ -215,15 +215,18 @@ def _serve_on_ray(settings: Settings, address: str, shards: int, replicas: int) 
     except ImportError as error:
         raise UsageError(f"--ray needs Ray: pip install 'qa[ray]' ({error})") from None
     reserve(settings.host, settings.port).close()  # in use: said now, not by Serve's proxy after the start-up
-    cluster.check_address(address)
+    cluster.connect(address)  # no cluster there, or another qa server on it: said before anything is built
     with skips_named_once():
         report = open_sharded(settings, shards)
     if report is not None:
         print(f"qa: built {shards} shards ({sum(report.passages)} passages) in {report.seconds:.1f} s",
               file=sys.stderr)
-    print(f"qa: serving {shards} shards on the Ray cluster at {address} with {replicas} replica(s) on "
-          f"http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr, flush=True)
-    raise Stopped(cluster.serve_on_ray(settings, address, shards, replicas))
+
+    def ready() -> None:
+        print(f"qa: serving {shards} shards on the Ray cluster at {address} with {replicas} replica(s) on "
+              f"http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr, flush=True)
+
+    raise Stopped(cluster.serve_on_ray(settings, address, shards, replicas, on_ready=ready))
 
 
 @app.command()

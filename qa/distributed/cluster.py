@@ -28,7 +28,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # before Ray reads it: no usage report leaves the machine
@@ -193,13 +193,24 @@ def check_address(address: str) -> None:
 
 
 def connect(address: str) -> None:
-    """Join the Ray cluster at `address` (`auto`, or the `host:port` of `ray start --head`)."""
+    """Join the Ray cluster at `address` (`auto`, or the `host:port` of `ray start --head`) and refuse it when
+    another qa server serves there, before the caller builds anything. The signal handlers are the caller's again
+    afterwards (`ray.init` puts in its own for SIGTERM), and a Ctrl-C during `ray.init` is raised through them once
+    it returns (not inside Ray's calls, where it comes out as a SystemError)."""
     check_address(address)
+    stop = _Stop()
+    previous = stop.install()
     try:
         ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.WARNING, configure_logging=False)
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise ClusterUnavailable(f"cannot join the Ray cluster at {address}: {error}") from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if stop.signum:
+            signal.raise_signal(stop.signum)
+    _refuse_second_server(address)
 
 
 def shard_handles(n_shards: int) -> list[Any]:
@@ -225,10 +236,9 @@ class _Stop:
         self.event = threading.Event()
         self.signum = 0
 
-    def install(self) -> None:
-        """(Again after `ray.init`, which puts its own SIGTERM handler in.)"""
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, self._note)
+    def install(self) -> dict[int, Any]:
+        """Note SIGINT and SIGTERM from now on; the handlers there were."""
+        return {signum: signal.signal(signum, self._note) for signum in (signal.SIGINT, signal.SIGTERM)}
 
     def _note(self, signum: int, _frame: object) -> None:
         self.signum = self.signum or signum
@@ -272,21 +282,20 @@ def _serve_running() -> bool:
 
 
 def serve_on_ray(settings: Settings, address: str, n_shards: int, replicas: int,
-                 started: threading.Event | None = None) -> int:
-    """Serve the sharded index of `settings.documents` (built by the caller) on the cluster at `address` until
-    SIGINT or SIGTERM; then the app, its proxy and the actors stop. Returns the signal's number (the caller exits
-    with 128 + it, as `qa serve` does), also when the signal came during the start-up: what was started by then
-    is stopped, and nothing is left on the cluster."""
+                 on_ready: Callable[[], None] | None = None) -> int:
+    """Serve the sharded index of `settings.documents` (built by the caller) on the cluster at `address` (joined
+    by `connect` first, unless the caller did) until SIGINT or SIGTERM; then the app, its proxy and the actors
+    stop. `on_ready` is called once the app answers. Returns the signal's number (the caller exits with 128 + it,
+    as `qa serve` does), also when the signal came during the start-up: what was started by then is stopped, and
+    nothing is left on the cluster."""
+    if not ray.is_initialized():
+        connect(address)
     stop = _Stop()
-    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    stop.install()
+    previous = stop.install()
     actors: list[Any] = []
     ours = {"serve": False, "app": False}
     try:
         try:
-            connect(address)
-            stop.install()
-            stop.check()
             _refuse_second_server(address)
             start_shards(settings, n_shards, stop, actors)
             try:
@@ -307,8 +316,8 @@ def serve_on_ray(settings: Settings, address: str, n_shards: int, replicas: int,
         except _Interrupted:
             log.info("interrupted during the start-up; stopping what was started")
             return stop.signum
-        if started is not None:
-            started.set()
+        if on_ready is not None:
+            on_ready()
         stop.event.wait()
         log.info("stopping the app and %d actors", len(actors))
         return stop.signum

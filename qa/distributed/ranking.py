@@ -50,6 +50,7 @@ from qa.answer.search import (
 )
 from qa.answer.sentence_stage import by_best_sentence, depth
 from qa.config import Settings
+from qa.defaults import passage_count
 from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
 from qa.errors import Unavailable
@@ -143,6 +144,8 @@ class ShardedSearcher:
         """What `Searcher.ask` answers over one index of the whole collection."""
         started = time.perf_counter()
         validate_question(question, top_k)
+        if max_per_article is not None:  # as `Searcher.rank` refuses it, in the words every edge uses
+            passage_count("max_per_article", max_per_article, 0)
         deadline = started + ATTEMPTS_S
         while True:
             try:
