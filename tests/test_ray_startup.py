@@ -31,6 +31,13 @@ def test_watch_is_refused_with_ray(tmp_path: Path, capsys: pytest.CaptureFixture
     assert not (tmp_path / "index").exists()
 
 
+def test_workers_are_refused_with_ray(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Replicas are what --ray has instead: --workers would be ignored without a word."""
+    assert main(_serve(tmp_path, "--ray", f"127.0.0.1:{free_port()}", "--workers", "4")) == 2
+    assert capsys.readouterr().err == ("qa: error: --workers (QA_WORKERS) is for qa serve on one machine; with "
+                                       "--ray, give --replicas N (see 'qa serve --help')\n")
+
+
 @pytest.mark.parametrize("address", ["6379", "127.0.0.1", "127.0.0.1:port", ":6379"])
 def test_an_address_that_is_not_one(tmp_path: Path, capsys: pytest.CaptureFixture[str], address: str) -> None:
     assert main(_serve(tmp_path, "--ray", address)) == 2

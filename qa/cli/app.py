@@ -206,6 +206,8 @@ def _serve_on_ray(settings: Settings, address: str, shards: int, replicas: int) 
     if settings.watch:
         raise UsageError("--watch (QA_WATCH) is not available with --ray: change the folder through POST/PUT/DELETE "
                          "/documents, or run qa index --shards N and start the service again")
+    if "workers" in settings.model_fields_set:
+        raise UsageError("--workers (QA_WORKERS) is for qa serve on one machine; with --ray, give --replicas N")
     host, colon, port = address.rpartition(":")
     if address != "auto" and not (colon and host and port.isdigit()):
         raise UsageError(f"--ray takes 'auto' or HOST:PORT (the address `ray start --head` printed), not "
