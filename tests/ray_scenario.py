@@ -63,6 +63,7 @@ def main(plan_path: str, out_path: str) -> None:
         out["serve_log"] = log_path.read_text(errors="replace")[-4000:]
         if plan.get("writes"):
             out["interrupted"] = _interrupted(plan, env)
+            out["serve_elsewhere"] = _serve_elsewhere(plan, env)
     Path(out_path).write_text(json.dumps(out))
 
 
@@ -101,6 +102,32 @@ def _interrupted(plan: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
              "stderr": [line for line in stderr.splitlines() if line.startswith("qa:")]}
     ray.init(address=f"127.0.0.1:{GCS_PORT}", include_dashboard=False, log_to_driver=False)
     found["actors"] = ray.util.list_named_actors(all_namespaces=True)
+    ray.shutdown()
+    return found
+
+
+def _serve_elsewhere(plan: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Ray Serve already runs (started by another program, or left by a killed qa) with its proxy on another
+    port: qa refuses to start, naming it; given that port (which the proxy holds), qa serves there, and on
+    SIGTERM removes its app and actors but leaves that Serve running."""
+    import ray
+    from ray import serve
+
+    other = HTTP_PORT + 5
+    ray.init(address=f"127.0.0.1:{GCS_PORT}", include_dashboard=False, log_to_driver=False)
+    serve.start(http_options={"host": "127.0.0.1", "port": other})
+    refused = subprocess.run(_serve(plan, HTTP_PORT), env=env, capture_output=True, text=True, timeout=120)
+    found: dict[str, Any] = {"exit": refused.returncode,
+                             "stderr": [line for line in refused.stderr.splitlines() if line.startswith("qa:")]}
+    server = subprocess.Popen(_serve(plan, other), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with httpx.Client(base_url=f"http://127.0.0.1:{other}", timeout=60) as client:
+        found["health"] = _wait(client, server)["articles"]
+    server.send_signal(signal.SIGTERM)
+    found["stopped"] = server.wait(60)
+    found["actors"] = [actor for actor in ray.util.list_named_actors(all_namespaces=True)
+                       if actor["namespace"] == "qa"]
+    found["serve_still"] = ray.get_actor("SERVE_CONTROLLER_ACTOR", namespace="serve") is not None
+    serve.shutdown()
     ray.shutdown()
     return found
 

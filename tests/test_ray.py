@@ -126,6 +126,13 @@ def test_a_killed_shard_loses_nothing(tmp_path: Path) -> None:
     interrupted = found["interrupted"]
     assert interrupted["exit"] == 130 and interrupted["stderr"] == ["qa: interrupted"], interrupted
     assert interrupted["seconds"] < 15 and interrupted["actors"] == []
+    elsewhere = found["serve_elsewhere"]
+    assert elsewhere["exit"] == 1 and elsewhere["stderr"] == [
+        "qa: error: Ray Serve already runs on this cluster with its HTTP proxy on 127.0.0.1:8005 (another program's, "
+        "or left by a qa serve --ray that was killed), and serves every app there: give --host 127.0.0.1 --port "
+        "8005, or stop that Serve first (serve.shutdown())"], elsewhere
+    assert elsewhere["health"] == writes["health"]["articles"] + 2  # ray-third and ray-dropped since
+    assert elsewhere["stopped"] == 143 and elsewhere["actors"] == [] and elsewhere["serve_still"]
 
 
 @pytest.mark.slow

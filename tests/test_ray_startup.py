@@ -26,7 +26,7 @@ def _serve(tmp_path: Path, *args: str) -> list[str]:
 def test_watch_is_refused_with_ray(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_serve(tmp_path, "--ray", f"127.0.0.1:{free_port()}", "--watch")) == 2
     assert capsys.readouterr().err == (
-        "qa: error: --watch (QA_WATCH) is not available with --ray: change the folder through POST/PUT/DELETE "
+        "qa: error: --watch (QA_WATCH) is not available with --ray: change the folder through POST and DELETE "
         "/documents, or run qa index --shards N and start the service again (see 'qa serve --help')\n")
     assert not (tmp_path / "index").exists()
 

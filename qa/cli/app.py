@@ -201,10 +201,9 @@ def _serve_on_ray(settings: Settings, address: str, shards: int, replicas: int) 
     at the address), then the sharded index is brought up to date with the folder here and served on the
     cluster until Ctrl-C or SIGTERM (exit status 130 or 143, as `qa serve`)."""
     from qa.distributed.store import open_sharded
-    from qa.web.serving import reserve
 
     if settings.watch:
-        raise UsageError("--watch (QA_WATCH) is not available with --ray: change the folder through POST/PUT/DELETE "
+        raise UsageError("--watch (QA_WATCH) is not available with --ray: change the folder through POST and DELETE "
                          "/documents, or run qa index --shards N and start the service again")
     if "workers" in settings.model_fields_set:
         raise UsageError("--workers (QA_WORKERS) is for qa serve on one machine; with --ray, give --replicas N")
@@ -216,8 +215,7 @@ def _serve_on_ray(settings: Settings, address: str, shards: int, replicas: int) 
         from qa.distributed import cluster
     except ImportError as error:
         raise UsageError(f"--ray needs Ray: pip install 'qa[ray]' ({error})") from None
-    reserve(settings.host, settings.port).close()  # in use: said now, not by Serve's proxy after the start-up
-    cluster.connect(address)  # no cluster there, or another qa server on it: said before anything is built
+    _claim_ray_address(settings, address, cluster)
     with skips_named_once():
         report = open_sharded(settings, shards)
     if report is not None:
@@ -229,6 +227,28 @@ def _serve_on_ray(settings: Settings, address: str, shards: int, replicas: int) 
               f"http://{settings.host}:{settings.port} (API docs at /docs)", file=sys.stderr, flush=True)
 
     raise Stopped(cluster.serve_on_ray(settings, address, shards, replicas, on_ready=ready))
+
+
+def _claim_ray_address(settings: Settings, address: str, cluster: Any) -> None:
+    """Join the cluster (`cluster.connect`: no cluster there, or another qa server on it, said before anything is
+    built) and make sure the app can be served on `--host`/`--port`: the port is free, or Ray Serve's proxy holds
+    it already (left by a `qa serve --ray` that was killed: the app is served there again); a port in use by
+    another program is said as `qa serve` says it, not by Serve's proxy after the start-up, and a Serve whose
+    proxy listens elsewhere is refused (`cluster.check_serve_address`)."""
+    from qa.web.serving import reserve
+
+    try:
+        reserve(settings.host, settings.port).close()
+    except QAError as in_use:
+        try:
+            cluster.connect(address)
+        except QAError:
+            raise in_use from None
+        if cluster.serve_address() != (settings.host, settings.port):
+            raise in_use from None
+        return
+    cluster.connect(address)
+    cluster.check_serve_address(settings)
 
 
 @app.command()

@@ -58,6 +58,10 @@ class ClusterUnavailable(QAError):
     """No Ray cluster answers at the address given (said in one line by the CLI)."""
 
 
+class ServeElsewhere(QAError):
+    """Ray Serve runs on the cluster with its proxy on another address than the one asked for."""
+
+
 class AlreadyServing(QAError):
     """Another `qa serve --ray` serves on this cluster (its actors' names are taken)."""
 
@@ -274,11 +278,29 @@ def start_shards(settings: Settings, n_shards: int, stop: _Stop, actors: list[An
 def _serve_running() -> bool:
     """Whether Ray Serve already runs on the cluster (started by another program: then only qa's app is removed
     at the end, not Serve)."""
+    return serve_address() is not None
+
+
+def serve_address() -> tuple[str, int] | None:
+    """Where the HTTP proxy of the Ray Serve that runs on the cluster listens (None: Serve does not run). Serve
+    keeps the address it was started with: an app added later is served there, whatever it asks."""
     try:
-        ray.get_actor(SERVE_CONTROLLER_NAME, namespace=SERVE_NAMESPACE)
+        controller = ray.get_actor(SERVE_CONTROLLER_NAME, namespace=SERVE_NAMESPACE)
     except ValueError:
-        return False
-    return True
+        return None
+    options: Any = ray.get(controller.get_http_config.remote())
+    return str(options.host), int(options.port)
+
+
+def check_serve_address(settings: Settings) -> None:
+    """Refuse to start when Ray Serve already runs on the cluster with its proxy elsewhere: the app would be
+    served there, not on the address `qa serve --ray` was given and says."""
+    running = serve_address()
+    if running is not None and running != (settings.host, settings.port):
+        host, port = running
+        raise ServeElsewhere(f"Ray Serve already runs on this cluster with its HTTP proxy on {host}:{port} (another "
+                             "program's, or left by a qa serve --ray that was killed), and serves every app there: "
+                             f"give --host {host} --port {port}, or stop that Serve first (serve.shutdown())")
 
 
 def serve_on_ray(settings: Settings, address: str, n_shards: int, replicas: int,
@@ -297,6 +319,7 @@ def serve_on_ray(settings: Settings, address: str, n_shards: int, replicas: int,
     try:
         try:
             _refuse_second_server(address)
+            check_serve_address(settings)
             start_shards(settings, n_shards, stop, actors)
             try:
                 writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
