@@ -4,7 +4,10 @@ an address that is not one, a port in use, an address where no Ray cluster answe
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 
 from qa.cli import main
 
-from .conftest import SEED_DOCUMENTS
+from .conftest import REPO, SEED_DOCUMENTS
 from .test_server import free_port
 
 pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[ray]'")
@@ -67,4 +70,18 @@ def test_the_port_is_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         port = taken.getsockname()[1]
         assert main(_serve(tmp_path, "--ray", f"127.0.0.1:{free_port()}", "--port", str(port))) == 1
     assert capsys.readouterr().err == f"qa: error: cannot listen on 127.0.0.1:{port}: address already in use\n"
+    assert not (tmp_path / "index").exists()
+
+
+def test_auto_without_a_cluster_here(tmp_path: Path) -> None:
+    """`--ray auto` where no `ray start --head` ran (RAY_TMPDIR: a folder of its own, where Ray looks for one):
+    qa's words, naming qa's flags (Ray's own message names an --address flag qa does not have)."""
+    env = {**{name: value for name, value in os.environ.items() if name != "RAY_ADDRESS"},
+           "RAY_TMPDIR": str(tmp_path / "ray")}
+    done = subprocess.run([sys.executable, "-m", "qa", *_serve(tmp_path, "--ray", "auto", "--port", str(free_port()))],
+                          capture_output=True, text=True, env=env, timeout=120, cwd=REPO)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "qa: error: no Ray cluster runs on this machine (--ray auto joins the one `ray start --head` started "
+        "here); start one, or give --ray HOST:PORT")
     assert not (tmp_path / "index").exists()

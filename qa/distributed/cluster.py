@@ -207,7 +207,12 @@ def connect(address: str) -> None:
     try:
         ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.WARNING, configure_logging=False)
-    except (ConnectionError, RuntimeError, ValueError) as error:
+    except ConnectionError as error:
+        if address == "auto":  # Ray's own words name its --address flag, which qa does not have
+            raise ClusterUnavailable("no Ray cluster runs on this machine (--ray auto joins the one `ray start "
+                                     "--head` started here); start one, or give --ray HOST:PORT") from None
+        raise ClusterUnavailable(f"cannot join the Ray cluster at {address}: {error}") from None
+    except (RuntimeError, ValueError) as error:
         raise ClusterUnavailable(f"cannot join the Ray cluster at {address}: {error}") from None
     finally:
         for signum, handler in previous.items():
