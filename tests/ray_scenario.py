@@ -26,6 +26,7 @@ GCS_PORT = 6379
 HTTP_PORT = 8000
 KEY = "scenario-key"
 BASE = f"http://127.0.0.1:{HTTP_PORT}"
+STARTED = time.monotonic()
 
 
 def main(plan_path: str, out_path: str) -> None:
@@ -46,24 +47,33 @@ def main(plan_path: str, out_path: str) -> None:
             server = subprocess.Popen(_serve(plan, HTTP_PORT), env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
                 with httpx.Client(base_url=BASE, timeout=60) as client:
+                    out.setdefault("seconds", {})["health"] = round(time.monotonic() - STARTED, 1)
                     out["health"] = _wait(client, server)
                     out["answers"] = [client.get("/ask", params={"q": q, "top_k": plan.get("top_k", 10)}).json()
                                       for q in plan.get("questions", [])]
+                    out.setdefault("seconds", {})["compared"] = round(time.monotonic() - STARTED, 1)
                     out["compared"] = [_response(client.request(method, path, **options))
                                        for method, path, options in plan.get("compare", [])]
                     if plan.get("writes"):
+                        out.setdefault("seconds", {})["second_server"] = round(time.monotonic() - STARTED, 1)
                         out["second_server"] = _second_server(client, plan, env)
+                        out.setdefault("seconds", {})["writes"] = round(time.monotonic() - STARTED, 1)
                         out["writes"] = _writes(client, plan)
             finally:
                 server.send_signal(signal.SIGTERM)
                 try:
+                    out.setdefault("seconds", {})["serve_exit"] = round(time.monotonic() - STARTED, 1)
                     out["serve_exit"] = server.wait(30)
                 except subprocess.TimeoutExpired:
                     server.kill()
         out["serve_log"] = log_path.read_text(errors="replace")[-4000:]
         if plan.get("writes"):
+            out.setdefault("seconds", {})["interrupted"] = round(time.monotonic() - STARTED, 1)
             out["interrupted"] = _interrupted(plan, env)
+            out.setdefault("seconds", {})["serve_elsewhere"] = round(time.monotonic() - STARTED, 1)
             out["serve_elsewhere"] = _serve_elsewhere(plan, env)
+            out.setdefault("seconds", {})["unopenable"] = round(time.monotonic() - STARTED, 1)
+            out["unopenable"] = _unopenable(plan, env)
     Path(out_path).write_text(json.dumps(out))
 
 
@@ -129,6 +139,31 @@ def _serve_elsewhere(plan: dict[str, Any], env: dict[str, str]) -> dict[str, Any
     found["serve_still"] = ray.get_actor("SERVE_CONTROLLER_ACTOR", namespace="serve") is not None
     serve.shutdown()
     ray.shutdown()
+    return found
+
+
+def _unopenable(plan: dict[str, Any], env: dict[str, str]) -> list[str]:
+    """Shards that cannot open their index (a machine of the cluster that does not see the index folder: here, a
+    folder with no index, which `qa serve --ray` would have built first): the error qa says, and the actors left
+    (in a process of its own, as `qa serve --ray` runs)."""
+    script = f"""
+import json, ray
+from pathlib import Path
+from qa.config import Settings
+from qa.distributed import cluster
+settings = Settings(documents=Path({plan["documents"]!r}), index_dir=Path({plan["index_dir"]!r}) / "elsewhere",
+                    host="127.0.0.1", port={HTTP_PORT})
+try:
+    cluster.serve_on_ray(settings, "127.0.0.1:{GCS_PORT}", 2, 1)
+    found = ["nothing raised"]
+except Exception as error:
+    found = [type(error).__name__, str(error)]
+ray.init(address="127.0.0.1:{GCS_PORT}", include_dashboard=False, log_to_driver=False)
+found.append(str([actor for actor in ray.util.list_named_actors(all_namespaces=True) if actor["namespace"] == "qa"]))
+print(json.dumps(found))
+"""
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    found: list[str] = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else [done.stderr]
     return found
 
 

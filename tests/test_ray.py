@@ -95,6 +95,7 @@ def test_a_killed_shard_loses_nothing(tmp_path: Path) -> None:
         plain_errors = [list(comparable(*_sent(client, *request))) for request in errors]
     found = _run(tmp_path, {"documents": str(documents), "index_dir": str(tmp_path / "index"), "shards": 2,
                             "replicas": 2, "questions": questions, "writes": True, "compare": sent})
+    print("scenario steps began at (s):", found["seconds"])
     assert found["health"]["articles"] == len(one.documents())
     assert [_passages(answer) for answer in found["answers"]] == expected
     got = [list(comparable(*response)) for response in found["compared"]]
@@ -133,6 +134,11 @@ def test_a_killed_shard_loses_nothing(tmp_path: Path) -> None:
         "8005, or stop that Serve first (serve.shutdown())"], elsewhere
     assert elsewhere["health"] == writes["health"]["articles"] + 2  # ray-third and ray-dropped since
     assert elsewhere["stopped"] == 143 and elsewhere["actors"] == [] and elsewhere["serve_still"]
+    index = tmp_path / "index" / "elsewhere"
+    assert found["unopenable"] == [
+        "ActorNotStarted", f"a shard of the index could not be opened (FileNotFoundError: no sharded index in "
+        f"{index}/shards-2); the index folder {index} must be at the same path, readable, on every machine of the "
+        "Ray cluster (a shared file system: see the README's \"Past one machine\")", "[]"]
 
 
 @pytest.mark.slow

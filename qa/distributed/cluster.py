@@ -62,6 +62,10 @@ class ServeElsewhere(QAError):
     """Ray Serve runs on the cluster with its proxy on another address than the one asked for."""
 
 
+class ActorNotStarted(QAError):
+    """An actor of qa's raised in its constructor (a shard that cannot open its index): said, not retried."""
+
+
 class AlreadyServing(QAError):
     """Another `qa serve --ray` serves on this cluster (its actors' names are taken)."""
 
@@ -157,9 +161,18 @@ def _get(refs: list[Any]) -> list[Any]:
         if isinstance(cause, Exception):
             raise cause from None
         raise
-    except (RayActorError, ActorUnavailableError):  # a call Ray does not retry (the writer's) met a restart
+    except (RayActorError, ActorUnavailableError) as error:
+        if getattr(error, "_actor_init_failed", False):  # it could not start: no restart will help
+            raise ActorNotStarted(_last_line(str(getattr(error, "error_msg", error)))) from None
+        # a call Ray does not retry (the writer's) met a restart
         raise Unavailable("a shard or the writer of the index is restarting; try again") from None
     return found
+
+
+def _last_line(traceback: str) -> str:
+    """What an actor's constructor raised, from the traceback Ray gives as text: its last line."""
+    lines = [line.strip() for line in traceback.splitlines() if line.strip()]
+    return lines[-1] if lines else traceback
 
 
 @serve.deployment(ray_actor_options={"num_cpus": 0}, max_ongoing_requests=64)
@@ -277,7 +290,13 @@ def start_shards(settings: Settings, n_shards: int, stop: _Stop, actors: list[An
     for n in range(n_shards):
         actors.append(ShardActor.options(  # type: ignore[attr-defined]
             name=f"{SHARD}{n}", max_concurrency=SHARD_THREADS).remote(settings, n_shards, n))
-    _wait([handle.pid.remote() for handle in actors], stop)  # an unopenable shard fails here
+    try:
+        _wait([handle.pid.remote() for handle in actors], stop)  # an unopenable shard fails here
+    except ActorNotStarted as error:
+        raise ActorNotStarted(
+            f"a shard of the index could not be opened ({error}); the index folder "
+            f"{settings.resolved_index_dir()} must be at the same path, readable, on every machine of the Ray "
+            "cluster (a shared file system: see the README's \"Past one machine\")") from None
 
 
 def _serve_running() -> bool:
