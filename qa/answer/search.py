@@ -162,9 +162,8 @@ class Searcher:
         """The best passages with no two overlapping passages of one article and at most `limit` per article:
         (passage id, score, whether the proximity stage scored it).
 
-        Only passages with a score above zero: a passage whose matching words all weigh nothing (BM25's IDF is 0
-        or below for a word in half the passages or more of a small folder) answers nothing, and a score of zero
-        or below would say so to the reader."""
+        Only passages with a score above zero (every word that occurs has a positive IDF,
+        `qa.ranking.bm25.okapi_idf`, so a passage holding one always has)."""
         index = self.index
         engine, passages = index.engine, index.passages
         fetch = min(top_k * 2 + 4, max(engine.n_docs, 1))  # room for dropped neighbours; more is fetched if needed
