@@ -138,7 +138,7 @@ class Searcher:
         if not terms:
             return Ranking([], [], [], no_terms_message(index.languages, question))
         unknown = unknown_words(question, tokens, index.vocab.__contains__)
-        suggestions = suggest(index, unknown)
+        suggestions = suggest(index, unknown, index.languages.spelling_languages(question)) if unknown else []
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None
         if allowed is not None and not allowed.any():

@@ -54,6 +54,7 @@ from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
 from qa.errors import Unavailable
 from qa.lang import Analyzers, FolderLanguages
+from qa.lang.analyzers import CJK_CHAR
 from qa.models import Answer, Filter, Passage, QuestionTerm, Suggestion
 from qa.ranking.analysis import Token
 
@@ -121,13 +122,14 @@ class ShardedSearcher:
 
     def _question_tokens(self, question: str, generation: str, languages: FolderLanguages) -> list[Token]:
         """`FolderLanguages.question_tokens` with the collection's vocabulary: the analyses after the first keep
-        the terms some shard holds (asked of the shards only when a question is analysed in several languages)."""
-        if len(languages.counts) <= 1:
-            return languages.question_tokens(question)
+        the terms some shard holds, and a Chinese, Japanese or Korean character is searched alone only where no
+        pair over it is held (asked of the shards only when a question is analysed in several languages or holds
+        such characters)."""
         chosen = languages.question_languages(question)
-        if len(chosen) == 1:
+        cjk = CJK_CHAR.search(question) is not None  # which characters are searched alone depends on the pairs held
+        if len(chosen) == 1 and not cjk:
             return languages.question_tokens(question, chosen)
-        others = list(dict.fromkeys(token.term for lang in chosen[1:]
+        others = list(dict.fromkeys(token.term for lang in (chosen if cjk else chosen[1:])
                                     for token in languages.analyzer(lang).tokens(question)))
         held: set[str] = set()
         if others:
@@ -186,7 +188,7 @@ class ShardedSearcher:
         unknown = unknown_words(question, tokens, lambda term: bool(doc_freq.get(term)))
         if len(searched) < len(dict.fromkeys(t.term for t in terms)):
             terms = [t for t in terms if t.term in searched]
-        suggestions = self._suggest(expected, unknown)
+        suggestions = self._suggest(expected, unknown, languages.spelling_languages(question) if unknown else None)
         if where and not any(result.allowed for result in results):
             facts = self.shards.each("filter_facts", where)
             return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
@@ -211,12 +213,12 @@ class ShardedSearcher:
         passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures)
         return Answer(question, passages, 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions)
 
-    def _suggest(self, expected: str, unknown: list[str]) -> list[Suggestion]:
+    def _suggest(self, expected: str, unknown: list[str], languages: frozenset[str] | None) -> list[Suggestion]:
         """`qa.answer.empty.suggest` over the union of the shards' vocabularies (each shard's words weighed by
-        the collection's passage counts, so the order is one index's)."""
+        the collection's passage counts, so the order is one index's), of `languages` (None: any)."""
         if not unknown:
             return []
-        found: list[list[list[SpellingMatch]] | None] = self.shards.each("spellings", expected, unknown)
+        found: list[list[list[SpellingMatch]] | None] = self.shards.each("spellings", expected, unknown, languages)
         if any(shard is None for shard in found):
             raise _Stale
         return [choose_suggestion(word, [match for shard in found if shard is not None for match in shard[n]])

@@ -165,12 +165,13 @@ class Shard:
                             docs, scores, state.base.order[rows[:, 0]], rows, bonus,
                             allowed is None or bool(allowed.any()))
 
-    def spellings(self, expected: str, words: list[str]) -> list[list[SpellingMatch]] | None:
+    def spellings(self, expected: str, words: list[str], languages: frozenset[str] | None = None
+                  ) -> list[list[SpellingMatch]] | None:
         """This shard's words spelled like each of `words` (`qa.answer.empty.spellings`)."""
         state = self._state
         if state.generation != expected:
             return None
-        return spellings(state.index, words)
+        return spellings(state.index, words, languages)
 
     def filter_facts(self, where: Filter) -> tuple[tuple[str, str] | None, bool]:
         """What the message of a filter that leaves no article says of this shard's articles."""
