@@ -55,14 +55,16 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 QUESTION_WORDS_CACHED = 5_000
 
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
 accents, and the Hebrew, Slovak and Romanian lists that matched nothing, `qa.lang.analyzers`; also the reading of
 files that changed in the same release, which a version records only by each file's stamp and hash: Markdown front
 matter, PDF paragraphs and running headers, older encodings. 4: French, Italian and Catalan stopwords behind an
 elision, "d'un", "c'est"; and, of the same release, the reading of bylines, datelines and pages in more languages,
 short files in older CJK encodings, and passages bounded in every script: a run without spaces counts as a word
-every 50 characters, `qa.corpus.chunking`)."""
+every 50 characters, `qa.corpus.chunking`. 5: each article's copy signature, `qa.index.copies`, which an index
+written before has not; and Central European and Turkish code pages, `qa.corpus.latin`, and more bylines and
+source lines, `qa.corpus.bylines`)."""
 
 
 def load_stopwords() -> frozenset[str]:
