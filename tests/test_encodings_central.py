@@ -74,3 +74,15 @@ def test_the_article_and_its_citations_are_in_the_right_letters(tmp_path: Path) 
     [found] = searcher.ask("köprü ne zaman açılacak, çarşamba?", top_k=1).passages
     assert found.citation.source == "kopru.txt"
     assert found.text == TURKISH
+
+
+@pytest.mark.parametrize(("text", "encoding"), [(POLISH, "iso8859_2"), (CZECH, "iso8859_2"), (TURKISH, "cp1254"),
+                                                (TURKISH, "iso8859_9"), (HUNGARIAN, "cp1250"), (WESTERN[0], "cp1252")])
+def test_a_web_page_that_names_no_charset_is_read_in_its_code_page(text: str, encoding: str) -> None:
+    """trafilatura's own guess read an ISO-8859-2 page as "Wġadze Krakowa ogġosiġy w ¶rodê"."""
+    from qa.corpus.html import extract_html
+
+    page = (f"<!DOCTYPE html><html><head><title>Nowy most</title></head><body><article><h1>Nowy most</h1><p>{text}"
+            f"</p><p>{text}</p></article></body></html>")
+    extracted = extract_html(page.encode(encoding), "most.html").text
+    assert extracted.startswith(f"Nowy most\n\n{text}")
