@@ -142,3 +142,22 @@ def test_pick_diverse_keeps_the_first_copy_ranked() -> None:
               ("b2", 0.9, (1, 20, 30))]
     assert pick_diverse(ranked, 3, 0, {0: 0, 1: 0}) == [("a1", 3.0), ("c1", 2.0), ("a2", 1.0)]
     assert pick_diverse(ranked, 3, 0) == [("a1", 3.0), ("b1", 3.0), ("c1", 2.0)]
+
+
+@pytest.mark.parametrize("n_shards", [2, 3])
+def test_a_sharded_index_answers_copies_as_one_index(tmp_path: Path, n_shards: int) -> None:
+    """Copies on different shards are one story too: the answer, scores and citations (copies named) are one
+    index's."""
+    from qa.distributed.ranking import ShardedSearcher
+    from qa.distributed.store import build_sharded
+
+    from .test_distributed import _assert_same, _shards
+
+    docs = folder(tmp_path)
+    settings = settings_for(docs, tmp_path / "index")
+    build_sharded(settings, n_shards)
+    sharded = ShardedSearcher(_shards(settings, n_shards), settings)
+    one = Collection(settings=settings_for(docs, tmp_path / "one"))
+    _assert_same(one, sharded, [QUESTION, "Middle Corridor cranes", "rail link Georgia", "Aktau ferry Baku"])
+    top = sharded.ask(QUESTION, 1).passages[0].citation
+    assert top.copies == sorted(set(COPIES) - {top.source})
