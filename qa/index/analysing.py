@@ -29,6 +29,7 @@ import numpy as np
 from qa.config import Settings
 from qa.corpus.chunking import WIDE_LANGUAGES, Layout, layout
 from qa.corpus.heading import LEAD, TITLE_FROM
+from qa.index.copies import with_signature
 from qa.index.spans import spans_dtype, word_gaps, word_starts
 from qa.index.texts import byte_windows
 from qa.lang import Analyzers, Guess, LanguageAnalyzer, language_of
@@ -129,7 +130,8 @@ class ArticleAnalyser:
         encoded = article.text.encode("utf-8")
         info = {"id": article.id, "source": article.source, "title": article.title,
                 "body_start": article.body_start, "first_passage": 0, "n_passages": len(passages),
-                "meta": article.meta, "page_starts": list(article.page_starts), "title_terms": len(title_ids),
+                "meta": with_signature(article.meta, article.text[article.body_start :]),
+                "page_starts": list(article.page_starts), "title_terms": len(title_ids),
                 "language": language.lang, "language_from": language.source}
         spans = np.column_stack([passages.starts, passages.ends])
         return AnalysedArticle(

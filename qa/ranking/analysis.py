@@ -62,9 +62,12 @@ files that changed in the same release, which a version records only by each fil
 matter, PDF paragraphs and running headers, older encodings. 4: French, Italian and Catalan stopwords behind an
 elision, "d'un", "c'est"; and, of the same release, the reading of bylines, datelines and pages in more languages,
 short files in older CJK encodings, and passages bounded in every script: a run without spaces counts as a word
-every 50 characters, `qa.corpus.chunking`). 5: Chinese, Japanese and Korean characters indexed alone beside
+every 50 characters, `qa.corpus.chunking`. 5: Chinese, Japanese and Korean characters indexed alone beside
 their bigrams, Chinese asking pairs and Japanese ending pairs as stopwords, a lone hiragana character never a
-term, and Arabic و/ف before the article taken off (`qa.lang.analyzers`); English's terms did not change)."""
+term, and Arabic و/ف before the article taken off (`qa.lang.analyzers`; English's terms did not change); of the
+same release, each article's copy signature, `qa.index.copies`, which an index written before has not, and
+Central European and Turkish code pages, `qa.corpus.latin`, and more bylines and source lines,
+`qa.corpus.bylines`)."""
 
 
 def load_stopwords() -> frozenset[str]:
