@@ -142,6 +142,10 @@ class Citation:
                                       "with the record's id).")] = None
     language: Annotated[str | None, Field(description="The language the article was analysed in (\"en\", "
                                           "\"zh\"...: its metadata's, else detected; \"und\": no letters).")] = None
+    copies: Annotated[list[str], Field(description="Other files of the folder that hold the same story (the same "
+                                       "text saved twice, or as .html and .pdf, give or take a byline or footer): "
+                                       "the answer cites one copy, the best-scoring, and names these.")
+                      ] = field(default_factory=list)
 
 
 @dataclass

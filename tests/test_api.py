@@ -45,7 +45,7 @@ def test_post_ask_returns_cited_passages(client: TestClient) -> None:
     assert top["rank"] == 1 and "Rovshan Rustamov" in top["text"]
     citation = top["citation"]
     assert set(citation) == {"document_id", "title", "source", "passage", "start", "end", "url", "source_url", "date",
-                             "author", "publisher", "page", "end_page", "line", "language"}
+                             "author", "publisher", "page", "end_page", "line", "language", "copies"}
     assert citation["author"] == "Ayya Lmahamad"  # the byline, not the title
     assert citation["language"] == "en"  # detected: the article has no language in its metadata
     assert citation["title"].startswith("The first meeting of the Azerbaijani-Turkish working group")

@@ -1,4 +1,5 @@
-"""The sparse engine scores exactly as rank-bm25's BM25Okapi, on the same tokens."""
+"""The sparse engine scores exactly as rank-bm25's BM25Okapi, on the same tokens (where BM25Okapi gives every word
+that occurs a positive weight: `test_idf_departs_from_rank_bm25_only_where_it_weighs_a_word_nothing`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rank_bm25 import BM25Okapi
 
 from qa.errors import IndexFormatError
 from qa.ranking import kernels
-from qa.ranking.bm25 import BM25Params
+from qa.ranking.bm25 import BM25Params, okapi_idf
 from qa.ranking.engine import SparseBM25
 
 PARAMS = [BM25Params(), BM25Params(k1=0.9, b=0.4, epsilon=0.0), BM25Params(k1=2.0, b=0.9, epsilon=0.5)]
@@ -207,3 +208,27 @@ def test_postings_built_by_two_threads_equal_one_threads(monkeypatch: pytest.Mon
         assert np.array_equal(getattr(one, name), getattr(two, name)), name
         assert getattr(one, name).dtype == getattr(two, name).dtype
     assert int(one.tfs.max()) > 1 and one.n_terms == 500
+
+
+def test_idf_departs_from_rank_bm25_only_where_it_weighs_a_word_nothing() -> None:
+    """rank-bm25's IDF where it is positive; its floor for a word in exactly half of the passages (ln 1 = 0, which
+    rank-bm25 keeps); epsilon x Lucene's IDF where the floor is not positive (one or two passages), so that every
+    word that occurs weighs something and the rarer more."""
+    words = [["harbour", "crane", "lift"], ["harbour", "crane", "rest"], ["farmer", "grain"], ["baker", "bread"],
+             ["farmer", "bread", "dawn"], ["grain", "sell"]]
+    vocabulary = sorted({w for doc in words for w in doc})
+    doc_freq = np.array([sum(w in doc for doc in words) for w in vocabulary])
+    reference = BM25Okapi(words, epsilon=0.25)
+    ours = dict(zip(vocabulary, okapi_idf(doc_freq, len(words), 0.25).tolist(), strict=True))
+    assert reference.idf["harbour"] > 0 and ours["harbour"] == pytest.approx(reference.idf["harbour"])
+    assert ours["lift"] == pytest.approx(reference.idf["lift"])
+    half = BM25Okapi([d for d in words[:4]], epsilon=0.25)  # 4 passages: harbour and crane in 2 of them
+    assert half.idf["harbour"] == 0.0
+    floor = 0.25 * half.average_idf
+    four = dict(zip(vocabulary, okapi_idf(np.array([sum(w in d for d in words[:4]) for w in vocabulary]), 4,
+                                          0.25).tolist(), strict=True))
+    assert floor > 0 and four["harbour"] == pytest.approx(floor) and four["lift"] == pytest.approx(half.idf["lift"])
+    for n_docs, df, expected in ((1, 1, np.log1p(0.5 / 1.5)), (2, 1, np.log(2.0)), (2, 2, np.log1p(0.5 / 2.5))):
+        assert okapi_idf(np.array([df, 1]), n_docs, 0.25)[0] == pytest.approx(0.25 * expected)
+    assert okapi_idf(np.array([1]), 2, 0.25)[0] > okapi_idf(np.array([2]), 2, 0.25)[0] > 0
+    assert okapi_idf(np.array([1, 2]), 2, 0.0).tolist() == [0.0, 0.0]  # epsilon 0: no floor, as rank-bm25's

@@ -44,6 +44,25 @@ def test_a_pdf_title_naming_a_site_whose_headline_is_not_on_the_page_is_kept() -
     assert pdf.text == f"{PAGE_TITLE}\n\nWalrus survey\n\n{STORY_TEXT}"
 
 
+def test_a_headline_that_says_the_pdf_title_in_full_is_the_title_and_its_byline_the_articles() -> None:
+    """A web page's <title> is often the headline cut short: the headline (display type, first on the page) is the
+    title then, and the byline and date under it are the article's author and date, not text of its passage."""
+    lines = [Set("Walrus numbers recover on Svalbard", 18, True), Set("By Kari Nordmann, 12 May 2025", 11), *STORY]
+    pdf = extract_pdf(styled_pdf(lines, title=HEADLINE), "walrus.pdf")
+    assert pdf.title == "Walrus numbers recover on Svalbard"
+    assert pdf.meta == {"author": "Kari Nordmann", "date": "2025-05-12"}
+    assert pdf.text == f"Walrus numbers recover on Svalbard\n\n{STORY_TEXT}"
+
+
+@pytest.mark.parametrize("first", [Set("Walrus numbers recovered slowly after the hunting ban of 1952, the institute "
+                                       "said on Monday.", 11),  # the lead, in the text's type
+                                   Set("Walrus numbersome survey", 18, True)])  # not the title's words
+def test_a_first_line_that_does_not_say_the_title_in_full_leaves_the_title(first: Set) -> None:
+    pdf = extract_pdf(styled_pdf([first, *STORY], title=HEADLINE), "walrus.pdf")
+    assert pdf.title == HEADLINE
+    assert pdf.text.startswith(f"{HEADLINE}\n\n{first.text}")
+
+
 CHROMIUM = Path(os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")
 
 

@@ -28,13 +28,14 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 @pytest.fixture(scope="module")
 def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Dated articles with long titles and long passages, under two folders."""
+    """Dated articles with long titles and long passages, under two folders. The port articles are four stories, each
+    its own wording (the same body under four titles would be copies of one story: `qa.index.copies`)."""
     docs = tmp_path_factory.mktemp("reading") / "news"
     (docs / "business").mkdir(parents=True)
     (docs / "sport").mkdir()
-    filler = " ".join(f"The harbour board met again on day {n} and talked about cranes, ships and tonnes."
-                      for n in range(40))
     for n in range(4):
+        filler = " ".join(f"The harbour board met again on day {day} of season {n} and talked about cranes, ships "
+                          "and tonnes." for day in range(40))
         (docs / "business" / f"port{n}.md").write_text(
             f"---\ntitle: The port of Baku and its {n} very long named new container terminal on the Caspian coast\n"
             f"date: 2024-0{n + 1}-15\nauthor: A. Reporter\n---\n\n{filler}\n\n"

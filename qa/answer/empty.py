@@ -11,7 +11,9 @@ Three different reasons get three different messages:
 Suggestions ("did you mean") come from the index's own vocabulary: the words of the articles (lowercased) whose
 term the index holds. RapidFuzz finds those within a few edits of the word asked (optimal string alignment: a
 letter added, dropped, changed, or two swapped, is one edit; `max_edits` allows more for longer words); the
-nearest come first, ties going to the word in more passages.
+nearest come first, ties going to the word in more passages. Only words of the asked word's script are offered,
+and, when the question's language is sure and some article is in it, only words of articles in that language: a
+Spanish "construcsion" is "construcción", not the English "construction" one edit nearer.
 
     >>> suggest(index, ["cooperashun"])                                       # doctest: +SKIP
     [Suggestion(word='cooperashun', did_you_mean=['cooperation'])]
@@ -22,7 +24,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -67,9 +69,10 @@ answers with them and "Not in any article: much" tells the reader nothing. They 
 articles hold them (a language's stopword list decides what is searched, for articles and questions alike)."""
 
 
-_HIRAGANA_EDGES = regex.compile(r"^\p{Hiragana}+|\p{Hiragana}+$")
+_HIRAGANA_EDGES = regex.compile(r"^\p{Hiragana}+|\p{Hiragana}+$|[吗呢吧]+$")
 """Japanese particles, endings and question words are written in hiragana (桜*の*, *いつ*, で*すか*): an unknown stretch
-is reported without them, and not at all when less than two characters are left."""
+is reported without them, and not at all when less than two characters are left. So are the Chinese question
+particles at a stretch's end (经过凤凰岛*吗*)."""
 
 
 def _asks(word: str) -> bool:
@@ -109,6 +112,9 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     if all(held(token.term) for token in tokens):  # most questions: every word is known
         return []
     held_spans = {(token.start, token.end) for token in tokens if held(token.term)}
+    stopped = _stopword_pairs(question, tokens)
+    covering = {span for span in held_spans if span[1] - span[0] > 1 or not _CJK_RUN.match(question, span[0])}
+    """Held spans but a CJK character's alone: an article holding 长 or 飛 does not hold the word 有多长 or 飛行機."""
     held_words = {question[start:end] for start, end in held_spans}
     spans = sorted({(token.start, token.end) for token in tokens})
     if all(end <= start for (_, end), (start, _) in pairwise(spans)):  # no pairs: words, as they are
@@ -117,12 +123,14 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     found: list[str] = []
 
     def run_of(chain: list[tuple[int, int]]) -> None:
-        if len(chain) == 1:
-            word = question[chain[0][0] : chain[0][1]]
+        word = question[chain[0][0] : chain[0][1]]
+        if len(chain) == 1 and (len(word) != 2 or not _CJK_RUN.fullmatch(word)):  # a pair: its stretch, below
+            if chain[0][0] in stopped:  # a character of a stopword pair, alone (얼 of 얼마)
+                return
             if word not in held_words and not _HIRAGANA_EDGES.search(word) and not _asks(word):
                 found.append(word)
             return
-        covered = {place for start, end in chain if (start, end) in held_spans for place in range(start, end)}
+        covered = stopped | {place for start, end in chain if (start, end) in covering for place in range(start, end)}
         stretch: list[int] = []
         for place in [*range(chain[0][0], max(end for _, end in chain)), -1]:
             if place >= 0 and place not in covered:
@@ -143,6 +151,15 @@ def unknown_words(question: str, tokens: Sequence[Token], held: Callable[[str], 
     if chain:
         run_of(chain)
     return list(dict.fromkeys(found))
+
+
+def _stopword_pairs(question: str, tokens: Sequence[Token]) -> set[int]:
+    """The places of the characters of a Chinese, Japanese or Korean run's pairs that analysis dropped as stopwords
+    (多少, 什么, ですか): no token spans them. Those characters are not unknown words, and neither are the pairs
+    that straddle them (有多, 少人 of 有多少人), which only join an asking word to its neighbours."""
+    pairs = {token.start for token in tokens if token.end - token.start == 2}
+    return {place for run in _CJK_RUN.finditer(question) if not pairs.isdisjoint(range(run.start(), run.end()))
+            for at in range(run.start(), run.end() - 1) if at not in pairs for place in (at, at + 1)}
 
 
 def said_words(question: str, tokens: Sequence[Token]) -> list[str]:
@@ -185,6 +202,10 @@ class _Vocabulary:
     words: list[str]
     terms: list[str]
     passages: list[int]
+    languages: list[frozenset[str]]
+    """The languages of the articles each word was analysed in."""
+    scripts: list[str]
+    """Each word's scripts (`script_of`)."""
     lengths: dict[int, tuple[int, int]]
     """Word length -> (first, last + 1) position of the words of that length."""
     dates: tuple[str, str] | None
@@ -207,10 +228,13 @@ def _vocabulary(index: Index) -> _Vocabulary:
 def _read_vocabulary(index: Index) -> _Vocabulary:
     vocab, engine = index.vocab, index.engine
     spellings: dict[str, str] = {}
-    for cache in index.languages.analyzers.export_caches().values():  # every word the articles were analysed from
-        for word, term in cache.items():
+    languages: dict[str, set[str]] = {}
+    for lang, cache in index.languages.analyzers.export_caches().items():  # every word the articles were analysed
+        for word, term in cache.items():                                   # from, by language
             if term and term in vocab and not any(char.isdigit() for char in word):
-                spellings.setdefault(unicodedata.normalize("NFKC", word).lower(), term)
+                spelled = unicodedata.normalize("NFKC", word).lower()
+                spellings.setdefault(spelled, term)
+                languages.setdefault(spelled, set()).add(lang)
     words = sorted(spellings, key=lambda word: (len(word), word))
     lengths: dict[int, tuple[int, int]] = {}
     for position, word in enumerate(words):
@@ -218,8 +242,15 @@ def _read_vocabulary(index: Index) -> _Vocabulary:
         lengths[len(word)] = (first, position + 1)
     days = [day for info in index.articles if (day := date_prefix(info.meta.get("date"))) is not None]
     return _Vocabulary(words, [spellings[word] for word in words],
-                       [engine.doc_freq(vocab[spellings[word]]) for word in words], lengths,
+                       [engine.doc_freq(vocab[spellings[word]]) for word in words],
+                       [frozenset(languages[word]) for word in words], [script_of(word) for word in words], lengths,
                        (min(days), max(days)) if days else None)
+
+
+def script_of(word: str) -> str:
+    """The scripts of a word's letters, as Unicode names them ("LATIN", "CYRILLIC", "GREEK", "CJK"...), sorted and
+    joined: "spelled nearly alike" means nothing across scripts (a Latin "o" typed for a Cyrillic "о" aside)."""
+    return " ".join(sorted({unicodedata.name(char, "?").split(" ", 1)[0] for char in word if char.isalpha()}))
 
 
 SpellingMatch = tuple[int, int, str, str]
@@ -227,31 +258,37 @@ SpellingMatch = tuple[int, int, str, str]
 its term): sorted, likeliest first."""
 
 
-def suggest(index: Index, words: list[str]) -> list[Suggestion]:
+def suggest(index: Index, words: list[str], languages: Collection[str] | None = None) -> list[Suggestion]:
     """For each of `words` (question words no article contains; the first `MAX_WORDS_SUGGESTED`), the articles'
-    words spelled nearly alike, likeliest first; one suggestion per term ("pipeline", not also "pipelines")."""
-    return [choose_suggestion(word, matches) for word, matches in zip(words, spellings(index, words), strict=False)]
+    words spelled nearly alike, likeliest first; one suggestion per term ("pipeline", not also "pipelines").
+    `languages`: only words of articles in these (`FolderLanguages.spelling_languages`); None: any language."""
+    return [choose_suggestion(word, matches)
+            for word, matches in zip(words, spellings(index, words, languages), strict=False)]
 
 
-def spellings(index: Index, words: list[str]) -> list[list[SpellingMatch]]:
-    """For each of the first `MAX_WORDS_SUGGESTED` of `words`, the index's words spelled nearly alike. A sharded
-    index (`qa.distributed`) gathers them from every shard, then chooses with `choose_suggestion`."""
+def spellings(index: Index, words: list[str], languages: Collection[str] | None = None) -> list[list[SpellingMatch]]:
+    """For each of the first `MAX_WORDS_SUGGESTED` of `words`, the index's words spelled nearly alike, in the
+    word's script (and of an article in one of `languages`, when given). A sharded index (`qa.distributed`)
+    gathers them from every shard, then chooses with `choose_suggestion`."""
     if not words:
         return []
     vocabulary = _vocabulary(index)
+    allowed = frozenset(languages) if languages is not None else None
     found = []
     for word in words[:MAX_WORDS_SUGGESTED]:
         asked = unicodedata.normalize("NFKC", word).lower()
         edits = max_edits(asked)
+        script = script_of(asked)
         matches: list[SpellingMatch] = []
         for length in range(len(asked) - edits, len(asked) + edits + 1) if edits else ():
             first, last = vocabulary.lengths.get(length, (0, 0))
-            matches += [(int(distance), -vocabulary.passages[first + position], spelled,
-                         vocabulary.terms[first + position])
-                        for spelled, distance, position in process.extract(
-                            asked, vocabulary.words[first:last], scorer=OSA.distance, score_cutoff=edits,
-                            limit=MAX_SUGGESTIONS * 4)]
-        found.append(matches)
+            matches += [(int(distance), -vocabulary.passages[at], spelled, vocabulary.terms[at])
+                        for spelled, distance, at in ((spelled, distance, first + position)
+                                                      for spelled, distance, position in process.extract(
+                            asked, vocabulary.words[first:last], scorer=OSA.distance, score_cutoff=edits, limit=None))
+                        if vocabulary.scripts[at] == script and (
+                            allowed is None or not allowed.isdisjoint(vocabulary.languages[at]))]
+        found.append(sorted(matches)[:MAX_SUGGESTIONS * 4])
     return found
 
 

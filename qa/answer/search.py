@@ -11,15 +11,17 @@ BM25's best few (`qa.proximity`); once cited, the first few are put in the order
 sentence together (`qa.answer.sentence_stage`).
 
 Results never repeat the same text: when two passages of one article overlap (neighbouring passages share
-`chunk_overlap` sentences), only the higher-scoring one is kept, and `max_per_article` (0 = no limit) caps how
-many passages of one article are returned. The engine is asked for more candidates than needed so that these
-rules never make the answer come back short while other matching passages exist.
+`chunk_overlap` sentences), only the higher-scoring one is kept; an article saved twice (two names, or .html and
+.pdf: `Index.copies`) is one story, answered from its best-scoring copy, whose citation names the others; and
+`max_per_article` (0 = no limit) caps how many passages of one article are returned. The engine is asked for more
+candidates than needed so that these rules never make the answer come back short while other matching passages
+exist.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -63,6 +65,7 @@ class Searcher:
         self.sentence_weight = sentence_weight
         index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
         warm(index)  # and the compiled evidence's (qa.answer.fast)
+        _ = index.copies  # the folder's copies of one story, found now rather than by the first question
 
     @classmethod
     def from_settings(cls, index: Index, settings: Settings) -> Searcher:
@@ -138,7 +141,7 @@ class Searcher:
         if not terms:
             return Ranking([], [], [], no_terms_message(index.languages, question))
         unknown = unknown_words(question, tokens, index.vocab.__contains__)
-        suggestions = suggest(index, unknown)
+        suggestions = suggest(index, unknown, index.languages.spelling_languages(question)) if unknown else []
         limit = self.max_per_article if max_per_article is None else max_per_article
         allowed = index.allowed(where) if where else None
         if allowed is not None and not allowed.any():
@@ -162,9 +165,8 @@ class Searcher:
         """The best passages with no two overlapping passages of one article and at most `limit` per article:
         (passage id, score, whether the proximity stage scored it).
 
-        Only passages with a score above zero: a passage whose matching words all weigh nothing (BM25's IDF is 0
-        or below for a word in half the passages or more of a small folder) answers nothing, and a score of zero
-        or below would say so to the reader."""
+        Only passages with a score above zero (every word that occurs has a positive IDF,
+        `qa.ranking.bm25.okapi_idf`, so a passage holding one always has)."""
         index = self.index
         engine, passages = index.engine, index.passages
         fetch = min(top_k * 2 + 4, max(engine.n_docs, 1))  # room for dropped neighbours; more is fetched if needed
@@ -174,7 +176,7 @@ class Searcher:
             head = set(doc_ids[:RERANK_DEPTH].tolist())
             rows = np.asarray(passages[doc_ids, :3]).tolist()  # one read of the memory map, not one per passage
             kept = [(passage_id, score, passage_id in head) for passage_id, score in pick_diverse(
-                zip(doc_ids.tolist(), scores.tolist(), rows, strict=False), top_k, limit)]
+                zip(doc_ids.tolist(), scores.tolist(), rows, strict=False), top_k, limit, index.copies)]
             if len(kept) == top_k:
                 return kept
             if len(doc_ids) < max(fetch, RERANK_DEPTH) or fetch >= engine.n_docs:
@@ -204,7 +206,8 @@ class Searcher:
                             publisher=meta.get("publisher"),
                             page=page_number(pages, start) if pages else None,
                             end_page=page_number(pages, end - 1) if pages else None,
-                            line=int(meta["line"]) if "line" in meta else None, language=article.language)
+                            line=int(meta["line"]) if "line" in meta else None, language=article.language,
+                            copies=[index.articles[n].source for n in index.copies_of(article_number)])
         return Passage(rank=ranked.rank, score=score, text=text[start - base : end - base], citation=citation,
                        best_sentence=found[0], highlights=found[1],
                        explanation=explain(index, passage_id, asked, score) if explain_scores else None,
@@ -236,15 +239,21 @@ class Ranking:
     suggestions: list[Suggestion] = field(default_factory=list)
 
 
-def pick_diverse(ranked: Iterable[tuple[Key, float, Sequence[Any]]], top_k: int,
-                 limit: int) -> list[tuple[Key, float]]:
+def pick_diverse(ranked: Iterable[tuple[Key, float, Sequence[Any]]], top_k: int, limit: int,
+                 copies: Mapping[Any, Hashable] | None = None) -> list[tuple[Key, float]]:
     """The first `top_k` of a ranking (best first: passage key, score, and (article, start, end)) that the rules of
     an answer keep: a score above zero, no passage overlapping a kept one of its article, at most `limit` (0: no
-    limit) of one article. Used by `Searcher` and by the coordinator of a sharded index (`qa.distributed`)."""
+    limit) of one article, and passages of one copy only of a story (`copies`: article -> its story, for the
+    articles that have copies; the first copy ranked is the one kept). Used by `Searcher` and by the coordinator of
+    a sharded index (`qa.distributed`)."""
     kept: list[tuple[Key, float]] = []
     spans: dict[Hashable, list[tuple[int, int]]] = {}
+    answered: dict[Hashable, Hashable] = {}  # story -> the copy its passages come from
     for key, score, (article, start, end) in ranked:
         if score <= 0.0:
+            continue
+        story = copies.get(article) if copies else None
+        if story is not None and answered.setdefault(story, article) != article:
             continue
         taken = spans.setdefault(article, [])
         if (limit and len(taken) >= limit) or any(start < e and s < end for s, e in taken):

@@ -85,6 +85,8 @@ def passage_texts(hit: Passage, width: int, *, full: bool = False) -> Iterator[T
     """One result: its two header lines, its snippet (or whole passage), and its explanation if asked."""
     yield header(hit, width)
     yield Text(" " * INDENT + source_line(hit), style=META, overflow="ellipsis", no_wrap=True)
+    if hit.citation.copies:
+        yield Text(" " * INDENT + copies_line(hit.citation.copies), style=META, overflow="ellipsis", no_wrap=True)
     inner = max(width - INDENT, 20)
     if full:
         for line in whole_passage(hit).wrap(_WRAPPER, inner):
@@ -123,6 +125,12 @@ def source_line(hit: Passage) -> str:
         where = f"page {cite.page}" if cite.end_page in (None, cite.page) else f"pages {cite.page}-{cite.end_page}"
     parts = [cite.source, where, cite.date, cite.author]
     return " · ".join(part for part in parts if part)
+
+
+def copies_line(copies: list[str]) -> str:
+    """'same story in: harbour.html, harbour-copy.txt': the other files of the folder that hold the passage's
+    story (`Citation.copies`), which the answer does not repeat."""
+    return f"same story in: {', '.join(copies)}"
 
 
 def snippet(hit: Passage, width: int) -> list[Text]:

@@ -1,6 +1,7 @@
 """Header lines that are not the article: bylines ("By NAME", "By NAME, role", "NAME | Publisher") and date lines,
 in English and in the words of French, German, Spanish, Italian, Portuguese, Dutch and Russian news ("Par NAME",
-"Publié le 12 mars 2025 à 10h30", "12. März 2025", "12 de marzo de 2025", "12 марта 2025 года").
+"Publié le 12 mars 2025 à 10h30", "12. März 2025", "12 de marzo de 2025", "12 марта 2025 года"), and after the word
+for author, reporter or source in more ("Muhabir: NAME", "记者 NAME", "来源：新华社  2025年3月12日").
 
     >>> read_byline("By Leyla Mammadova, 18 June 2021")
     {'author': 'Leyla Mammadova', 'date': '2021-06-18'}
@@ -59,6 +60,8 @@ _DATE_FORMS = (
     re.compile(_MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR, re.I),
     # Chinese and Japanese "2025年3月19日", Korean "2025년 4월 1일", Vietnamese "ngày 5 tháng 1 năm 2025"
     re.compile(r"(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]"),
+    # "12.03.2025": day first wherever dots separate the parts (Turkish, Polish, Czech, German, Russian news)
+    re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d{2})(?![\d.]\d)"),
     re.compile(r"(?:ngày\s+)?(?P<day>\d{1,2})\s+tháng\s+(?P<month>\d{1,2}),?\s+(?:năm\s+)?(?P<year>\d{4})", re.I),
 )
 _WEEKDAY = (r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
@@ -69,11 +72,12 @@ _WEEKDAY = (r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesd
 _DATE_PREFIX = re.compile(
     r"^\s*(?:(?:published|posted|updated|last updated|first published|date|dated"
     r"|publié|mis à jour|veröffentlicht|aktualisiert|stand|publicado|actualizado|atualizado|pubblicato|aggiornato"
-    r"|gepubliceerd|bijgewerkt|опубликовано|обновлено)"
-    r"(?:\s+(?:on|le|am|el|em|il|op))?\s*:?\s*)?(?:" + _WEEKDAY + r",?\s+)?(?:the\s+|le\s+|den\s+|el\s+)?", re.I)
+    r"|gepubliceerd|bijgewerkt|опубликовано|обновлено|yayınlanma|yayın tarihi|güncelleme|opublikowano|aktualizacja"
+    r"|发布时间|發布時間|发布日期|發布日期|时间|時間|日期|更新时间|更新時間)"
+    r"(?:\s+(?:on|le|am|el|em|il|op))?\s*[:：]?\s*)?(?:" + _WEEKDAY + r",?\s+)?(?:the\s+|le\s+|den\s+|el\s+)?", re.I)
 _TIME_SUFFIX = re.compile(
-    r"^\s*(?:года|г\.)?\s*(?:,|\||-|–|—|at|à|um|a las|às|alle|om|в)?\s*\d{1,2}[:.h]\d{2}"
-    r"(?:\s*[ap]\.?m\.?|\s*uhr)?(?:\s*[A-Z]{2,5})?\s*$|^\s*(?:года|г\.)?\s*$", re.I)
+    r"^\s*(?:года|г\.|r\.)?\s*(?:,|\||-|–|—|at|à|um|a las|às|alle|om|в)?\s*\d{1,2}[:.h]\d{2}"
+    r"(?:\s*[ap]\.?m\.?|\s*uhr)?(?:\s*[A-Z]{2,5})?\s*$|^\s*(?:года|г\.|r\.)?\s*$", re.I)
 
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|(?:de|da|di|del|van|von|der|den|bin|al|el|la|le|du|dos|ter|mac)\b)"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,4}}"
@@ -89,6 +93,8 @@ _UNNAMED = re.compile(
     r"(?i:(?:own|staff|special|foreign|political|business|sports?|science|technology|news|senior|chief|diplomatic"
     r"|home|affairs|economics)[ \t]+){0,3}(?i:reporters?|correspondents?|writers?|staff|editors?)\b(?P<rest>.*)$")
 """A byline that names no one ("By a staff reporter", "By our correspondent, 18 June 2021"): not the body either."""
+_DESK = re.compile(r"^\s*(?i:(?:dış\s+)?haber\s+merkezi|haber\s+servisi)\s*$")
+"""A Turkish credit line that names the desk, not a reporter ("Haber Merkezi": the newsroom)."""
 _NAME_ONLY = re.compile(rf"^{_NAME}$")
 _PIPE = re.compile(r"^\s*(?P<name>[^|]{3,60}?)\s+\|\s+(?P<publisher>[^|]{2,80}?)\s*$")
 _MAX_BYLINE_CHARS = 160
@@ -156,6 +162,11 @@ def read_byline(line: str, *, under_title: bool = True) -> dict[str, str] | None
     line = line.strip()
     if not line or len(line) > _MAX_BYLINE_CHARS:
         return None
+    source = read_source_line(line)
+    if source is not None:
+        return source
+    if under_title and _DESK.match(line):
+        return {}  # "Haber Merkezi": the news desk, no one's name
     unnamed = _UNNAMED.match(line)
     if unnamed is not None:
         rest = unnamed.group("rest").strip()
@@ -179,7 +190,7 @@ def read_byline(line: str, *, under_title: bool = True) -> dict[str, str] | None
 
 _AFTER_NAME = ",|–—-(/·"
 """What may follow the name in a byline: the date, publisher or role after it ("By Jane Roe · 12 March 2025")."""
-_LABEL = (r"автор|авторы|yazar|muhabir|tác giả|phóng viên|penulis|lewat|लेखक|संवाददाता|بقلم|كتب|مراسل|כתב|מאת"
+_LABEL = (r"автор|авторы|yazar|muhabir|haber|tác giả|phóng viên|penulis|lewat|लेखक|संवाददाता|بقلم|كتب|مراسل|כתב|מאת"
           r"|記者|记者|文|撰文|取材")
 _LABELLED = re.compile(rf"^\s*(?i:{_LABEL})[ \t]*(?P<colon>[:：])?[ \t]*(?P<names>[^\W\d_][^\s,|–—·/]*"
                        rf"(?:[ \t]+[^\W\d_][^\s,|–—·/]*){{0,3}})(?P<rest>.*)$")
@@ -207,13 +218,44 @@ def _labelled(line: str, under_title: bool) -> re.Match[str] | None:
     return match
 
 
+_SOURCE = re.compile(r"(?:^|(?<=\s))(?i:来源|來源|出处|出處|出典|출처|kaynak|źródło|zdroj|forrás|fonte|fuente|quelle"
+                     r"|источник|source)[ \t]*[:：][ \t\u3000]*")
+_SOURCE_END = re.compile(r"[ \t\u3000]{2,}|\u3000|[|｜]|$")
+
+
+def read_source_line(line: str) -> dict[str, str] | None:
+    """publisher (and date) of a line that credits the article's source: "来源：新华社  2025年3月12日", "發布時間：
+    2025年3月12日　來源：中央社", "Kaynak: AA, 12.03.2025"; None when the line is not one. The line holds the source
+    label with a name, a date line's parts, and nothing else."""
+    label = _SOURCE.search(line)
+    if label is None or len(line) > 120:
+        return None
+    before = line[: label.start()].strip(" \t\u3000|｜")
+    after = line[label.end() :]
+    dated = find_date(after)
+    cut = min(_SOURCE_END.search(after).start(), dated[1] if dated else len(after))  # type: ignore[union-attr]
+    publisher = after[:cut].strip(" \t\u3000,，|｜")
+    rest = after[cut:].strip(" \t\u3000,，|｜")
+    if not publisher or len(publisher) > 60 or len(publisher.split()) > 6 or publisher[0] in "(（[" \
+            or publisher[0].islower() or publisher.endswith((".", "。")):  # "Source: officials say ..."
+        return None
+    found = {"publisher": publisher}
+    for part in (before, rest):
+        if part:
+            day = read_date_line(part)
+            if day is None:
+                return None
+            found["date"] = day
+    return found
+
+
 def _with_rest(found: dict[str, str], rest: str) -> dict[str, str]:
     """Whatever follows the name, in pieces separated by '|' or ',': a date, a publisher, or a role (left out:
     the author is the name). A piece after '|' is the publisher; after ',' it is one unless it reads like a role."""
     dated = find_date(rest)
     if dated is not None:
         found["date"] = dated[0]
-        rest = f"{rest[: dated[1]]}|{rest[dated[2] :]}"
+        rest = f"{_without_place(rest[: dated[1]])}|{rest[dated[2] :]}"
     for separator, piece in re.findall(r"(^|\||,|–|—|·| - )\s*([^|,–—·]*)", rest):
         piece = piece.strip(" -")
         if not piece:
@@ -225,6 +267,18 @@ def _with_rest(found: dict[str, str], rest: str) -> dict[str, str]:
         if separator == "|" or not _looks_like_role(piece):
             found["publisher"] = piece
     return found
+
+
+_PLACE_BEFORE_DATE = re.compile(r"(?:^|[,|–—·])\s*(?P<place>[^,|–—·]+?)\s*,\s*$")
+
+
+def _without_place(head: str) -> str:
+    """What comes before a byline's date, without the place of a dateline that leads into the date ("Kraków,
+    12 marca 2025", "Ankara, 12.03.2025"): a place named so is where the story was filed, not its publisher."""
+    place = _PLACE_BEFORE_DATE.search(head)
+    if place is None or not _place_name(place.group("place")) or len(place.group("place").split()) > 3:
+        return head
+    return head[: place.start("place")]
 
 
 _ROLE_WORDS = frozenset("""correspondent editor reporter writer columnist staff contributor analyst journalist

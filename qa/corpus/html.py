@@ -32,6 +32,7 @@ def extract_html(data: bytes, source: str) -> Extracted:
     try:
         # Parse the bytes ourselves: given a tree, neither trafilatura nor htmldate can take the input for a URL
         # to download. No `url` is passed either: metadata comes from the page alone.
+        data = undeclared_encoding(data, source)
         tree = trafilatura.load_html(data) if data.strip() else None
         if tree is None:
             raise UnreadableFile("not an HTML page (nothing to parse)")
@@ -83,6 +84,27 @@ def extract_html(data: bytes, source: str) -> Extracted:
     log.debug("%s: %d paragraphs of main text", source, len(paragraphs))
     text, body_start = compose(title, paragraphs)
     return Extracted(key=None, title=title, text=text, body_start=body_start, meta=checked_meta(meta, source))
+
+
+_DECLARED = re.compile(rb"charset\s*=|encoding\s*=", re.I)
+
+
+def undeclared_encoding(data: bytes, source: str = "") -> bytes:
+    """A page that is not UTF-8 and names no charset, re-encoded as UTF-8 from the encoding its bytes read as
+    (`qa.corpus.read.legacy_text`: Central European and Turkish code pages too, which trafilatura's guess misreads:
+    ISO-8859-2 "ogłosiły" became "ogġosiġy"), with a `<meta charset>` saying so; any other page as it is (a declared
+    charset is the page's word)."""
+    if _DECLARED.search(data[:4096]):
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        from qa.corpus.read import legacy_text
+
+        text = legacy_text(data, source)
+        if text is not None:
+            return b'<meta charset="utf-8">' + text.encode("utf-8")
+    return data
 
 
 def _without_header_lines(paragraphs: list[str], meta: dict[str, str], title: str) -> list[str]:

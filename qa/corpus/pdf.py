@@ -90,6 +90,8 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     if headline is not None:  # "Storm hits coast - Daily Wire": a web page's <title>; its headline is the title
         paragraphs = texts[first_page].split("\n\n")
         title, texts[first_page] = one_line(paragraphs[headline]), "\n\n".join(paragraphs[headline:])
+    elif title and _says_in_full(title, texts[first_page].split("\n\n", 1)[0], pages[first_page]):
+        title = first_line = one_line(texts[first_page].split("\n\n", 1)[0])
     if headline is not None or any(printed):  # a web page: its related links and copyright footer are the site's
         placed = [(number, paragraph) for number in range(first_page, len(texts)) if texts[number]
                   for paragraph in texts[number].split("\n\n")]  # the links may run on to the next page
@@ -258,6 +260,26 @@ def _set_apart(line: Line, following: Line, step: tuple[float, float] | None) ->
         return False
     down, per_size = step
     return (line.y - following.y) * down > _PARAGRAPH_GAP * per_size * max(line.size, following.size)
+
+
+def _says_in_full(title: str, paragraph: str, lines: list[Line]) -> bool:
+    """Whether the first page's first `paragraph` is its headline, the /Title said in full: "Wind farm approved off
+    the coast" under the /Title "Wind farm approved" (a web page's shorter <title>). It starts with the title's
+    words, goes on, and is set apart from the text as a headline is (`_display`); the title then gives way to it,
+    so that the byline and date under it are read as the article's."""
+    head, full = one_line(title).casefold(), one_line(paragraph)
+    if len(full) <= len(head) or not full.casefold().startswith(head) or full[len(head)].isalnum():
+        return False
+    display = _display(lines)
+    shown = [line for line in lines if line.text.strip()]
+    said = ""
+    for line in shown:  # the paragraph's lines, all of them display type
+        if not display(line):
+            return False
+        said = one_line(f"{said} {expand_ligatures(line.text)}")
+        if len(said) >= len(full):
+            return said == full
+    return False
 
 
 def _display(lines: list[Line]) -> Callable[[Line], bool]:

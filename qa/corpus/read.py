@@ -21,6 +21,7 @@ from pathlib import Path
 
 from qa.corpus.extracted import Extracted
 from qa.corpus.hangul import misread_as_korean
+from qa.corpus.latin import FAMILY, WESTERN, alphabet_fit, latin_reading
 from qa.corpus.plain import plain_article
 from qa.corpus.scan import FileRecord, FileStamp, Scan
 from qa.errors import UnreadableFile
@@ -171,22 +172,25 @@ def _utf8_elsewhere(data: bytes) -> bool:
     return sum(1 for char in text if char > "\x7f") - bad > bad
 
 
-_WESTERN = "cp1252"
-"""Windows' Western encoding: Latin-1's letters, plus curly quotes and dashes where Latin-1 has control codes."""
-
-
 _NEAR_CHAOS = 0.03
 """Encodings whose reading is this close to the best one's (charset-normalizer's "chaos") read the bytes as well."""
 
+_FITS = 0.9
+"""A Latin reading (`qa.corpus.latin`) charset-normalizer did not rate best is taken only when this share of its
+letters fits one alphabet."""
+
 
 def legacy_text(data: bytes, source: str = "") -> str | None:
-    """The text of a file saved in an encoding older than UTF-8 (Latin-1 and Windows-1252, KOI8-R, Shift JIS, GBK,
-    ...), as charset-normalizer finds it; None when no encoding gives text. Among the encodings that read the
-    bytes (about) equally well, Windows-1252 is taken when it is one: a short French or German file is read alike by
-    several Western code pages, and it is the one such files are written in. (An English file whose only other
-    bytes are curly quotes and dashes reads a little better, to charset-normalizer, as a DOS code page: "ōgreen
-    roofsö" for "“green roofs”".) A reading in Hangul that shows the signs of Japanese or Chinese bytes read as
-    Korean (`qa.corpus.hangul`) gives way to the others."""
+    """The text of a file saved in an encoding older than UTF-8 (Windows-1252, -1250, -1254 and their ISO
+    cousins, KOI8-R, Shift JIS, GBK, ...), as charset-normalizer finds it; None when no encoding gives text.
+
+    When a Latin code page reads the bytes (about) as well as any encoding, the one whose letters fit one
+    language's alphabet is taken (`qa.corpus.latin`): charset-normalizer rates Polish read as Windows-1252
+    ("og³osi³y") as good as Windows-1250 ("ogłosiły"), and a short French or German file is read alike by several
+    Western code pages, of which Windows-1252 is kept. (An English file whose only other bytes are curly quotes and
+    dashes reads a little better, to charset-normalizer, as a DOS code page: "ōgreen roofsö" for "“green
+    roofs”".) A reading in Hangul that shows the signs of Japanese or Chinese bytes read as Korean
+    (`qa.corpus.hangul`) gives way to the others."""
     from charset_normalizer import from_bytes  # loaded only for a file that is not UTF-8
 
     matches = list(from_bytes(data))
@@ -195,14 +199,12 @@ def legacy_text(data: bytes, source: str = "") -> str | None:
     if not matches:
         return None
     least = min(match.chaos for match in matches)
-    if any(_WESTERN in match.could_be_from_charset for match in matches if match.chaos <= least + _NEAR_CHAOS):
-        try:
-            text = data.decode(_WESTERN)
-        except UnicodeDecodeError:
-            pass
-        else:
-            log.info("%s: read as %s (not UTF-8)", source or "a file", _WESTERN)
-            return text
+    near = {name for match in matches if match.chaos <= least + _NEAR_CHAOS for name in match.could_be_from_charset}
+    if near & FAMILY:
+        reading = latin_reading(data)
+        if reading is not None and (WESTERN in near or alphabet_fit(reading[0]) >= _FITS):
+            log.info("%s: read as %s (not UTF-8)", source or "a file", reading[1])
+            return reading[0]
     best = next(match for match in matches if match.chaos == least)
     log.info("%s: read as %s (not UTF-8)", source or "a file", best.encoding)
     return str(best)

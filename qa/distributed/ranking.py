@@ -14,7 +14,9 @@ The coordinator does what `qa.answer.search.Searcher` does, with the index's par
 3. the proximity stage over the merged first `RERANK_DEPTH` (`qa.answer.proximity.boost`), then the per-article
    rules (`qa.answer.search.pick_diverse`), asking the shards for more passages when those rules leave the answer
    short, exactly as `Searcher` asks its engine;
-4. each chosen passage cited by the shard that holds it (`Searcher.cite`: best sentence, highlights, explanation);
+   copies of one story counted as one article (`qa.index.copies`, found over every shard once a generation);
+4. each chosen passage cited by the shard that holds it (`Searcher.cite`: best sentence, highlights, explanation),
+   naming the story's copies on every shard;
 5. the best-sentence stage over the cited passages (`qa.answer.sentence_stage`), as `Searcher.ask`.
 
 Two calls to every shard (the second only to the shards holding chosen passages) for most questions. All calls of
@@ -54,7 +56,9 @@ from qa.defaults import passage_count
 from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
 from qa.errors import Unavailable
+from qa.index.copies import find_copies
 from qa.lang import Analyzers, FolderLanguages
+from qa.lang.analyzers import CJK_CHAR
 from qa.models import Answer, Filter, Passage, QuestionTerm, Suggestion
 from qa.ranking.analysis import Token
 
@@ -91,6 +95,8 @@ class ShardedSearcher:
         self.sentence_weight = settings.sentence_weight
         self.analyzers = analyzers or Analyzers()
         self._languages: tuple[str, FolderLanguages] | None = None
+        self._copies: tuple[str, _Copies] | None = None
+        """The generation the collection's copies of one story were found at, and them."""
         """The generation the collection's languages were learnt at, and how its questions are analysed."""
         self._learning = threading.Lock()
 
@@ -114,6 +120,41 @@ class ShardedSearcher:
                 self._languages = (names.pop(), languages)
             return self._languages
 
+    def copies(self, generation: str) -> _Copies:
+        """The collection's copies of one story at `generation`, as one index finds them (`Index.copies`): every
+        shard's signatures in the one index's article order; the few candidates' bodies asked of their shards."""
+        known = self._copies
+        if known is not None and known[0] == generation:
+            return known[1]
+        found = self.shards.each("signatures")
+        if any(name != generation for name, *_ in found):
+            raise _Stale
+        where: dict[int, tuple[int, int]] = {}  # place in the one index -> (shard, article number there)
+        signatures: dict[int, str | None] = {}
+        sources: dict[int, str] = {}
+        for shard, (_, places, shard_signatures, shard_sources) in enumerate(found):
+            for number, (place, signature, source) in enumerate(zip(places, shard_signatures, shard_sources,
+                                                                      strict=True)):
+                where[place], signatures[place], sources[place] = (shard, number), signature, source
+        order = sorted(where)
+
+        def body(n: int) -> str:
+            shard, number = where[order[n]]
+            text: str | None = self.shards.gather("body", [(shard, (generation, number))])[0]
+            if text is None:
+                raise _Stale
+            return text
+
+        stories = find_copies([signatures[place] for place in order], body)
+        members: dict[int, list[int]] = {}
+        for n, first in sorted(stories.items()):
+            members.setdefault(first, []).append(order[n])
+        copies = _Copies({where[order[n]]: first for n, first in stories.items()},
+                         {where[place]: [sources[other] for other in group if other != place]
+                          for group in members.values() for place in group})
+        self._copies = (generation, copies)
+        return copies
+
     def _forget_languages(self, seen: str) -> None:
         """The shards moved past the generation the languages were learnt at: learn them again."""
         with self._learning:
@@ -122,13 +163,14 @@ class ShardedSearcher:
 
     def _question_tokens(self, question: str, generation: str, languages: FolderLanguages) -> list[Token]:
         """`FolderLanguages.question_tokens` with the collection's vocabulary: the analyses after the first keep
-        the terms some shard holds (asked of the shards only when a question is analysed in several languages)."""
-        if len(languages.counts) <= 1:
-            return languages.question_tokens(question)
+        the terms some shard holds, and a Chinese, Japanese or Korean character is searched alone only where no
+        pair over it is held (asked of the shards only when a question is analysed in several languages or holds
+        such characters)."""
         chosen = languages.question_languages(question)
-        if len(chosen) == 1:
+        cjk = CJK_CHAR.search(question) is not None  # which characters are searched alone depends on the pairs held
+        if len(chosen) == 1 and not cjk:
             return languages.question_tokens(question, chosen)
-        others = list(dict.fromkeys(token.term for lang in chosen[1:]
+        others = list(dict.fromkeys(token.term for lang in (chosen if cjk else chosen[1:])
                                     for token in languages.analyzer(lang).tokens(question)))
         held: set[str] = set()
         if others:
@@ -189,7 +231,7 @@ class ShardedSearcher:
         unknown = unknown_words(question, tokens, lambda term: bool(doc_freq.get(term)))
         if len(searched) < len(dict.fromkeys(t.term for t in terms)):
             terms = [t for t in terms if t.term in searched]
-        suggestions = self._suggest(expected, unknown)
+        suggestions = self._suggest(expected, unknown, languages.spelling_languages(question) if unknown else None)
         if where and not any(result.allowed for result in results):
             facts = self.shards.each("filter_facts", where)
             return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
@@ -203,7 +245,7 @@ class ShardedSearcher:
                 asked = wanted
                 results, _ = self._search(expected, searched, asked, where)
             merged = _merge(results)[:wanted]
-            chosen, head = self._choose(merged, results, top_k, limit, rerank)
+            chosen, head = self._choose(merged, results, top_k, limit, rerank, self.copies(expected))
             if len(chosen) == top_k or len(merged) < wanted or fetch >= n_docs:
                 break
             fetch = min(fetch * 4, n_docs)
@@ -212,14 +254,19 @@ class ShardedSearcher:
                           message=nothing_found_message(bool(merged), said_words(question, tokens), suggestions,
                                                         where))
         passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures)
+        named = self.copies(expected).sources
+        for n, passage in zip((n for n, _ in chosen), passages, strict=True):  # the copies on every shard
+            candidate = merged[n]
+            passage.citation.copies = named.get((candidate.shard, int(results[candidate.shard].rows[
+                candidate.position][0])), [])
         return Answer(question, passages, 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions)
 
-    def _suggest(self, expected: str, unknown: list[str]) -> list[Suggestion]:
+    def _suggest(self, expected: str, unknown: list[str], languages: frozenset[str] | None) -> list[Suggestion]:
         """`qa.answer.empty.suggest` over the union of the shards' vocabularies (each shard's words weighed by
-        the collection's passage counts, so the order is one index's)."""
+        the collection's passage counts, so the order is one index's), of `languages` (None: any)."""
         if not unknown:
             return []
-        found: list[list[list[SpellingMatch]] | None] = self.shards.each("spellings", expected, unknown)
+        found: list[list[list[SpellingMatch]] | None] = self.shards.each("spellings", expected, unknown, languages)
         if any(shard is None for shard in found):
             raise _Stale
         return [choose_suggestion(word, [match for shard in found if shard is not None for match in shard[n]])
@@ -241,7 +288,7 @@ class ShardedSearcher:
         return [result for result in results if result is not None], str(names.pop())
 
     def _choose(self, merged: list[_Candidate], results: list[SearchResult], top_k: int, limit: int,
-                rerank: bool) -> tuple[list[tuple[int, float]], set[int]]:
+                rerank: bool, copies: _Copies) -> tuple[list[tuple[int, float]], set[int]]:
         """The proximity stage and the per-article rules over the merged ranking, as `Searcher._diverse_top`:
         the chosen candidates (positions in `merged`) with their final scores, and the positions the proximity
         stage scored."""
@@ -253,7 +300,7 @@ class ShardedSearcher:
             order, scores = boost(order, scores, bonus)
         rows = [((merged[n].shard, int(row[0])), int(row[1]), int(row[2]))
                 for n in order.tolist() for row in (results[merged[n].shard].rows[merged[n].position],)]
-        kept = pick_diverse(zip(order.tolist(), scores.tolist(), rows, strict=True), top_k, limit)
+        kept = pick_diverse(zip(order.tolist(), scores.tolist(), rows, strict=True), top_k, limit, copies.story)
         return kept, set(order[:RERANK_DEPTH].tolist())
 
     def _cite(self, expected: str, question: str, merged: list[_Candidate], chosen: list[tuple[int, float]],
@@ -273,6 +320,17 @@ class ShardedSearcher:
                 raise _Stale
             passages.extend(found)
         return sorted(passages, key=lambda passage: passage.rank)
+
+
+@dataclass(frozen=True, slots=True)
+class _Copies:
+    """Copies of one story across the shards."""
+
+    story: dict[tuple[int, int], int]
+    """(shard, article number there) -> the place in the one index of its story's first copy, for articles with
+    copies."""
+    sources: dict[tuple[int, int], list[str]]
+    """(shard, article number there) -> the sources of its story's other copies, in the one index's order."""
 
 
 def _merge(results: list[SearchResult]) -> list[_Candidate]:

@@ -41,6 +41,7 @@ from qa.distributed.statistics import (
 )
 from qa.distributed.store import OpenShard, change_shard, commit_shard, discard_version, open_shard
 from qa.errors import DocumentNotFound, IndexFormatError
+from qa.index.copies import SIGNATURE
 from qa.index.reader import ArticleInfo, Index
 from qa.models import Article, Filter, Passage, QuestionTerm
 
@@ -169,12 +170,13 @@ class Shard:
                             docs, scores, state.base.order[rows[:, 0]], rows, bonus,
                             allowed is None or bool(allowed.any()))
 
-    def spellings(self, expected: str, words: list[str]) -> list[list[SpellingMatch]] | None:
+    def spellings(self, expected: str, words: list[str], languages: frozenset[str] | None = None
+                  ) -> list[list[SpellingMatch]] | None:
         """This shard's words spelled like each of `words` (`qa.answer.empty.spellings`)."""
         state = self._state
         if state.generation != expected:
             return None
-        return spellings(state.index, words)
+        return spellings(state.index, words, languages)
 
     def filter_facts(self, where: Filter) -> tuple[tuple[str, str] | None, bool]:
         """What the message of a filter that leaves no article says of this shard's articles."""
@@ -243,6 +245,21 @@ class Shard:
         return {"generation": state.generation, "articles": manifest["articles"], "passages": manifest["passages"],
                 "built_at": manifest["built_at"], "skipped": manifest.get("skipped", []),
                 "terms": state.weights.n_terms, "version": version_name(state.index.path)}
+
+    def signatures(self) -> tuple[str, list[int], list[str | None], list[str]]:
+        """(generation, each article's place in the one index, its copy signature, its source): what the
+        coordinator finds the collection's copies of one story with (`qa.index.copies`)."""
+        state = self._state
+        infos = state.index.articles
+        return (state.generation, state.base.order.tolist(), [info.meta.get(SIGNATURE) for info in infos],
+                [info.source for info in infos])
+
+    def body(self, expected: str, number: int) -> str | None:
+        """The body of article `number` of this shard (None: the shard is at another generation)."""
+        state = self._state
+        if state.generation != expected:
+            return None
+        return state.index.article_text(number)[state.index.articles[number].body_start :]
 
     def bodies(self, exclude: list[str]) -> list[str]:
         """The bodies of this shard's articles but `exclude` (the folder's passage length of a small folder)."""

@@ -29,9 +29,10 @@ import numpy as np
 from qa.config import Settings
 from qa.corpus.chunking import WIDE_LANGUAGES, Layout, layout
 from qa.corpus.heading import LEAD, TITLE_FROM
+from qa.index.copies import with_signature
 from qa.index.spans import spans_dtype, word_gaps, word_starts
 from qa.index.texts import byte_windows
-from qa.lang import Analyzers, Guess, language_of
+from qa.lang import Analyzers, Guess, LanguageAnalyzer, language_of
 from qa.models import Article
 from qa.ranking.analysis import TextAnalyzer
 
@@ -129,7 +130,8 @@ class ArticleAnalyser:
         encoded = article.text.encode("utf-8")
         info = {"id": article.id, "source": article.source, "title": article.title,
                 "body_start": article.body_start, "first_passage": 0, "n_passages": len(passages),
-                "meta": article.meta, "page_starts": list(article.page_starts), "title_terms": len(title_ids),
+                "meta": with_signature(article.meta, article.text[article.body_start :]),
+                "page_starts": list(article.page_starts), "title_terms": len(title_ids),
                 "language": language.lang, "language_from": language.source}
         spans = np.column_stack([passages.starts, passages.ends])
         return AnalysedArticle(
@@ -151,8 +153,7 @@ class ArticleAnalyser:
             encoded = segment.encode("ascii")
             starts, ends, ids = self._table.words(encoded)
         else:
-            words = analyzer.words(segment)
-            starts = word_starts(segment, words)
+            words, starts = _located(analyzer, segment)
             ends = starts + np.fromiter(map(len, words), np.int64, len(words))
         starts += first
         ends += first
@@ -172,10 +173,11 @@ class ArticleAnalyser:
                 ids[inside] = self._term_ids([words[n] for n in inside.tolist()], analyzer)
             return ids[rows], starts[rows], (ends - starts)[rows], np.repeat(numbers, counts)
         texts = [text[start:end] for start, end in zip(passages.starts.tolist(), passages.ends.tolist(), strict=True)]
-        parts = [analyzer.words(passage) for passage in texts]  # one passage at a time
+        located = [_located(analyzer, passage) for passage in texts]  # one passage at a time
+        parts = [passage_words for passage_words, _ in located]
         words = [word for passage_words in parts for word in passage_words]
-        starts = np.concatenate([word_starts(passage, passage_words) + start for passage, passage_words, start
-                                 in zip(texts, parts, passages.starts.tolist(), strict=True)]
+        starts = np.concatenate([passage_starts + start for (_, passage_starts), start
+                                 in zip(located, passages.starts.tolist(), strict=True)]
                                 or [np.empty(0, np.int64)])
         widths = np.fromiter(map(len, words), np.int64, len(words))
         counts = np.array([len(passage_words) for passage_words in parts], np.int64)
@@ -266,7 +268,10 @@ def _cuts_a_word(starts: np.ndarray, ends: np.ndarray, cuts: np.ndarray) -> bool
     """Whether a cut (a passage's start or end) falls strictly inside a word."""
     before = np.searchsorted(starts, cuts, side="left") - 1  # the last word starting before the cut
     inside = before >= 0
-    return bool(np.any(ends[before[inside]] > cuts[inside]))
+    # the furthest end of the words up to it: words overlap (a CJK bigram, then its first character, which ends
+    # sooner; a Hebrew word, then its core)
+    reach = np.maximum.accumulate(ends) if ends.size else ends
+    return bool(np.any(reach[before[inside]] > cuts[inside]))
 
 
 def _ranges(begin: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -300,3 +305,14 @@ def _with_title(ids: np.ndarray, starts: np.ndarray, widths: np.ndarray, passage
     out_widths = np.zeros(total, np.int64)
     out_widths[where] = widths
     return tokens, out_starts, out_widths, lengths
+
+
+def _located(analyzer: TextAnalyzer, text: str) -> tuple[list[str], np.ndarray]:
+    """The words of `text` and where each starts: as the analyzer found them where it can say
+    (`LanguageAnalyzer.located`: its words overlap, a CJK character inside its bigram, a Hebrew word's core inside
+    the word), else found again in the text (`word_starts`)."""
+    if isinstance(analyzer, LanguageAnalyzer):
+        words, starts = analyzer.located(text)
+        return words, np.asarray(starts, np.int64)
+    words = analyzer.words(text)
+    return words, word_starts(text, words)

@@ -13,6 +13,7 @@ import gc
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, overload
 
@@ -21,6 +22,7 @@ import orjson
 
 from qa.dates import date_prefix
 from qa.errors import DocumentNotFound, IndexFormatError
+from qa.index.copies import SIGNATURE, find_copies
 from qa.index.spans import starts_of, starts_of_passages
 from qa.index.store import INDEX_FORMAT, MANIFEST, verify_files
 from qa.index.texts import TextStore
@@ -137,6 +139,7 @@ class Index:
         self._filters: dict[Filter, np.ndarray] = {}
         self._recent_texts: dict[int, str] = {}
         self._subjects: dict[str, frozenset[str]] = {}
+        self._stories: dict[int, list[int]] = {}
 
     def with_engine(self, engine: SparseBM25) -> Index:
         """This version answered with another engine over the same passages: a shard of a sharded index weighed
@@ -159,6 +162,25 @@ class Index:
                 self._filters.clear()  # as for texts: simple and thread-safe
             self._filters[where] = cached
         return cached
+
+    @cached_property
+    def copies(self) -> dict[int, int]:
+        """Article number -> the first article of its story, for the articles that are copies of another (the
+        same text saved twice, or as .html and .pdf: `qa.index.copies`), the first included; found when first
+        asked for (an index of articles indexed before signatures has none)."""
+        metas = _column(self.articles, "meta")
+        return find_copies([meta.get(SIGNATURE) for meta in metas],
+                           lambda n: self.article_text(n)[self.articles[n].body_start :])
+
+    def copies_of(self, number: int) -> list[int]:
+        """The other articles of article `number`'s story, in article order (none when it has no copy)."""
+        story = self.copies.get(number)
+        if story is None:
+            return []
+        members = self._stories.get(story)
+        if members is None:
+            members = self._stories[story] = sorted(n for n, first in self.copies.items() if first == story)
+        return [n for n in members if n != number]
 
     @property
     def skipped(self) -> list[SkippedFile]:

@@ -48,11 +48,12 @@ from qa.ranking.analysis import ANALYZER_VERSION
 if TYPE_CHECKING:
     from qa.config import Settings
 
-INDEX_FORMAT = 12
+INDEX_FORMAT = 13
 """Bump when the files of a version change meaning, so older versions are rebuilt rather than misread (9:
 word_spans.npy; 10: each article's language, analysis caches per language; 11: postings without stored weights,
 tfs in the narrowest type, texts compressed in blocks (texts.zst), word_starts/word_lengths, narrower arrays;
-12: files over 1 MB checksummed by their first and last 256 KB, not 4 MB and 1 MB)."""
+12: files over 1 MB checksummed by their first and last 256 KB, not 4 MB and 1 MB; 13: a
+term in half of the passages or more has a positive IDF in every folder, `qa.ranking.bm25.okapi_idf`)."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 

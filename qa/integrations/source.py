@@ -99,7 +99,7 @@ def metadata(passage: Passage) -> dict[str, Any]:
 
     Always `document_id`, `title`, `source`, `passage`, `start`, `end`, `url`, `score` and `rank`, with
     `best_sentence` when there is one; `source_url`, `date`, `author`, `publisher`, `page` and `end_page` only when
-    known (vector stores and tracers refuse or mangle None values).
+    known, `copies` only when the story has some (vector stores and tracers refuse or mangle None values).
     """
     citation = passage.citation
     found: dict[str, Any] = {
@@ -112,6 +112,8 @@ def metadata(passage: Passage) -> dict[str, Any]:
         value = getattr(citation, key)
         if value is not None:
             found[key] = value
+    if citation.copies:
+        found["copies"] = citation.copies
     return found
 
 

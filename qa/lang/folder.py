@@ -26,7 +26,7 @@ import threading
 from collections import Counter
 from collections.abc import Container, Iterable, Mapping
 
-from qa.lang.analyzers import CJK_LANGUAGES, make_analyzer
+from qa.lang.analyzers import CJK_CHAR, CJK_LANGUAGES, is_cjk_aware, make_analyzer
 from qa.lang.detect import SHARED, UNDETERMINED, Detector
 from qa.ranking.analysis import TextAnalyzer, Token
 
@@ -143,19 +143,28 @@ class FolderLanguages:
         One language: its analyzer's tokens, as they are. Several: each analysis's tokens, merged so that a term
         counts as often as the analysis that counts it most; a word whose analyses differ gives each term. The
         analyses after the first add only terms in `known` (the folder's vocabulary, when given): a term no
-        article holds would search for nothing, and would be reported as an unknown word."""
+        article holds would search for nothing, and would be reported as an unknown word. Chinese, Japanese and
+        Korean characters are cut alike by every analyzer but English's, so when the first is not English's its
+        terms of them are the only ones: another language's analysis would add back the pairs and characters the
+        first language drops as stopwords (多少, 얼마: "how many"). `known` also decides
+        which Chinese, Japanese and Korean characters are searched alone (`LanguageAnalyzer.question_tokens`):
+        without it, all are."""
         if languages is None:
             if self._only is not None:
-                return self._only.tokens(question)
+                return self._only.question_tokens(question, known)
             languages = self.question_languages(question)
         if len(languages) == 1:
-            return self.analyzers.of(languages[0]).tokens(question)
+            return self.analyzers.of(languages[0]).question_tokens(question, known)
         taken: Counter[str] = Counter()
         merged: list[Token] = []
+        first_cjk = is_cjk_aware(self.analyzers.of(languages[0]))
         for number, lang in enumerate(languages):
-            tokens = self.analyzers.of(lang).tokens(question)
+            tokens = self.analyzers.of(lang).question_tokens(question, known)
             if number and known is not None:
                 tokens = [token for token in tokens if token.term in known]
+            if number and first_cjk:  # CJK runs are cut alike by every LanguageAnalyzer: the first's stopwords
+                tokens = [token for token in tokens if not CJK_CHAR.match(question, token.start)]  # decide
+
             seen: Counter[str] = Counter()
             for token in tokens:
                 seen[token.term] += 1
@@ -169,6 +178,18 @@ class FolderLanguages:
                        known: Container[str] | None = None) -> list[str]:
         """The terms of `question_tokens`."""
         return [token.term for token in self.question_tokens(question, languages, known)]
+
+    def spelling_languages(self, question: str) -> frozenset[str] | None:
+        """The languages whose articles' words may be suggested for a misspelt word of `question` ("did you
+        mean"): the one it is detected in, when detection is sure and the folder has articles in it; None (any)
+        in a folder of one language or when unsure. A Spanish word is not corrected to a French or English one."""
+        if len(self.counts) <= 1:
+            return None
+        guess = self.detector.guess(question)
+        lang = analysis_language(guess.lang)
+        if guess.lang == UNDETERMINED or lang not in self.counts or guess.confidence < SURE:
+            return None
+        return frozenset({lang})
 
     def stopword_words(self, question: str) -> list[str]:
         """The question's words that its (first) language drops as stopwords: why a question has no term."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Container, Iterable
 from importlib import resources
 from itertools import compress, islice
 from typing import NamedTuple, Protocol, cast
@@ -55,14 +55,19 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 QUESTION_WORDS_CACHED = 5_000
 
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
 accents, and the Hebrew, Slovak and Romanian lists that matched nothing, `qa.lang.analyzers`; also the reading of
 files that changed in the same release, which a version records only by each file's stamp and hash: Markdown front
 matter, PDF paragraphs and running headers, older encodings. 4: French, Italian and Catalan stopwords behind an
 elision, "d'un", "c'est"; and, of the same release, the reading of bylines, datelines and pages in more languages,
 short files in older CJK encodings, and passages bounded in every script: a run without spaces counts as a word
-every 50 characters, `qa.corpus.chunking`)."""
+every 50 characters, `qa.corpus.chunking`. 5: Chinese, Japanese and Korean characters indexed alone beside
+their bigrams, Chinese asking pairs and Japanese ending pairs as stopwords, a lone hiragana character never a
+term, and Arabic و/ف before the article taken off (`qa.lang.analyzers`; English's terms did not change); of the
+same release, each article's copy signature, `qa.index.copies`, which an index written before has not, and
+Central European and Turkish code pages, `qa.corpus.latin`, and more bylines and source lines,
+`qa.corpus.bylines`)."""
 
 
 def load_stopwords() -> frozenset[str]:
@@ -97,6 +102,7 @@ class TextAnalyzer(Protocol):
     def terms(self, text: str) -> list[str]: ...
     def words(self, text: str) -> list[str]: ...
     def tokens(self, text: str, offset: int = 0) -> list[Token]: ...
+    def question_tokens(self, text: str, known: Container[str] | None = None) -> list[Token]: ...
     def matching(self, text: str, wanted: Collection[str], offset: int = 0) -> list[Token]: ...
     def stopword_words(self, text: str) -> list[str]: ...
     def load_stemmer(self) -> None: ...
@@ -138,6 +144,15 @@ class WordCache:
         """The terms of `text`, in order, stopwords removed."""
         term_of = self.term_of
         return [term for term in map(term_of, self.words(text)) if term]
+
+    def tokens(self, text: str, offset: int = 0) -> list[Token]:
+        """The terms of `text` with the character span of the word each comes from."""
+        raise NotImplementedError
+
+    def question_tokens(self, text: str, known: Container[str] | None = None) -> list[Token]:
+        """A question's tokens: `tokens`, here (`known`, the terms some article holds, lets an analyzer leave out
+        a fallback term that is not needed: `qa.lang.analyzers.LanguageAnalyzer.question_tokens`)."""
+        return self.tokens(text)
 
     def stopword_words(self, text: str) -> list[str]:
         """The words of `text` that analysis drops as stopwords (to explain an empty question)."""

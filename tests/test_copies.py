@@ -1,0 +1,163 @@
+"""Copies of one story give one answer: a folder gathered by hand holds the same article twice (saved under two
+names, as .txt and .html and .pdf, with a byline or footer more or less). A user trial found the top results filled
+with the same passage from each copy. Now the best-scoring copy is cited, exactly as before, and names the others;
+a different story on the same subject stays a result of its own."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa import Collection
+from qa.answer.search import Searcher, pick_diverse
+from qa.cli import main
+from qa.index import open_index
+from qa.index.copies import find_copies, signature
+from qa.web.app import create_app
+
+from .conftest import settings_for
+from .test_formats import make_pdf
+
+TITLE = "Port of Baku doubles its container capacity"
+PARAGRAPHS = [
+    "The Port of Baku opened a second container terminal on Tuesday, doubling the number of containers it can "
+    "handle each year to 500,000. The terminal cost 120 million dollars and was built in eighteen months by a "
+    "Turkish contractor.",
+    "Officials said the new cranes can unload a ship in half the time of the old ones. Traffic on the Middle "
+    "Corridor between China and Europe has tripled since 2022, and the port expects to fill the new terminal within "
+    "three years.",
+    "The port authority plans a rail link to the terminal next year, so that containers can leave for Georgia and "
+    "Turkey without passing through the city.",
+]
+STORY = TITLE + "\n\n" + "\n\n".join(PARAGRAPHS) + "\n"
+FIRST = PARAGRAPHS[0]
+QUESTION = "How many containers can the Port of Baku terminal handle each year?"
+COPIES = ["harbour-byline.txt", "harbour-copy.txt", "harbour.html", "harbour.pdf", "harbour.txt"]
+SAME_SUBJECT = ("Port of Aktau expands its container terminal\n\nThe Port of Aktau in Kazakhstan said on Wednesday "
+                "that it will expand its container terminal to handle 300,000 containers a year. The expansion "
+                "will cost 80 million dollars and is due to open in 2026.\n\nOfficials said traffic on the Middle "
+                "Corridor between China and Europe has grown quickly, and new cranes will unload ships faster. The "
+                "port also plans a ferry link across the Caspian Sea to Baku.\n")
+
+
+def folder(root: Path) -> Path:
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "harbour.txt").write_text(STORY)
+    (docs / "harbour-copy.txt").write_text(STORY)  # the same file under another name
+    (docs / "harbour-byline.txt").write_text(  # a byline, a footer, other line breaks and spaces
+        f"{TITLE}\nBy Leyla Mammadova | Azernews\n\n" + "\n\n".join(p.replace(". ", ".  ") for p in PARAGRAPHS)
+        + "\n\nCopyright 2025 Azernews. All rights reserved. Share this story.\n")
+    (docs / "harbour.html").write_text(
+        f"<html><head><title>{TITLE}</title></head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<article><h1>{TITLE}</h1>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</article><footer>© 2025 Example News</footer></body></html>")
+    lines = [TITLE] + [line for p in PARAGRAPHS for line in textwrap.wrap(p, 70)]
+    (docs / "harbour.pdf").write_bytes(make_pdf([lines[:8], lines[8:]]))
+    (docs / "aktau.txt").write_text(SAME_SUBJECT)
+    (docs / "weather.txt").write_text("Rain in Leeds\n\nIt rained in Leeds on Monday, and more is expected.\n")
+    return docs
+
+
+def test_one_answer_per_story_naming_its_copies(tmp_path: Path) -> None:
+    docs = folder(tmp_path)
+    searcher = Searcher(open_index(settings_for(docs, tmp_path / "index")))
+    answer = searcher.ask(QUESTION, top_k=3)
+    sources = [p.citation.source for p in answer.passages]
+    assert sources[0] in COPIES
+    assert [s for s in sources if s in COPIES] == [sources[0]] * sum(s in COPIES for s in sources)  # one copy
+    assert "aktau.txt" in sources  # the same subject is another story
+    top = answer.passages[0]
+    assert top.citation.copies == sorted(set(COPIES) - {top.citation.source})
+    assert next(p for p in answer.passages if p.citation.source == "aktau.txt").citation.copies == []
+    text = searcher.index.article_text(searcher.index.article_number(top.citation.document_id))
+    assert text[top.citation.start : top.citation.end] == top.text  # cited exactly, from the copy it names
+    assert FIRST in " ".join(top.text.split())
+
+
+def test_scores_are_those_of_the_copy_cited(tmp_path: Path) -> None:
+    """The answer's first passage is the one the ranking gave first: its score is BM25's and proximity's, as for a
+    folder without the copies."""
+    docs = folder(tmp_path)
+    index = open_index(settings_for(docs, tmp_path / "index"))
+    searcher = Searcher(index)
+    ranked = searcher.rank(QUESTION, 1)
+    answer = searcher.ask(QUESTION, top_k=1)
+    assert answer.passages[0].score == ranked.passages[0].score
+    assert index.passages[ranked.passages[0].passage_id][0] == index.article_number(
+        answer.passages[0].citation.document_id)
+
+
+def test_every_way_in_names_the_copies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = folder(tmp_path)
+    index_dir = tmp_path / "index"
+    with Collection(docs, index_dir=index_dir) as collection:
+        python = collection.ask(QUESTION, top_k=1).passages[0].citation
+    assert python.copies == sorted(set(COPIES) - {python.source})
+    with TestClient(create_app(settings_for(docs, index_dir))) as client:
+        http = client.post("/ask", json={"question": QUESTION, "top_k": 1}).json()["passages"][0]["citation"]
+    assert (http["source"], http["copies"]) == (python.source, python.copies)
+    assert main(["ask", QUESTION, "--top-k", "1", "--documents", str(docs), "--index-dir", str(index_dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith(f"   {python.source} · ")
+    assert lines[2] == "   same story in: " + ", ".join(python.copies)
+    assert main(["ask", QUESTION, "--top-k", "1", "--json", "--documents", str(docs), "--index-dir",
+                 str(index_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["passages"][0]["citation"]["copies"] == python.copies
+
+
+BODY = " ".join(PARAGRAPHS)
+
+
+@pytest.mark.parametrize(("one", "other", "copies"), [
+    (BODY, BODY, True),
+    (BODY, BODY.replace(" ", "  ").replace(". ", ".\n"), True),  # whitespace
+    (BODY, "By Leyla Mammadova | Azernews\n" + BODY + "\nCopyright 2025 Azernews. All rights reserved.", True),
+    (BODY, BODY.upper(), True),  # case
+    (BODY, SAME_SUBJECT, False),  # another story on the same subject
+    (BODY, PARAGRAPHS[0], False),  # a third of the story: a summary, not a copy
+    (BODY, f"{PARAGRAPHS[0]} {PARAGRAPHS[2]}", False),  # cut: the middle may answer what this copy cannot
+    (BODY, BODY.replace("500,000", "600,000").replace("Tuesday", "Monday") + " " + SAME_SUBJECT, False),  # updated
+    ("Photo gallery.", "Photo gallery.", True),  # short texts: the very same words
+    ("Photo gallery of the week.", "Video gallery of the week.", False),
+])
+def test_which_texts_are_copies(one: str, other: str, copies: bool) -> None:
+    bodies = [one, other, "It rained in Leeds on Monday, and more is expected."]
+    found = find_copies([signature(b) for b in bodies], bodies.__getitem__)
+    assert found == ({0: 0, 1: 0} if copies else {})
+
+
+def test_no_signature_no_copies() -> None:
+    """An index written before signatures has none: every article is its own story."""
+    assert find_copies([None, None], ["same", "same"].__getitem__) == {}
+    assert signature(" \n\t ") is None
+
+
+def test_pick_diverse_keeps_the_first_copy_ranked() -> None:
+    ranked = [("a1", 3.0, (0, 0, 10)), ("b1", 3.0, (1, 0, 10)), ("c1", 2.0, (2, 0, 10)), ("a2", 1.0, (0, 20, 30)),
+              ("b2", 0.9, (1, 20, 30))]
+    assert pick_diverse(ranked, 3, 0, {0: 0, 1: 0}) == [("a1", 3.0), ("c1", 2.0), ("a2", 1.0)]
+    assert pick_diverse(ranked, 3, 0) == [("a1", 3.0), ("b1", 3.0), ("c1", 2.0)]
+
+
+@pytest.mark.parametrize("n_shards", [2, 3])
+def test_a_sharded_index_answers_copies_as_one_index(tmp_path: Path, n_shards: int) -> None:
+    """Copies on different shards are one story too: the answer, scores and citations (copies named) are one
+    index's."""
+    from qa.distributed.ranking import ShardedSearcher
+    from qa.distributed.store import build_sharded
+
+    from .test_distributed import _assert_same, _shards
+
+    docs = folder(tmp_path)
+    settings = settings_for(docs, tmp_path / "index")
+    build_sharded(settings, n_shards)
+    sharded = ShardedSearcher(_shards(settings, n_shards), settings)
+    one = Collection(settings=settings_for(docs, tmp_path / "one"))
+    _assert_same(one, sharded, [QUESTION, "Middle Corridor cranes", "rail link Georgia", "Aktau ferry Baku"])
+    top = sharded.ask(QUESTION, 1).passages[0].citation
+    assert top.copies == sorted(set(COPIES) - {top.source})
