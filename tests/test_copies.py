@@ -16,7 +16,7 @@ from qa import Collection
 from qa.answer.search import Searcher, pick_diverse
 from qa.cli import main
 from qa.index import open_index
-from qa.index.copies import find_copies, signature
+from qa.index.copies import compiled_minhash, find_copies, minhash, signature
 from qa.web.app import create_app
 
 from .conftest import settings_for
@@ -161,3 +161,15 @@ def test_a_sharded_index_answers_copies_as_one_index(tmp_path: Path, n_shards: i
     _assert_same(one, sharded, [QUESTION, "Middle Corridor cranes", "rail link Georgia", "Aktau ferry Baku"])
     top = sharded.ask(QUESTION, 1).passages[0].citation
     assert top.copies == sorted(set(COPIES) - {top.source})
+
+
+@pytest.mark.parametrize("body", [
+    "", "one", "A  b\u00a0c d", "x " * 3, "Zürich  café\tau lait — “quoted” text here, and more words.",
+    "北京是中国的首都。东京是日本的首都。",
+    "Harbour cranes lift steel.\n\nThe port of Baku handles 100,000 containers a year, the ministry said on "
+    "Monday; its new terminal opens in June.\n" * 40])
+def test_the_compiled_signature_is_numpys(body: str) -> None:
+    """A big build's workers (numba loaded) sign articles with the compiled pass, a small build with NumPy: one
+    folder may hold both, so they must agree exactly."""
+    assert compiled_minhash(body)[0] == minhash(body)[0]
+    assert compiled_minhash(body)[1].tolist() == minhash(body)[1].tolist()

@@ -55,7 +55,7 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 QUESTION_WORDS_CACHED = 5_000
 
-ANALYZER_VERSION = 5
+ANALYZER_VERSION = 6
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
 accents, and the Hebrew, Slovak and Romanian lists that matched nothing, `qa.lang.analyzers`; also the reading of
 files that changed in the same release, which a version records only by each file's stamp and hash: Markdown front
@@ -67,7 +67,8 @@ their bigrams, Chinese asking pairs and Japanese ending pairs as stopwords, a lo
 term, and Arabic و/ف before the article taken off (`qa.lang.analyzers`; English's terms did not change); of the
 same release, each article's copy signature, `qa.index.copies`, which an index written before has not, and
 Central European and Turkish code pages, `qa.corpus.latin`, and more bylines and source lines,
-`qa.corpus.bylines`)."""
+`qa.corpus.bylines`. 6: copy signatures with words hashed by their bytes' values, not crc32,
+`qa.index.copies`)."""
 
 
 def load_stopwords() -> frozenset[str]:
