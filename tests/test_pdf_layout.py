@@ -228,3 +228,19 @@ def make_pdf_with_author(data: bytes, author: str, modified: str | None = None) 
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@pytest.mark.parametrize(("layout", "options"), LAYOUTS.items())
+def test_a_short_story_keeps_its_paragraphs_when_half_of_its_steps_are_gaps(layout: str, options: dict[str, bool]
+                                                                           ) -> None:
+    """A news page printed to PDF: a byline, a paragraph of two full lines and one of one line. Half of the steps
+    between lines of the text's size are paragraph gaps; the usual step was their median, a gap, and the two
+    paragraphs were read as one."""
+    lines = [Set("Wind farm approved off the coast", 20, True), Set("By Tom Baker, 12 May 2025", space=1.8),
+             Set("The government approved a 900 megawatt offshore wind farm on Tuesday. It will power", space=1.8),
+             Set("700,000 homes when it opens in 2029, the energy minister said at the port in Hull."),
+             Set("Fishing groups objected to the cable route, which crosses a breeding ground for cod.", space=1.8)]
+    pdf = extract_pdf(styled_pdf(lines, **options), "wind.pdf")
+    assert pdf.text.endswith("It will power 700,000 homes when it opens in 2029, the energy minister said at the port "
+                             "in Hull.\n\n"
+                             "Fishing groups objected to the cable route, which crosses a breeding ground for cod.")
