@@ -90,8 +90,9 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     if headline is not None:  # "Storm hits coast - Daily Wire": a web page's <title>; its headline is the title
         paragraphs = texts[first_page].split("\n\n")
         title, texts[first_page] = one_line(paragraphs[headline]), "\n\n".join(paragraphs[headline:])
-    elif title and _says_in_full(title, texts[first_page].split("\n\n", 1)[0], pages[first_page]):
-        title = first_line = one_line(texts[first_page].split("\n\n", 1)[0])
+    elif title and _says_in_full(title, first_paragraph := texts[first_page].split("\n\n", 1)[0],
+                                 pages[first_page]):
+        title = first_line = one_line(first_paragraph)
     if headline is not None or any(printed):  # a web page: its related links and copyright footer are the site's
         placed = [(number, paragraph) for number in range(first_page, len(texts)) if texts[number]
                   for paragraph in texts[number].split("\n\n")]  # the links may run on to the next page
@@ -271,9 +272,8 @@ def _says_in_full(title: str, paragraph: str, lines: list[Line]) -> bool:
     if len(full) <= len(head) or not full.casefold().startswith(head) or full[len(head)].isalnum():
         return False
     display = _display(lines)
-    shown = [line for line in lines if line.text.strip()]
     said = ""
-    for line in shown:  # the paragraph's lines, all of them display type
+    for line in (line for line in lines if line.text.strip()):  # the paragraph's lines, all of them display type
         if not display(line):
             return False
         said = one_line(f"{said} {expand_ligatures(line.text)}")

@@ -345,10 +345,8 @@ def serve_on_ray(settings: Settings, address: str, n_shards: int, replicas: int,
             _refuse_second_server(address)
             check_serve_address(settings)
             start_shards(settings, n_shards, stop, actors)
-            try:
-                writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
-            except ActorAlreadyExistsError:  # a second server that started at the same moment
-                raise AlreadyServing(address) from None
+            # a second server that started at the same moment: ActorAlreadyExistsError, below
+            writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
             actors.append(writer)
             _wait([writer.__ray_ready__.remote()], stop)
             ours["serve"] = not _serve_running()

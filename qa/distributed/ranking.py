@@ -95,9 +95,9 @@ class ShardedSearcher:
         self.sentence_weight = settings.sentence_weight
         self.analyzers = analyzers or Analyzers()
         self._languages: tuple[str, FolderLanguages] | None = None
+        """The generation the collection's languages were learnt at, and how its questions are analysed."""
         self._copies: tuple[str, _Copies] | None = None
         """The generation the collection's copies of one story were found at, and them."""
-        """The generation the collection's languages were learnt at, and how its questions are analysed."""
         self._learning = threading.Lock()
 
     def languages(self) -> tuple[str, FolderLanguages]:
@@ -239,13 +239,14 @@ class ShardedSearcher:
         n_docs = sum(result.n_docs for result in results)
         rerank = self.proximity_weight > 0 and sum(1 for term in searched if doc_freq[term]) >= 2
         fetch = min(top_k * 2 + 4, max(n_docs, 1))
+        copies = self.copies(expected)
         while True:
             wanted = max(fetch, RERANK_DEPTH)
             if wanted > asked:
                 asked = wanted
                 results, _ = self._search(expected, searched, asked, where)
             merged = _merge(results)[:wanted]
-            chosen, head = self._choose(merged, results, top_k, limit, rerank, self.copies(expected))
+            chosen, head = self._choose(merged, results, top_k, limit, rerank, copies)
             if len(chosen) == top_k or len(merged) < wanted or fetch >= n_docs:
                 break
             fetch = min(fetch * 4, n_docs)
@@ -254,7 +255,7 @@ class ShardedSearcher:
                           message=nothing_found_message(bool(merged), said_words(question, tokens), suggestions,
                                                         where))
         passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures)
-        named = self.copies(expected).sources
+        named = copies.sources
         for n, passage in zip((n for n, _ in chosen), passages, strict=True):  # the copies on every shard
             candidate = merged[n]
             passage.citation.copies = named.get((candidate.shard, int(results[candidate.shard].rows[

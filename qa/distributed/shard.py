@@ -136,7 +136,6 @@ class Shard:
         prepared and not committed is removed: the write it was for did not happen."""
         if self._prepared is not None:
             discard_version(Path(self._prepared.index.path))
-        self._prepared = None
         self._state = self._from_disk()
         self._staged = self._prepared = None
         return self._state.generation

@@ -146,9 +146,12 @@ class Index:
         with the whole collection's statistics (`SparseBM25.with_statistics`, `qa.distributed`)."""
         if engine.n_docs != self.engine.n_docs or engine.n_terms != self.engine.n_terms:
             raise ValueError("the engine must hold this index's passages and terms")
-        return Index(self.path, self.manifest, self.articles, self.texts, self.text_offsets, self.passages,
-                     self.sentences, self.sentence_ptr, self.sequences, self.sequence_ptr, self.all_terms, engine,
-                     self.languages.analyzers, self.word_gaps, self.word_lengths, self.passage_bytes)
+        weighed = Index(self.path, self.manifest, self.articles, self.texts, self.text_offsets, self.passages,
+                        self.sentences, self.sentence_ptr, self.sequences, self.sequence_ptr, self.all_terms, engine,
+                        self.languages.analyzers, self.word_gaps, self.word_lengths, self.passage_bytes)
+        # the same articles: their copies are found once for this version (cached here), not once per weigh
+        weighed.__dict__["copies"], weighed._stories = self.copies, self._stories
+        return weighed
 
     def allowed(self, where: Filter) -> np.ndarray | None:
         """A uint8 flag per passage: 1 where the passage's article passes the filter (None: no filter)."""

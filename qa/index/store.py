@@ -86,10 +86,11 @@ def swap_in(index_dir: Path, write: Callable[[Path], int],
     try:
         if check is not None:
             check(version)
-        make_current(index_dir, version)
+        _point_current(index_dir, version.name)
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
         raise
+    _remove_old_versions(index_dir, keep=version.name)  # once CURRENT names it, the new version is never removed
     return version, n_passages
 
 
