@@ -132,9 +132,7 @@ class Searcher:
         The order before the best-sentence stage (`qa.answer.sentence_stage`), which `ask` applies to the cited
         passages; an evaluation applies it as `ask` does (`qa.cli.evaluation.run`).
         """
-        validate_question(question, top_k)
-        if max_per_article is not None:  # HTTP and the CLI refuse it at their edges, in the same words
-            passage_count("max_per_article", max_per_article, 0)
+        validate_question(question, top_k, max_per_article)
         index = self.index
         tokens = index.languages.question_tokens(question, known=index.vocab)  # its language(s): qa.lang.folder
         terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
@@ -302,13 +300,16 @@ def searched_once(term_ids: list[int]) -> list[int]:
     return list(dict.fromkeys(term_ids))
 
 
-def validate_question(question: str, top_k: int) -> None:
-    """Refuse what cannot be asked, with a message that says what to change."""
+def validate_question(question: str, top_k: int, max_per_article: int | None = None) -> None:
+    """Refuse what cannot be asked, with a message that says what to change (one index and the coordinator of a
+    sharded one alike; HTTP and the CLI refuse the same at their edges, in the same words)."""
     if not question or not question.strip():
         raise InvalidQuestion("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
         raise InvalidQuestion(question_too_long(len(question)))
     passage_count("top_k", top_k)  # an InvalidRequest in the words every edge uses (qa.defaults)
+    if max_per_article is not None:
+        passage_count("max_per_article", max_per_article, 0)
 
 
 def subject_title(article: ArticleInfo) -> str:

@@ -52,7 +52,6 @@ from qa.answer.search import (
 )
 from qa.answer.sentence_stage import by_best_sentence, depth
 from qa.config import Settings
-from qa.defaults import passage_count
 from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
 from qa.errors import Unavailable
@@ -185,9 +184,7 @@ class ShardedSearcher:
             max_per_article: int | None = None, where: Filter | None = None) -> Answer:
         """What `Searcher.ask` answers over one index of the whole collection."""
         started = time.perf_counter()
-        validate_question(question, top_k)
-        if max_per_article is not None:  # as `Searcher.rank` refuses it, in the words every edge uses
-            passage_count("max_per_article", max_per_article, 0)
+        validate_question(question, top_k, max_per_article)
         deadline = started + ATTEMPTS_S
         while True:
             try:
