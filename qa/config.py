@@ -22,6 +22,7 @@ from qa.defaults import (
     PROXIMITY_WEIGHT,
     PROXIMITY_WINDOW,
     SENTENCE_WEIGHT,
+    SENTENCE_WEIGHT_REST,
     count_from_text,
     default_index_dir,
     passage_count,
@@ -65,7 +66,10 @@ class Settings(BaseSettings):
                                   description="How many terms apart two question terms may stand to count as near.")
     sentence_weight: float = Field(
         SENTENCE_WEIGHT, ge=0.0, le=10.0, description="How much the best sentence of each of the first 3 passages "
-        "weighs in their order, for a question (qa/answer/sentence_stage.py); 0 keeps the order of the scores.")
+        "weighs in which comes first, for a question (qa/answer/sentence_stage.py); 0: the best score.")
+    sentence_weight_rest: float = Field(
+        SENTENCE_WEIGHT_REST, ge=0.0, le=10.0, description="How much the best sentence weighs in the order of the "
+        "passages after the first, among the first 10, for a question; 0 keeps the order of the scores.")
     host: str = Field("127.0.0.1", description="Address `qa serve` listens on: 127.0.0.1 answers this machine "
                       "only; 0.0.0.0 every network it is on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` listens on.")
@@ -132,7 +136,8 @@ class Settings(BaseSettings):
         """Every setting that changes which passages come first: the index's, and the proximity stage's (applied
         when answering, so not stored with the index). What the quality figures are recorded for."""
         return {**self.index_fingerprint(), "proximity_weight": self.proximity_weight,
-                "proximity_window": self.proximity_window, "sentence_weight": self.sentence_weight}
+                "proximity_window": self.proximity_window, "sentence_weight": self.sentence_weight,
+                "sentence_weight_rest": self.sentence_weight_rest}
 
     # -- HTTP service layers (qa/web/limits.py, observability.py); plain types, which qa serve passes on as QA_* --
     max_body_bytes: int = Field(

@@ -25,7 +25,9 @@ PROXIMITY_WINDOW = 10
 """Defaults of the proximity stage (`qa.proximity`), measured on BEIR SciFact and SQuAD."""
 
 SENTENCE_WEIGHT = 0.05
-"""Default of the best-sentence stage (`qa.answer.sentence_stage`), chosen on the SQuAD and BBC choose halves."""
+SENTENCE_WEIGHT_REST = 0.5
+"""Defaults of the best-sentence stage (`qa.answer.sentence_stage`): its weight for the first place, and for the
+places after it; chosen on the SQuAD and BBC choose halves."""
 
 _DIGITS = re.compile(r"[+-]?[0-9]{1,4000}")  # int() reads up to 4,300 digits
 _SHOWN_CHARS = 40

@@ -16,13 +16,19 @@ Request = tuple[str, str, dict[str, Any]]
 """(method, path, httpx keyword arguments: params or json)."""
 
 MULTILINGUAL = Path(__file__).parent / "data" / "multilingual"
+SIBLINGS = Path(__file__).parent / "data" / "siblings"
+STAGED = ["What share of Harbour United's stock did Varga's lenders want backing a bid before they would fund it?",
+          "When did Varga first buy Harbour United shares?", "How many investors could block the Harbour bid?"]
+"""Questions whose best-sentence stage moves a passage from beyond the first 3 (tests/test_sentence_stage.py), one
+asking for a date and one for a number (the stage weighs the asked kind's bonus only where it can matter)."""
 
 
 def make_folder(folder: Path) -> list[str]:
-    """A folder of 60 articles of a 22-word vocabulary (ties everywhere), the seed articles and some German and
-    Chinese news; the random questions of its articles."""
+    """A folder of 60 articles of a 22-word vocabulary (ties everywhere), the seed articles, some German and
+    Chinese news and stories on one subject (tests/data/siblings); the random questions of its articles."""
     questions = _random_folder(folder, 60, seed=29)
     shutil.copytree(SEED_DOCUMENTS, folder / "seed")
+    shutil.copytree(SIBLINGS, folder / "siblings")
     for lang in ("de", "zh"):
         shutil.copytree(MULTILINGUAL / lang, folder / lang)
     return questions
@@ -31,7 +37,7 @@ def make_folder(folder: Path) -> list[str]:
 def requests(questions: list[str], document_ids: list[str], size: int) -> list[Request]:
     """`size` requests (at least the fixed edge cases) drawn with a fixed seed."""
     rng = random.Random(size)
-    asked = [*questions, "Who co-chaired the meeting?", "digitl transformaton", "the of and", "zzzqqq",
+    asked = [*questions, *STAGED, "Who co-chaired the meeting?", "digitl transformaton", "the of and", "zzzqqq",
              "Azerbaijan Azerbaijan Turkey", "Berlin", "東京", "  ", "", "?", "x" * 2001, "harbour " * 250,
              " ".join(f"w{n}" for n in range(80)) + " " + questions[0], "Quokka", "'; DROP TABLE", "a003",
              "ÉNERGIE prix", "a\u0000b"]

@@ -46,7 +46,7 @@ def test_its_defaults_are_the_settings_defaults(no_qa_environment: None) -> None
     assert settings.max_per_article == 0
     searcher = Searcher.__init__.__defaults__
     assert searcher == (settings.max_per_article, settings.proximity_weight, settings.proximity_window,
-                        settings.sentence_weight)
+                        settings.sentence_weight, settings.sentence_weight_rest)
     assert settings.resolved_index_dir() == default_index_dir(Path("documents"))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import accumulate
 from types import ModuleType
 from typing import NamedTuple
@@ -68,6 +69,69 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
              ) -> list[tuple[BestSentence | None, list[Span]]] | None:
     """Each passage's best sentence and highlights, as `best_sentence` and `highlights` give them; None when the
     compiled loops are not loaded or the question is too long for them (then use those)."""
+    found = _found(index, windows, question)
+    if found is None:
+        return None
+    hl_ptr, hl_start, hl_end, bounds = found.arrays[0], found.arrays[1], found.arrays[2], found.arrays[8]
+    lit_starts, lit_ends, cuts = hl_start.tolist(), hl_end.tolist(), hl_ptr.tolist()
+    answers: list[tuple[BestSentence | None, list[Span]]] = []
+    for n, ((a, z), window, best) in enumerate(zip(bounds.tolist(), windows, found.best(), strict=True)):
+        lit = list(map(Span, lit_starts[cuts[n] : cuts[n + 1]], lit_ends[cuts[n] : cuts[n + 1]]))
+        if a < 0:  # no sentence
+            answers.append((None, lit))
+            continue
+        score, sentence_bounds = best
+        if sentence_bounds is not None:  # the asked kind's bonus chose another sentence
+            a, z = sentence_bounds
+        answers.append((BestSentence(window.text[a - window.base : z - window.base], a, z, round(score, 6)), lit))
+    return answers
+
+
+def best_scores(index: Index, windows: list[Window], question: AskedQuestion) -> list[float] | None:
+    """The score of each passage's best sentence (0 where it has none), as `evidence` finds it, without making the
+    sentences, their texts or the highlights; None where `evidence` is."""
+    found = _found(index, windows, question)
+    if found is None:
+        return None
+    return [round(score, 6) if a >= 0 else 0.0
+            for (a, _), (score, _) in zip(found.arrays[8].tolist(), found.best(), strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What the compiled loops found for a question's passages, before it is made into sentences and spans."""
+
+    index: Index
+    windows: list[Window]
+    question: AskedQuestion
+    arrays: tuple[np.ndarray, ...]
+    """`answer_evidence`'s: highlight pointers, starts, ends; candidates' pointers, positions, scores, distinct
+    terms; each passage's best candidate; each passage's best sentence's bounds."""
+
+    def best(self) -> list[tuple[float, tuple[int, int] | None]]:
+        """Each passage's best sentence's score, and its bounds where the asked kind's bonus chose another."""
+        _, _, _, cand_ptr, cand_position, cand_score, cand_distinct, best, _ = self.arrays
+        bonus = sentence.KIND_BONUS.get(self.question.kind or "", 0.0)
+        scores, chosen = cand_score.tolist(), best.tolist()
+        if bonus:  # the candidates of every passage, for the asked kind's bonus (read once, not per passage)
+            distinct, negatives, candidates = cand_distinct.tolist(), (-cand_position).tolist(), cand_ptr.tolist()
+        found: list[tuple[float, tuple[int, int] | None]] = []
+        for n, window in enumerate(self.windows):
+            score = scores[chosen[n]] if chosen[n] >= 0 else 0.0  # none: no question word, its first sentence
+            if not (bonus and chosen[n] >= 0):
+                found.append((score, None))
+                continue
+            lo, hi = candidates[n], candidates[n + 1]
+            scored = sorted(zip(scores[lo:hi], distinct[lo:hi], negatives[lo:hi], strict=True), reverse=True)
+            sentences = self.index.passage_sentences(window.passage_id, window.start)
+            score, _, negative = _with_kind(self.index, window, sentences, scored, self.question, bonus)
+            found.append((score, sentences[-negative]))
+        return found
+
+
+def _found(index: Index, windows: list[Window], question: AskedQuestion) -> _Found | None:
+    """The compiled loops run over the passages' windows; None when they are not loaded or the question is too
+    long for them."""
     compiled = kernels()
     counts, idf, spelled = question.counts, question.idf, question.spelled
     if compiled is None or not windows or len(counts) > _MASK_BITS or len(spelled) > _MASK_BITS:
@@ -96,27 +160,7 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
                                      *scoring)
     if not found[-1]:  # a matched word that is not ASCII: Python lowercases the words that matched
         found = _unicode_evidence(compiled, stored, windows, list(spelled), docs, starts, title_lens, q_ids, scoring)
-    hl_ptr, hl_start, hl_end, cand_ptr, cand_position, cand_score, cand_distinct, best, bounds, _ = found
-    bonus = sentence.KIND_BONUS.get(question.kind or "", 0.0)
-    lit_starts, lit_ends, cuts = hl_start.tolist(), hl_end.tolist(), hl_ptr.tolist()
-    scores, chosen = cand_score.tolist(), best.tolist()
-    if bonus:  # the candidates of every passage, for the asked kind's bonus (read once, not per passage)
-        distinct, negatives, candidates = cand_distinct.tolist(), (-cand_position).tolist(), cand_ptr.tolist()
-    answers: list[tuple[BestSentence | None, list[Span]]] = []
-    for n, ((a, z), window) in enumerate(zip(bounds.tolist(), windows, strict=True)):
-        lit = list(map(Span, lit_starts[cuts[n] : cuts[n + 1]], lit_ends[cuts[n] : cuts[n + 1]]))
-        if a < 0:  # no sentence
-            answers.append((None, lit))
-            continue
-        score = scores[chosen[n]] if chosen[n] >= 0 else 0.0  # none: no question word, its first sentence
-        if bonus and chosen[n] >= 0:
-            lo, hi = candidates[n], candidates[n + 1]
-            scored = sorted(zip(scores[lo:hi], distinct[lo:hi], negatives[lo:hi], strict=True), reverse=True)
-            sentences = index.passage_sentences(window.passage_id, window.start)
-            score, _, negative = _with_kind(index, window, sentences, scored, question, bonus)
-            a, z = sentences[-negative]
-        answers.append((BestSentence(window.text[a - window.base : z - window.base], a, z, round(score, 6)), lit))
-    return answers
+    return _Found(index, windows, question, tuple(found[:-1]))
 
 
 def warm(index: Index) -> None:

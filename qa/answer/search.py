@@ -31,11 +31,18 @@ import numpy as np
 
 from qa.answer.empty import filter_message, no_match_message, said_words, suggest, unknown_words
 from qa.answer.evidence import explain, explain_proximity, highlights
-from qa.answer.fast import Window, evidence, warm
+from qa.answer.fast import Window, best_scores, evidence, warm
 from qa.answer.proximity import RERANK_DEPTH, rerank
-from qa.answer.sentence import AskedQuestion, best_sentence, read_question
-from qa.answer.sentence_stage import by_best_sentence, depth
-from qa.defaults import MAX_QUESTION_CHARS, PROXIMITY_WEIGHT, PROXIMITY_WINDOW, SENTENCE_WEIGHT, passage_count
+from qa.answer.sentence import KIND_BONUS, AskedQuestion, best_sentence, read_question
+from qa.answer.sentence_stage import depth, staged
+from qa.defaults import (
+    MAX_QUESTION_CHARS,
+    PROXIMITY_WEIGHT,
+    PROXIMITY_WINDOW,
+    SENTENCE_WEIGHT,
+    SENTENCE_WEIGHT_REST,
+    passage_count,
+)
 from qa.errors import InvalidQuestion
 from qa.index.reader import ArticleInfo, Index
 from qa.lang import FolderLanguages
@@ -57,12 +64,14 @@ class Searcher:
     """Answers questions from one loaded `Index`. Thread-safe: a question keeps no state between calls."""
 
     def __init__(self, index: Index, max_per_article: int = 0, proximity_weight: float = PROXIMITY_WEIGHT,
-                 proximity_window: int = PROXIMITY_WINDOW, sentence_weight: float = SENTENCE_WEIGHT) -> None:
+                 proximity_window: int = PROXIMITY_WINDOW, sentence_weight: float = SENTENCE_WEIGHT,
+                 sentence_weight_rest: float = SENTENCE_WEIGHT_REST) -> None:
         self.index = index
         self.max_per_article = max_per_article
         self.proximity_weight = proximity_weight
         self.proximity_window = proximity_window
         self.sentence_weight = sentence_weight
+        self.sentence_weight_rest = sentence_weight_rest
         index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
         warm(index)  # and the compiled evidence's (qa.answer.fast)
         _ = index.copies  # the folder's copies of one story, found now rather than by the first question
@@ -70,7 +79,8 @@ class Searcher:
     @classmethod
     def from_settings(cls, index: Index, settings: Settings) -> Searcher:
         return cls(index, max_per_article=settings.max_per_article, proximity_weight=settings.proximity_weight,
-                   proximity_window=settings.proximity_window, sentence_weight=settings.sentence_weight)
+                   proximity_window=settings.proximity_window, sentence_weight=settings.sentence_weight,
+                   sentence_weight_rest=settings.sentence_weight_rest)
 
     def ask(self, question: str, top_k: int = 3, *, explain_scores: bool = False,
             max_per_article: int | None = None, where: Filter | None = None) -> Answer:
@@ -82,13 +92,14 @@ class Searcher:
         """
         started = time.perf_counter()
         validate_question(question, top_k)
-        ranking = self.rank(question, depth(question, top_k, self.sentence_weight), max_per_article=max_per_article,
-                            where=where)
+        cited_depth = depth(question, top_k, self.sentence_weight, self.sentence_weight_rest)
+        ranking = self.rank(question, cited_depth, max_per_article=max_per_article, where=where)
         if not ranking.passages:
             return Answer(question, [], _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
                           suggestions=ranking.suggestions, message=ranking.message)
-        cited = self.cite(question, ranking, explain_scores=explain_scores)
-        passages = by_best_sentence(question, cited, self.sentence_weight, top_k)  # the last stage
+        found = _Evidence(self, question, ranking, explain_scores)
+        passages = staged(question, [p.score for p in ranking.passages], found.cite, found.weigh,  # the last stage
+                          self.sentence_weight, self.sentence_weight_rest, top_k)
         return Answer(question, passages, _ms(started), terms=ranking.terms, unknown_terms=ranking.unknown_terms,
                       suggestions=ranking.suggestions)
 
@@ -100,17 +111,20 @@ class Searcher:
         index's: a sharded index (`qa.distributed`) ranks across its shards, then each shard cites its passages,
         given `idf`, the IDF in the whole collection of the question's terms it holds (a shard may lack some).
         """
+        return _Evidence(self, question, ranking, explain_scores, idf).cite(list(range(len(ranking.passages))))
+
+    def sentence_scores(self, question: str, ranking: Ranking, *, idf: dict[str, float] | None = None,
+                        kinds: bool = True) -> list[float]:
+        """The score of each ranked passage's best sentence (as `cite` finds it; 0 for a passage without one), with
+        none of the rest of its evidence or citation: what the best-sentence stage weighs the passages it may move
+        up by (`qa.answer.sentence_stage`). `idf` as for `cite`; `kinds` False: without the asked kind's bonus
+        (`qa.answer.sentence.KIND_BONUS`), most of what finding them costs."""
+        return _Evidence(self, question, ranking, False, idf).weigh(list(range(len(ranking.passages))), kinds)
+
+    def _asked(self, question: str, ranking: Ranking, idf: dict[str, float] | None) -> AskedQuestion:
         index = self.index
         asked = read_question(index.analyzer, question, [(t.word, t.term) for t in ranking.terms]).with_idf(index)
-        if idf is not None:
-            asked = replace(asked, idf=idf)
-        searched = {index.vocab[t.term]: t.term for t in ranking.terms if t.term in index.vocab} if explain_scores \
-            else None
-        windows = self._windows(ranking.passages)
-        found = evidence(index, windows, asked)  # compiled; None where the loops are not loaded (qa ask "...")
-        return [self._passage(ranked, window, asked, searched if ranked.reranked else None, explain_scores,
-                              found[n] if found is not None else None)
-                for n, (ranked, window) in enumerate(zip(ranking.passages, windows, strict=True))]
+        return asked if idf is None else replace(asked, idf=idf)
 
     def _windows(self, ranked: list[RankedPassage]) -> list[Window]:
         """Each passage's place and the text its evidence reads (`Index.article_window`), with its article
@@ -182,20 +196,14 @@ class Searcher:
             fetch = min(fetch * 4, engine.n_docs)
 
     def _passage(self, ranked: RankedPassage, window: Window, asked: AskedQuestion, searched: dict[int, str] | None,
-                 explain_scores: bool, found: tuple[BestSentence | None, list[Span]] | None) -> Passage:
+                 explain_scores: bool, found: tuple[BestSentence | None, list[Span]]) -> Passage:
         """One result with its citation and evidence, and its explanation if asked; `searched` (term id -> term,
         as searched) is given when the proximity stage scored the passage (only the first `RERANK_DEPTH` are);
-        `found`: its best sentence and highlights when the compiled loops gave them (`qa.answer.fast`)."""
+        `found`: its best sentence and highlights (`_Evidence`)."""
         index = self.index
         passage_id, score = ranked.passage_id, ranked.score
         article_number, start, end, number, text, base = window[1:7]
         article = index.articles[article_number]
-        if found is None:  # the reference, in Python
-            analyzer = index.analyzer_of(article_number)  # the article's language's, as its passages were indexed
-            tokens = index.matched_tokens(passage_id, start, asked.counts)
-            sentences = index.passage_sentences(passage_id, start)
-            found = (best_sentence(index, text, sentences, asked, tokens, subject_title(article), base=base,
-                                   analyzer=analyzer), highlights(tokens))
         pages = article.page_starts
         meta = article.meta
         citation = Citation(document_id=article.id, title=article.title, source=article.source, passage=number,
@@ -212,6 +220,76 @@ class Searcher:
                        proximity=explain_proximity(index, searched, passage_id, self.proximity_weight,
                                                    self.proximity_window, asked.words)
                        if explain_scores and searched else None)
+
+    def _reference(self, passage_id: int, window: Window, asked: AskedQuestion
+                   ) -> tuple[BestSentence | None, list[Span]]:
+        """A passage's best sentence and highlights by the reference code, in Python (`qa.answer.sentence`)."""
+        index = self.index
+        article_number, start, _end, _number, text, base = window[1:7]
+        analyzer = index.analyzer_of(article_number)  # the article's language's, as its passages were indexed
+        tokens = index.matched_tokens(passage_id, start, asked.counts)
+        sentences = index.passage_sentences(passage_id, start)
+        return (best_sentence(index, text, sentences, asked, tokens, subject_title(index.articles[article_number]),
+                              base=base, analyzer=analyzer), highlights(tokens))
+
+
+class _Evidence:
+    """One question's evidence over one ranking, found once however often the best-sentence stage asks for it
+    (`qa.answer.sentence_stage.stage_order`): the question read once, each passage's text read once, and each
+    passage's best sentence and highlights found once (without the asked kind's bonus as well, where asked)."""
+
+    def __init__(self, searcher: Searcher, question: str, ranking: Ranking, explain_scores: bool,
+                 idf: dict[str, float] | None = None) -> None:
+        self.searcher, self.ranking, self.explain_scores = searcher, ranking, explain_scores
+        self.asked = searcher._asked(question, ranking, idf)
+        self.kinded = bool(KIND_BONUS.get(self.asked.kind or "", 0.0))
+        """Whether the asked kind's bonus can change a best sentence (else it is found the same either way)."""
+        vocab = searcher.index.vocab
+        self.searched = {vocab[t.term]: t.term for t in ranking.terms if t.term in vocab} if explain_scores else None
+        self._windows: dict[int, Window] = {}
+        self._found: dict[int, tuple[BestSentence | None, list[Span]]] = {}
+
+    def cite(self, positions: list[int]) -> list[Passage]:
+        """The passages at these positions of the ranking, in that order, cited (`Searcher.cite`)."""
+        ranked, searcher = self.ranking.passages, self.searcher
+        return [searcher._passage(ranked[n], window, self.asked, self.searched if ranked[n].reranked else None,
+                                  self.explain_scores, found)
+                for n, window, found in zip(positions, self.windows(positions), self.found(positions), strict=True)]
+
+    def weigh(self, positions: list[int], kinds: bool) -> list[float]:
+        """The scores of their best sentences (`Searcher.sentence_scores`), with the asked kind's bonus (`kinds`)
+        or without it: those already found whole, else the compiled loops' scores alone (no sentence's text, no
+        highlights)."""
+        asked = self.asked if kinds or not self.kinded else replace(self.asked, kind=None)
+        if asked is self.asked and all(n in self._found for n in positions):
+            return [best.score if best else 0.0 for best, _ in self.found(positions)]
+        scores = best_scores(self.searcher.index, self.windows(positions), asked)
+        if scores is None:  # the reference, in Python
+            return [best.score if best else 0.0 for best, _ in self._evidence(positions, asked)]
+        return scores
+
+    def found(self, positions: list[int]) -> list[tuple[BestSentence | None, list[Span]]]:
+        """Their best sentences and highlights."""
+        missing = [n for n in positions if n not in self._found]
+        if missing:
+            self._found.update(zip(missing, self._evidence(missing, self.asked), strict=True))
+        return [self._found[n] for n in positions]
+
+    def windows(self, positions: list[int]) -> list[Window]:
+        missing = [n for n in positions if n not in self._windows]
+        if missing:
+            ranked = self.ranking.passages
+            self._windows.update(zip(missing, self.searcher._windows([ranked[n] for n in missing]), strict=True))
+        return [self._windows[n] for n in positions]
+
+    def _evidence(self, positions: list[int], asked: AskedQuestion) -> list[tuple[BestSentence | None, list[Span]]]:
+        searcher, windows = self.searcher, self.windows(positions)
+        found = evidence(searcher.index, windows, asked)  # compiled; None where the loops are not loaded (qa ask)
+        if found is None:  # the reference, in Python
+            ranked = self.ranking.passages
+            found = [searcher._reference(ranked[n].passage_id, window, asked)
+                     for n, window in zip(positions, windows, strict=True)]
+        return found
 
 
 @dataclass(frozen=True, slots=True)

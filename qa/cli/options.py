@@ -30,11 +30,12 @@ SERVICE = "Service"
 
 PANELS = {"documents": CORPUS, "index_dir": CORPUS, "chunk_words": CORPUS, "chunk_overlap": CORPUS,
           "k1": RANKING, "b": RANKING, "epsilon": RANKING, "proximity_weight": RANKING, "proximity_window": RANKING,
-          "sentence_weight": RANKING, "top_k": RANKING, "max_per_article": RANKING}
+          "sentence_weight": RANKING, "sentence_weight_rest": RANKING, "top_k": RANKING, "max_per_article": RANKING}
 """The help panel of each setting that is an option (commands' own options stay in the default panel)."""
 
 CORPUS_SETTINGS = ("documents", "index_dir", "chunk_words", "chunk_overlap")
-RANKING_SETTINGS = ("k1", "b", "epsilon", "proximity_weight", "proximity_window", "sentence_weight")
+RANKING_SETTINGS = ("k1", "b", "epsilon", "proximity_weight", "proximity_window", "sentence_weight",
+                    "sentence_weight_rest")
 SHOWN_DEFAULTS = {"index_dir": "~/.cache/qa/<folder>-<hash>"}
 COUNTS = {"top_k": 1, "max_per_article": 0}
 """Settings that count passages, with their least value: read by qa's own rule (`qa.defaults.count_from_text`),

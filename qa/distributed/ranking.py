@@ -50,7 +50,7 @@ from qa.answer.search import (
     pick_diverse,
     validate_question,
 )
-from qa.answer.sentence_stage import by_best_sentence, depth
+from qa.answer.sentence_stage import depth, staged
 from qa.config import Settings
 from qa.distributed.calls import ShardCalls
 from qa.distributed.shard import SearchResult
@@ -92,6 +92,7 @@ class ShardedSearcher:
         self.max_per_article = settings.max_per_article
         self.proximity_weight = settings.proximity_weight
         self.sentence_weight = settings.sentence_weight
+        self.sentence_weight_rest = settings.sentence_weight_rest
         self.analyzers = analyzers or Analyzers()
         self._languages: tuple[str, FolderLanguages] | None = None
         """The generation the collection's languages were learnt at, and how its questions are analysed."""
@@ -188,18 +189,17 @@ class ShardedSearcher:
         deadline = started + ATTEMPTS_S
         while True:
             try:
-                answer = self._ask(question, depth(question, top_k, self.sentence_weight), explain_scores,
-                                   max_per_article, where)
+                answer = self._ask(question, top_k, explain_scores, max_per_article, where)
             except _Stale:
                 if time.perf_counter() > deadline:
                     raise ShardsUnavailable("the index is being updated; try again") from None
                 time.sleep(0.005)
                 continue
-            return replace(answer, passages=by_best_sentence(question, answer.passages, self.sentence_weight, top_k),
-                           took_ms=round((time.perf_counter() - started) * 1000, 3))
+            return replace(answer, took_ms=round((time.perf_counter() - started) * 1000, 3))
 
-    def _ask(self, question: str, top_k: int, explain_scores: bool, max_per_article: int | None,
+    def _ask(self, question: str, shown: int, explain_scores: bool, max_per_article: int | None,
              where: Filter | None) -> Answer:
+        top_k = depth(question, shown, self.sentence_weight, self.sentence_weight_rest)  # what the last stage sees
         generation, languages = self.languages()
         tokens = self._question_tokens(question, generation, languages)
         terms = [QuestionTerm(question[token.start : token.end], token.term) for token in tokens]
@@ -251,12 +251,23 @@ class ShardedSearcher:
             return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
                           message=nothing_found_message(bool(merged), said_words(question, tokens), suggestions,
                                                         where))
-        passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures)
-        named = copies.sources
-        for n, passage in zip((n for n, _ in chosen), passages, strict=True):  # the copies on every shard
-            candidate = merged[n]
-            passage.citation.copies = named.get((candidate.shard, int(results[candidate.shard].rows[
-                candidate.position][0])), [])
+
+        def cite(positions: list[int]) -> list[Passage]:
+            some = [chosen[n] for n in positions]
+            passages = self._cite(expected, question, merged, some, head, terms, explain_scores, figures)
+            named = copies.sources
+            for (n, _), passage in zip(some, passages, strict=True):  # the copies on every shard
+                candidate = merged[n]
+                passage.citation.copies = named.get((candidate.shard, int(results[candidate.shard].rows[
+                    candidate.position][0])), [])
+            return passages
+
+        def weigh(positions: list[int], kinds: bool) -> list[float]:
+            return self._weigh(expected, question, merged, [chosen[n] for n in positions], head, terms, figures,
+                               kinds)
+
+        passages = staged(question, [score for _, score in chosen], cite, weigh, self.sentence_weight,
+                          self.sentence_weight_rest, shown)
         return Answer(question, passages, 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions)
 
     def _suggest(self, expected: str, unknown: list[str], languages: frozenset[str] | None) -> list[Suggestion]:
@@ -302,22 +313,36 @@ class ShardedSearcher:
         return kept, set(order[:RERANK_DEPTH].tolist())
 
     def _cite(self, expected: str, question: str, merged: list[_Candidate], chosen: list[tuple[int, float]],
-              head: set[int], terms: list[QuestionTerm], explain: bool,
-              figures: dict[str, tuple[int, float]]) -> list[Passage]:
-        """Each chosen passage cited by its shard, in rank order."""
-        by_shard: dict[int, list[RankedPassage]] = {}
-        for rank, (n, score) in enumerate(chosen, start=1):
-            candidate = merged[n]
-            by_shard.setdefault(candidate.shard, []).append(RankedPassage(rank, candidate.doc, score, n in head))
-        shards = sorted(by_shard)
+              head: set[int], terms: list[QuestionTerm], explain: bool, figures: dict[str, tuple[int, float]]
+              ) -> list[Passage]:
+        """Each chosen passage cited by its shard (`Searcher.cite`), in the order chosen."""
+        by_shard = _by_shard(merged, chosen, head)
         cited: list[list[Passage] | None] = self.shards.gather(
-            "cite", [(shard, (expected, question, by_shard[shard], terms, explain, figures)) for shard in shards])
+            "cite", [(shard, (expected, question, ranked, terms, explain, figures))
+                     for shard, ranked in by_shard.items()])
         passages: list[Passage] = []
         for found in cited:
             if found is None:
                 raise _Stale
             passages.extend(found)
         return sorted(passages, key=lambda passage: passage.rank)
+
+    def _weigh(self, expected: str, question: str, merged: list[_Candidate], chosen: list[tuple[int, float]],
+               head: set[int], terms: list[QuestionTerm], figures: dict[str, tuple[int, float]], kinds: bool
+               ) -> list[float]:
+        """The score of each chosen passage's best sentence, found by its shard (`Searcher.sentence_scores`, `kinds`
+        as there), in the order chosen."""
+        by_shard = _by_shard(merged, chosen, head)
+        weighed: list[list[float] | None] = self.shards.gather(
+            "sentence_scores", [(shard, (expected, question, ranked, terms, figures, kinds))
+                                for shard, ranked in by_shard.items()])
+        scores = [0.0] * len(chosen)
+        for ranked, found in zip(by_shard.values(), weighed, strict=True):
+            if found is None:
+                raise _Stale
+            for passage, value in zip(ranked, found, strict=True):
+                scores[passage.rank - 1] = value
+        return scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +354,16 @@ class _Copies:
     copies."""
     sources: dict[tuple[int, int], list[str]]
     """(shard, article number there) -> the sources of its story's other copies, in the one index's order."""
+
+
+def _by_shard(merged: list[_Candidate], chosen: list[tuple[int, float]], head: set[int]
+              ) -> dict[int, list[RankedPassage]]:
+    """The chosen passages of each shard (in shard order), each ranked by its place among them."""
+    by_shard: dict[int, list[RankedPassage]] = {}
+    for rank, (n, score) in enumerate(chosen, start=1):
+        candidate = merged[n]
+        by_shard.setdefault(candidate.shard, []).append(RankedPassage(rank, candidate.doc, score, n in head))
+    return dict(sorted(by_shard.items()))
 
 
 def _merge(results: list[SearchResult]) -> list[_Candidate]:

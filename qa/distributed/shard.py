@@ -211,6 +211,16 @@ class Shard:
                                        for part in passage.explanation]
         return passages
 
+    def sentence_scores(self, expected: str, question: str, ranked: list[RankedPassage], terms: list[QuestionTerm],
+                        figures: dict[str, tuple[int, float]], kinds: bool) -> list[float] | None:
+        """The scores of the best sentences of this shard's passages of a ranking (`Searcher.sentence_scores`,
+        `kinds` as there); `figures` as for `cite`."""
+        state = self._state
+        if state.generation != expected:
+            return None
+        idf = {term: value for term, (_, value) in figures.items()}
+        return state.searcher.sentence_scores(question, Ranking(ranked, terms, [], None), idf=idf, kinds=kinds)
+
     # -- documents --------------------------------------------------------------------------------------------
 
     def listing(self) -> tuple[str, list[ArticleInfo], list[int]]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer.search import RankedPassage, Searcher
-from qa.answer.sentence_stage import SENTENCE_DEPTH, order, weight_for
+from qa.answer.search import RankedPassage, Ranking, Searcher
+from qa.answer.sentence_stage import reordered, stage_order
 from qa.cli.evaluation.data import (
     BEIR_SPLITS,
     SQUAD_SPLITS,
@@ -58,7 +58,7 @@ class RankedText:
     end: int
     text: str
     best_sentence: BestSentence | None = None
-    """Its best sentence, for the passages the best-sentence stage saw (the first `SENTENCE_DEPTH`)."""
+    """Its best sentence, for the passages the best-sentence stage saw (`qa.answer.sentence_stage.reordered`)."""
 
 
 @contextmanager
@@ -85,18 +85,24 @@ def open_searcher(documents: Path, settings: Settings) -> tuple[Index, Searcher]
 
 
 def ranked_texts(searcher: Searcher, question: str, top_k: int) -> list[RankedText]:
-    """The first `top_k` passages in the order `Searcher.ask` gives them: the ranking, its first
-    `SENTENCE_DEPTH` cited and put in the best-sentence stage's order (`qa.answer.sentence_stage`); those carry
-    their best sentence."""
+    """The first `top_k` passages in the order `Searcher.ask` gives them: the ranking, the first passages the
+    best-sentence stage sees cited and put in its order (`qa.answer.sentence_stage`); those carry their best
+    sentence."""
     try:
         ranking = searcher.rank(question, top_k=top_k)
     except InvalidQuestion:  # e.g. over 2,000 characters: counted as answered with nothing
         return []
     ranked = ranking.passages
-    cited = searcher.cite(question, replace(ranking, passages=ranked[:SENTENCE_DEPTH]))
-    positions = order([p.score for p in cited], [p.best_sentence.score if p.best_sentence else 0.0 for p in cited],
-                      weight_for(question, searcher.sentence_weight))
-    head = [_with_text(searcher.index, ranked[n], cited[n].best_sentence) for n in positions]
+    seen = min(reordered(question, searcher.sentence_weight, searcher.sentence_weight_rest), len(ranked))
+
+    def some(positions: list[int]) -> Ranking:
+        return replace(ranking, passages=[ranked[n] for n in positions])
+
+    head = [_with_text(searcher.index, ranked[n], passage.best_sentence) for n, passage in stage_order(
+        question, [p.score for p in ranked[:seen]], lambda positions: searcher.cite(question, some(positions)),
+        lambda positions, kinds: searcher.sentence_scores(question, some(positions), kinds=kinds),
+        searcher.sentence_weight,
+        searcher.sentence_weight_rest, seen)]
     return [replace(hit, rank=rank) for rank, hit in enumerate(
         head + [_with_text(searcher.index, passage) for passage in ranked[len(head):]], start=1)]
 
