@@ -304,11 +304,11 @@ class LanguageAnalyzer(WordCache):
 
     def words(self, text: str) -> list[str]:
         """The words of `text` before normalisation (what `term_of` takes), CJK runs as bigrams."""
-        return [word for word, _ in scan(text, self.cjk, self._core)]
+        return self.located(text)[0]
 
     def located(self, text: str) -> tuple[list[str], list[int]]:
         """`words`, and where each starts in `text` (they overlap: a CJK character inside its bigram, a Hebrew
-        word's core inside the word)."""
+        word's core inside the word). The one scan of `text` that `words`, `tokens` and `question_tokens` use."""
         found = list(scan(text, self.cjk, self._core))
         return [word for word, _ in found], [start for _, start in found]
 
@@ -316,7 +316,8 @@ class LanguageAnalyzer(WordCache):
         """Like `terms`, with each term's character span (shifted by `offset`); CJK bigrams overlap."""
         term_of = self.term_of
         found = []
-        for word, start in scan(text, self.cjk, self._core):
+        words, starts = self.located(text)
+        for word, start in zip(words, starts, strict=True):
             term = term_of(word)
             if term:
                 found.append(Token(term, start + offset, start + len(word) + offset))
@@ -340,10 +341,10 @@ class LanguageAnalyzer(WordCache):
         if known is None or self.cjk != "bigram+unigram":
             return self.tokens(text)
         term_of = self.term_of
-        words = list(scan(text, self.cjk, self._core))
+        words, starts = self.located(text)
         covered: set[int] = set()  # characters under a held (or stopword) bigram
         held: set[int] = set()  # characters under a held bigram
-        for word, start in words:
+        for word, start in zip(words, starts, strict=True):
             if len(word) == 2 and CJK_BIGRAM.fullmatch(word):
                 term = term_of(word)
                 if not term or term in known:
@@ -355,7 +356,7 @@ class LanguageAnalyzer(WordCache):
                         and held.isdisjoint(range(run.start(), run.end() - 1))
                         and (kana or not _HAN_CHAR.match(text, run.start())) for place in range(*run.span())}
         found: list[Token] = []
-        for word, start in words:
+        for word, start in zip(words, starts, strict=True):
             if len(word) == 1 and _CJK_CHAR.match(word) and (start in covered or start in unknown_runs or (
                     _HANGUL_CHAR.match(word) and start and _HANGUL_CHAR.match(text, start - 1))):
                 continue
