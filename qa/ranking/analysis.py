@@ -33,6 +33,8 @@ from importlib import resources
 from itertools import compress, islice
 from typing import NamedTuple, Protocol, cast
 
+import numpy as np
+
 GREEK_LETTERS = dict(zip("αβγδεζηθικλνξπρστυφχψω", """alpha beta gamma delta epsilon zeta eta theta iota kappa lambda
     nu xi pi rho sigma tau upsilon phi chi psi omega""".split(), strict=True))
 GREEK_LETTERS |= {letter.upper(): name for letter, name in GREEK_LETTERS.items()} | {"ς": "sigma"}
@@ -102,6 +104,7 @@ class TextAnalyzer(Protocol):
     def term_of(self, word: str) -> str: ...
     def terms(self, text: str) -> list[str]: ...
     def words(self, text: str) -> list[str]: ...
+    def located(self, text: str) -> tuple[list[str], list[int]]: ...
     def tokens(self, text: str, offset: int = 0) -> list[Token]: ...
     def question_tokens(self, text: str, known: Container[str] | None = None) -> list[Token]: ...
     def matching(self, text: str, wanted: Collection[str], offset: int = 0) -> list[Token]: ...
@@ -224,6 +227,18 @@ class Analyzer(WordCache):
         """The raw words of `text`, before normalisation (what `term_of` takes)."""
         return words_of(text)
 
+    def located(self, text: str) -> tuple[list[str], list[int]]:
+        """`words`, and where each starts in `text` (what an index keeps to highlight a passage without splitting
+        it again: `qa.index.spans`). Plain ASCII text (no word of joined parts, see `words_of`) at C speed: the
+        words start where a run of letters and digits does; other text by the pattern's matches."""
+        if _plain_ascii(text):
+            spaced = text.translate(_ASCII_SPACED)
+            inside = np.frombuffer(spaced.encode("ascii"), np.uint8) != 32
+            starts = np.flatnonzero(inside & ~np.concatenate(([False], inside[:-1])))
+            return spaced.split(), starts.tolist()
+        matches = list((_ASCII_WORD if text.isascii() else _WORD).finditer(text))
+        return [match.group() for match in matches], [match.start() for match in matches]
+
     def tokens(self, text: str, offset: int = 0) -> list[Token]:
         """Like `terms`, with each term's character span (shifted by `offset`) for highlighting."""
         term_of = self.term_of
@@ -276,10 +291,18 @@ def words_of(text: str) -> list[str]:
     """
     if not text.isascii():
         return _WORD.findall(text)
-    classes = text.encode("ascii").translate(_ASCII_CLASSES)
-    if b"0.0" in classes or (b"'" in classes and any(join in classes for join in _ASCII_JOINS)):
+    if not _plain_ascii(text):
         return _ASCII_WORD.findall(text)
     return text.translate(_ASCII_SPACED).split()
+
+
+def _plain_ascii(text: str) -> bool:
+    """Whether `text` is ASCII without a word made of joined parts ("3.4", "1,000", "don't"): its words are then
+    the runs of letters and digits."""
+    if not text.isascii():
+        return False
+    classes = text.encode("ascii").translate(_ASCII_CLASSES)
+    return not (b"0.0" in classes or (b"'" in classes and any(join in classes for join in _ASCII_JOINS)))
 
 
 def _word_starts(text: str, positions: list[int]) -> list[int]:
