@@ -103,7 +103,10 @@ leaves وال and فال (والشركة -> والشرك, while الشركة, ل
 article, so والد (father), والدة (mother) and والي (governor) are kept whole. A lone ل (لشركة) is left on, as
 Snowball leaves it: too many words start with one (لجنة committee, whose rest جنة is paradise; لغة, لحم, لون)."""
 
-_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3005\u3006\u3007\u30fc\u30f6\u3031-\u3035"
+_CJK = CJK_CHARACTERS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3005\u3006\u3007\u30fc\u30f6\u3031-\u3035"
+"""The Chinese, Japanese and Korean characters (Han, Kana, Hangul, and the iteration, prolonged-sound and small
+ke marks 々 〆 〇 ー ヶ 〱-〵), as the inside of a `regex` character class (V1): the one definition, used by
+`qa.index.copies` too."""
 _INWORD = rf"[[\p{{L}}\p{{M}}\p{{N}}]--[{_CJK}]]"
 # A CJK run, or a word: letters/marks/digits (CJK aside), joined by '.' or ',' between digits or by an
 # apostrophe before a letter (as `qa.analysis._WORD`, without its Greek-letter rule, which is English-only).

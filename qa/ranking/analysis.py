@@ -57,7 +57,7 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 QUESTION_WORDS_CACHED = 5_000
 
-ANALYZER_VERSION = 6
+ANALYZER_VERSION = 7
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
 accents, and the Hebrew, Slovak and Romanian lists that matched nothing, `qa.lang.analyzers`; also the reading of
 files that changed in the same release, which a version records only by each file's stamp and hash: Markdown front
@@ -70,7 +70,10 @@ term, and Arabic و/ف before the article taken off (`qa.lang.analyzers`; Englis
 same release, each article's copy signature, `qa.index.copies`, which an index written before has not, and
 Central European and Turkish code pages, `qa.corpus.latin`, and more bylines and source lines,
 `qa.corpus.bylines`. 6: copy signatures with words hashed by their bytes' values, not crc32,
-`qa.index.copies`)."""
+`qa.index.copies`. 7: copy signatures of text with Chinese, Japanese or Korean characters, whose characters are now
+the analyzers' (`qa.lang.analyzers.CJK_CHARACTERS`: 々, 〇, half-width kana, Hangul jamo, the Han extensions) and
+each a word of its own after a digit or a Latin letter too, `qa.index.copies`; and the spans of English-analysed
+text where a two-character CJK word was followed by its second character, `Analyzer.located`; no term changed)."""
 
 
 def load_stopwords() -> frozenset[str]:
