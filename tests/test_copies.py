@@ -16,7 +16,7 @@ from qa import Collection
 from qa.answer.search import Searcher, pick_diverse
 from qa.cli import main
 from qa.index import open_index
-from qa.index.copies import compiled_minhash, find_copies, minhash, signature
+from qa.index.copies import compiled_minhash, find_copies, minhash, shingles, signature
 from qa.web.app import create_app
 
 from .conftest import settings_for
@@ -129,6 +129,21 @@ def test_which_texts_are_copies(one: str, other: str, copies: bool) -> None:
     bodies = [one, other, "It rained in Leeds on Monday, and more is expected."]
     found = find_copies([signature(b) for b in bodies], bodies.__getitem__)
     assert found == ({0: 0, 1: 0} if copies else {})
+
+
+JAPANESE = "。".join([
+    "2024年3月に人々は新しい駅を使い始めた", "1日あたり5万人の乗客が毎日この路線を利用している",
+    "2025年には時々運休する日もあると鉄道会社は発表した", "10両編成の列車が朝夕の混雑を和らげると期待されている",
+    "3社が共同で運行し料金は片道で200円となる予定だ", "4月からは深夜の便も増えて人々の暮らしが便利になる"]) + "。"
+
+
+def test_a_cjk_text_is_compared_character_by_character_after_digits_and_iteration_marks() -> None:
+    """The CJK characters are the analyzers' (`qa.lang.analyzers.CJK_CHARACTERS`): 々 and the characters after a
+    digit or a Latin letter are characters of their own, not one long word to the next punctuation."""
+    assert list(shingles("2024年の人々は")) == list(shingles("2024 年 の 人 々 は"))  # before: one word, 2024年の人々は
+    assert list(shingles("abc中国def")) == list(shingles("abc 中 国 def"))
+    bodies = [JAPANESE, JAPANESE.replace("乗客", "乗員"), "It rained in Leeds on Monday, and more is expected."]
+    assert find_copies([signature(b) for b in bodies], bodies.__getitem__) == {0: 0, 1: 0}  # before: 3 shingles, {}
 
 
 def test_no_signature_no_copies() -> None:

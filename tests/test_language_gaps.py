@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from rapidfuzz import process
 
 from qa import Collection
+from qa.answer import empty
 from qa.answer.empty import script_of, unknown_words
 from qa.lang.analyzers import LanguageAnalyzer
 from qa.models import Answer
@@ -170,6 +174,24 @@ def test_scripts_of_words() -> None:
     assert script_of("билеты") == "CYRILLIC"
     assert script_of("cоffee") == "CYRILLIC LATIN"  # a Cyrillic о typed among Latin letters
     assert script_of("κατασκευή") == "GREEK"
+
+
+def test_a_misspelt_word_is_compared_only_with_words_of_its_script_and_language(
+        spelling: Collection, monkeypatch: pytest.MonkeyPatch) -> None:
+    scored: list[str] = []
+
+    def extract(query: str, choices: list[str], **options: Any) -> Any:
+        scored.extend(choices)
+        return process.extract(query, choices, **options)
+
+    monkeypatch.setattr(empty, "process", SimpleNamespace(extract=extract))
+    answer = spelling.ask("Когда начнут продавать билееты?", top_k=1)
+    assert [(s.word, s.did_you_mean) for s in answer.suggestions] == [("билееты", ["билеты"])]
+    assert scored and {script_of(word) for word in scored} == {"CYRILLIC"}  # before: every script's words
+    scored.clear()
+    answer = spelling.ask("¿Cuánto costó la construcsion del tren?", top_k=1)  # a vocabulary of six languages
+    assert [(s.word, s.did_you_mean) for s in answer.suggestions] == [("construcsion", ["construcción"])]
+    assert "construcción" in scored and not {"construction", "κατασκευή", "строительство"} & set(scored)
 
 
 # -- 2. Hebrew prefixes -------------------------------------------------------------------------------------------

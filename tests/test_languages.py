@@ -14,7 +14,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from qa.corpus.read import read_article
-from qa.lang.analyzers import LanguageAnalyzer, merge_spans, scan
+from qa.lang.analyzers import CjkMode, LanguageAnalyzer, merge_spans, scan
 from qa.lang.detect import Detector, article_language, language_tag
 from qa.lang.folder import FolderLanguages
 from qa.ranking.analysis import Analyzer
@@ -183,6 +183,27 @@ def test_tokens_and_matching_locate_the_words() -> None:
     tokens = german.tokens(text, offset=10)
     assert [text[t.start - 10:t.end - 10] for t in tokens] == ["Kliniken", "Krankenhausreform", "Kliniken"]
     assert german.matching(text, {"klinik"}, offset=10) == [t for t in tokens if t.term == "klinik"]
+
+
+@pytest.mark.parametrize("mode", ["bigram+unigram", "bigram", "bigram-script"])
+def test_words_tokens_and_question_tokens_are_read_from_one_scan(corpus: list[dict[str, object]],
+                                                                 mode: CjkMode) -> None:
+    """`words`, `tokens` and `question_tokens` are made from `located` (one `scan` of the text): the same words,
+    spans over the very characters, in every language (a Hebrew word's core and the CJK characters overlap)."""
+    texts = [str(article["body"]) for article in corpus] + ["ובבית הספר הגדול", "猫喜欢吃鱼", "얼마였나요"]
+    for lang in ("de", "ru", "ar", "he", "zh", "ja", "ko"):
+        analyzer = LanguageAnalyzer(lang, cjk=mode)
+        for text in texts:
+            words, starts = analyzer.located(text)
+            assert words == [word for word, _ in scan(text, mode, analyzer._core)] == analyzer.words(text)
+            assert all(text[start:start + len(word)] == word for word, start in zip(words, starts, strict=True))
+            expected = [(analyzer.term_of(word), start + 5, start + 5 + len(word))
+                        for word, start in zip(words, starts, strict=True) if analyzer.term_of(word)]
+            assert analyzer.tokens(text, 5) == expected
+            known = set(analyzer.terms(text)[::2])
+            kept = analyzer.question_tokens(text, known)
+            assert {token.term for token in kept} <= {term for term, _, _ in expected}
+            assert all(text[token.start:token.end] in words for token in kept)
 
 
 def test_a_cjk_highlight_is_the_matched_run() -> None:

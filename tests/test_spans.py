@@ -12,7 +12,7 @@ import pytest
 from qa.collection import Collection
 from qa.index import Index, open_index
 from qa.index.spans import word_starts
-from qa.ranking.analysis import words_of
+from qa.ranking.analysis import Analyzer, words_of
 
 from .conftest import ARTICLES, SEED_DOCUMENTS, settings_for
 
@@ -54,6 +54,22 @@ def test_unicode_and_joined_words_and_a_live_update(tmp_path: Path) -> None:
         assert _check_every_passage(collection.index) >= 24
 
 
+def test_an_english_article_with_a_two_character_cjk_word_keeps_the_next_words_place(tmp_path: Path) -> None:
+    """English's analyzer keeps a CJK run as one word: after 中国 the word 国 stands at its own place, not inside
+    中国 (where `word_starts` looked for it, from the bigram's second character, as after a bigram of
+    `qa.lang.analyzers`)."""
+    documents = tmp_path / "docs"
+    documents.mkdir()
+    text = "The border sign\n\nThe old sign on the border road read 中国 国 in large letters, the driver said.\n"
+    (documents / "sign.txt").write_text(text, encoding="utf-8")
+    with Collection(documents, tmp_path / "index") as collection:
+        assert collection.documents()[0].language == "en"
+        assert _check_every_passage(collection.index) >= 4
+        hit = collection.ask("国 letters", top_k=1).passages[0]
+        assert [(span.start, span.end) for span in hit.highlights] == [(57, 58), (68, 75)]  # before: (55, 56) first
+        assert [text[span.start : span.end] for span in hit.highlights] == ["国", "letters"]
+
+
 @pytest.mark.parametrize("text", ["", "   ", "one", " lead and trail ", "a-b c_d 3.4 1,000 don't x'y 'q' e.g.",
                                   "naïve café’s £5 α-β", UNICODE])
 def test_word_starts(text: str) -> None:
@@ -61,6 +77,12 @@ def test_word_starts(text: str) -> None:
     starts = word_starts(text, words)
     assert [text[a : a + len(w)] for a, w in zip(starts.tolist(), words, strict=True)] == words
     assert np.all(np.diff(starts) > 0)
+    assert Analyzer().located(text) == (words, starts.tolist())  # what indexing English text stores
+
+
+@pytest.mark.parametrize(("text", "starts"), [("中国 国", [0, 3]), ("x 东京 京 3.4", [0, 2, 5, 7])])
+def test_english_located_words_do_not_overlap(text: str, starts: list[int]) -> None:
+    assert Analyzer().located(text) == (words_of(text), starts)
 
 
 @pytest.mark.parametrize("piece", [3, 1 << 22])  # encoded a few words at a time, or all at once

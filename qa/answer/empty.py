@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 import weakref
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -190,24 +191,39 @@ def _whole_run(question: str, start: int, end: int) -> str:
 
 MAX_SUGGESTIONS = 3
 MAX_WORDS_SUGGESTED = 5
-"""Unknown words of one question that get suggestions (each costs a pass over the vocabulary)."""
+"""Unknown words of one question that get suggestions (each costs a pass over the vocabulary's words of its script
+and language and of a length within its allowed edits)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The words of one script (and language) of a `_Vocabulary`, sorted by length, with where each length
+    starts: a word asked is compared only with these, and only with those of a length within its allowed edits."""
+
+    words: list[str]
+    at: list[int]
+    """Each word's position in the `_Vocabulary`."""
+    sizes: list[int]
+    """Each word's length (increasing)."""
+
+    def within(self, low: int, high: int) -> tuple[int, int]:
+        """(first, last + 1) position of the words of `low` to `high` characters (they are consecutive)."""
+        return bisect_left(self.sizes, low), bisect_right(self.sizes, high)
 
 
 @dataclass(frozen=True, slots=True)
 class _Vocabulary:
-    """The articles' words of one index version (lowercased, without digits), sorted by length, each with its term
-    and in how many passages; where each length starts, so that a word is compared only with words of a length
-    within its allowed edits."""
+    """The articles' words of one index version (lowercased, without digits), each with its term and in how many
+    passages, grouped by script and by script and language (`groups`): a question word is compared only with the
+    words that could be offered for it, not with every word of every script (which RapidFuzz would score, to be
+    thrown away)."""
 
     words: list[str]
     terms: list[str]
     passages: list[int]
-    languages: list[frozenset[str]]
-    """The languages of the articles each word was analysed in."""
-    scripts: list[str]
-    """Each word's scripts (`script_of`)."""
-    lengths: dict[int, tuple[int, int]]
-    """Word length -> (first, last + 1) position of the words of that length."""
+    groups: dict[tuple[str, str | None], _Group]
+    """(script, None) -> the words of that script (`script_of`); (script, language) -> those of articles in that
+    language (a word of articles in two languages is in both language groups)."""
     dates: tuple[str, str] | None
     """The first and last publication date (YYYY-MM-DD) of the dated articles; None when none is dated."""
 
@@ -236,15 +252,22 @@ def _read_vocabulary(index: Index) -> _Vocabulary:
                 spellings.setdefault(spelled, term)
                 languages.setdefault(spelled, set()).add(lang)
     words = sorted(spellings, key=lambda word: (len(word), word))
-    lengths: dict[int, tuple[int, int]] = {}
+    members: dict[tuple[str, str | None], list[int]] = {}
     for position, word in enumerate(words):
-        first, _ = lengths.get(len(word), (position, position))
-        lengths[len(word)] = (first, position + 1)
+        script = script_of(word)
+        for key in [(script, None), *((script, lang) for lang in sorted(languages[word]))]:
+            members.setdefault(key, []).append(position)
     days = [day for info in index.articles if (day := date_prefix(info.meta.get("date"))) is not None]
     return _Vocabulary(words, [spellings[word] for word in words],
                        [engine.doc_freq(vocab[spellings[word]]) for word in words],
-                       [frozenset(languages[word]) for word in words], [script_of(word) for word in words], lengths,
+                       {key: _group(words, at) for key, at in members.items()},
                        (min(days), max(days)) if days else None)
+
+
+def _group(words: list[str], at: list[int]) -> _Group:
+    """The group of the vocabulary's `words` at positions `at` (increasing, so sorted by length as `words` are)."""
+    members = [words[position] for position in at]
+    return _Group(members, at, [len(word) for word in members])
 
 
 def script_of(word: str) -> str:
@@ -273,22 +296,23 @@ def spellings(index: Index, words: list[str], languages: Collection[str] | None 
     if not words:
         return []
     vocabulary = _vocabulary(index)
-    allowed = frozenset(languages) if languages is not None else None
     found = []
     for word in words[:MAX_WORDS_SUGGESTED]:
         asked = unicodedata.normalize("NFKC", word).lower()
         edits = max_edits(asked)
         script = script_of(asked)
-        matches: list[SpellingMatch] = []
-        for length in range(len(asked) - edits, len(asked) + edits + 1) if edits else ():
-            first, last = vocabulary.lengths.get(length, (0, 0))
-            matches += [(int(distance), -vocabulary.passages[at], spelled, vocabulary.terms[at])
-                        for spelled, distance, at in ((spelled, distance, first + position)
-                                                      for spelled, distance, position in process.extract(
-                            asked, vocabulary.words[first:last], scorer=OSA.distance, score_cutoff=edits, limit=None))
-                        if vocabulary.scripts[at] == script and (
-                            allowed is None or not allowed.isdisjoint(vocabulary.languages[at]))]
-        found.append(sorted(matches)[:MAX_SUGGESTIONS * 4])
+        groups = [vocabulary.groups.get((script, lang)) for lang in (
+            sorted(languages) if languages is not None else [None])] if edits else []
+        matches: dict[int, SpellingMatch] = {}  # by position: a word of two languages is in two groups
+        for group in groups:
+            if group is None:
+                continue
+            first, last = group.within(len(asked) - edits, len(asked) + edits)
+            for _spelled, distance, number in process.extract(asked, group.words[first:last], scorer=OSA.distance,
+                                                              score_cutoff=edits, limit=None):
+                at = group.at[first + number]
+                matches[at] = (int(distance), -vocabulary.passages[at], vocabulary.words[at], vocabulary.terms[at])
+        found.append(sorted(matches.values())[:MAX_SUGGESTIONS * 4])
     return found
 
 

@@ -30,9 +30,9 @@ from qa.config import Settings
 from qa.corpus.chunking import WIDE_LANGUAGES, Layout, layout
 from qa.corpus.heading import LEAD, TITLE_FROM
 from qa.index.copies import with_signature
-from qa.index.spans import spans_dtype, word_gaps, word_starts
+from qa.index.spans import spans_dtype, word_gaps
 from qa.index.texts import byte_windows
-from qa.lang import Analyzers, Guess, LanguageAnalyzer, language_of
+from qa.lang import Analyzers, Guess, language_of
 from qa.models import Article
 from qa.ranking.analysis import TextAnalyzer
 
@@ -308,11 +308,7 @@ def _with_title(ids: np.ndarray, starts: np.ndarray, widths: np.ndarray, passage
 
 
 def _located(analyzer: TextAnalyzer, text: str) -> tuple[list[str], np.ndarray]:
-    """The words of `text` and where each starts: as the analyzer found them where it can say
-    (`LanguageAnalyzer.located`: its words overlap, a CJK character inside its bigram, a Hebrew word's core inside
-    the word), else found again in the text (`word_starts`)."""
-    if isinstance(analyzer, LanguageAnalyzer):
-        words, starts = analyzer.located(text)
-        return words, np.asarray(starts, np.int64)
-    words = analyzer.words(text)
-    return words, word_starts(text, words)
+    """The words of `text` and where each starts, as the analyzer found them (`TextAnalyzer.located`: a
+    `LanguageAnalyzer`'s words overlap, a CJK character inside its bigram, a Hebrew word's core inside the word)."""
+    words, starts = analyzer.located(text)
+    return words, np.asarray(starts, np.int64)

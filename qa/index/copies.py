@@ -21,12 +21,14 @@ below a copy's, once in 1,250 pairs; for those of other stories, never). Opening
 from __future__ import annotations
 
 import base64
-import re
 import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
+import regex
+
+from qa.lang.analyzers import CJK_CHAR, CJK_CHARACTERS
 
 SIGNATURE = "copy_signature"
 """The metadata key of an article's signature (not a citation field: never shown)."""
@@ -49,9 +51,9 @@ SIZE_RATIO = 0.75
 SHORT = 20
 """A body of fewer shingles is a copy only of the very same words (a short note is too easily like another)."""
 
-_WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
-"""A word, or a single character of the scripts written without spaces (Chinese, Japanese, Korean)."""
+_WORD = regex.compile(rf"[{CJK_CHARACTERS}]|[[\p{{L}}\p{{N}}]--[{CJK_CHARACTERS}]]+", regex.V1)
+"""A single character of the scripts written without spaces (Chinese, Japanese, Korean: `CJK_CHAR`, the analyzers'
+definition), or a run of other letters and digits."""
 _MASK = np.uint64(0xFFFFFFFF)
 _RANDOM = np.random.default_rng(20261204)
 _A = _RANDOM.integers(1, 1 << 32, PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
@@ -74,7 +76,7 @@ def _words_bytes(body: str) -> npt.NDArray[np.uint8]:
     `_WORD`) joined by single spaces."""
     lowered = body.lower()
     if not lowered.isascii():
-        lowered = " ".join(_WORD.findall(lowered) if _WIDE.search(lowered) else lowered.split())
+        lowered = " ".join(_WORD.findall(lowered) if CJK_CHAR.search(lowered) else lowered.split())
     return np.frombuffer(lowered.encode(), np.uint8)
 
 

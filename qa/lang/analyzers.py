@@ -103,7 +103,10 @@ leaves وال and فال (والشركة -> والشرك, while الشركة, ل
 article, so والد (father), والدة (mother) and والي (governor) are kept whole. A lone ل (لشركة) is left on, as
 Snowball leaves it: too many words start with one (لجنة committee, whose rest جنة is paradise; لغة, لحم, لون)."""
 
-_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3005\u3006\u3007\u30fc\u30f6\u3031-\u3035"
+_CJK = CJK_CHARACTERS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3005\u3006\u3007\u30fc\u30f6\u3031-\u3035"
+"""The Chinese, Japanese and Korean characters (Han, Kana, Hangul, and the iteration, prolonged-sound and small
+ke marks 々 〆 〇 ー ヶ 〱-〵), as the inside of a `regex` character class (V1): the one definition, used by
+`qa.index.copies` too."""
 _INWORD = rf"[[\p{{L}}\p{{M}}\p{{N}}]--[{_CJK}]]"
 # A CJK run, or a word: letters/marks/digits (CJK aside), joined by '.' or ',' between digits or by an
 # apostrophe before a letter (as `qa.analysis._WORD`, without its Greek-letter rule, which is English-only).
@@ -304,11 +307,11 @@ class LanguageAnalyzer(WordCache):
 
     def words(self, text: str) -> list[str]:
         """The words of `text` before normalisation (what `term_of` takes), CJK runs as bigrams."""
-        return [word for word, _ in scan(text, self.cjk, self._core)]
+        return self.located(text)[0]
 
     def located(self, text: str) -> tuple[list[str], list[int]]:
         """`words`, and where each starts in `text` (they overlap: a CJK character inside its bigram, a Hebrew
-        word's core inside the word)."""
+        word's core inside the word). The one scan of `text` that `words`, `tokens` and `question_tokens` use."""
         found = list(scan(text, self.cjk, self._core))
         return [word for word, _ in found], [start for _, start in found]
 
@@ -316,7 +319,8 @@ class LanguageAnalyzer(WordCache):
         """Like `terms`, with each term's character span (shifted by `offset`); CJK bigrams overlap."""
         term_of = self.term_of
         found = []
-        for word, start in scan(text, self.cjk, self._core):
+        words, starts = self.located(text)
+        for word, start in zip(words, starts, strict=True):
             term = term_of(word)
             if term:
                 found.append(Token(term, start + offset, start + len(word) + offset))
@@ -340,10 +344,10 @@ class LanguageAnalyzer(WordCache):
         if known is None or self.cjk != "bigram+unigram":
             return self.tokens(text)
         term_of = self.term_of
-        words = list(scan(text, self.cjk, self._core))
+        words, starts = self.located(text)
         covered: set[int] = set()  # characters under a held (or stopword) bigram
         held: set[int] = set()  # characters under a held bigram
-        for word, start in words:
+        for word, start in zip(words, starts, strict=True):
             if len(word) == 2 and CJK_BIGRAM.fullmatch(word):
                 term = term_of(word)
                 if not term or term in known:
@@ -355,7 +359,7 @@ class LanguageAnalyzer(WordCache):
                         and held.isdisjoint(range(run.start(), run.end() - 1))
                         and (kana or not _HAN_CHAR.match(text, run.start())) for place in range(*run.span())}
         found: list[Token] = []
-        for word, start in words:
+        for word, start in zip(words, starts, strict=True):
             if len(word) == 1 and _CJK_CHAR.match(word) and (start in covered or start in unknown_runs or (
                     _HANGUL_CHAR.match(word) and start and _HANGUL_CHAR.match(text, start - 1))):
                 continue

@@ -33,6 +33,8 @@ from importlib import resources
 from itertools import compress, islice
 from typing import NamedTuple, Protocol, cast
 
+import numpy as np
+
 GREEK_LETTERS = dict(zip("αβγδεζηθικλνξπρστυφχψω", """alpha beta gamma delta epsilon zeta eta theta iota kappa lambda
     nu xi pi rho sigma tau upsilon phi chi psi omega""".split(), strict=True))
 GREEK_LETTERS |= {letter.upper(): name for letter, name in GREEK_LETTERS.items()} | {"ς": "sigma"}
@@ -55,7 +57,7 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 QUESTION_WORDS_CACHED = 5_000
 
-ANALYZER_VERSION = 6
+ANALYZER_VERSION = 7
 """Bump when analysis changes, so saved indexes built by the old analyzer are rebuilt (3: Greek stopwords and
 accents, and the Hebrew, Slovak and Romanian lists that matched nothing, `qa.lang.analyzers`; also the reading of
 files that changed in the same release, which a version records only by each file's stamp and hash: Markdown front
@@ -68,7 +70,10 @@ term, and Arabic و/ف before the article taken off (`qa.lang.analyzers`; Englis
 same release, each article's copy signature, `qa.index.copies`, which an index written before has not, and
 Central European and Turkish code pages, `qa.corpus.latin`, and more bylines and source lines,
 `qa.corpus.bylines`. 6: copy signatures with words hashed by their bytes' values, not crc32,
-`qa.index.copies`)."""
+`qa.index.copies`. 7: copy signatures of text with Chinese, Japanese or Korean characters, whose characters are now
+the analyzers' (`qa.lang.analyzers.CJK_CHARACTERS`: 々, 〇, half-width kana, Hangul jamo, the Han extensions) and
+each a word of its own after a digit or a Latin letter too, `qa.index.copies`; and the spans of English-analysed
+text where a two-character CJK word was followed by its second character, `Analyzer.located`; no term changed)."""
 
 
 def load_stopwords() -> frozenset[str]:
@@ -102,6 +107,7 @@ class TextAnalyzer(Protocol):
     def term_of(self, word: str) -> str: ...
     def terms(self, text: str) -> list[str]: ...
     def words(self, text: str) -> list[str]: ...
+    def located(self, text: str) -> tuple[list[str], list[int]]: ...
     def tokens(self, text: str, offset: int = 0) -> list[Token]: ...
     def question_tokens(self, text: str, known: Container[str] | None = None) -> list[Token]: ...
     def matching(self, text: str, wanted: Collection[str], offset: int = 0) -> list[Token]: ...
@@ -224,6 +230,18 @@ class Analyzer(WordCache):
         """The raw words of `text`, before normalisation (what `term_of` takes)."""
         return words_of(text)
 
+    def located(self, text: str) -> tuple[list[str], list[int]]:
+        """`words`, and where each starts in `text` (what an index keeps to highlight a passage without splitting
+        it again: `qa.index.spans`). Plain ASCII text (no word of joined parts, see `words_of`) at C speed: the
+        words start where a run of letters and digits does; other text by the pattern's matches."""
+        if _plain_ascii(text):
+            spaced = text.translate(_ASCII_SPACED)
+            inside = np.frombuffer(spaced.encode("ascii"), np.uint8) != 32
+            starts = np.flatnonzero(inside & ~np.concatenate(([False], inside[:-1])))
+            return spaced.split(), starts.tolist()
+        matches = list((_ASCII_WORD if text.isascii() else _WORD).finditer(text))
+        return [match.group() for match in matches], [match.start() for match in matches]
+
     def tokens(self, text: str, offset: int = 0) -> list[Token]:
         """Like `terms`, with each term's character span (shifted by `offset`) for highlighting."""
         term_of = self.term_of
@@ -276,10 +294,18 @@ def words_of(text: str) -> list[str]:
     """
     if not text.isascii():
         return _WORD.findall(text)
-    classes = text.encode("ascii").translate(_ASCII_CLASSES)
-    if b"0.0" in classes or (b"'" in classes and any(join in classes for join in _ASCII_JOINS)):
+    if not _plain_ascii(text):
         return _ASCII_WORD.findall(text)
     return text.translate(_ASCII_SPACED).split()
+
+
+def _plain_ascii(text: str) -> bool:
+    """Whether `text` is ASCII without a word made of joined parts ("3.4", "1,000", "don't"): its words are then
+    the runs of letters and digits."""
+    if not text.isascii():
+        return False
+    classes = text.encode("ascii").translate(_ASCII_CLASSES)
+    return not (b"0.0" in classes or (b"'" in classes and any(join in classes for join in _ASCII_JOINS)))
 
 
 def _word_starts(text: str, positions: list[int]) -> list[int]:
