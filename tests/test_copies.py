@@ -110,6 +110,22 @@ def test_every_way_in_names_the_copies(tmp_path: Path, capsys: pytest.CaptureFix
     assert json.loads(capsys.readouterr().out)["passages"][0]["citation"]["copies"] == python.copies
 
 
+def test_each_story_lists_its_articles_in_article_order(tmp_path: Path) -> None:
+    """`Index.stories`: each story's first article -> its articles, in article order (made in one pass over
+    `Index.copies`); `copies_of` gives the story's other articles, and none for an article without a copy."""
+    docs = folder(tmp_path)
+    (docs / "weather-copy.txt").write_text((docs / "weather.txt").read_text())  # a second story with copies
+    index = open_index(settings_for(docs, tmp_path / "index"))
+    sources = [info.source for info in index.articles]
+    harbour = sorted(sources.index(source) for source in COPIES)
+    weather = sorted(sources.index(source) for source in ["weather.txt", "weather-copy.txt"])
+    assert index.stories == {harbour[0]: harbour, weather[0]: weather}
+    for story in (harbour, weather):
+        for number in story:
+            assert index.copies_of(number) == [other for other in story if other != number]
+    assert index.copies_of(sources.index("aktau.txt")) == []
+
+
 BODY = " ".join(PARAGRAPHS)
 
 

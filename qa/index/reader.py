@@ -139,7 +139,6 @@ class Index:
         self._filters: dict[Filter, np.ndarray] = {}
         self._recent_texts: dict[int, str] = {}
         self._subjects: dict[str, frozenset[str]] = {}
-        self._stories: dict[int, list[int]] = {}
 
     def with_engine(self, engine: SparseBM25) -> Index:
         """This version answered with another engine over the same passages: a shard of a sharded index weighed
@@ -150,7 +149,7 @@ class Index:
                         self.sentences, self.sentence_ptr, self.sequences, self.sequence_ptr, self.all_terms, engine,
                         self.languages.analyzers, self.word_gaps, self.word_lengths, self.passage_bytes)
         # the same articles: their copies are found once for this version (cached here), not once per weigh
-        weighed.__dict__["copies"], weighed._stories = self.copies, self._stories
+        weighed.__dict__["copies"], weighed.__dict__["stories"] = self.copies, self.stories
         return weighed
 
     def allowed(self, where: Filter) -> np.ndarray | None:
@@ -175,15 +174,21 @@ class Index:
         return find_copies([meta.get(SIGNATURE) for meta in metas],
                            lambda n: self.article_text(n)[self.articles[n].body_start :])
 
+    @cached_property
+    def stories(self) -> dict[int, list[int]]:
+        """The first article of each story that has copies -> its articles, in article order: made in one pass over
+        `copies` when first asked for (finding a story's articles by scanning `copies` cost a pass per story)."""
+        members: dict[int, list[int]] = {}
+        for number, first in sorted(self.copies.items()):
+            members.setdefault(first, []).append(number)
+        return members
+
     def copies_of(self, number: int) -> list[int]:
         """The other articles of article `number`'s story, in article order (none when it has no copy)."""
         story = self.copies.get(number)
         if story is None:
             return []
-        members = self._stories.get(story)
-        if members is None:
-            members = self._stories[story] = sorted(n for n, first in self.copies.items() if first == story)
-        return [n for n in members if n != number]
+        return [n for n in self.stories[story] if n != number]
 
     @property
     def skipped(self) -> list[SkippedFile]:
