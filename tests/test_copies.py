@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,8 @@ from fastapi.testclient import TestClient
 from qa import Collection
 from qa.answer.search import Searcher, pick_diverse
 from qa.cli import main
-from qa.index import open_index
+from qa.corpus.chunking import MIN_PASSAGE_WORDS
+from qa.index import open_index, reader
 from qa.index.copies import compiled_minhash, find_copies, minhash, signature
 from qa.web.app import create_app
 
@@ -124,6 +126,62 @@ def test_each_story_lists_its_articles_in_article_order(tmp_path: Path) -> None:
         for number in story:
             assert index.copies_of(number) == [other for other in story if other != number]
     assert index.copies_of(sources.index("aktau.txt")) == []
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times an index looks for its copies (`qa.index.copies.find_copies`, as `Index.copies` calls it)."""
+    calls: list[int] = []
+
+    def counted(*args: Any) -> dict[int, int]:
+        calls.append(1)
+        return find_copies(*args)
+
+    monkeypatch.setattr(reader, "find_copies", counted)
+    return calls
+
+
+def test_a_weighed_index_finds_the_copies_once_with_its_version(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Index.with_engine` (a shard weighed with the collection's statistics, again at every write) does not look
+    for copies; whichever of the version and the indexes weighed from it is asked first finds them, for all."""
+    settings = settings_for(folder(tmp_path), tmp_path / "index")
+    open_index(settings)  # built
+    calls = _counting(monkeypatch)
+    index = open_index(settings)  # opened again: nothing found yet
+    weighed = index.with_engine(index.engine)
+    assert calls == []
+    found = weighed.copies  # asked of the weighed index first, as a shard's Searcher does
+    assert len(found) == len(COPIES) and calls == [1]
+    again = index.with_engine(index.engine)  # the next write's weigh of the same version
+    assert again.copies is found and index.copies is found and again.with_engine(index.engine).copies is found
+    assert again.stories is weighed.stories is index.stories
+    other = open_index(settings)  # the other way round: the version asked first, the weighed one reuses them
+    assert other.copies == found and calls == [1, 1]
+    assert other.with_engine(other.engine).copies is other.copies and calls == [1, 1]
+
+
+def test_a_write_to_another_shard_does_not_look_for_copies_again(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard whose articles a write leaves alone is weighed again with the collection's new statistics: it does
+    not look for its copies again."""
+    from qa.distributed.store import build_sharded
+    from qa.distributed.writes import ShardedWriter
+
+    from .test_distributed import _shards
+    from .test_sharded_writes import _id_on
+
+    # passages of MIN_PASSAGE_WORDS whatever the folder's size: a write does not build every shard again
+    settings = settings_for(folder(tmp_path), tmp_path / "index", chunk_words=MIN_PASSAGE_WORDS)
+    build_sharded(settings, 2)
+    calls = _counting(monkeypatch)
+    shards = _shards(settings, 2)
+    assert calls == [1, 1]  # each shard's Searcher, when it starts
+    untouched = shards.shards[1]
+    before = untouched._state
+    ShardedWriter(shards, settings).add_document(_id_on(0, 2), "Quokka census", "The zorblat count.")
+    assert untouched._state is not before and untouched._state.base is before.base  # weighed again
+    assert calls == [1, 1, 1]  # the written shard's new version only
+    assert untouched._state.index.copies is before.index.copies
 
 
 BODY = " ".join(PARAGRAPHS)
