@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +237,42 @@ def test_a_sharded_index_answers_copies_as_one_index(tmp_path: Path, n_shards: i
     _assert_same(one, sharded, [QUESTION, "Middle Corridor cranes", "rail link Georgia", "Aktau ferry Baku"])
     top = sharded.ask(QUESTION, 1).passages[0].citation
     assert top.copies == sorted(set(COPIES) - {top.source})
+
+
+def test_questions_asked_together_after_a_write_find_the_copies_once(tmp_path: Path) -> None:
+    """Two questions that reach the coordinator of a sharded index together, before its copies of one story are
+    known at this generation (just after a write), find them once: the second waits for the first's."""
+    from qa.distributed.calls import LocalShards
+    from qa.distributed.ranking import ShardedSearcher
+    from qa.distributed.shard import Shard
+    from qa.distributed.store import build_sharded
+
+    class Searching(LocalShards):
+        """Shards that count the coordinator's searches for copies; the first waits a moment for a second."""
+
+        def __init__(self, shards: list[Shard]) -> None:
+            super().__init__(shards)
+            self.searches: list[str] = []
+            self.second = threading.Event()
+
+        def each(self, method: str, *args: Any) -> list[Any]:
+            if method == "signatures":
+                self.searches.append(threading.current_thread().name)
+                if len(self.searches) == 2:
+                    self.second.set()
+                else:
+                    self.second.wait(0.5)  # a second question that can search meanwhile does
+            return super().each(method, *args)
+
+    settings = settings_for(folder(tmp_path), tmp_path / "index")
+    build_sharded(settings, 2)
+    shards = Searching([Shard(settings, 2, number) for number in range(2)])
+    sharded = ShardedSearcher(shards, settings)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda question: sharded.ask(question, 1), [QUESTION, QUESTION]))
+    assert len(shards.searches) == 1
+    tops = [answer.passages[0].citation for answer in answers]
+    assert tops[0] == tops[1] and tops[0].copies == sorted(set(COPIES) - {tops[0].source})
 
 
 @pytest.mark.parametrize("body", [

@@ -98,6 +98,9 @@ class ShardedSearcher:
         self._copies: tuple[str, _Copies] | None = None
         """The generation the collection's copies of one story were found at, and them."""
         self._learning = threading.Lock()
+        self._finding = threading.Lock()
+        """Held while the copies are found: the questions that arrive meanwhile wait for them rather than find them
+        too (a lock of their own: a question that learns the languages again does not wait for the copies)."""
 
     def languages(self) -> tuple[str, FolderLanguages]:
         """The collection's languages (its articles by language, summed over the shards) at the generation the
@@ -120,11 +123,20 @@ class ShardedSearcher:
             return self._languages
 
     def copies(self, generation: str) -> _Copies:
-        """The collection's copies of one story at `generation`, as one index finds them (`Index.copies`): every
-        shard's signatures in the one index's article order; the few candidates' bodies asked of their shards."""
+        """The collection's copies of one story at `generation`, as one index finds them (`Index.copies`), found
+        once a generation (the questions that ask while they are found wait for them, as for `languages`)."""
         known = self._copies
         if known is not None and known[0] == generation:
             return known[1]
+        with self._finding:
+            known = self._copies
+            if known is None or known[0] != generation:
+                known = self._copies = (generation, self._find_copies(generation))
+            return known[1]
+
+    def _find_copies(self, generation: str) -> _Copies:
+        """Every shard's signatures in the one index's article order; the few candidates' bodies asked of their
+        shards."""
         found = self.shards.each("signatures")
         if any(name != generation for name, *_ in found):
             raise _Stale
@@ -148,11 +160,9 @@ class ShardedSearcher:
         members: dict[int, list[int]] = {}
         for n, first in sorted(stories.items()):
             members.setdefault(first, []).append(order[n])
-        copies = _Copies({where[order[n]]: first for n, first in stories.items()},
-                         {where[place]: [sources[other] for other in group if other != place]
-                          for group in members.values() for place in group})
-        self._copies = (generation, copies)
-        return copies
+        return _Copies({where[order[n]]: first for n, first in stories.items()},
+                       {where[place]: [sources[other] for other in group if other != place]
+                        for group in members.values() for place in group})
 
     def _forget_languages(self, seen: str) -> None:
         """The shards moved past the generation the languages were learnt at: learn them again."""
