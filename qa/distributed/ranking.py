@@ -81,6 +81,8 @@ class _Candidate:
     shard: int
     position: int
     """Where it is in its shard's result (its bonus, its row)."""
+    article: int
+    """Its article's number in its shard."""
 
 
 class ShardedSearcher:
@@ -261,12 +263,7 @@ class ShardedSearcher:
             return Answer(question, [], 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions,
                           message=nothing_found_message(bool(merged), said_words(question, tokens), suggestions,
                                                         where))
-        passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures)
-        named = copies.sources
-        for n, passage in zip((n for n, _ in chosen), passages, strict=True):  # the copies on every shard
-            candidate = merged[n]
-            passage.citation.copies = named.get((candidate.shard, int(results[candidate.shard].rows[
-                candidate.position][0])), [])
+        passages = self._cite(expected, question, merged, chosen, head, terms, explain_scores, figures, copies)
         return Answer(question, passages, 0.0, terms=terms, unknown_terms=unknown, suggestions=suggestions)
 
     def _suggest(self, expected: str, unknown: list[str], languages: frozenset[str] | None) -> list[Suggestion]:
@@ -306,15 +303,17 @@ class ShardedSearcher:
         if rerank and head >= 1:
             bonus = np.asarray([results[c.shard].bonus[c.position] for c in merged[:head]], np.float64)
             order, scores = boost(order, scores, bonus)
-        rows = [((merged[n].shard, int(row[0])), int(row[1]), int(row[2]))
-                for n in order.tolist() for row in (results[merged[n].shard].rows[merged[n].position],)]
+        rows = [((candidate.shard, candidate.article), int(row[1]), int(row[2]))
+                for n in order.tolist() for candidate in (merged[n],)
+                for row in (results[candidate.shard].rows[candidate.position],)]
         kept = pick_diverse(zip(order.tolist(), scores.tolist(), rows, strict=True), top_k, limit, copies.story)
         return kept, set(order[:RERANK_DEPTH].tolist())
 
     def _cite(self, expected: str, question: str, merged: list[_Candidate], chosen: list[tuple[int, float]],
-              head: set[int], terms: list[QuestionTerm], explain: bool,
-              figures: dict[str, tuple[int, float]]) -> list[Passage]:
-        """Each chosen passage cited by its shard, in rank order."""
+              head: set[int], terms: list[QuestionTerm], explain: bool, figures: dict[str, tuple[int, float]],
+              copies: _Copies) -> list[Passage]:
+        """Each chosen passage cited by its shard, in rank order, naming its story's copies on every shard (a
+        shard knows only its own)."""
         by_shard: dict[int, list[RankedPassage]] = {}
         for rank, (n, score) in enumerate(chosen, start=1):
             candidate = merged[n]
@@ -327,7 +326,11 @@ class ShardedSearcher:
             if found is None:
                 raise _Stale
             passages.extend(found)
-        return sorted(passages, key=lambda passage: passage.rank)
+        passages.sort(key=lambda passage: passage.rank)
+        for passage, (n, _) in zip(passages, chosen, strict=True):
+            candidate = merged[n]
+            passage.citation.copies = copies.sources.get((candidate.shard, candidate.article), [])
+        return passages
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,10 +346,11 @@ class _Copies:
 
 def _merge(results: list[SearchResult]) -> list[_Candidate]:
     """Every shard's passages in one ranking: by score, equal scores in the one index's passage order."""
-    merged = [_Candidate(score, place, doc, shard, position)
+    merged = [_Candidate(score, place, doc, shard, position, article)
               for shard, result in enumerate(results)
-              for position, (doc, score, place) in enumerate(zip(result.docs.tolist(), result.scores.tolist(),
-                                                                 result.places.tolist(), strict=True))]
+              for position, (doc, score, place, article) in enumerate(zip(
+                  result.docs.tolist(), result.scores.tolist(), result.places.tolist(), result.rows[:, 0].tolist(),
+                  strict=True))]
     merged.sort(key=lambda c: (-c.score, c.place, c.doc))
     return merged
 
