@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +18,8 @@ from fastapi.testclient import TestClient
 from qa import Collection
 from qa.answer.search import Searcher, pick_diverse
 from qa.cli import main
-from qa.index import open_index
+from qa.corpus.chunking import MIN_PASSAGE_WORDS
+from qa.index import open_index, reader
 from qa.index.copies import compiled_minhash, find_copies, minhash, shingles, signature
 from qa.web.app import create_app
 
@@ -110,6 +114,78 @@ def test_every_way_in_names_the_copies(tmp_path: Path, capsys: pytest.CaptureFix
     assert json.loads(capsys.readouterr().out)["passages"][0]["citation"]["copies"] == python.copies
 
 
+def test_each_story_lists_its_articles_in_article_order(tmp_path: Path) -> None:
+    """`Index.stories`: each story's first article -> its articles, in article order (made in one pass over
+    `Index.copies`); `copies_of` gives the story's other articles, and none for an article without a copy."""
+    docs = folder(tmp_path)
+    (docs / "weather-copy.txt").write_text((docs / "weather.txt").read_text())  # a second story with copies
+    index = open_index(settings_for(docs, tmp_path / "index"))
+    sources = [info.source for info in index.articles]
+    harbour = sorted(sources.index(source) for source in COPIES)
+    weather = sorted(sources.index(source) for source in ["weather.txt", "weather-copy.txt"])
+    assert index.stories == {harbour[0]: harbour, weather[0]: weather}
+    for story in (harbour, weather):
+        for number in story:
+            assert index.copies_of(number) == [other for other in story if other != number]
+    assert index.copies_of(sources.index("aktau.txt")) == []
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times an index looks for its copies (`qa.index.copies.find_copies`, as `Index.copies` calls it)."""
+    calls: list[int] = []
+
+    def counted(*args: Any) -> dict[int, int]:
+        calls.append(1)
+        return find_copies(*args)
+
+    monkeypatch.setattr(reader, "find_copies", counted)
+    return calls
+
+
+def test_a_weighed_index_finds_the_copies_once_with_its_version(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Index.with_engine` (a shard weighed with the collection's statistics, again at every write) does not look
+    for copies; whichever of the version and the indexes weighed from it is asked first finds them, for all."""
+    settings = settings_for(folder(tmp_path), tmp_path / "index")
+    open_index(settings)  # built
+    calls = _counting(monkeypatch)
+    index = open_index(settings)  # opened again: nothing found yet
+    weighed = index.with_engine(index.engine)
+    assert calls == []
+    found = weighed.copies  # asked of the weighed index first, as a shard's Searcher does
+    assert len(found) == len(COPIES) and calls == [1]
+    again = index.with_engine(index.engine)  # the next write's weigh of the same version
+    assert again.copies is found and index.copies is found and again.with_engine(index.engine).copies is found
+    assert again.stories is weighed.stories is index.stories
+    other = open_index(settings)  # the other way round: the version asked first, the weighed one reuses them
+    assert other.copies == found and calls == [1, 1]
+    assert other.with_engine(other.engine).copies is other.copies and calls == [1, 1]
+
+
+def test_a_write_to_another_shard_does_not_look_for_copies_again(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard whose articles a write leaves alone is weighed again with the collection's new statistics: it does
+    not look for its copies again."""
+    from qa.distributed.store import build_sharded
+    from qa.distributed.writes import ShardedWriter
+
+    from .test_distributed import _shards
+    from .test_sharded_writes import _id_on
+
+    # passages of MIN_PASSAGE_WORDS whatever the folder's size: a write does not build every shard again
+    settings = settings_for(folder(tmp_path), tmp_path / "index", chunk_words=MIN_PASSAGE_WORDS)
+    build_sharded(settings, 2)
+    calls = _counting(monkeypatch)
+    shards = _shards(settings, 2)
+    assert calls == [1, 1]  # each shard's Searcher, when it starts
+    untouched = shards.shards[1]
+    before = untouched._state
+    ShardedWriter(shards, settings).add_document(_id_on(0, 2), "Quokka census", "The zorblat count.")
+    assert untouched._state is not before and untouched._state.base is before.base  # weighed again
+    assert calls == [1, 1, 1]  # the written shard's new version only
+    assert untouched._state.index.copies is before.index.copies
+
+
 BODY = " ".join(PARAGRAPHS)
 
 
@@ -176,6 +252,42 @@ def test_a_sharded_index_answers_copies_as_one_index(tmp_path: Path, n_shards: i
     _assert_same(one, sharded, [QUESTION, "Middle Corridor cranes", "rail link Georgia", "Aktau ferry Baku"])
     top = sharded.ask(QUESTION, 1).passages[0].citation
     assert top.copies == sorted(set(COPIES) - {top.source})
+
+
+def test_questions_asked_together_after_a_write_find_the_copies_once(tmp_path: Path) -> None:
+    """Two questions that reach the coordinator of a sharded index together, before its copies of one story are
+    known at this generation (just after a write), find them once: the second waits for the first's."""
+    from qa.distributed.calls import LocalShards
+    from qa.distributed.ranking import ShardedSearcher
+    from qa.distributed.shard import Shard
+    from qa.distributed.store import build_sharded
+
+    class Searching(LocalShards):
+        """Shards that count the coordinator's searches for copies; the first waits a moment for a second."""
+
+        def __init__(self, shards: list[Shard]) -> None:
+            super().__init__(shards)
+            self.searches: list[str] = []
+            self.second = threading.Event()
+
+        def each(self, method: str, *args: Any) -> list[Any]:
+            if method == "signatures":
+                self.searches.append(threading.current_thread().name)
+                if len(self.searches) == 2:
+                    self.second.set()
+                else:
+                    self.second.wait(0.5)  # a second question that can search meanwhile does
+            return super().each(method, *args)
+
+    settings = settings_for(folder(tmp_path), tmp_path / "index")
+    build_sharded(settings, 2)
+    shards = Searching([Shard(settings, 2, number) for number in range(2)])
+    sharded = ShardedSearcher(shards, settings)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda question: sharded.ask(question, 1), [QUESTION, QUESTION]))
+    assert len(shards.searches) == 1
+    tops = [answer.passages[0].citation for answer in answers]
+    assert tops[0] == tops[1] and tops[0].copies == sorted(set(COPIES) - {tops[0].source})
 
 
 @pytest.mark.parametrize("body", [

@@ -81,6 +81,8 @@ class _Candidate:
     shard: int
     position: int
     """Where it is in its shard's result (its bonus, its row)."""
+    article: int
+    """Its article's number in its shard."""
 
 
 class ShardedSearcher:
@@ -99,6 +101,9 @@ class ShardedSearcher:
         self._copies: tuple[str, _Copies] | None = None
         """The generation the collection's copies of one story were found at, and them."""
         self._learning = threading.Lock()
+        self._finding = threading.Lock()
+        """Held while the copies are found: the questions that arrive meanwhile wait for them rather than find them
+        too (a lock of their own: a question that learns the languages again does not wait for the copies)."""
 
     def languages(self) -> tuple[str, FolderLanguages]:
         """The collection's languages (its articles by language, summed over the shards) at the generation the
@@ -121,11 +126,20 @@ class ShardedSearcher:
             return self._languages
 
     def copies(self, generation: str) -> _Copies:
-        """The collection's copies of one story at `generation`, as one index finds them (`Index.copies`): every
-        shard's signatures in the one index's article order; the few candidates' bodies asked of their shards."""
+        """The collection's copies of one story at `generation`, as one index finds them (`Index.copies`), found
+        once a generation (the questions that ask while they are found wait for them, as for `languages`)."""
         known = self._copies
         if known is not None and known[0] == generation:
             return known[1]
+        with self._finding:
+            known = self._copies
+            if known is None or known[0] != generation:
+                known = self._copies = (generation, self._find_copies(generation))
+            return known[1]
+
+    def _find_copies(self, generation: str) -> _Copies:
+        """Every shard's signatures in the one index's article order; the few candidates' bodies asked of their
+        shards."""
         found = self.shards.each("signatures")
         if any(name != generation for name, *_ in found):
             raise _Stale
@@ -149,11 +163,9 @@ class ShardedSearcher:
         members: dict[int, list[int]] = {}
         for n, first in sorted(stories.items()):
             members.setdefault(first, []).append(order[n])
-        copies = _Copies({where[order[n]]: first for n, first in stories.items()},
-                         {where[place]: [sources[other] for other in group if other != place]
-                          for group in members.values() for place in group})
-        self._copies = (generation, copies)
-        return copies
+        return _Copies({where[order[n]]: first for n, first in stories.items()},
+                       {where[place]: [sources[other] for other in group if other != place]
+                        for group in members.values() for place in group})
 
     def _forget_languages(self, seen: str) -> None:
         """The shards moved past the generation the languages were learnt at: learn them again."""
@@ -254,13 +266,7 @@ class ShardedSearcher:
 
         def cite(positions: list[int]) -> list[Passage]:
             some = [chosen[n] for n in positions]
-            passages = self._cite(expected, question, merged, some, head, terms, explain_scores, figures)
-            named = copies.sources
-            for (n, _), passage in zip(some, passages, strict=True):  # the copies on every shard
-                candidate = merged[n]
-                passage.citation.copies = named.get((candidate.shard, int(results[candidate.shard].rows[
-                    candidate.position][0])), [])
-            return passages
+            return self._cite(expected, question, merged, some, head, terms, explain_scores, figures, copies)
 
         def weigh(positions: list[int], kinds: bool) -> list[float]:
             return self._weigh(expected, question, merged, [chosen[n] for n in positions], head, terms, figures,
@@ -307,15 +313,17 @@ class ShardedSearcher:
         if rerank and head >= 1:
             bonus = np.asarray([results[c.shard].bonus[c.position] for c in merged[:head]], np.float64)
             order, scores = boost(order, scores, bonus)
-        rows = [((merged[n].shard, int(row[0])), int(row[1]), int(row[2]))
-                for n in order.tolist() for row in (results[merged[n].shard].rows[merged[n].position],)]
+        rows = [((candidate.shard, candidate.article), int(row[1]), int(row[2]))
+                for n in order.tolist() for candidate in (merged[n],)
+                for row in (results[candidate.shard].rows[candidate.position],)]
         kept = pick_diverse(zip(order.tolist(), scores.tolist(), rows, strict=True), top_k, limit, copies.story)
         return kept, set(order[:RERANK_DEPTH].tolist())
 
     def _cite(self, expected: str, question: str, merged: list[_Candidate], chosen: list[tuple[int, float]],
-              head: set[int], terms: list[QuestionTerm], explain: bool, figures: dict[str, tuple[int, float]]
-              ) -> list[Passage]:
-        """Each chosen passage cited by its shard (`Searcher.cite`), in the order chosen."""
+              head: set[int], terms: list[QuestionTerm], explain: bool, figures: dict[str, tuple[int, float]],
+              copies: _Copies) -> list[Passage]:
+        """Each chosen passage cited by its shard (`Searcher.cite`), in the order chosen, naming its story's copies
+        on every shard (a shard knows only its own)."""
         by_shard = _by_shard(merged, chosen, head)
         cited: list[list[Passage] | None] = self.shards.gather(
             "cite", [(shard, (expected, question, ranked, terms, explain, figures))
@@ -325,7 +333,11 @@ class ShardedSearcher:
             if found is None:
                 raise _Stale
             passages.extend(found)
-        return sorted(passages, key=lambda passage: passage.rank)
+        passages.sort(key=lambda passage: passage.rank)
+        for passage, (n, _) in zip(passages, chosen, strict=True):
+            candidate = merged[n]
+            passage.citation.copies = copies.sources.get((candidate.shard, candidate.article), [])
+        return passages
 
     def _weigh(self, expected: str, question: str, merged: list[_Candidate], chosen: list[tuple[int, float]],
                head: set[int], terms: list[QuestionTerm], figures: dict[str, tuple[int, float]], kinds: bool
@@ -368,10 +380,11 @@ def _by_shard(merged: list[_Candidate], chosen: list[tuple[int, float]], head: s
 
 def _merge(results: list[SearchResult]) -> list[_Candidate]:
     """Every shard's passages in one ranking: by score, equal scores in the one index's passage order."""
-    merged = [_Candidate(score, place, doc, shard, position)
+    merged = [_Candidate(score, place, doc, shard, position, article)
               for shard, result in enumerate(results)
-              for position, (doc, score, place) in enumerate(zip(result.docs.tolist(), result.scores.tolist(),
-                                                                 result.places.tolist(), strict=True))]
+              for position, (doc, score, place, article) in enumerate(zip(
+                  result.docs.tolist(), result.scores.tolist(), result.places.tolist(), result.rows[:, 0].tolist(),
+                  strict=True))]
     merged.sort(key=lambda c: (-c.score, c.place, c.doc))
     return merged
 

@@ -139,7 +139,11 @@ class Index:
         self._filters: dict[Filter, np.ndarray] = {}
         self._recent_texts: dict[int, str] = {}
         self._subjects: dict[str, frozenset[str]] = {}
-        self._stories: dict[int, list[int]] = {}
+        self._copies_from: Index | None = None
+        """The index this one was weighed from (`with_engine`): the same articles, so the same copies, found once
+        by whichever is asked first and cached there. Weighing finds none (a shard is weighed again at every write
+        to the collection), and does not copy them either: a shard's `Searcher` asks the weighed index first, and
+        the next weigh of the same version must find them cached."""
 
     def with_engine(self, engine: SparseBM25) -> Index:
         """This version answered with another engine over the same passages: a shard of a sharded index weighed
@@ -149,8 +153,7 @@ class Index:
         weighed = Index(self.path, self.manifest, self.articles, self.texts, self.text_offsets, self.passages,
                         self.sentences, self.sentence_ptr, self.sequences, self.sequence_ptr, self.all_terms, engine,
                         self.languages.analyzers, self.word_gaps, self.word_lengths, self.passage_bytes)
-        # the same articles: their copies are found once for this version (cached here), not once per weigh
-        weighed.__dict__["copies"], weighed._stories = self.copies, self._stories
+        weighed._copies_from = self if self._copies_from is None else self._copies_from
         return weighed
 
     def allowed(self, where: Filter) -> np.ndarray | None:
@@ -170,20 +173,31 @@ class Index:
     def copies(self) -> dict[int, int]:
         """Article number -> the first article of its story, for the articles that are copies of another (the
         same text saved twice, or as .html and .pdf: `qa.index.copies`), the first included; found when first
-        asked for (an index of articles indexed before signatures has none)."""
+        asked for (an index of articles indexed before signatures has none), once for a version and the indexes
+        that weigh it again (`with_engine`)."""
+        if self._copies_from is not None:
+            return self._copies_from.copies
         metas = _column(self.articles, "meta")
         return find_copies([meta.get(SIGNATURE) for meta in metas],
                            lambda n: self.article_text(n)[self.articles[n].body_start :])
+
+    @cached_property
+    def stories(self) -> dict[int, list[int]]:
+        """The first article of each story that has copies -> its articles, in article order: made in one pass over
+        `copies` when first asked for (finding a story's articles by scanning `copies` cost a pass per story)."""
+        if self._copies_from is not None:
+            return self._copies_from.stories
+        members: dict[int, list[int]] = {}
+        for number, first in sorted(self.copies.items()):
+            members.setdefault(first, []).append(number)
+        return members
 
     def copies_of(self, number: int) -> list[int]:
         """The other articles of article `number`'s story, in article order (none when it has no copy)."""
         story = self.copies.get(number)
         if story is None:
             return []
-        members = self._stories.get(story)
-        if members is None:
-            members = self._stories[story] = sorted(n for n, first in self.copies.items() if first == story)
-        return [n for n in members if n != number]
+        return [n for n in self.stories[story] if n != number]
 
     @property
     def skipped(self) -> list[SkippedFile]:
