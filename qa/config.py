@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         "weighs in which comes first, for a question (qa/answer/sentence_stage.py); 0: the best score.")
     sentence_weight_rest: float = Field(
         SENTENCE_WEIGHT_REST, ge=0.0, le=10.0, description="How much the best sentence weighs in the order of the "
-        "passages after the first, among the first 10, for a question; 0 keeps the order of the scores.")
+        "passages after the first, among the first 7, for a question; 0 keeps the order of the scores.")
     host: str = Field("127.0.0.1", description="Address `qa serve` listens on: 127.0.0.1 answers this machine "
                       "only; 0.0.0.0 every network it is on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `qa serve` listens on.")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import accumulate
 from types import ModuleType
 from typing import NamedTuple
@@ -69,67 +68,57 @@ def evidence(index: Index, windows: list[Window], question: AskedQuestion
              ) -> list[tuple[BestSentence | None, list[Span]]] | None:
     """Each passage's best sentence and highlights, as `best_sentence` and `highlights` give them; None when the
     compiled loops are not loaded or the question is too long for them (then use those)."""
-    found = _found(index, windows, question)
-    if found is None:
-        return None
-    hl_ptr, hl_start, hl_end, bounds = found.arrays[0], found.arrays[1], found.arrays[2], found.arrays[8]
-    lit_starts, lit_ends, cuts = hl_start.tolist(), hl_end.tolist(), hl_ptr.tolist()
-    answers: list[tuple[BestSentence | None, list[Span]]] = []
-    for n, ((a, z), window, best) in enumerate(zip(bounds.tolist(), windows, found.best(), strict=True)):
-        lit = list(map(Span, lit_starts[cuts[n] : cuts[n + 1]], lit_ends[cuts[n] : cuts[n + 1]]))
+    found = compiled_evidence(index, windows, question)
+    return None if found is None else [found.answer(n) for n in range(len(windows))]
+
+
+class CompiledEvidence:
+    """What the compiled loops found for a question's passages, in one run over all of them; each passage's best
+    sentence and highlights made from it only when asked for (`answer`), or only its score (`score`)."""
+
+    def __init__(self, index: Index, windows: list[Window], question: AskedQuestion,
+                 arrays: tuple[np.ndarray, ...]) -> None:
+        self.index, self.windows, self.question = index, windows, question
+        hl_ptr, hl_start, hl_end, cand_ptr, cand_position, cand_score, cand_distinct, best, bounds = arrays
+        self._spans = hl_ptr.tolist(), hl_start.tolist(), hl_end.tolist()
+        self._candidates = cand_ptr.tolist(), (-cand_position).tolist(), cand_score.tolist(), cand_distinct.tolist()
+        self._best, self._bounds = best.tolist(), bounds.tolist()
+        self._bonus = sentence.KIND_BONUS.get(question.kind or "", 0.0)
+
+    def answer(self, n: int) -> tuple[BestSentence | None, list[Span]]:
+        """Passage `n`'s best sentence (the asked kind's bonus weighed) and highlights."""
+        cuts, starts, ends = self._spans
+        lit = list(map(Span, starts[cuts[n] : cuts[n + 1]], ends[cuts[n] : cuts[n + 1]]))
+        a, z = self._bounds[n]
         if a < 0:  # no sentence
-            answers.append((None, lit))
-            continue
-        score, sentence_bounds = best
-        if sentence_bounds is not None:  # the asked kind's bonus chose another sentence
-            a, z = sentence_bounds
-        answers.append((BestSentence(window.text[a - window.base : z - window.base], a, z, round(score, 6)), lit))
-    return answers
+            return None, lit
+        score, bounds = self._scored(n, True)
+        if bounds is not None:  # the asked kind's bonus chose another sentence
+            a, z = bounds
+        window = self.windows[n]
+        return BestSentence(window.text[a - window.base : z - window.base], a, z, round(score, 6)), lit
+
+    def score(self, n: int, kinds: bool = True) -> float:
+        """The score of passage `n`'s best sentence (0 where it has none), with the asked kind's bonus (`kinds`)
+        or without it, as `answer` gives it."""
+        return round(self._scored(n, kinds)[0], 6) if self._bounds[n][0] >= 0 else 0.0
+
+    def _scored(self, n: int, kinds: bool) -> tuple[float, tuple[int, int] | None]:
+        """The best sentence's score, and its bounds where the asked kind's bonus chose another sentence."""
+        ptr, negatives, scores, distinct = self._candidates
+        chosen = self._best[n]
+        score = scores[chosen] if chosen >= 0 else 0.0  # none: no question word, its first sentence
+        if not (kinds and self._bonus and chosen >= 0):
+            return score, None
+        lo, hi = ptr[n], ptr[n + 1]
+        scored = sorted(zip(scores[lo:hi], distinct[lo:hi], negatives[lo:hi], strict=True), reverse=True)
+        window = self.windows[n]
+        sentences = self.index.passage_sentences(window.passage_id, window.start)
+        score, _, negative = _with_kind(self.index, window, sentences, scored, self.question, self._bonus)
+        return score, sentences[-negative]
 
 
-def best_scores(index: Index, windows: list[Window], question: AskedQuestion) -> list[float] | None:
-    """The score of each passage's best sentence (0 where it has none), as `evidence` finds it, without making the
-    sentences, their texts or the highlights; None where `evidence` is."""
-    found = _found(index, windows, question)
-    if found is None:
-        return None
-    return [round(score, 6) if a >= 0 else 0.0
-            for (a, _), (score, _) in zip(found.arrays[8].tolist(), found.best(), strict=True)]
-
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    """What the compiled loops found for a question's passages, before it is made into sentences and spans."""
-
-    index: Index
-    windows: list[Window]
-    question: AskedQuestion
-    arrays: tuple[np.ndarray, ...]
-    """`answer_evidence`'s: highlight pointers, starts, ends; candidates' pointers, positions, scores, distinct
-    terms; each passage's best candidate; each passage's best sentence's bounds."""
-
-    def best(self) -> list[tuple[float, tuple[int, int] | None]]:
-        """Each passage's best sentence's score, and its bounds where the asked kind's bonus chose another."""
-        _, _, _, cand_ptr, cand_position, cand_score, cand_distinct, best, _ = self.arrays
-        bonus = sentence.KIND_BONUS.get(self.question.kind or "", 0.0)
-        scores, chosen = cand_score.tolist(), best.tolist()
-        if bonus:  # the candidates of every passage, for the asked kind's bonus (read once, not per passage)
-            distinct, negatives, candidates = cand_distinct.tolist(), (-cand_position).tolist(), cand_ptr.tolist()
-        found: list[tuple[float, tuple[int, int] | None]] = []
-        for n, window in enumerate(self.windows):
-            score = scores[chosen[n]] if chosen[n] >= 0 else 0.0  # none: no question word, its first sentence
-            if not (bonus and chosen[n] >= 0):
-                found.append((score, None))
-                continue
-            lo, hi = candidates[n], candidates[n + 1]
-            scored = sorted(zip(scores[lo:hi], distinct[lo:hi], negatives[lo:hi], strict=True), reverse=True)
-            sentences = self.index.passage_sentences(window.passage_id, window.start)
-            score, _, negative = _with_kind(self.index, window, sentences, scored, self.question, bonus)
-            found.append((score, sentences[-negative]))
-        return found
-
-
-def _found(index: Index, windows: list[Window], question: AskedQuestion) -> _Found | None:
+def compiled_evidence(index: Index, windows: list[Window], question: AskedQuestion) -> CompiledEvidence | None:
     """The compiled loops run over the passages' windows; None when they are not loaded or the question is too
     long for them."""
     compiled = kernels()
@@ -160,7 +149,7 @@ def _found(index: Index, windows: list[Window], question: AskedQuestion) -> _Fou
                                      *scoring)
     if not found[-1]:  # a matched word that is not ASCII: Python lowercases the words that matched
         found = _unicode_evidence(compiled, stored, windows, list(spelled), docs, starts, title_lens, q_ids, scoring)
-    return _Found(index, windows, question, tuple(found[:-1]))
+    return CompiledEvidence(index, windows, question, tuple(found[:-1]))
 
 
 def warm(index: Index) -> None:

@@ -31,9 +31,9 @@ import numpy as np
 
 from qa.answer.empty import filter_message, no_match_message, said_words, suggest, unknown_words
 from qa.answer.evidence import explain, explain_proximity, highlights
-from qa.answer.fast import Window, best_scores, evidence, warm
+from qa.answer.fast import CompiledEvidence, Window, compiled_evidence, warm
 from qa.answer.proximity import RERANK_DEPTH, rerank
-from qa.answer.sentence import KIND_BONUS, AskedQuestion, best_sentence, read_question
+from qa.answer.sentence import AskedQuestion, best_sentence, read_question
 from qa.answer.sentence_stage import depth, staged
 from qa.defaults import (
     MAX_QUESTION_CHARS,
@@ -235,61 +235,62 @@ class Searcher:
 
 class _Evidence:
     """One question's evidence over one ranking, found once however often the best-sentence stage asks for it
-    (`qa.answer.sentence_stage.stage_order`): the question read once, each passage's text read once, and each
-    passage's best sentence and highlights found once (without the asked kind's bonus as well, where asked)."""
+    (`qa.answer.sentence_stage.stage_order`): the question read once, and the compiled loops run once over every
+    ranked passage's text (`qa.answer.fast.CompiledEvidence`), each passage's best sentence and highlights then made
+    only for the passages cited, and only the score for those weighed."""
 
     def __init__(self, searcher: Searcher, question: str, ranking: Ranking, explain_scores: bool,
                  idf: dict[str, float] | None = None) -> None:
         self.searcher, self.ranking, self.explain_scores = searcher, ranking, explain_scores
         self.asked = searcher._asked(question, ranking, idf)
-        self.kinded = bool(KIND_BONUS.get(self.asked.kind or "", 0.0))
-        """Whether the asked kind's bonus can change a best sentence (else it is found the same either way)."""
         vocab = searcher.index.vocab
         self.searched = {vocab[t.term]: t.term for t in ranking.terms if t.term in vocab} if explain_scores else None
-        self._windows: dict[int, Window] = {}
+        self._windows: list[Window] | None = None
+        self._compiled: CompiledEvidence | None = None
+        self._run = False
         self._found: dict[int, tuple[BestSentence | None, list[Span]]] = {}
 
     def cite(self, positions: list[int]) -> list[Passage]:
         """The passages at these positions of the ranking, in that order, cited (`Searcher.cite`)."""
-        ranked, searcher = self.ranking.passages, self.searcher
-        return [searcher._passage(ranked[n], window, self.asked, self.searched if ranked[n].reranked else None,
-                                  self.explain_scores, found)
-                for n, window, found in zip(positions, self.windows(positions), self.found(positions), strict=True)]
+        ranked, windows, searcher = self.ranking.passages, self.windows(), self.searcher
+        return [searcher._passage(ranked[n], windows[n], self.asked, self.searched if ranked[n].reranked else None,
+                                  self.explain_scores, self.found(n))
+                for n in positions]
 
     def weigh(self, positions: list[int], kinds: bool) -> list[float]:
         """The scores of their best sentences (`Searcher.sentence_scores`), with the asked kind's bonus (`kinds`)
-        or without it: those already found whole, else the compiled loops' scores alone (no sentence's text, no
-        highlights)."""
-        asked = self.asked if kinds or not self.kinded else replace(self.asked, kind=None)
-        if asked is self.asked and all(n in self._found for n in positions):
-            return [best.score if best else 0.0 for best, _ in self.found(positions)]
-        scores = best_scores(self.searcher.index, self.windows(positions), asked)
-        if scores is None:  # the reference, in Python
-            return [best.score if best else 0.0 for best, _ in self._evidence(positions, asked)]
-        return scores
+        or without it."""
+        compiled = self.compiled()
+        if compiled is not None:
+            return [compiled.score(n, kinds) for n in positions]
+        asked = self.asked if kinds else replace(self.asked, kind=None)  # the reference, in Python
+        return [best.score if best else 0.0 for best, _ in (
+            self.found(n) if kinds else self.searcher._reference(self.ranking.passages[n].passage_id,
+                                                                 self.windows()[n], asked)
+            for n in positions)]
 
-    def found(self, positions: list[int]) -> list[tuple[BestSentence | None, list[Span]]]:
-        """Their best sentences and highlights."""
-        missing = [n for n in positions if n not in self._found]
-        if missing:
-            self._found.update(zip(missing, self._evidence(missing, self.asked), strict=True))
-        return [self._found[n] for n in positions]
-
-    def windows(self, positions: list[int]) -> list[Window]:
-        missing = [n for n in positions if n not in self._windows]
-        if missing:
-            ranked = self.ranking.passages
-            self._windows.update(zip(missing, self.searcher._windows([ranked[n] for n in missing]), strict=True))
-        return [self._windows[n] for n in positions]
-
-    def _evidence(self, positions: list[int], asked: AskedQuestion) -> list[tuple[BestSentence | None, list[Span]]]:
-        searcher, windows = self.searcher, self.windows(positions)
-        found = evidence(searcher.index, windows, asked)  # compiled; None where the loops are not loaded (qa ask)
-        if found is None:  # the reference, in Python
-            ranked = self.ranking.passages
-            found = [searcher._reference(ranked[n].passage_id, window, asked)
-                     for n, window in zip(positions, windows, strict=True)]
+    def found(self, n: int) -> tuple[BestSentence | None, list[Span]]:
+        """Passage `n`'s best sentence and highlights."""
+        found = self._found.get(n)
+        if found is None:
+            compiled = self.compiled()
+            found = self._found[n] = compiled.answer(n) if compiled is not None else self.searcher._reference(
+                self.ranking.passages[n].passage_id, self.windows()[n], self.asked)
         return found
+
+    def windows(self) -> list[Window]:
+        """Every ranked passage's window, read at once: the stage cites or weighs each of them."""
+        if self._windows is None:
+            self._windows = self.searcher._windows(self.ranking.passages)
+        return self._windows
+
+    def compiled(self) -> CompiledEvidence | None:
+        """The compiled loops' evidence of every ranked passage (None where the loops are not loaded, or the
+        question is too long for them: `qa.answer.fast`)."""
+        if not self._run:
+            self._run = True
+            self._compiled = compiled_evidence(self.searcher.index, self.windows(), self.asked)
+        return self._compiled
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ the asked kind's bonus), in two steps with two weights:
 - **the first place** goes to the best by `fused` with `weight` (0.05) among the first `SENTENCE_DEPTH` (3): the
   score still decides it, since a sibling story whose one sentence repeats the question's words is wrong there
   more often than a passage that BM25 and the proximity stage put first;
-- **the places after it** go to the rest of the first `REST_DEPTH` (10) by `fused` with `weight_rest` (0.5): the
+- **the places after it** go to the rest of the first `REST_DEPTH` (7) by `fused` with `weight_rest` (0.5): the
   first passage has the topic; what the next ones add is a sentence that answers, which is where several stories
   on one subject crowd out the right one (BBC, "What share of Manchester United's stock did Glazer's banks want
   backing a bid...": six other stories on the bid, each saying "Glazer" ten times or more, outscore the one whose
@@ -38,11 +38,12 @@ quality, has the tables and the held-out figures):
   0.90 / 0.89 / 0.88 against 0.90 without the stage: 0.05 is the largest weight that loses nothing at rank 1 on
   any choose split (issue 17's rule).
 - `weight_rest` and `REST_DEPTH`: with the first place as above, 0.1 / 0.2 / 0.3 / 0.4 / 0.5 / 0.6 / 0.8 over the
-  first 10 give SQuAD choose hit@3 0.9506 / 0.9523 / 0.9530 / 0.9527 / **0.9532** / 0.9518 / 0.9518 against
-  0.9474 (hit@5 0.9668 -> 0.9688), and BBC choose hit@3 0.96 up to 0.3, **0.97** from 0.4 (first 5 or 7: less
-  at hit@5 on SQuAD). Rank 1 is the first step's, so it does not move. What it costs: on SQuAD's choose questions
-  (`--speed`), a whole answer of 3 passages takes about 1.8x the time of the first place alone (the best sentences
-  of 7 more passages of up to 700 words: about 0.3 ms).
+  first 7 give SQuAD choose hit@3 0.9506 / 0.9522 / 0.9527 / 0.9523 / **0.9530** / 0.9523 / 0.9522 against
+  0.9474 (hit@5 0.9668 -> 0.9684), and BBC choose hit@3 0.96 up to 0.3, **0.97** from 0.4. Rank 1 is the first
+  step's, so it does not move. The first 7 are the fewest that keep the gain of the first 10 (SQuAD choose 0.9532
+  / 0.9688 at 0.5, BBC the same; the first 5: hit@5 0.9668, no gain) at 4/7 of its cost: each passage weighed
+  reads its text and runs the compiled evidence over it (at 1M passages, `benchmarks/http_load.py`: about 25 µs
+  a passage; the first 10 cost `qa serve` a fifth of its answers a second there).
 """
 
 from __future__ import annotations
@@ -59,9 +60,8 @@ SENTENCE_DEPTH = 3
 """Passages the first place is chosen among: on the SQuAD choose half, at weight 0.2, 3 gives nearly the gain of 5
 (best sentence@1 0.7193 against 0.7202; 2: 0.7158)."""
 
-REST_DEPTH = 10
-"""Passages the places after the first are chosen among: the peers benchmark's deepest k (and on the choose halves
-5 or 7 gain less at hit@5)."""
+REST_DEPTH = 7
+"""Passages the places after the first are chosen among (above: the fewest with the gain of 10)."""
 
 
 _ASKING = re.compile(r"\?\s*$|^\W*(?:what|which|who|whom|whose|when|where|why|how|in what|is|are|was|were|do|does|"
