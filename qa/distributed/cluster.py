@@ -75,9 +75,6 @@ class AlreadyServing(QAError):
                          "first, or start a cluster of its own for this one (ray start --head --port OTHER)")
         self.address = address
 
-    def __reduce__(self) -> tuple[type[AlreadyServing], tuple[str]]:
-        return type(self), (self.address,)
-
 
 NAMESPACE = "qa"
 SHARD = "qa-shard-"
