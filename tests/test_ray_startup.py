@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,3 +86,84 @@ def test_auto_without_a_cluster_here(tmp_path: Path) -> None:
         "qa: error: no Ray cluster runs on this machine (--ray auto joins the one `ray start --head` started "
         "here); start one, or give --ray HOST:PORT")
     assert not (tmp_path / "index").exists()
+
+
+@pytest.fixture
+def joining(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """qa.distributed.cluster with `ray.init` to be replaced by the test, the address not probed and no cluster
+    looked at afterwards (what `connect` does around `ray.init` alone)."""
+    from qa.distributed import cluster
+
+    monkeypatch.setattr(cluster, "check_address", lambda address: None)
+    monkeypatch.setattr(cluster, "_refuse_second_server", lambda address: None)
+    return cluster
+
+
+@pytest.mark.parametrize(("address", "raised", "said"), [
+    ("auto", ConnectionError("Could not find any running Ray instance. Please specify the one to connect to by "
+                             "setting `--address` flag"),
+     "no Ray cluster runs on this machine (--ray auto joins the one `ray start --head` started here); start one, "
+     "or give --ray HOST:PORT"),
+    ("127.0.0.1:6379", ConnectionError("refused"), "cannot join the Ray cluster at 127.0.0.1:6379: refused"),
+    ("auto", RuntimeError("version mismatch"), "cannot join the Ray cluster at auto: version mismatch"),
+    ("127.0.0.1:6379", ValueError("bad address"), "cannot join the Ray cluster at 127.0.0.1:6379: bad address"),
+])
+def test_what_ray_init_raises_is_said_in_qa_words(joining: Any, monkeypatch: pytest.MonkeyPatch, address: str,
+                                                  raised: Exception, said: str) -> None:
+    def refuse(**_options: Any) -> None:
+        raise raised
+
+    monkeypatch.setattr(joining.ray, "init", refuse)
+    with pytest.raises(joining.ClusterUnavailable) as refused:
+        joining.connect(address)
+    assert str(refused.value) == said
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_signal_during_ray_init_reaches_the_caller_after_it(joining: Any, monkeypatch: pytest.MonkeyPatch,
+                                                              fails: bool) -> None:
+    """SIGTERM inside `ray.init` is noted, not raised there; once it returns (or fails), the caller's handlers are
+    back, SIGTERM is raised through them once, and what `ray.init` raised is still said."""
+    import signal
+
+    calls: list[str] = []
+
+    def init(**_options: Any) -> None:
+        signal.raise_signal(signal.SIGTERM)
+        calls.append("init went on")
+        if fails:
+            raise RuntimeError("gone")
+
+    def callers(signum: int, _frame: object) -> None:
+        calls.append(f"caller's handler: {signal.Signals(signum).name}")
+
+    monkeypatch.setattr(joining.ray, "init", init)
+    before = signal.signal(signal.SIGTERM, callers)
+    try:
+        interrupt = signal.getsignal(signal.SIGINT)
+        if fails:
+            with pytest.raises(joining.ClusterUnavailable, match="^cannot join the Ray cluster at auto: gone$"):
+                joining.connect("auto")
+        else:
+            joining.connect("auto")
+        assert calls == ["init went on", "caller's handler: SIGTERM"]
+        assert signal.getsignal(signal.SIGTERM) is callers and signal.getsignal(signal.SIGINT) is interrupt
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_signals_are_noted_inside_the_block_only() -> None:
+    """`_Stop.noting`, the one place the start-up's handlers are put in and taken out (nested in the stop)."""
+    import signal
+
+    from qa.distributed.cluster import _Stop
+
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    stop = _Stop()
+    with stop.noting():
+        signal.raise_signal(signal.SIGINT)
+        with stop.noting():
+            signal.raise_signal(signal.SIGTERM)
+        assert signal.getsignal(signal.SIGINT) == stop._note == signal.getsignal(signal.SIGTERM)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
+    assert stop.event.is_set() and stop.signum == signal.SIGINT  # the first one counts

@@ -28,7 +28,8 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # before Ray reads it: no usage report leaves the machine
@@ -213,20 +214,16 @@ def connect(address: str) -> None:
     it returns (not inside Ray's calls, where it comes out as a SystemError)."""
     check_address(address)
     stop = _Stop()
-    previous = stop.install()
     try:
-        ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.WARNING, configure_logging=False)
-    except ConnectionError as error:
-        if address == "auto":  # Ray's own words name its --address flag, which qa does not have
+        with stop.noting():
+            ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING, configure_logging=False)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        if address == "auto" and isinstance(error, ConnectionError):  # Ray's words name an --address flag qa lacks
             raise ClusterUnavailable("no Ray cluster runs on this machine (--ray auto joins the one `ray start "
                                      "--head` started here); start one, or give --ray HOST:PORT") from None
         raise ClusterUnavailable(f"cannot join the Ray cluster at {address}: {error}") from None
-    except (RuntimeError, ValueError) as error:
-        raise ClusterUnavailable(f"cannot join the Ray cluster at {address}: {error}") from None
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
         if stop.signum:
             signal.raise_signal(stop.signum)
     _refuse_second_server(address)
@@ -255,9 +252,15 @@ class _Stop:
         self.event = threading.Event()
         self.signum = 0
 
-    def install(self) -> dict[int, Any]:
-        """Note SIGINT and SIGTERM from now on; the handlers there were."""
-        return {signum: signal.signal(signum, self._note) for signum in (signal.SIGINT, signal.SIGTERM)}
+    @contextmanager
+    def noting(self) -> Iterator[_Stop]:
+        """SIGINT and SIGTERM are noted inside the block; the handlers there were before are put back after it."""
+        previous = {signum: signal.signal(signum, self._note) for signum in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def _note(self, signum: int, _frame: object) -> None:
         self.signum = self.signum or signum
@@ -334,42 +337,38 @@ def serve_on_ray(settings: Settings, address: str, n_shards: int, replicas: int,
     if not ray.is_initialized():
         connect(address)
     stop = _Stop()
-    previous = stop.install()
     actors: list[Any] = []
     ours = {"serve": False, "app": False}
-    try:
+    with stop.noting():
         try:
-            _refuse_second_server(address)
-            check_serve_address(settings)
-            start_shards(settings, n_shards, stop, actors)
-            # a second server that started at the same moment: ActorAlreadyExistsError, below
-            writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
-            actors.append(writer)
-            _wait([writer.__ray_ready__.remote()], stop)
-            ours["serve"] = not _serve_running()
-            serve.start(http_options={"host": settings.host, "port": settings.port})
-            stop.check()
-            deployment = Ingress.options(num_replicas=replicas)  # type: ignore[attr-defined]
-            ours["app"] = True
-            serve.run(deployment.bind(settings, n_shards), name=APP_NAME, route_prefix="/", blocking=False)
-            stop.check()
-        except ActorAlreadyExistsError:
-            raise AlreadyServing(address) from None
-        except _Interrupted:
-            log.info("interrupted during the start-up; stopping what was started")
+            try:
+                _refuse_second_server(address)
+                check_serve_address(settings)
+                start_shards(settings, n_shards, stop, actors)
+                # a second server that started at the same moment: ActorAlreadyExistsError, below
+                writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
+                actors.append(writer)
+                _wait([writer.__ray_ready__.remote()], stop)
+                ours["serve"] = not _serve_running()
+                serve.start(http_options={"host": settings.host, "port": settings.port})
+                stop.check()
+                deployment = Ingress.options(num_replicas=replicas)  # type: ignore[attr-defined]
+                ours["app"] = True
+                serve.run(deployment.bind(settings, n_shards), name=APP_NAME, route_prefix="/", blocking=False)
+                stop.check()
+            except ActorAlreadyExistsError:
+                raise AlreadyServing(address) from None
+            except _Interrupted:
+                log.info("interrupted during the start-up; stopping what was started")
+                return stop.signum
+            if on_ready is not None:
+                on_ready()
+            stop.event.wait()
+            log.info("stopping the app and %d actors", len(actors))
             return stop.signum
-        if on_ready is not None:
-            on_ready()
-        stop.event.wait()
-        log.info("stopping the app and %d actors", len(actors))
-        return stop.signum
-    finally:
-        stop.install()  # a second Ctrl-C while stopping is noted, not raised half way through the stop
-        try:
-            _stop_started(actors, ours)
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            with stop.noting():  # again (Ray's calls may have put in their own): a second Ctrl-C while stopping
+                _stop_started(actors, ours)  # is noted, not raised half way through the stop
 
 
 def _stop_started(actors: list[Any], ours: dict[str, bool]) -> None:
