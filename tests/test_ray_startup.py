@@ -1,13 +1,16 @@
 """`qa serve --ray` refuses what it cannot do in one line, before it builds anything or joins a cluster: `--watch`,
-an address that is not one, a port in use, an address where no Ray cluster answers. What needs a running cluster
-(a second server on it, Ctrl-C during the start-up) is checked in tests/test_ray.py."""
+an address that is not one, a port in use, an address where no Ray cluster answers (nothing listens, or another
+program does). What needs a running cluster (a second server on it, Ctrl-C during the start-up) is checked in
+tests/test_ray.py."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,104 @@ def test_no_cluster_at_the_address(tmp_path: Path, capsys: pytest.CaptureFixture
         f"--head --port {port} --disable-usage-stats --include-dashboard=false` on that machine, or give the "
         "address `ray start --head` printed\n")
     assert not (tmp_path / "index").exists()
+
+
+def _refuse_ray_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ray.init` would retry for minutes at an address where another program listens: the test fails instead."""
+    from qa.distributed import cluster
+
+    def init(**_options: Any) -> None:
+        raise AssertionError("ray.init was called: the address was not refused before")
+
+    monkeypatch.setattr(cluster.ray, "init", init)
+
+
+def _another_program(port: int) -> str:
+    return (f"qa: error: no Ray cluster answers at 127.0.0.1:{port}: another program listens there (it does not "
+            "answer as the GCS of `ray start --head` does); give the address `ray start --head` printed (its --port, "
+            "6379 unless told otherwise)\n")
+
+
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    """Python's HTTP/1 server as it comes, without its log lines on stderr (where qa's one line is checked)."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_web_server_at_the_address(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program that is not Ray listens there (a plain HTTP server, as Ray's dashboard is one): refused at once in
+    one line, not after Ray's minutes of retries, before the index is built."""
+    _refuse_ray_init(monkeypatch)
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _QuietHandler) as web:
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        port = web.server_address[1]
+        started = time.monotonic()
+        try:
+            assert main(_serve(tmp_path, "--ray", f"127.0.0.1:{port}", "--port", str(free_port()))) == 1
+        finally:
+            web.shutdown()
+    assert time.monotonic() - started < 3
+    assert capsys.readouterr().err == _another_program(port)
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_program_that_says_nothing_at_the_address(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """It takes the connection and sends nothing: refused after the probe's few seconds."""
+    from qa.distributed.cluster import PROBE_S
+
+    _refuse_ray_init(monkeypatch)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the system accepts the connection; nobody reads or answers
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        assert main(_serve(tmp_path, "--ray", f"127.0.0.1:{port}", "--port", str(free_port()))) == 1
+    assert PROBE_S <= time.monotonic() - started < PROBE_S + 3
+    assert capsys.readouterr().err == _another_program(port)
+    assert not (tmp_path / "index").exists()
+
+
+def _answering_http2() -> tuple[socket.socket, threading.Thread]:
+    """A server that answers the first connection as an HTTP/2 (gRPC) server does: its SETTINGS frame first."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(1024)
+            connection.sendall(bytes([0, 0, 6, 4, 0, 0, 0, 0, 0]) + bytes([0, 3, 0, 0, 0, 100]))  # max streams
+            connection.recv(1024)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def test_what_answers_as_ray_does_passes_the_probe() -> None:
+    """The probe lets an HTTP/2 server through (Ray's GCS passes it in tests/test_ray.py)."""
+    from qa.distributed.cluster import check_address
+
+    server, thread = _answering_http2()
+    with server:
+        check_address(f"127.0.0.1:{server.getsockname()[1]}")
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_with_tls_only_the_connection_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RAY_USE_TLS=1: the GCS would speak TLS first, which the probe does not; a connection is all it asks."""
+    from qa.distributed.cluster import check_address
+
+    monkeypatch.setenv("RAY_USE_TLS", "1")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        started = time.monotonic()
+        check_address(f"127.0.0.1:{silent.getsockname()[1]}")
+    assert time.monotonic() - started < 1
 
 
 def test_the_port_is_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,7 +83,8 @@ WRITER = "qa-writer"
 """Names of the actors in `NAMESPACE` (one sharded index served per Ray cluster)."""
 APP_NAME = "qa"
 PROBE_S = 5.0
-"""How long the address of the cluster may take to accept a connection before qa says nobody answers there."""
+"""How long the address of the cluster may take to accept a connection, and then to answer as Ray's GCS does,
+before qa says no cluster answers there."""
 POLL_S = 0.25
 """How often the start-up looks for Ctrl-C while it waits for actors."""
 SHARD_THREADS = 4
@@ -192,19 +193,51 @@ class Ingress:
 
 def check_address(address: str) -> None:
     """Refuse, before anything is built or started, an address no Ray cluster answers at: `ray.init` would
-    otherwise retry for minutes, printing Ray's own connection warnings. `auto` is looked up by `ray.init`, which
-    says at once when no cluster runs on this machine."""
+    otherwise retry for minutes, printing Ray's own connection warnings. That is the case when nothing listens
+    there, and also when another program does (a web server, Ray's dashboard): what answers must speak HTTP/2, as
+    the GCS of `ray start --head` (a gRPC server) does. `auto` is looked up by `ray.init`, which says at once when
+    no cluster runs on this machine."""
     if address == "auto":
         return
     host, _, port = address.rpartition(":")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_S).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_S) as probe:
+            speaks = _speaks_http2(probe)
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise ClusterUnavailable(
             f"no Ray cluster answers at {address} ({reason[:1].lower()}{reason[1:]}); start one with `ray start "
             f"--head --port {port} --disable-usage-stats --include-dashboard=false` on that machine, or give the "
             "address `ray start --head` printed") from None
+    if not speaks:
+        raise ClusterUnavailable(
+            f"no Ray cluster answers at {address}: another program listens there (it does not answer as the GCS "
+            "of `ray start --head` does); give the address `ray start --head` printed (its --port, 6379 unless "
+            "told otherwise)")
+
+
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(3) + b"\x04" + bytes(5)
+"""What an HTTP/2 client sends first (RFC 9113, 3.4): the fixed line, then a SETTINGS frame with no settings."""
+
+
+def _speaks_http2(connection: socket.socket) -> bool:
+    """Whether the program at the other end of `connection` answers as a gRPC server (Ray's GCS is one): sent the
+    client's preface, its first frame is SETTINGS (RFC 9113, 3.4: type 4, not an ACK, stream 0). Anything else
+    (an HTTP/1 reply, the connection closed, nothing within PROBE_S) is another program. With RAY_USE_TLS, Ray's
+    documented switch, the GCS speaks TLS first: then only the connection is checked."""
+    if os.environ.get("RAY_USE_TLS", "0").lower() in ("1", "true"):
+        return True
+    try:
+        connection.sendall(_HTTP2_PREFACE)
+        header = b""
+        while len(header) < 9:
+            received = connection.recv(9 - len(header))
+            if not received:
+                return False
+            header += received
+    except OSError:
+        return False
+    return header[3] == 0x04 and not header[4] & 0x01 and int.from_bytes(header[5:9], "big") & 0x7FFFFFFF == 0
 
 
 def connect(address: str) -> None:
