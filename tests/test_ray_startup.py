@@ -133,7 +133,6 @@ def _answering_http2() -> tuple[socket.socket, threading.Thread]:
         with connection:
             connection.recv(1024)
             connection.sendall(bytes([0, 0, 6, 4, 0, 0, 0, 0, 0]) + bytes([0, 3, 0, 0, 0, 100]))  # max streams
-            connection.recv(1024)
 
     thread = threading.Thread(target=answer, daemon=True)
     thread.start()
