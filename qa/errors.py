@@ -9,11 +9,26 @@ from __future__ import annotations
 
 import errno
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 class QAError(Exception):
     """Base class: every error qa raises on purpose."""
+
+    def __reduce__(self) -> tuple[Callable[..., QAError], tuple[type[QAError], tuple[Any, ...]], dict[str, Any]]:
+        """Pickled as it is (class, `args`, attributes), not as a call of its constructor: an error raised in a
+        process of `qa serve --ray` (an actor) reaches the replica that called it whole, and the HTTP layer answers
+        from its attributes (NoSpace's `what`: a 507). Exception's own pickling calls the class with `args`, the
+        message alone, which a subclass whose constructor takes other arguments refuses on unpickling; this way no
+        subclass needs pickling code of its own."""
+        return _rebuilt, (type(self), self.args), self.__dict__
+
+
+def _rebuilt(kind: type[QAError], args: tuple[Any, ...]) -> QAError:
+    """A pickled `QAError`, made without its constructor (its attributes are put back by pickle afterwards)."""
+    return kind.__new__(kind, *args)
 
 
 class CorpusNotFound(QAError):
@@ -83,11 +98,6 @@ class NoSpace(QAError):
         self.what = what
         """What could not be written, said to HTTP clients instead of the path: "documents folder", "index"."""
 
-    def __reduce__(self) -> tuple[type[NoSpace], tuple[Path, str]]:
-        """Pickled with its own arguments: raised in a process of `qa serve --ray` (the writer actor), it reaches
-        the HTTP layer whole (a 507 with `what`), not as an error of the unpickling."""
-        return type(self), (self.path, self.what)
-
 
 class NotWritable(QAError):
     """The documents or index folder cannot be written (read-only file system, permission denied): 403."""
@@ -97,9 +107,6 @@ class NotWritable(QAError):
         self.path = path
         self.what = what
         self.reason = reason
-
-    def __reduce__(self) -> tuple[type[NotWritable], tuple[Path, str, str]]:
-        return type(self), (self.path, self.what, self.reason)
 
 
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})

@@ -1,17 +1,15 @@
-"""Writes to a sharded index are all or nothing across its shards, a restarted writer catches up with the
-documents folder, and qa's errors survive the trip between processes (`qa serve --ray` raises them in actors).
-In-process shards (`LocalShards`); tests/test_ray.py runs the same writes on Ray."""
+"""Writes to a sharded index are all or nothing across its shards, and a restarted writer catches up with the
+documents folder. In-process shards (`LocalShards`); tests/test_ray.py runs the same writes on Ray, and
+tests/test_errors.py checks that qa's errors survive the trip between processes (pickling)."""
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-import qa.errors
 from qa.config import Settings
 from qa.distributed.calls import LocalShards
 from qa.distributed.collection import ShardedCollection
@@ -20,7 +18,7 @@ from qa.distributed.ranking import ShardedSearcher
 from qa.distributed.shard import Shard
 from qa.distributed.store import build_sharded
 from qa.distributed.writes import ShardedWriter
-from qa.errors import NoSpace, NotWritable, QAError
+from qa.errors import NoSpace
 from qa.web.app import create_app
 
 from .conftest import settings_for
@@ -144,36 +142,3 @@ def test_a_restarted_writer_catches_up_with_the_folder(tmp_path: Path) -> None:
     assert all(info.id != "a003" for info in ShardedCollection(shards, settings, writer).index.articles)
     assert writer.add_document("after", "After", "The frindle glacier.").id == "after"
 
-
-def _all_errors() -> list[type[QAError]]:
-    import qa.distributed.cluster  # noqa: F401  (its errors too, where Ray is installed)
-
-    found: list[type[QAError]] = []
-    todo: list[type[QAError]] = [QAError]
-    while todo:
-        kind = todo.pop()
-        found.append(kind)
-        todo.extend(kind.__subclasses__())
-    return found
-
-
-SPECIAL: dict[str, tuple[Any, ...]] = {
-    "NoSpace": (Path("/srv/index"), "index"),
-    "NotWritable": (Path("/srv/docs"), "documents folder", "Read-only file system"),
-    "AlreadyServing": ("127.0.0.1:6379",),
-}
-
-
-def test_every_qa_error_survives_pickling() -> None:
-    """Errors raised in an actor of `qa serve --ray` are pickled to the replica: each arrives as the same class
-    with the same message and attributes (the HTTP layer answers from them), not as an unpickling error."""
-    pytest.importorskip("ray")
-    for kind in _all_errors():
-        own_init = kind.__init__ is not Exception.__init__
-        if own_init:
-            assert kind.__name__ in SPECIAL, f"{kind.__name__} takes its own arguments: add it here"
-        error = kind(*SPECIAL.get(kind.__name__, ("what went wrong; the fix",)))
-        again = pickle.loads(pickle.dumps(error))
-        assert type(again) is kind and str(again) == str(error) and vars(again) == vars(error), kind.__name__
-    assert pickle.loads(pickle.dumps(NoSpace(Path("/x"), "index"))).what == "index"
-    assert isinstance(pickle.loads(pickle.dumps(NotWritable(Path("/x"), "index", "no"))), qa.errors.NotWritable)

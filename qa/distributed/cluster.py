@@ -28,7 +28,8 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # before Ray reads it: no usage report leaves the machine
@@ -75,9 +76,6 @@ class AlreadyServing(QAError):
                          "first, or start a cluster of its own for this one (ray start --head --port OTHER)")
         self.address = address
 
-    def __reduce__(self) -> tuple[type[AlreadyServing], tuple[str]]:
-        return type(self), (self.address,)
-
 
 NAMESPACE = "qa"
 SHARD = "qa-shard-"
@@ -85,7 +83,8 @@ WRITER = "qa-writer"
 """Names of the actors in `NAMESPACE` (one sharded index served per Ray cluster)."""
 APP_NAME = "qa"
 PROBE_S = 5.0
-"""How long the address of the cluster may take to accept a connection before qa says nobody answers there."""
+"""How long the address of the cluster may take to accept a connection, and then to answer as Ray's GCS does,
+before qa says no cluster answers there."""
 POLL_S = 0.25
 """How often the start-up looks for Ctrl-C while it waits for actors."""
 SHARD_THREADS = 4
@@ -194,19 +193,51 @@ class Ingress:
 
 def check_address(address: str) -> None:
     """Refuse, before anything is built or started, an address no Ray cluster answers at: `ray.init` would
-    otherwise retry for minutes, printing Ray's own connection warnings. `auto` is looked up by `ray.init`, which
-    says at once when no cluster runs on this machine."""
+    otherwise retry for minutes, printing Ray's own connection warnings. That is the case when nothing listens
+    there, and also when another program does (a web server, Ray's dashboard): what answers must speak HTTP/2, as
+    the GCS of `ray start --head` (a gRPC server) does. `auto` is looked up by `ray.init`, which says at once when
+    no cluster runs on this machine."""
     if address == "auto":
         return
     host, _, port = address.rpartition(":")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_S).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_S) as probe:
+            speaks = _speaks_http2(probe)
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise ClusterUnavailable(
             f"no Ray cluster answers at {address} ({reason[:1].lower()}{reason[1:]}); start one with `ray start "
             f"--head --port {port} --disable-usage-stats --include-dashboard=false` on that machine, or give the "
             "address `ray start --head` printed") from None
+    if not speaks:
+        raise ClusterUnavailable(
+            f"no Ray cluster answers at {address}: another program listens there (it does not answer as the GCS "
+            "of `ray start --head` does); give the address `ray start --head` printed (its --port, 6379 unless "
+            "told otherwise)")
+
+
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(3) + b"\x04" + bytes(5)
+"""What an HTTP/2 client sends first (RFC 9113, 3.4): the fixed line, then a SETTINGS frame with no settings."""
+
+
+def _speaks_http2(connection: socket.socket) -> bool:
+    """Whether the program at the other end of `connection` answers as a gRPC server (Ray's GCS is one): sent the
+    client's preface, its first frame is SETTINGS (RFC 9113, 3.4: type 4, not an ACK, stream 0). Anything else
+    (an HTTP/1 reply, the connection closed, nothing within PROBE_S) is another program. With RAY_USE_TLS, Ray's
+    documented switch, the GCS speaks TLS first: then only the connection is checked."""
+    if os.environ.get("RAY_USE_TLS", "0").lower() in ("1", "true"):
+        return True
+    try:
+        connection.sendall(_HTTP2_PREFACE)
+        header = b""
+        while len(header) < 9:
+            received = connection.recv(9 - len(header))
+            if not received:
+                return False
+            header += received
+    except OSError:
+        return False
+    return header[3] == 0x04 and not header[4] & 0x01 and int.from_bytes(header[5:9], "big") & 0x7FFFFFFF == 0
 
 
 def connect(address: str) -> None:
@@ -216,20 +247,16 @@ def connect(address: str) -> None:
     it returns (not inside Ray's calls, where it comes out as a SystemError)."""
     check_address(address)
     stop = _Stop()
-    previous = stop.install()
     try:
-        ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.WARNING, configure_logging=False)
-    except ConnectionError as error:
-        if address == "auto":  # Ray's own words name its --address flag, which qa does not have
+        with stop.noting():
+            ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING, configure_logging=False)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        if address == "auto" and isinstance(error, ConnectionError):  # Ray's words name an --address flag qa lacks
             raise ClusterUnavailable("no Ray cluster runs on this machine (--ray auto joins the one `ray start "
                                      "--head` started here); start one, or give --ray HOST:PORT") from None
         raise ClusterUnavailable(f"cannot join the Ray cluster at {address}: {error}") from None
-    except (RuntimeError, ValueError) as error:
-        raise ClusterUnavailable(f"cannot join the Ray cluster at {address}: {error}") from None
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
         if stop.signum:
             signal.raise_signal(stop.signum)
     _refuse_second_server(address)
@@ -258,9 +285,15 @@ class _Stop:
         self.event = threading.Event()
         self.signum = 0
 
-    def install(self) -> dict[int, Any]:
-        """Note SIGINT and SIGTERM from now on; the handlers there were."""
-        return {signum: signal.signal(signum, self._note) for signum in (signal.SIGINT, signal.SIGTERM)}
+    @contextmanager
+    def noting(self) -> Iterator[_Stop]:
+        """SIGINT and SIGTERM are noted inside the block; the handlers there were before are put back after it."""
+        previous = {signum: signal.signal(signum, self._note) for signum in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def _note(self, signum: int, _frame: object) -> None:
         self.signum = self.signum or signum
@@ -337,42 +370,38 @@ def serve_on_ray(settings: Settings, address: str, n_shards: int, replicas: int,
     if not ray.is_initialized():
         connect(address)
     stop = _Stop()
-    previous = stop.install()
     actors: list[Any] = []
     ours = {"serve": False, "app": False}
-    try:
+    with stop.noting():
         try:
-            _refuse_second_server(address)
-            check_serve_address(settings)
-            start_shards(settings, n_shards, stop, actors)
-            # a second server that started at the same moment: ActorAlreadyExistsError, below
-            writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
-            actors.append(writer)
-            _wait([writer.__ray_ready__.remote()], stop)
-            ours["serve"] = not _serve_running()
-            serve.start(http_options={"host": settings.host, "port": settings.port})
-            stop.check()
-            deployment = Ingress.options(num_replicas=replicas)  # type: ignore[attr-defined]
-            ours["app"] = True
-            serve.run(deployment.bind(settings, n_shards), name=APP_NAME, route_prefix="/", blocking=False)
-            stop.check()
-        except ActorAlreadyExistsError:
-            raise AlreadyServing(address) from None
-        except _Interrupted:
-            log.info("interrupted during the start-up; stopping what was started")
+            try:
+                _refuse_second_server(address)
+                check_serve_address(settings)
+                start_shards(settings, n_shards, stop, actors)
+                # a second server that started at the same moment: ActorAlreadyExistsError, below
+                writer = WriterActor.options(name=WRITER).remote(settings, n_shards)  # type: ignore[attr-defined]
+                actors.append(writer)
+                _wait([writer.__ray_ready__.remote()], stop)
+                ours["serve"] = not _serve_running()
+                serve.start(http_options={"host": settings.host, "port": settings.port})
+                stop.check()
+                deployment = Ingress.options(num_replicas=replicas)  # type: ignore[attr-defined]
+                ours["app"] = True
+                serve.run(deployment.bind(settings, n_shards), name=APP_NAME, route_prefix="/", blocking=False)
+                stop.check()
+            except ActorAlreadyExistsError:
+                raise AlreadyServing(address) from None
+            except _Interrupted:
+                log.info("interrupted during the start-up; stopping what was started")
+                return stop.signum
+            if on_ready is not None:
+                on_ready()
+            stop.event.wait()
+            log.info("stopping the app and %d actors", len(actors))
             return stop.signum
-        if on_ready is not None:
-            on_ready()
-        stop.event.wait()
-        log.info("stopping the app and %d actors", len(actors))
-        return stop.signum
-    finally:
-        stop.install()  # a second Ctrl-C while stopping is noted, not raised half way through the stop
-        try:
-            _stop_started(actors, ours)
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            with stop.noting():  # again (Ray's calls may have put in their own): a second Ctrl-C while stopping
+                _stop_started(actors, ours)  # is noted, not raised half way through the stop
 
 
 def _stop_started(actors: list[Any], ours: dict[str, bool]) -> None:
