@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -198,8 +199,8 @@ def join_lines(lines: list[str] | list[Line], usual: int | None = None, hyphenat
     hyphen at a line end ("transfor-" + "mation") is joined without it when the next line goes on in lower case
     (unless `hyphenates` is False: the writer, a browser, hyphenates no word, so the hyphen is the text's). A
     paragraph ends at a blank line; after a short line (under 3/4 of the usual line: `usual`, the document's, else
-    the page's) that ends a sentence; around a heading (a short line that reads like a title, followed by a
-    capitalised line, quotes aside); and, when the PDF says how its lines are set (`qa.corpus.pdf_lines`), where the
+    the page's) that ends a sentence; around a heading (a short line that reads like a title, followed by a line
+    that opens anew: `_opens_anew`); and, when the PDF says how its lines are set (`qa.corpus.pdf_lines`), where the
     font size or boldness changes (a title or heading of any length: its lines are one paragraph, apart from the
     text under it) or a wider space than the page's usual line step follows a line, unless the next line plainly
     goes on with it (it starts in lower case, or the line ends with a hyphen or comma)."""
@@ -226,7 +227,7 @@ def join_lines(lines: list[str] | list[Line], usual: int | None = None, hyphenat
             current += line  # "Baku-Tbilisi-" + "Ceyhan": a hyphen of the text, at the end of a line
         else:
             current = f"{current} {line}" if current else line
-        heading = (len(line) < 0.6 * usual and reads_like_title(line) and _opens_capitalised(following)
+        heading = (len(line) < 0.6 * usual and reads_like_title(line) and _opens_anew(following)
                    and current == line and not display(styled_line))  # a display line ends where its style does
         if heading or (_ENDS_SENTENCE.search(line) and len(line) < 0.75 * usual) or (
                 following and _set_apart(styled_line, after, step)):
@@ -238,9 +239,20 @@ def join_lines(lines: list[str] | list[Line], usual: int | None = None, hyphenat
 
 
 def _usual_width(lines: list[Line]) -> int:
-    """The length of a full line of text: the upper quartile of the lines' lengths (0 without lines)."""
-    widths = sorted(len(line.text.strip()) for line in lines if line.text.strip())
-    return widths[min(len(widths) - 1, (3 * len(widths)) // 4)] if widths else 0
+    """The length of a full line of text: the upper quartile of the lines' lengths (0 without lines), or, when
+    longer, the median length of the lines that plainly wrap (the next line, in the same type, goes on in lower
+    case). On a short page most lines are short (the site's name, its menu, a headline, a list of links under a
+    story of one paragraph): their upper quartile was a short line, so that no line of the list was short beside it
+    and the list was joined into one paragraph."""
+    filled = [line for line in lines if line.text.strip()]
+    widths = sorted(len(line.text.strip()) for line in filled)
+    if not widths:
+        return 0
+    quartile = widths[min(len(widths) - 1, (3 * len(widths)) // 4)]
+    wrapping = sorted(len(line.text.strip()) for line, after in zip(filled, filled[1:], strict=False)
+                      if after.text.lstrip()[:1].islower() and line.size == after.size
+                      and not _ENDS_SENTENCE.search(line.text.rstrip()))
+    return max(quartile, wrapping[len(wrapping) // 2]) if wrapping else quartile
 
 
 def _set_apart(line: Line, following: Line, step: tuple[float, float] | None) -> bool:
@@ -296,10 +308,17 @@ def _alnum(text: str) -> int:
     return sum(char.isalnum() for char in text)
 
 
-def _opens_capitalised(text: str) -> bool:
-    """The line's first letter is a capital, after any opening quote or bracket ("'Last chance' warning")."""
+def _opens_anew(text: str) -> bool:
+    """The line opens as a new item would, not as a sentence going on: after any opening quote or bracket ("'Last
+    chance' warning"), with a capital, a digit or a sign ("2005 was a record year", "$1m payoff for former Shell
+    boss"), or with a name that has a capital inside it ("iPhone sales soar", "eBay"). A list of headlines in
+    which one opened so was joined into one paragraph, and its heading no longer stood over a list."""
     stripped = text.lstrip("\"'“‘’«([")
-    return stripped[:1].isupper()
+    if not stripped or stripped[:1].isspace():
+        return False
+    word = stripped.split()[0]
+    return (word[0].isupper() or word[0].isdigit() or unicodedata.category(word[0]) == "Sc"
+            or word[0].isalpha() and any(char.isupper() for char in word[1:]))
 
 
 def _wide(text: str) -> bool:
