@@ -244,3 +244,14 @@ def test_a_short_story_keeps_its_paragraphs_when_half_of_its_steps_are_gaps(layo
     assert pdf.text.endswith("It will power 700,000 homes when it opens in 2029, the energy minister said at the port "
                              "in Hull.\n\n"
                              "Fishing groups objected to the cable route, which crosses a breeding ground for cod.")
+
+
+@pytest.mark.parametrize("hyphenates", [True, False])
+def test_a_spaced_dash_at_a_line_end_keeps_its_space(hyphenates: bool) -> None:
+    """"towering figure -" + "who changed economics" read "figure -who": the dash was taken for a hyphen of the
+    text (as in "Baku-Tbilisi-" + "Ceyhan", which stays joined)."""
+    assert join_lines(["He said the philosopher was a towering figure in the history of economics -",
+                       "who changed how nations saw trade along the Baku-Tbilisi-",
+                       "Ceyhan pipeline and elsewhere."], usual=80, hyphenates=hyphenates) == [
+        "He said the philosopher was a towering figure in the history of economics - who changed how nations saw "
+        "trade along the Baku-Tbilisi-Ceyhan pipeline and elsewhere."]

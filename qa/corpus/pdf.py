@@ -224,8 +224,8 @@ def join_lines(lines: list[str] | list[Line], usual: int | None = None, hyphenat
         following = after.text
         if current and hyphenates and _HYPHENATED.search(current) and line[:1].islower():
             current = current.rstrip("-\u00ad") + line  # "transfor-" + "mation"
-        elif current.endswith("-") and line[:1].isalnum():
-            current += line  # "Baku-Tbilisi-" + "Ceyhan": a hyphen of the text, at the end of a line
+        elif current.endswith("-") and not current.endswith(" -") and line[:1].isalnum():
+            current += line  # "Baku-Tbilisi-" + "Ceyhan": a hyphen of the text (not a spaced dash: "boss -")
         else:
             current = f"{current} {line}" if current else line
         heading = (len(line) < 0.6 * usual and reads_like_title(line) and _opens_anew(following)
