@@ -278,3 +278,45 @@ def test_related_links_under_a_story_of_one_short_paragraph_are_left_out() -> No
              Set("file:///home/me/walrus.html 1/1", 8)]
     assert extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf").text == (
         f"{HEADLINE}\n\n{' '.join(line.text for line in story)}")
+
+
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36"
+
+
+def with_info(pdf: bytes, info: dict[str, str]) -> bytes:
+    """`pdf` with these document information entries ("/Creator", "/ModDate"...)."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("creator", "text", "date"), [
+    (CHROME, "The view of self-interest changed economics.", None),  # a browser hyphenates no word
+    ("Microsoft Word", "The view of selfinterest changed economics.", "2021-06-18"),  # as a typesetter would
+])
+def test_a_page_printed_without_header_and_footer_is_known_by_its_creator(creator: str, text: str,
+                                                                         date: str | None) -> None:
+    lines = [Set("Adam Smith lecture", 18, True), Set("The view of self-"), Set("interest changed economics.")]
+    pdf = extract_pdf(with_info(styled_pdf(lines), {"/Creator": creator, "/ModDate": "D:20210618093000"}), "a.pdf")
+    assert (pdf.text[pdf.body_start:], pdf.meta.get("date")) == (text, date)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: apt-get install chromium")
+def test_a_page_printed_by_chromium_without_header_and_footer_keeps_its_hyphens_and_has_no_print_date(
+        tmp_path: Path) -> None:
+    page = tmp_path / "lecture.html"
+    page.write_text("""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Adam Smith lecture</title>
+</head><body><h1>Adam Smith lecture</h1><p style="font-family:monospace;width:17ch">The view of self-interest
+changed economics, Dr Greenspan said in Kirkcaldy.</p></body></html>""", encoding="utf-8")  # "self-" ends a line
+    pdf_path = tmp_path / "lecture.pdf"
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf_path}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    pdf = extract_pdf(pdf_path.read_bytes(), "lecture.pdf")
+    assert pdf.text[pdf.body_start:] == "The view of self-interest changed economics, Dr Greenspan said in Kirkcaldy."
+    assert "date" not in pdf.meta  # the day it was printed is not the story's

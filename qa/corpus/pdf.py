@@ -33,7 +33,14 @@ from qa.corpus.extracted import (
 )
 from qa.corpus.heading import LEAD, TITLE_FROM, lead_title, reads_like_title
 from qa.corpus.pdf_lines import Line, page_lines
-from qa.corpus.printed_page import browser_print_lines, expand_ligatures, headline_in, share_bar, site_tail
+from qa.corpus.printed_page import (
+    browser_print_lines,
+    expand_ligatures,
+    headline_in,
+    share_bar,
+    site_tail,
+    written_by_browser,
+)
 from qa.errors import UnreadableFile
 
 log = logging.getLogger("qa")
@@ -60,6 +67,7 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
             except Exception as error:  # noqa: BLE001 - a broken content stream raises anything
                 raise UnreadableFile(f"not a readable PDF (page {number}: {type(error).__name__}: {error})") from None
         info = _pdf_info(reader)
+        browser = written_by_browser(_creator(reader))
     except UnreadableFile:
         raise
     except DependencyError:  # AES encryption without the optional 'cryptography' package
@@ -73,12 +81,13 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     printed = [browser_print_lines(lines, number, len(pages)) for number, lines in enumerate(pages, 1)]
     pages = [[line for index, line in enumerate(lines) if index not in drop] for lines, drop in zip(
         pages, printed, strict=True)]
-    if any(printed):  # a web page's share buttons, printed as a line of their own
+    web = browser or any(printed)  # printed from the web: its /Creator or its print header or footer says so
+    if web:  # a web page's share buttons, printed as a line of their own
         pages = [[line for line in lines if not share_bar(line.text)] for lines in pages]
     pages = without_running_lines(pages)
     usual = _usual_width([line for lines in pages for line in lines])
     # A browser breaks lines after a hyphen of the text and hyphenates no word: its line-end hyphens are the text's.
-    texts = [_page_text(lines, usual, hyphenates=not any(printed)) for lines in pages]
+    texts = [_page_text(lines, usual, hyphenates=not web) for lines in pages]
     if not any(texts):
         raise UnreadableFile("no text in the PDF (scanned pages need OCR first)")
 
@@ -94,7 +103,7 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     elif title and _says_in_full(title, first_paragraph := texts[first_page].split("\n\n", 1)[0],
                                  pages[first_page]):
         title = first_line = one_line(first_paragraph)
-    if headline is not None or any(printed):  # a web page: its related links and copyright footer are the site's
+    if headline is not None or web:  # a web page: its related links and copyright footer are the site's
         placed = [(number, paragraph) for number in range(first_page, len(texts)) if texts[number]
                   for paragraph in texts[number].split("\n\n")]  # the links may run on to the next page
         display = _display([line for lines in pages for line in lines])
@@ -104,7 +113,7 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
             for number in range(first_page, len(texts)):
                 texts[number] = "\n\n".join(paragraph for at, (page, paragraph) in enumerate(placed)
                                             if page == number and at < end)
-    if any(printed):  # printed by a browser: /ModDate is when, not the story's day (a date line may give that)
+    if web:  # printed by a browser: /ModDate is when, not the story's day (a date line may give that)
         info.pop("date", None)
     if placeholder_author(info.get("author", "")):
         del info["author"]  # "Administrator": a byline in the text may name the author
@@ -399,6 +408,16 @@ def _pdf_day(value: object) -> str | None:
     if match is None or match.group(2) is None:
         return raw
     return f"{match.group(1)}-{match.group(2)}-{match.group(3) or '01'}"
+
+
+def _creator(reader: Any) -> str:
+    """The program that made the document, /Creator ("" when absent or unreadable)."""
+    try:
+        info = reader.metadata
+        return str(info.creator or "") if info is not None else ""
+    except Exception as error:  # noqa: BLE001 - pypdf raises many kinds on malformed /Info entries
+        log.debug("unreadable PDF creator: %s", error)
+        return ""
 
 
 def _pdf_info(reader: Any) -> dict[str, str]:
