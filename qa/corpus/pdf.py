@@ -128,7 +128,7 @@ def extract_pdf(data: bytes, source: str) -> Extracted:
     head, body_start = compose(title, [])
     page_starts = []
     offset = body_start
-    separated = [page_text + _page_break(page_text, after) if after is not None else page_text
+    separated = [page_text + _page_break(page_text, after, usual) if after is not None else page_text
                  for page_text, after in zip(texts, [*texts[1:], None], strict=True)]
     for page_text in separated:
         page_starts.append(offset)
@@ -181,10 +181,14 @@ def _running_key(text: str) -> str:
     return _DIGITS.sub("#", " ".join(text.split())).casefold()
 
 
-def _page_break(before: str, after: str) -> str:
-    """What separates two pages' texts: a blank line, or a newline when a sentence runs on to the next page (the
-    page ends without a sentence's end and the next begins in lower case), so that it stays one sentence."""
-    if before and after and not _ENDS_SENTENCE.search(before) and after[:1].islower():
+def _page_break(before: str, after: str, usual: int) -> str:
+    """What separates two pages' texts: a blank line, or a newline when a sentence runs on to the next page, so
+    that it stays one sentence: the page ends without a sentence's end, and the next begins in lower case or the
+    page's last paragraph is longer than a full line (`usual`), a wrapped paragraph, not a heading or a link (a
+    story's "...the top South" + "American players..." was cut in two)."""
+    if not before or not after or _ENDS_SENTENCE.search(before):
+        return "\n\n"
+    if after[:1].islower() or len(before.rsplit("\n\n", 1)[-1]) > usual:
         return "\n"
     return "\n\n"
 
