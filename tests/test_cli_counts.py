@@ -23,4 +23,4 @@ def test_one_article_is_counted_in_the_singular(tmp_path: Path, capsys: pytest.C
     assert " 0 files/s" not in out
     (documents / "museum.txt").write_text("Museum reopens\n\nThe museum reopened on Monday.\n", encoding="utf-8")
     assert main(["ask", "museum", *args]) == 0
-    assert capsys.readouterr().err.startswith("qa: 0 added, 1 changed, 0 removed (1 article, 1 passage) in ")
+    assert capsys.readouterr().err.startswith("qa: 1 file changed: updated the index to 1 article, 1 passage in ")

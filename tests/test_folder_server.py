@@ -70,8 +70,8 @@ def test_hand_changes_survive_an_api_write_and_are_answered_after_a_restart(fold
         assert top(url, "zeppelin airship")["document_id"] == "zeppelin"  # type: ignore[index]
         assert httpx.get(url + "/health", timeout=10).json()["articles"] == 5
         log = (tmp_path / "server.log").read_text()
-        assert "2 added, 1 changed, 1 removed" not in log  # the API write recorded only itself:
-        assert "1 added, 1 changed, 1 removed" in log  # the restart found walrus, markets and harbour
+        assert "2 files added, 1 changed and 1 removed" not in log  # the API write recorded only itself:
+        assert "1 file added, 1 changed and 1 removed" in log  # the restart found walrus, markets and harbour
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -93,7 +93,7 @@ def test_with_watch_hand_changes_are_answered_while_it_runs(folder: Path, tmp_pa
         for _ in range(6):  # every worker answers from the new version (requests land on either)
             assert_hand_changes_answered(url)
         log = (tmp_path / "server.log").read_text()  # the service says what it picked up and what it answers from
-        assert re.search(r"qa: INFO: .*docs: (\d+ (added|changed|removed)(, )?)+\n", log), log
+        assert re.search(r"qa: INFO: .*docs: \d+ files? (added|changed|removed)(, \d+ \w+| and \d+ \w+)*\n", log), log
         assert re.search(r"qa: INFO: now answering from v-\S+ \(\d+ passages\)\n", log), log
     finally:
         server.terminate()

@@ -244,3 +244,28 @@ def test_a_short_story_keeps_its_paragraphs_when_half_of_its_steps_are_gaps(layo
     assert pdf.text.endswith("It will power 700,000 homes when it opens in 2029, the energy minister said at the port "
                              "in Hull.\n\n"
                              "Fishing groups objected to the cable route, which crosses a breeding ground for cod.")
+
+
+@pytest.mark.parametrize("hyphenates", [True, False])
+def test_a_spaced_dash_at_a_line_end_keeps_its_space(hyphenates: bool) -> None:
+    """"towering figure -" + "who changed economics" read "figure -who": the dash was taken for a hyphen of the
+    text (as in "Baku-Tbilisi-" + "Ceyhan", which stays joined)."""
+    assert join_lines(["He said the philosopher was a towering figure in the history of economics -",
+                       "who changed how nations saw trade along the Baku-Tbilisi-",
+                       "Ceyhan pipeline and elsewhere."], usual=80, hyphenates=hyphenates) == [
+        "He said the philosopher was a towering figure in the history of economics - who changed how nations saw "
+        "trade along the Baku-Tbilisi-Ceyhan pipeline and elsewhere."]
+
+
+def test_a_sentence_running_on_to_a_page_that_opens_with_a_capital_stays_one_paragraph() -> None:
+    """"...Like so many of the top South" + "American players, Tevez..." was cut in two at the page break: the page
+    ends without a sentence's end inside a wrapped paragraph. A page ending in a heading still breaks."""
+    first = ["Tevez arrives in Brazil", "Carlos Tevez arrived at the club with a price tag that made him the most",
+             "expensive player in the history of the league, and there will be matches in",
+             "small towns with plenty of defenders keen to kick him. Like so many of the top South"]
+    second = ["American players, Tevez can surprise.", "The season begins in April with a match against the champions."]
+    pdf = extract_pdf(make_pdf([first, second]), "tevez.pdf")
+    assert pdf.text[pdf.body_start:] == " ".join(first[1:]) + "\n" + second[0] + "\n\n" + second[1]
+    ended = [*first[:3], "small towns, keen to kick him.", "A new season"]
+    heading = extract_pdf(make_pdf([ended, second[1:]]), "season.pdf")
+    assert heading.text[heading.body_start:] == " ".join(ended[1:4]) + "\n\nA new season\n\n" + second[1]

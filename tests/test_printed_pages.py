@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.corpus.bylines import read_byline
-from qa.corpus.pdf import extract_pdf
+from qa.corpus.pdf import extract_pdf, join_lines
 from qa.corpus.plain import plain_article
 
 from .test_pdf_layout import STORY, STORY_TEXT, Set, styled_pdf
@@ -221,3 +221,102 @@ def test_short_lines_under_a_heading_stay_apart_when_the_next_opens_with_a_quote
     pdf = extract_pdf(styled_pdf([Set(HEADLINE, 18, True), *STORY, *tail], title=HEADLINE), "walrus.pdf")
     assert pdf.text.endswith("More on this story\n\nCall for the survey to go on\n\n’Last chance’ for the ice, say "
                              "scientists\n\nSeal pups counted from the air")  # Helvetica's quoteright
+
+
+@pytest.mark.parametrize("link", ["$1m payoff for former Shell boss", "2005 was a record year for walruses",
+                                  "iPhone sales beat forecasts", "£5bn Arctic port plan"])
+def test_related_links_are_left_out_when_one_opens_with_a_digit_a_sign_or_a_name_like_iphone(link: str) -> None:
+    """One link not opening with a capital joined the list into one paragraph, which then stood under the heading
+    as one line of text, not a list of links, and stayed (a BBC story printed by Chromium, tech/214)."""
+    tail = [Set("More on this story", 16, True, 2), Set("Seal pups counted from the air"), Set(link),
+            Set("Ice edge retreats 'faster than thought'"),
+            Set("Copyright 2025 Polar Times. All rights reserved.", 11, False, 2)]
+    lines = [Set("4/12/25, 9:15 AM Walrus numbers recover - Polar Times", 8), Set(HEADLINE, 18, True), *STORY, *tail,
+             Set("file:///home/me/walrus.html 1/1", 8)]
+    assert extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf").text == f"{HEADLINE}\n\n{STORY_TEXT}"
+
+
+def test_short_lines_opening_with_a_digit_or_a_sign_stay_apart_and_a_sentence_going_on_in_lower_case_joins() -> None:
+    assert join_lines(["Results", "2005 was a record year", "$1m payoff for former Shell boss", "Seal pups counted",
+                       "iPhone sales soar", "Ice edge retreats", "as the sea warms"], usual=80) == [
+        "Results", "2005 was a record year", "$1m payoff for former Shell boss", "Seal pups counted",
+        "iPhone sales soar", "Ice edge retreats as the sea warms"]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: apt-get install chromium")
+def test_related_links_of_a_page_printed_by_chromium_are_left_out_whatever_they_open_with(tmp_path: Path) -> None:
+    story = ("Fishermen in the fjord found fifty walruses offshore, and the official count will be filed "
+             "with the office in Tromsø before the first snow.")
+    links = ["Seal pups counted from the air", "$1m payoff for former Shell boss", "iPhone sales beat forecasts",
+             "2005 was a record year for walruses"]
+    page = tmp_path / "walrus.html"
+    page.write_text(f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{PAGE_TITLE}</title>
+<style>body{{font-family:serif}}</style></head><body>
+<header>Polar Times <nav>Home News Science</nav></header>
+<article><h1>{HEADLINE}</h1><p>{story}</p></article>
+<aside><h2>More on this story</h2><ul>{"".join(f'<li><a href="/{n}">{link}</a></li>' for n, link in enumerate(links))}
+</ul></aside><footer><p>Copyright 2025 Polar Times. All rights reserved.</p></footer></body></html>""",
+                    encoding="utf-8")
+    pdf_path = tmp_path / "walrus.pdf"
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf_path}",
+                    page.as_uri()], check=True, capture_output=True, timeout=120)
+    pdf = extract_pdf(pdf_path.read_bytes(), "walrus.pdf")
+    assert pdf.text == f"{HEADLINE}\n\n{story}"
+
+
+def test_related_links_under_a_story_of_one_short_paragraph_are_left_out() -> None:
+    """On a short page most lines are short (the site's name, its menu, the links), so their upper quartile, taken
+    for a full line, was a link's length: no link was short beside it and the list became one paragraph. The
+    lines that wrap (the next goes on in lower case) say how long a full line is."""
+    story = [Set("Fishermen in the fjord found fifty walruses offshore, and the official count will be filed"),
+             Set("with the office in Tromso before the first snow.")]
+    tail = [Set("More on this story", 16, True, 2), Set("Seal pups counted from the air"),
+            Set("Ice edge retreats faster than thought"), Set("Arctic terns return early to Svalbard"),
+            Set("Copyright 2025 Polar Times. All rights reserved.", 11, False, 2)]
+    lines = [Set("4/12/25, 9:15 AM Walrus numbers recover - Polar Times", 8), Set("Polar Times"),
+             Set("Home News Science"), Set(HEADLINE, 18, True), *story, *tail,
+             Set("file:///home/me/walrus.html 1/1", 8)]
+    assert extract_pdf(styled_pdf(lines, title=PAGE_TITLE), "walrus.pdf").text == (
+        f"{HEADLINE}\n\n{' '.join(line.text for line in story)}")
+
+
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36"
+
+
+def with_info(pdf: bytes, info: dict[str, str]) -> bytes:
+    """`pdf` with these document information entries ("/Creator", "/ModDate"...)."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("creator", "text", "date"), [
+    (CHROME, "The view of self-interest changed economics.", None),  # a browser hyphenates no word
+    ("Microsoft Word", "The view of selfinterest changed economics.", "2021-06-18"),  # as a typesetter would
+])
+def test_a_page_printed_without_header_and_footer_is_known_by_its_creator(creator: str, text: str,
+                                                                         date: str | None) -> None:
+    lines = [Set("Adam Smith lecture", 18, True), Set("The view of self-"), Set("interest changed economics.")]
+    pdf = extract_pdf(with_info(styled_pdf(lines), {"/Creator": creator, "/ModDate": "D:20210618093000"}), "a.pdf")
+    assert (pdf.text[pdf.body_start:], pdf.meta.get("date")) == (text, date)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: apt-get install chromium")
+def test_a_page_printed_by_chromium_without_header_and_footer_keeps_its_hyphens_and_has_no_print_date(
+        tmp_path: Path) -> None:
+    page = tmp_path / "lecture.html"
+    page.write_text("""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Adam Smith lecture</title>
+</head><body><h1>Adam Smith lecture</h1><p style="font-family:monospace;width:17ch">The view of self-interest
+changed economics, Dr Greenspan said in Kirkcaldy.</p></body></html>""", encoding="utf-8")  # "self-" ends a line
+    pdf_path = tmp_path / "lecture.pdf"
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf_path}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    pdf = extract_pdf(pdf_path.read_bytes(), "lecture.pdf")
+    assert pdf.text[pdf.body_start:] == "The view of self-interest changed economics, Dr Greenspan said in Kirkcaldy."
+    assert "date" not in pdf.meta  # the day it was printed is not the story's

@@ -74,7 +74,8 @@ def test_opening_reads_only_what_changed_and_says_so(articles_dir: Path, tmp_pat
     capsys.readouterr()
     assert main(["ask", "zeppelin airship", "--json", *args]) == 0
     captured = capsys.readouterr()
-    assert captured.err.startswith("qa: 3 added, 1 changed, 1 removed (5 articles, 5 passages) in ")
+    assert captured.err.startswith("qa: 3 files added, 1 changed and 1 removed: updated the index to 5 articles, "
+                                   "5 passages in ")
     assert json.loads(captured.out)["passages"][0]["citation"]["document_id"] == "zeppelin"
     assert sorted(reads) == ["energy/wind.txt", "grain.md", "markets.txt", "zeppelin.txt"]  # nothing else read
     settings = settings_for(articles_dir, tmp_path / "i")
@@ -96,7 +97,7 @@ def test_a_touched_file_is_hashed_not_read_again(articles_dir: Path, tmp_path: P
     with caplog.at_level("INFO", logger="qa"):
         second = open_index(settings)
     assert reads == [] and second.path != first.path  # re-stamped, so the next open need not hash it again
-    assert "0 added, 0 changed, 0 removed (1 touched but unchanged)" in caplog.text
+    assert ": 1 file touched but unchanged\n" in caplog.text
     assert [r for r in second.manifest["files"] if r[0] == "harbour.txt"][0][2] == harbour.stat().st_mtime_ns
     assert open_index(settings).path == second.path
 

@@ -316,7 +316,7 @@ def test_a_signal_drains_the_requests_in_progress_then_stops_in_one_line(tmp_pat
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     said = log.read_text().splitlines()
-    assert said[0].startswith("qa: indexed 2 articles (11 passages) in ")  # the first start builds
+    assert said[0].startswith("qa: indexed 2 articles, 11 passages in ")  # the first start builds
     assert said[1] == f"qa: serving 2 articles (11 passages) on http://127.0.0.1:{port} (API docs at /docs)"
     assert said[2:] == ["qa: interrupted" if signum == signal.SIGINT else "qa: terminated"]
     for worker in workers:

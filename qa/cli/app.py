@@ -354,10 +354,14 @@ def mcp(
 
 def report_build(report: BuildReport) -> None:
     """One line on stderr when a command had to build or update the index first (the folder changed), then each
-    file it skipped, once (`skips_named_once` holds back the reader's own warning about it)."""
-    articles, passages = counted(report.articles, "article"), counted(report.passages, "passage")
-    what = (f"qa: {report.changes} ({articles}, {passages}) in {report.seconds:.1f} s"
-            if report.changes is not None else f"qa: indexed {articles} ({passages}) in {report.seconds:.1f} s")
+    file it skipped, once (`skips_named_once` holds back the reader's own warning about it):
+
+        qa: indexed 2 articles, 11 passages in 0.4 s
+        qa: 3 files added, 1 changed and 1 removed: updated the index to 5 articles, 5 passages in 0.2 s
+    """
+    counts = f"{counted(report.articles, 'article')}, {counted(report.passages, 'passage')} in {report.seconds:.1f} s"
+    what = (f"qa: {report.changes}: updated the index to {counts}" if report.changes is not None
+            else f"qa: indexed {counts}")
     print(what + (f"; {skipped_line(report.skipped)}:" if report.skipped else ""), file=sys.stderr)
     for skipped in report.skipped:
         print(f"  {skipped.source}: {skipped.reason}", file=sys.stderr)

@@ -4,11 +4,12 @@ Chromium and Firefox print a header and a footer on every page unless told not t
 `<title>` at the top, its address with "page/pages" at the bottom ("12/3/26, 7:41 PM  Storm hits coast - Daily
 Wire", "file:///home/me/storm.html 1/2"). A PDF of many pages loses them as running lines; a story printed on one
 or two pages does not repeat them often enough, so they are recognised by what they say and where they stand: at
-the very top or bottom of the page, a date-time stamp first, or a page counter last that is this page's. And the
+the very top or bottom of the page, a date-time stamp first, or a page counter last that is this page's (or, printed
+without them, by the browser's user agent as the PDF's /Creator: `written_by_browser`). And the
 PDF's /Title is then the `<title>`, with the site's name after the headline ("Storm hits coast - Daily Wire"):
 the headline is the line of the first page that the /Title starts with, and what comes before it on that page
 (a cookie banner, the site's name, its menu) is the site's, not the story's. On a page known to be printed from
-the web (either sign above), what follows the story is the site's too when it reads as such (`site_tail`): a
+the web (any sign above), what follows the story is the site's too when it reads as such (`site_tail`): a
 copyright footer, and a heading over a list of headlines ("More on this story", "Related links").
 
 Typography ligatures (U+FB00-FB06: "ﬁ", "ﬂ", "ﬀ") are set by PDF writers for "fi", "fl", "ff" and come back as one
@@ -56,6 +57,15 @@ def browser_print_lines(lines: list[Line], number: int, count: int) -> set[int]:
                 number, count):
             found.add(index)
     return found
+
+
+def written_by_browser(creator: str) -> bool:
+    """Whether a PDF's /Creator is a browser's user agent ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36
+    (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36", as Chromium writes it): a page printed without
+    the print header and footer (a common setting, and `--no-pdf-header-footer`) is printed from the web all the
+    same. Its line-end hyphens were taken for a word's hyphenation ("self-" + "interest" read "selfinterest") and
+    the day it was printed for the story's date."""
+    return creator.startswith("Mozilla/")
 
 
 _SHARE_ITEM = (r"(?:share(?:\s+(?:this|this\s+article|on\s+\w+|via\s+\w+))?|tweet|e-?mail|print|copy\s+link|save"

@@ -45,7 +45,7 @@ class BuildReport:
     seconds: float
     path: Path
     changes: str | None = None
-    """For an incremental update of an index opened on a changed folder: "3 added, 1 changed, 1 removed"."""
+    """For an incremental update of an index opened on a changed folder: "3 files added, 1 changed and 1 removed"."""
     index: Index | None = None
     """The new version as read back before it went live (an update, `read_back`): answer from it, not a second load."""
 

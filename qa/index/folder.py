@@ -3,7 +3,7 @@
     >>> state = FolderState.of(index.manifest)                                        # doctest: +SKIP
     >>> plan = plan_changes(state, scan_documents(Path("documents")))                  # doctest: +SKIP
     >>> plan.summary()                                                                 # doctest: +SKIP
-    '3 added, 1 changed, 1 removed'
+    '3 files added, 1 changed and 1 removed'
 
 Every version records each article file it read (path, size, modification time, SHA-256 of the bytes, the
 document id base, and why parts were skipped), the entries it did not open (other file types, pipes, broken
@@ -71,9 +71,17 @@ class Plan:
         return bool(self.read or self.removed or self.restamped or self.others_changed)
 
     def summary(self) -> str:
-        """The one line a person reads: "3 added, 1 changed, 1 removed"."""
-        line = f"{self.added} added, {self.changed} changed, {len(self.removed)} removed"
-        return line + (f" ({len(self.restamped)} touched but unchanged)" if self.restamped else "")
+        """What changed, as a clause a sentence can go on from: "3 files added, 1 changed and 1 removed",
+        "1 file touched but unchanged". Counts of none are left out, and the parts are not parenthesised, so
+        that a caller can append the index's own counts without a second pair of brackets."""
+        counts = [(self.added, "added"), (self.changed, "changed"), (len(self.removed), "removed"),
+                  (len(self.restamped), "touched but unchanged")]
+        parts = [f"{number} {what}" for number, what in counts if number]
+        if not parts:
+            return "no article changed, only skipped files"
+        number, _, rest = parts[0].partition(" ")
+        parts[0] = f"{number} {'file' if number == '1' else 'files'} {rest}"
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def plan_changes(state: FolderState, scan: Scan) -> Plan:

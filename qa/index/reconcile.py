@@ -1,7 +1,7 @@
 """Open the index of a documents folder, and make it equal to the folder: incrementally when it can be.
 
     >>> index = open_index(Settings(documents=Path("documents")))                      # doctest: +SKIP
-    qa: 3 added, 1 changed, 1 removed
+    qa: 3 files added, 1 changed and 1 removed: updated the index to 41 articles, 97 passages in 0.2 s
 
 The saved version records every file it holds (`qa.index.folder`). Opening compares that with the folder: new
 and changed files are read and analysed, removed ones dropped, and nothing else is read again
