@@ -11,7 +11,6 @@ import pytest
 
 from qa.collection import Collection
 from qa.index import Index, open_index
-from qa.index.spans import word_starts
 from qa.ranking.analysis import Analyzer, words_of
 
 from .conftest import ARTICLES, SEED_DOCUMENTS, settings_for
@@ -56,7 +55,7 @@ def test_unicode_and_joined_words_and_a_live_update(tmp_path: Path) -> None:
 
 def test_an_english_article_with_a_two_character_cjk_word_keeps_the_next_words_place(tmp_path: Path) -> None:
     """English's analyzer keeps a CJK run as one word: after 中国 the word 国 stands at its own place, not inside
-    中国 (where `word_starts` looked for it, from the bigram's second character, as after a bigram of
+    中国 (where it was looked for from the bigram's second character, as after a bigram of
     `qa.lang.analyzers`)."""
     documents = tmp_path / "docs"
     documents.mkdir()
@@ -73,11 +72,10 @@ def test_an_english_article_with_a_two_character_cjk_word_keeps_the_next_words_p
 @pytest.mark.parametrize("text", ["", "   ", "one", " lead and trail ", "a-b c_d 3.4 1,000 don't x'y 'q' e.g.",
                                   "naïve café’s £5 α-β", UNICODE])
 def test_word_starts(text: str) -> None:
-    words = words_of(text)
-    starts = word_starts(text, words)
-    assert [text[a : a + len(w)] for a, w in zip(starts.tolist(), words, strict=True)] == words
+    words, starts = Analyzer().located(text)  # what indexing English text stores
+    assert words == words_of(text)
+    assert [text[a : a + len(w)] for a, w in zip(starts, words, strict=True)] == words
     assert np.all(np.diff(starts) > 0)
-    assert Analyzer().located(text) == (words, starts.tolist())  # what indexing English text stores
 
 
 @pytest.mark.parametrize(("text", "starts"), [("中国 国", [0, 3]), ("x 东京 京 3.4", [0, 2, 5, 7])])
