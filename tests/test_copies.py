@@ -168,7 +168,7 @@ def test_a_weighed_index_finds_the_copies_once_with_its_version(tmp_path: Path,
     index = open_index(settings)  # opened again: nothing found yet
     weighed = index.with_engine(index.engine)
     assert calls == []
-    found = weighed.copies  # asked of the weighed index first, as a shard's Searcher does
+    found = weighed.copies  # asked of the weighed index first
     assert len(found) == len(COPIES) and calls == [1]
     again = index.with_engine(index.engine)  # the next write's weigh of the same version
     assert again.copies is found and index.copies is found and again.with_engine(index.engine).copies is found
@@ -178,10 +178,11 @@ def test_a_weighed_index_finds_the_copies_once_with_its_version(tmp_path: Path,
     assert other.with_engine(other.engine).copies is other.copies and calls == [1, 1]
 
 
-def test_a_write_to_another_shard_does_not_look_for_copies_again(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """A shard whose articles a write leaves alone is weighed again with the collection's new statistics: it does
-    not look for its copies again."""
+def test_shards_leave_the_copies_to_the_coordinator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The coordinator finds the collection's copies of one story (`ShardedSearcher.copies`), ranks with them and
+    names them in every citation: a shard does not look for its own, which it found for nothing when it started
+    and at each new version (`Searcher(find_copies=False)`), nor when it cites a passage."""
+    from qa.distributed.ranking import ShardedSearcher
     from qa.distributed.store import build_sharded
     from qa.distributed.writes import ShardedWriter
 
@@ -193,13 +194,14 @@ def test_a_write_to_another_shard_does_not_look_for_copies_again(tmp_path: Path,
     build_sharded(settings, 2)
     calls = _counting(monkeypatch)
     shards = _shards(settings, 2)
-    assert calls == [1, 1]  # each shard's Searcher, when it starts
-    untouched = shards.shards[1]
-    before = untouched._state
-    ShardedWriter(shards, settings).add_document(_id_on(0, 2), "Quokka census", "The zorblat count.")
-    assert untouched._state is not before and untouched._state.base is before.base  # weighed again
-    assert calls == [1, 1, 1]  # the written shard's new version only
-    assert untouched._state.index.copies is before.index.copies
+    assert calls == []  # before: [1, 1], each shard's Searcher when it started
+    sharded = ShardedSearcher(shards, settings)
+    for write in range(2):
+        top = sharded.ask(QUESTION, 3).passages[0].citation
+        assert top.copies == sorted(set(COPIES) - {top.source})
+        if not write:
+            ShardedWriter(shards, settings).add_document(_id_on(0, 2), "Quokka census", "The zorblat count.")
+    assert calls == []  # before: [1, 1, 1], the written shard's new version too
 
 
 BODY = " ".join(PARAGRAPHS)
