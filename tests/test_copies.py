@@ -5,13 +5,18 @@ a different story on the same subject stays a result of its own."""
 
 from __future__ import annotations
 
+import base64
 import json
 import textwrap
 import threading
+import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -20,7 +25,18 @@ from qa.answer.search import Searcher, pick_diverse
 from qa.cli import main
 from qa.corpus.chunking import MIN_PASSAGE_WORDS
 from qa.index import open_index, reader
-from qa.index.copies import compiled_minhash, find_copies, minhash, shingles, signature
+from qa.index.copies import (
+    BAND,
+    CONTAINED,
+    PERMUTATIONS,
+    SHORT,
+    SIZE_RATIO,
+    compiled_minhash,
+    find_copies,
+    minhash,
+    shingles,
+    signature,
+)
 from qa.web.app import create_app
 
 from .conftest import settings_for
@@ -152,7 +168,7 @@ def test_a_weighed_index_finds_the_copies_once_with_its_version(tmp_path: Path,
     index = open_index(settings)  # opened again: nothing found yet
     weighed = index.with_engine(index.engine)
     assert calls == []
-    found = weighed.copies  # asked of the weighed index first, as a shard's Searcher does
+    found = weighed.copies  # asked of the weighed index first
     assert len(found) == len(COPIES) and calls == [1]
     again = index.with_engine(index.engine)  # the next write's weigh of the same version
     assert again.copies is found and index.copies is found and again.with_engine(index.engine).copies is found
@@ -162,10 +178,11 @@ def test_a_weighed_index_finds_the_copies_once_with_its_version(tmp_path: Path,
     assert other.with_engine(other.engine).copies is other.copies and calls == [1, 1]
 
 
-def test_a_write_to_another_shard_does_not_look_for_copies_again(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """A shard whose articles a write leaves alone is weighed again with the collection's new statistics: it does
-    not look for its copies again."""
+def test_shards_leave_the_copies_to_the_coordinator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The coordinator finds the collection's copies of one story (`ShardedSearcher.copies`), ranks with them and
+    names them in every citation: a shard does not look for its own, which it found for nothing when it started
+    and at each new version (`Searcher(find_copies=False)`), nor when it cites a passage."""
+    from qa.distributed.ranking import ShardedSearcher
     from qa.distributed.store import build_sharded
     from qa.distributed.writes import ShardedWriter
 
@@ -177,13 +194,14 @@ def test_a_write_to_another_shard_does_not_look_for_copies_again(tmp_path: Path,
     build_sharded(settings, 2)
     calls = _counting(monkeypatch)
     shards = _shards(settings, 2)
-    assert calls == [1, 1]  # each shard's Searcher, when it starts
-    untouched = shards.shards[1]
-    before = untouched._state
-    ShardedWriter(shards, settings).add_document(_id_on(0, 2), "Quokka census", "The zorblat count.")
-    assert untouched._state is not before and untouched._state.base is before.base  # weighed again
-    assert calls == [1, 1, 1]  # the written shard's new version only
-    assert untouched._state.index.copies is before.index.copies
+    assert calls == []  # before: [1, 1], each shard's Searcher when it started
+    sharded = ShardedSearcher(shards, settings)
+    for write in range(2):
+        top = sharded.ask(QUESTION, 3).passages[0].citation
+        assert top.copies == sorted(set(COPIES) - {top.source})
+        if not write:
+            ShardedWriter(shards, settings).add_document(_id_on(0, 2), "Quokka census", "The zorblat count.")
+    assert calls == []  # before: [1, 1, 1], the written shard's new version too
 
 
 BODY = " ".join(PARAGRAPHS)
@@ -300,3 +318,83 @@ def test_the_compiled_signature_is_numpys(body: str) -> None:
     folder may hold both, so they must agree exactly."""
     assert compiled_minhash(body)[0] == minhash(body)[0]
     assert compiled_minhash(body)[1].tolist() == minhash(body)[1].tolist()
+
+
+def _reference_copies(signatures: list[str | None], body: Callable[[int], str]) -> dict[int, int]:
+    """`find_copies` as its docstring defines it, pair by pair, with no speed: every two articles that agree on a
+    band of their signatures, whose counts and signatures are near enough, are copies if their counts and signatures
+    are the same or if the bodies' shingles say so; a story is what copies join."""
+    read = {n: (int(value.split(":")[0]), np.frombuffer(base64.b64decode(value.split(":")[1]), "<u4"))
+            for n, value in enumerate(signatures) if value}
+    parent = list(range(len(signatures)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    def by_shingles(one: str, other: str) -> bool:
+        a, b = set(shingles(one).tolist()), set(shingles(other).tolist())
+        small, large = sorted((len(a), len(b)))
+        if not small or small < SIZE_RATIO * large:
+            return False
+        return a == b if small < SHORT else len(a & b) >= CONTAINED * small
+
+    for n, (size, values) in read.items():
+        for m, (size_m, values_m) in read.items():
+            if m <= n or not any((values[band : band + BAND] == values_m[band : band + BAND]).all()
+                                 for band in range(0, PERMUTATIONS, BAND)):
+                continue
+            if min(size, size_m) < SIZE_RATIO * max(size, size_m) or np.mean(values == values_m) < 0.25:
+                continue
+            if (size == size_m and (values == values_m).all()) or by_shingles(body(n), body(m)):
+                first, second = sorted((root(n), root(m)))
+                parent[second] = first
+    stories = {n: root(n) for n in range(len(signatures))}
+    members = Counter(stories.values())
+    return {n: first for n, first in stories.items() if members[first] > 1}
+
+
+def _signature_of(size: int, values: Any) -> str:
+    return f"{size}:{base64.b64encode(np.asarray(values, '<u4').tobytes()).decode()}"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_grouping_by_bands_finds_what_the_pair_by_pair_definition_finds(seed: int) -> None:
+    """`find_copies` groups the articles of each band by sorting (NumPy) and joins articles of one signature
+    without reading them: on signatures drawn from a few values (most pairs agree on some band), with counts near
+    and far, some signatures the same for different bodies and some articles without one, it finds exactly the
+    stories the pair-by-pair definition finds."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{k}" for k in range(300)]
+    stories = [" ".join(rng.choice(words, 60)) for _ in range(12)]
+    pool = [*stories, *(s + " Shared by a reader." for s in stories), *(s[: len(s) // 2] for s in stories),
+            "Photo gallery.", "Photo gallery.", "Video gallery."]
+    n = 240
+    values = rng.integers(0, 5, (n, PERMUTATIONS))
+    sizes = rng.choice([10, 12, 40, 45, 50, 60, 100], n)
+    for one, other in rng.integers(0, n, (30, 2)):  # the same signature, bodies maybe not
+        values[one], sizes[one] = values[other], sizes[other]
+    signatures: list[str | None] = [_signature_of(size, row) for size, row in zip(sizes, values, strict=True)]
+    for missing in rng.integers(0, n, 10):
+        signatures[missing] = None
+    bodies = [pool[k] for k in rng.integers(0, len(pool), n)]
+    expected = _reference_copies(signatures, bodies.__getitem__)
+    assert 20 < len(expected) < n - 10  # some stories, not one of everything
+    assert find_copies(signatures, bodies.__getitem__) == expected
+
+
+def test_the_copies_of_100_000_articles_are_found_in_well_under_a_second() -> None:
+    """A folder of 100k articles took 2.3-5.5 s to find its copies (a dict of 1.6M band keys built and walked in
+    Python, and each signature's base64 decoded alone); every `qa ask` paid it, as `Searcher` finds them when it
+    starts. Now 0.2 s on such an index."""
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 1 << 32, (100_000, PERMUTATIONS), dtype=np.uint64)
+    signatures: list[str | None] = [_signature_of(100, row) for row in values]
+    for k in range(0, 100_000, 97):  # copies: a story saved twice, its signature the same
+        signatures.append(signatures[k])
+    started = time.perf_counter()
+    found = find_copies(signatures, lambda n: "never read: copies of the same signature are not compared")
+    elapsed = time.perf_counter() - started
+    assert found == {n: k for k in range(0, 100_000, 97) for n in (k, 100_000 + k // 97)}
+    assert elapsed < 1.0

@@ -65,8 +65,13 @@ class Searcher:
 
     def __init__(self, index: Index, max_per_article: int = 0, proximity_weight: float = PROXIMITY_WEIGHT,
                  proximity_window: int = PROXIMITY_WINDOW, sentence_weight: float = SENTENCE_WEIGHT,
-                 sentence_weight_rest: float = SENTENCE_WEIGHT_REST) -> None:
+                 sentence_weight_rest: float = SENTENCE_WEIGHT_REST, *, find_copies: bool = True) -> None:
         self.index = index
+        self.find_copies = find_copies
+        """False: the index's copies of one story are not looked for, and its answers rank and cite each article as
+        a story of its own. A shard's (`qa.distributed.shard`): the coordinator finds the collection's copies, ranks
+        with them and names them in the citations, and the shard's own were found for nothing, at start-up and at
+        each new version (0.3 s for 100k articles)."""
         self.max_per_article = max_per_article
         self.proximity_weight = proximity_weight
         self.proximity_window = proximity_window
@@ -74,13 +79,14 @@ class Searcher:
         self.sentence_weight_rest = sentence_weight_rest
         index.engine.top_k([0], 1)  # load the compiled kernels now, not during the first question
         warm(index)  # and the compiled evidence's (qa.answer.fast)
-        _ = index.copies  # the folder's copies of one story, found now rather than by the first question
+        if find_copies:
+            _ = index.copies  # the folder's copies of one story, found now rather than by the first question
 
     @classmethod
-    def from_settings(cls, index: Index, settings: Settings) -> Searcher:
+    def from_settings(cls, index: Index, settings: Settings, *, find_copies: bool = True) -> Searcher:
         return cls(index, max_per_article=settings.max_per_article, proximity_weight=settings.proximity_weight,
                    proximity_window=settings.proximity_window, sentence_weight=settings.sentence_weight,
-                   sentence_weight_rest=settings.sentence_weight_rest)
+                   sentence_weight_rest=settings.sentence_weight_rest, find_copies=find_copies)
 
     def ask(self, question: str, top_k: int = 3, *, explain_scores: bool = False,
             max_per_article: int | None = None, where: Filter | None = None) -> Answer:
@@ -182,13 +188,14 @@ class Searcher:
         index = self.index
         engine, passages = index.engine, index.passages
         fetch = min(top_k * 2 + 4, max(engine.n_docs, 1))  # room for dropped neighbours; more is fetched if needed
+        copies = index.copies if self.find_copies else None
         while True:
             doc_ids, scores = engine.top_k(term_ids, max(fetch, RERANK_DEPTH), allowed)
             doc_ids, scores = rerank(index, term_ids, doc_ids, scores, self.proximity_weight, self.proximity_window)
             head = set(doc_ids[:RERANK_DEPTH].tolist())
             rows = np.asarray(passages[doc_ids, :3]).tolist()  # one read of the memory map, not one per passage
             kept = [(passage_id, score, passage_id in head) for passage_id, score in pick_diverse(
-                zip(doc_ids.tolist(), scores.tolist(), rows, strict=False), top_k, limit, index.copies)]
+                zip(doc_ids.tolist(), scores.tolist(), rows, strict=False), top_k, limit, copies)]
             if len(kept) == top_k:
                 return kept
             if len(doc_ids) < max(fetch, RERANK_DEPTH) or fetch >= engine.n_docs:
@@ -213,7 +220,8 @@ class Searcher:
                             page=page_number(pages, start) if pages else None,
                             end_page=page_number(pages, end - 1) if pages else None,
                             line=int(meta["line"]) if "line" in meta else None, language=article.language,
-                            copies=[index.articles[n].source for n in index.copies_of(article_number)])
+                            copies=[index.articles[n].source for n in index.copies_of(article_number)]
+                            if self.find_copies else [])
         return Passage(rank=ranked.rank, score=score, text=text[start - base : end - base], citation=citation,
                        best_sentence=found[0], highlights=found[1],
                        explanation=explain(index, passage_id, asked, score) if explain_scores else None,

@@ -125,7 +125,8 @@ class Shard:
         index.analyzer.load_stemmer()  # at start, not in the first question with a new word
         engine = index.engine.with_statistics(weights.avgdl, weights.doc_freq, weights.idf)
         weighed = index.with_engine(engine)
-        return _State(name, base, weighed, Searcher.from_settings(weighed, self.settings), weights)
+        searcher = Searcher.from_settings(weighed, self.settings, find_copies=False)  # the coordinator's are the ones
+        return _State(name, base, weighed, searcher, weights)
 
     @property
     def generation(self) -> str:
