@@ -9,7 +9,6 @@ import base64
 import json
 import textwrap
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -384,17 +383,19 @@ def test_the_grouping_by_bands_finds_what_the_pair_by_pair_definition_finds(seed
     assert find_copies(signatures, bodies.__getitem__) == expected
 
 
-def test_the_copies_of_100_000_articles_are_found_in_well_under_a_second() -> None:
+def test_the_copies_of_100_000_articles_are_found_without_reading_a_body() -> None:
     """A folder of 100k articles took 2.3-5.5 s to find its copies (a dict of 1.6M band keys built and walked in
     Python, and each signature's base64 decoded alone); every `qa ask` paid it, as `Searcher` finds them when it
-    starts. Now 0.2 s on such an index."""
+    starts. Now the bands are grouped by sorting, and articles of the same signature and count are one class,
+    joined without reading their bodies (0.2 s on such an index; timed by the commit, not here)."""
     rng = np.random.default_rng(7)
     values = rng.integers(0, 1 << 32, (100_000, PERMUTATIONS), dtype=np.uint64)
     signatures: list[str | None] = [_signature_of(100, row) for row in values]
     for k in range(0, 100_000, 97):  # copies: a story saved twice, its signature the same
         signatures.append(signatures[k])
-    started = time.perf_counter()
-    found = find_copies(signatures, lambda n: "never read: copies of the same signature are not compared")
-    elapsed = time.perf_counter() - started
+
+    def body(number: int) -> str:
+        raise AssertionError(f"article {number}'s body was read")
+
+    found = find_copies(signatures, body)
     assert found == {n: k for k in range(0, 100_000, 97) for n in (k, 100_000 + k // 97)}
-    assert elapsed < 1.0
