@@ -7,12 +7,13 @@ ranking of the whole answer; here one compiled call per answer (`sentence_kernel
 passage's matched words, highlights, words spelled as asked and sentence scores from the index's term ids, word
 spans and sentence bounds (`Index.sequences`, `Index.word_spans` decoded for the answer's passages only,
 `sentences` and their pointers, read as `Index.matched_tokens` and `Index.passage_sentences` read them), and
-Python makes the answer's objects. Where a
-matched word is not ASCII, Python lowercases the matched words and a second call scores. The asked kind's bonus
-(regular expressions) is Python's, over the candidates the kernel scored. The results are the same to the last
+Python makes the objects of the passages cited (`CompiledEvidence.answer`); of those only weighed by the
+best-sentence stage it reads the score alone (`CompiledEvidence.score`). Where a matched word is not ASCII,
+Python lowercases the matched words and a second call scores. The asked kind's bonus (regular expressions) is
+Python's, over the candidates the kernel scored. The results are the same to the last
 bit (tests/test_fast_evidence.py compares whole answers on real folders). Where the compiled kernels are not
 loaded (`qa ask "..."`: `qa.ranking.loops.numpy_only`), or a question has more than 64 distinct terms or words
-(bit masks of one machine word), `evidence` returns None and the reference is used.
+(bit masks of one machine word), `compiled_evidence` returns None and the reference is used.
 """
 
 from __future__ import annotations
