@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answer.search import RankedPassage, Ranking, Searcher
-from qa.answer.sentence_stage import reordered, stage_order
+from qa.answer.sentence_stage import SENTENCE_DEPTH, reordered, stage_order
 from qa.cli.evaluation.data import (
     BEIR_SPLITS,
     SQUAD_SPLITS,
@@ -93,7 +93,10 @@ def ranked_texts(searcher: Searcher, question: str, top_k: int) -> list[RankedTe
     except InvalidQuestion:  # e.g. over 2,000 characters: counted as answered with nothing
         return []
     ranked = ranking.passages
-    seen = min(reordered(question, searcher.sentence_weight, searcher.sentence_weight_rest), len(ranked))
+    # the passages the stage sees, and at least the first 3 of a question it leaves alone: their best sentences
+    # are what `qa ask` shows (best sentence@1 counts a statement's too)
+    seen = min(max(reordered(question, searcher.sentence_weight, searcher.sentence_weight_rest), SENTENCE_DEPTH),
+               len(ranked))
 
     def some(positions: list[int]) -> Ranking:
         return replace(ranking, passages=[ranked[n] for n in positions])
